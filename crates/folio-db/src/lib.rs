@@ -1,0 +1,14 @@
+//! Folio's data layer: SeaORM entities, the queries the web layer runs, and the migrations.
+//!
+//! One code path serves SQLite (the embedded default), PostgreSQL and MySQL/MariaDB. Every query
+//! that touches user data takes the owner's id, so an ownership check can't be forgotten by a
+//! caller: a row that belongs to someone else simply isn't found.
+
+pub mod connect;
+pub mod entities;
+pub mod migrations;
+pub mod queries;
+
+pub use connect::{Backend, connect};
+pub use migrations::Migrator;
+pub use sea_orm::{DatabaseConnection, DbErr};

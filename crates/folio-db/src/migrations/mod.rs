@@ -1,0 +1,17 @@
+//! Schema migrations, in Rust, append-only. Never edit one that has shipped: add a new one.
+//! Each is additive (expand first, contract in a later release) so that the release before and
+//! the release after a deploy can both run against the migrated schema.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_notes;
+mod types;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_notes::Migration)]
+    }
+}

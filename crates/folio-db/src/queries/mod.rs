@@ -1,0 +1,10 @@
+//! The statements the application runs, grouped by table. Functions that touch a user's data
+//! take the owner's id and filter by it in SQL.
+
+pub mod notes;
+pub mod pads;
+pub mod password_resets;
+pub mod sessions;
+pub mod users;
+
+pub use notes::{NoteListing, NoteOrder, NoteView};

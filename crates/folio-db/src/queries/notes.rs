@@ -1,0 +1,181 @@
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set,
+};
+
+use crate::entities::{note, pad};
+
+/// The orders a note list can be sorted in: a whitelist, so `?order=` never reaches SQL as text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NoteOrder {
+    NameAsc,
+    NameDesc,
+    UpdatedAsc,
+    #[default]
+    UpdatedDesc,
+}
+
+impl NoteOrder {
+    /// Reads a `?order=` value; anything unknown (or missing) is the default, never an error.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some("name") => Self::NameAsc,
+            Some("-name") => Self::NameDesc,
+            Some("updated_at") => Self::UpdatedAsc,
+            _ => Self::UpdatedDesc,
+        }
+    }
+
+    /// The query-string spelling of this order.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NameAsc => "name",
+            Self::NameDesc => "-name",
+            Self::UpdatedAsc => "updated_at",
+            Self::UpdatedDesc => "-updated_at",
+        }
+    }
+
+    fn column_and_direction(self) -> (note::Column, Order) {
+        match self {
+            Self::NameAsc => (note::Column::Name, Order::Asc),
+            Self::NameDesc => (note::Column::Name, Order::Desc),
+            Self::UpdatedAsc => (note::Column::UpdatedAt, Order::Asc),
+            Self::UpdatedDesc => (note::Column::UpdatedAt, Order::Desc),
+        }
+    }
+}
+
+/// One row of a note list.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct NoteListing {
+    pub id: i64,
+    pub name: String,
+    pub pad_id: Option<i64>,
+    pub pad_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A note with its pad's name, for the note page and the edit form.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct NoteView {
+    pub id: i64,
+    pub name: String,
+    pub text: String,
+    pub pad_id: Option<i64>,
+    pub pad_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The user's notes, optionally only those of one pad, with their pad names, in one query.
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: i64,
+    pad_id: Option<i64>,
+    order: NoteOrder,
+) -> Result<Vec<NoteListing>, DbErr> {
+    let (column, direction) = order.column_and_direction();
+    let mut query = note::Entity::find()
+        .select_only()
+        .columns([note::Column::Id, note::Column::Name, note::Column::PadId, note::Column::UpdatedAt])
+        .column_as(pad::Column::Name, "pad_name")
+        .join(JoinType::LeftJoin, note::Relation::Pad.def())
+        .filter(note::Column::UserId.eq(user_id));
+    if let Some(pad_id) = pad_id {
+        query = query.filter(note::Column::PadId.eq(pad_id));
+    }
+    query
+        .order_by(column, direction.clone())
+        .order_by(note::Column::Id, direction)
+        .into_model::<NoteListing>()
+        .all(db)
+        .await
+}
+
+/// The note when it exists and belongs to `user_id`.
+pub async fn find_owned(db: &DatabaseConnection, user_id: i64, note_id: i64) -> Result<Option<NoteView>, DbErr> {
+    note::Entity::find_by_id(note_id)
+        .select_only()
+        .columns([
+            note::Column::Id,
+            note::Column::Name,
+            note::Column::Text,
+            note::Column::PadId,
+            note::Column::UpdatedAt,
+        ])
+        .column_as(pad::Column::Name, "pad_name")
+        .join(JoinType::LeftJoin, note::Relation::Pad.def())
+        .filter(note::Column::UserId.eq(user_id))
+        .into_model::<NoteView>()
+        .one(db)
+        .await
+}
+
+/// What a note form submits, already validated.
+#[derive(Clone, Debug)]
+pub struct NoteInput<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+    /// Must be one of the user's pads: the caller checks ownership first.
+    pub pad_id: Option<i64>,
+}
+
+pub async fn create(db: &DatabaseConnection, user_id: i64, input: NoteInput<'_>) -> Result<note::Model, DbErr> {
+    let now = Utc::now();
+    note::ActiveModel {
+        user_id: Set(user_id),
+        pad_id: Set(input.pad_id),
+        name: Set(input.name.to_owned()),
+        text: Set(input.text.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Updates the note; false when it is not the user's.
+pub async fn update(db: &DatabaseConnection, user_id: i64, note_id: i64, input: NoteInput<'_>) -> Result<bool, DbErr> {
+    let result = note::Entity::update_many()
+        .col_expr(note::Column::Name, Expr::value(input.name))
+        .col_expr(note::Column::Text, Expr::value(input.text))
+        .col_expr(note::Column::PadId, Expr::value(input.pad_id))
+        .col_expr(note::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(note::Column::Id.eq(note_id))
+        .filter(note::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes the note; false when it is not the user's.
+pub async fn delete_owned(db: &DatabaseConnection, user_id: i64, note_id: i64) -> Result<bool, DbErr> {
+    let result = note::Entity::delete_many()
+        .filter(note::Column::Id.eq(note_id))
+        .filter(note::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NoteOrder;
+
+    #[test]
+    fn known_orders_round_trip() {
+        for order in [NoteOrder::NameAsc, NoteOrder::NameDesc, NoteOrder::UpdatedAsc, NoteOrder::UpdatedDesc] {
+            assert_eq!(NoteOrder::parse(Some(order.as_str())), order);
+        }
+    }
+
+    #[test]
+    fn anything_else_falls_back_to_newest_first() {
+        for junk in [None, Some(""), Some("id"), Some("name; DROP TABLE notes"), Some("-NAME"), Some("text")] {
+            assert_eq!(NoteOrder::parse(junk), NoteOrder::UpdatedDesc);
+        }
+    }
+}

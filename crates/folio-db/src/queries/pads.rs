@@ -1,0 +1,79 @@
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use crate::entities::{note, pad};
+
+/// A pad as the sidebar and the pad pages show it.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct PadSummary {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The user's pads by name, for the sidebar and the note form's select.
+pub async fn list_for_user(db: &DatabaseConnection, user_id: i64) -> Result<Vec<PadSummary>, DbErr> {
+    pad::Entity::find()
+        .select_only()
+        .columns([pad::Column::Id, pad::Column::Name])
+        .filter(pad::Column::UserId.eq(user_id))
+        .order_by_asc(pad::Column::Name)
+        .order_by_asc(pad::Column::Id)
+        .into_model::<PadSummary>()
+        .all(db)
+        .await
+}
+
+/// The pad when it exists and belongs to `user_id`; someone else's pad is `None`, like a missing one.
+pub async fn find_owned(db: &DatabaseConnection, user_id: i64, pad_id: i64) -> Result<Option<pad::Model>, DbErr> {
+    pad::Entity::find_by_id(pad_id)
+        .filter(pad::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+pub async fn create(db: &DatabaseConnection, user_id: i64, name: &str) -> Result<pad::Model, DbErr> {
+    pad::ActiveModel {
+        user_id: Set(user_id),
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Renames the pad; false when it is not the user's.
+pub async fn rename(db: &DatabaseConnection, user_id: i64, pad_id: i64, name: &str) -> Result<bool, DbErr> {
+    let result = pad::Entity::update_many()
+        .col_expr(pad::Column::Name, sea_orm::sea_query::Expr::value(name))
+        .filter(pad::Column::Id.eq(pad_id))
+        .filter(pad::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes the pad and its notes in one transaction; false when it is not the user's.
+/// The notes are deleted explicitly rather than left to `ON DELETE CASCADE`, so the outcome does
+/// not depend on a connection setting (SQLite enforces foreign keys only when asked).
+pub async fn delete_owned(db: &DatabaseConnection, user_id: i64, pad_id: i64) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    // Notes first: the pad row is their foreign-key parent.
+    note::Entity::delete_many()
+        .filter(note::Column::PadId.eq(pad_id))
+        .filter(note::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    let deleted = pad::Entity::delete_many()
+        .filter(pad::Column::Id.eq(pad_id))
+        .filter(pad::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    txn.commit().await?;
+    Ok(deleted)
+}

@@ -1,0 +1,162 @@
+//! Sends email through the transport `FOLIO_EMAIL_URL` names:
+//! - `file://DIR`: each message is written to `DIR/<id>.eml` (the embedded default, so a
+//!   developer can open the mail a flow sent without any mail server);
+//! - `smtp://[user:pass@]host[:port]` (plain, or STARTTLS with `?tls=required`) and
+//!   `smtps://user:pass@host:465` (implicit TLS).
+
+use std::path::PathBuf;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// A message ready to send: every Folio mail has a plain-text and an HTML part.
+#[derive(Clone, Debug)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("unsupported email URL scheme {0:?}: use file://, smtp:// or smtps://")]
+    UnsupportedScheme(String),
+    #[error("invalid email URL: {0}")]
+    InvalidUrl(String),
+    #[error("invalid address {address:?}: {reason}")]
+    InvalidAddress { address: String, reason: String },
+    #[error("could not build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("could not write the message file: {0}")]
+    File(#[from] lettre::transport::file::Error),
+    #[error("SMTP delivery failed: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("could not create the mail directory {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
+}
+
+#[derive(Clone)]
+enum Transport {
+    File { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// The configured way out for email, with the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    // The SMTP URL can carry a password, so only the kind of transport is ever printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.transport {
+            Transport::File { dir, .. } => format!("file:{}", dir.display()),
+            Transport::Smtp(_) => "smtp".to_owned(),
+        };
+        f.debug_struct("Mailer").field("transport", &kind).field("from", &self.from.to_string()).finish()
+    }
+}
+
+fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
+    address.parse().map_err(|err: lettre::address::AddressError| MailError::InvalidAddress {
+        address: address.to_owned(),
+        reason: err.to_string(),
+    })
+}
+
+impl Mailer {
+    /// Builds the transport for `url`, sending as `from`. Creates a `file://` directory if needed.
+    pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
+        let from = parse_mailbox(from)?;
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| MailError::InvalidUrl("missing scheme".into()))?;
+        let transport = match scheme {
+            "file" => {
+                if rest.is_empty() {
+                    return Err(MailError::InvalidUrl("file:// needs a directory".into()));
+                }
+                let dir = PathBuf::from(rest);
+                std::fs::create_dir_all(&dir).map_err(|source| MailError::Directory {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+                Transport::File { transport: AsyncFileTransport::new(&dir), dir }
+            }
+            "smtp" | "smtps" => Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
+            other => return Err(MailError::UnsupportedScheme(other.to_owned())),
+        };
+        Ok(Self { transport, from })
+    }
+
+    /// Sends one message. For the file transport, logs where it was written.
+    pub async fn send(&self, email: &Email) -> Result<(), MailError> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(parse_mailbox(&email.to)?)
+            .subject(&email.subject)
+            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))?;
+        match &self.transport {
+            Transport::File { dir, transport } => {
+                let id = transport.send(message).await?;
+                tracing::info!(path = %dir.join(format!("{id}.eml")).display(), subject = %email.subject, "email written");
+            }
+            Transport::Smtp(transport) => {
+                transport.send(message).await?;
+                tracing::info!(subject = %email.subject, "email sent over SMTP");
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that mail can go out: the directory is writable, or the SMTP server answers.
+    pub async fn check(&self) -> Result<(), MailError> {
+        match &self.transport {
+            Transport::File { dir, .. } => {
+                let probe = dir.join(".folio-check");
+                std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(|source| {
+                    MailError::Directory { path: dir.display().to_string(), source }
+                })
+            }
+            Transport::Smtp(transport) => {
+                transport.test_connection().await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_schemes_and_bad_senders() {
+        assert!(matches!(Mailer::from_url("http://x", "a@b.c"), Err(MailError::UnsupportedScheme(_))));
+        assert!(matches!(Mailer::from_url("nonsense", "a@b.c"), Err(MailError::InvalidUrl(_))));
+        assert!(matches!(Mailer::from_url("file://x", "not an address"), Err(MailError::InvalidAddress { .. })));
+    }
+
+    #[tokio::test]
+    async fn file_transport_writes_a_multipart_eml() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("file://{}", dir.path().display());
+        let mailer = Mailer::from_url(&url, "Folio <folio@example.org>")?;
+        mailer.check().await?;
+        let email = Email {
+            to: "reader@example.org".into(),
+            subject: "Hello".into(),
+            text: "plain body".into(),
+            html: "<p>html body</p>".into(),
+        };
+        mailer.send(&email).await?;
+        let files: Vec<_> = std::fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
+        assert_eq!(files.len(), 1);
+        let raw = std::fs::read_to_string(files[0].path())?;
+        assert!(raw.contains("Subject: Hello"));
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("plain body") && raw.contains("<p>html body</p>"));
+        Ok(())
+    }
+}

@@ -1,0 +1,207 @@
+//! Building and running the application: database, router, middleware, listener, shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use folio_db::{DatabaseConnection, Migrator};
+use folio_jobs::Mailer;
+use sea_orm_migration::MigratorTrait;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::AppConfig;
+use crate::features;
+use crate::state::AppState;
+
+/// The largest request body accepted (a note of 256 Ki characters, url-encoded, fits).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long a session lives without being used.
+const SESSION_IDLE: time::Duration = time::Duration::days(14);
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Connects to the database and makes sure its schema is current: migrates when
+/// `auto_migrate` is set, otherwise fails with an instruction to run `folio migrate`.
+pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConnection> {
+    let db = folio_db::connect(&config.database_url, config.database_max_connections)
+        .await
+        .context("FOLIO_DATABASE_URL: could not connect to the database")?;
+    if config.auto_migrate {
+        Migrator::up(&db, None).await.context("applying migrations")?;
+    } else {
+        let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration status")?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database schema is behind ({} pending migration(s)): run `folio migrate` first",
+                pending.len()
+            );
+        }
+    }
+    Ok(db)
+}
+
+/// The router with every feature and all middleware.
+pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name("folio_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.is_https())
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    let origin = base_origin(&config.base_url);
+    let cross_origin = CsrfLayer::new()
+        .add_trusted_origin(&origin)
+        .map_err(|err| anyhow::anyhow!("FOLIO_BASE_URL: not a usable origin ({err:?})"))?;
+
+    let mut app = Router::new()
+        .merge(features::accounts::router())
+        .merge(features::notes::router())
+        .merge(features::pads::router())
+        .merge(features::ops::router())
+        .fallback(features::ops::fallback)
+        .with_state(state)
+        .layer(sessions)
+        .layer(cross_origin)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new());
+    for layer in crate::security::headers::layers(config.is_https()) {
+        app = app.layer(layer);
+    }
+    Ok(app
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request.headers().get(REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(CatchPanicLayer::new()))
+}
+
+/// `scheme://host[:port]` of the base URL: the origin browsers send on our own forms.
+fn base_origin(base_url: &str) -> String {
+    let trimmed = base_url.trim_end_matches('/');
+    match trimmed.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => trimmed.to_owned(),
+    }
+}
+
+/// A built application, bound to its port and ready to serve.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    shutdown_grace: Duration,
+    /// The database pool, so callers (tests) can reach the same database.
+    pub db: DatabaseConnection,
+}
+
+impl App {
+    /// Connects, migrates or checks the schema, and binds the listener.
+    pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
+        let db = prepare_database(&config).await?;
+        let mailer = Mailer::from_url(&config.email_url, &config.email_from).context("FOLIO_EMAIL_URL")?;
+        let state = AppState::new(&config, db.clone(), mailer);
+        spawn_session_sweeper(db.clone());
+        let router = router(state, &config)?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("FOLIO_LISTEN: could not listen on {}", config.listen))?;
+        Ok(Self { listener, router, shutdown_grace: config.shutdown_grace, db })
+    }
+
+    /// The bound address (with the real port when the configuration asked for port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, gives in-flight requests up to
+    /// the grace period to finish, and returns.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = signalled_tx.send(());
+        });
+        let grace = self.shutdown_grace;
+        let mut server = std::pin::pin!(server.into_future());
+        tokio::select! {
+            result = &mut server => result.context("server error")?,
+            _ = async {
+                if signalled_rx.await.is_ok() {
+                    tokio::time::sleep(grace).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time"),
+        }
+        self.db.close_by_ref().await.ok();
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Deletes expired sessions every hour, so the table does not grow without bound.
+fn spawn_session_sweeper(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match folio_db::queries::sessions::delete_expired(&db).await {
+                Ok(0) => {}
+                Ok(swept) => tracing::info!(swept, "expired sessions removed"),
+                Err(err) => tracing::warn!(error = %err, "could not remove expired sessions"),
+            }
+        }
+    });
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what ECS sends before stopping a task).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_origin;
+
+    #[test]
+    fn origin_of_base_url() {
+        assert_eq!(base_origin("https://example.org/"), "https://example.org");
+        assert_eq!(base_origin("http://127.0.0.1:8000"), "http://127.0.0.1:8000");
+        assert_eq!(base_origin("https://example.org/folio/"), "https://example.org");
+    }
+}

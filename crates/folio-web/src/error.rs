@@ -1,0 +1,71 @@
+//! The one error type at the HTTP edge. The detail of an internal error is logged once, here;
+//! the person sees a plain page that says what they can do.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::layout::{ErrorPage, render};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Missing, or someone else's: the two look the same on purpose.
+    #[error("not found")]
+    NotFound,
+    /// The form's CSRF token is missing or does not match.
+    #[error("CSRF token missing or invalid")]
+    Csrf,
+    /// The request could not be read (malformed body, wrong content type, …).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error(transparent)]
+    Database(#[from] folio_db::DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    fn status_and_message(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "The page you asked for does not exist."),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form was sent without a valid security token. Go back, reload the page and try again.",
+            ),
+            Self::BadRequest(why) => (StatusCode::BAD_REQUEST, "Bad request", why),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What you sent is larger than Folio accepts.",
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported form encoding",
+                "Forms must be sent as application/x-www-form-urlencoded.",
+            ),
+            Self::Database(_) | Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "We could not complete your request. Please try again in a moment.",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = self.status_and_message();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        render(status, &ErrorPage::bare(status, title, message))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,23 @@
+//! Accounts: sign up, sign in, sign out, password change and password reset by emailed link.
+
+mod reset;
+mod settings;
+mod signin;
+mod signup;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signup/", get(signup::show).post(signup::submit))
+        .route("/signin/", get(signin::show).post(signin::submit))
+        .route("/signout/", get(signin::sign_out).post(signin::sign_out))
+        .route("/settings/", get(settings::show).post(settings::submit))
+        .route("/account/", get(|| async { Redirect::permanent("/settings/") }))
+        .route("/forgot-password/", get(reset::show_request).post(reset::submit_request))
+        .route("/forgot-password/{token}/", get(reset::show_reset).post(reset::submit_reset))
+}

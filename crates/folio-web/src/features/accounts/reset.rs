@@ -1,0 +1,157 @@
+//! Password reset by emailed link. The link carries a random token; the database keeps only
+//! its SHA-256, valid for an hour, usable once. The old password keeps working until the link
+//! is used, so typing someone's email can't lock them out.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, Utc};
+use folio_db::queries::{password_resets, users};
+use folio_jobs::Email as OutgoingEmail;
+use serde::Deserialize;
+
+use crate::domain::{Email, NewPassword};
+use crate::error::AppResult;
+use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::layout::{PageContext, invalid, ok, render};
+use crate::security::tokens::{digest, random_token};
+use crate::session::RequestContext;
+
+/// How long a reset link works.
+pub const LINK_LIFETIME: Duration = Duration::hours(1);
+
+const SENT: &str = "New password is sent in your email inbox";
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/forgot.html")]
+struct RequestPage {
+    page: PageContext,
+    email: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/reset.html")]
+struct ResetPage {
+    page: PageContext,
+    token: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/reset_invalid.html")]
+struct InvalidLinkPage {
+    page: PageContext,
+}
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/reset_email.txt")]
+struct ResetEmailText<'a> {
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/reset_email.html")]
+struct ResetEmailHtml<'a> {
+    link: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    new_password1: String,
+    #[serde(default)]
+    new_password2: String,
+}
+
+pub async fn show_request(ctx: RequestContext) -> AppResult<Response> {
+    let page = ctx.page("Forgot password").await?;
+    Ok(ok(&RequestPage { page, email: String::new(), errors: FieldErrors::default() }))
+}
+
+pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    if let Some(email) = errors.check("email", Email::parse(&form.email)) {
+        match users::find_by_email(&ctx.state.db, email.as_str()).await? {
+            Some(user) => {
+                send_link(&ctx, user.id, &user.email).await?;
+                ctx.flash(SENT);
+                return Ok(Redirect::to("/signin/").into_response());
+            }
+            None if ctx.state.settings.privacy_mode => {
+                ctx.flash(SENT);
+                return Ok(Redirect::to("/signin/").into_response());
+            }
+            None => errors.add("email", "No user with given email"),
+        }
+    }
+    let page = ctx.page("Forgot password").await?;
+    Ok(invalid(&RequestPage { page, email: form.email, errors }))
+}
+
+async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
+    let token = random_token();
+    password_resets::create(&ctx.state.db, user_id, &digest(&token), Utc::now() + LINK_LIFETIME).await?;
+    let link = format!("{}/forgot-password/{token}/", ctx.state.settings.base_url);
+    let render = |result: askama::Result<String>| result.map_err(|err| anyhow::anyhow!("email template: {err}"));
+    let message = OutgoingEmail {
+        to: email.to_owned(),
+        subject: "Reset your Folio password".to_owned(),
+        text: render(ResetEmailText { link: &link }.render())?,
+        html: render(ResetEmailHtml { link: &link }.render())?,
+    };
+    ctx.state.mailer.send(&message).await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// A link that is unknown, used or expired: one page for all three, so it reveals nothing.
+async fn invalid_link(ctx: &RequestContext) -> AppResult<Response> {
+    let page = ctx.page("Reset link expired").await?;
+    Ok(render(StatusCode::NOT_FOUND, &InvalidLinkPage { page }))
+}
+
+fn plausible(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn show_reset(ctx: RequestContext, Path(token): Path<String>) -> AppResult<Response> {
+    if !plausible(&token) || password_resets::find_usable(&ctx.state.db, &digest(&token)).await?.is_none() {
+        return invalid_link(&ctx).await;
+    }
+    let page = ctx.page("Choose a new password").await?;
+    Ok(ok(&ResetPage { page, token, errors: FieldErrors::default() }))
+}
+
+pub async fn submit_reset(Path(token): Path<String>, CsrfForm { ctx, data: form }: CsrfForm<ResetForm>) -> AppResult<Response> {
+    if !plausible(&token) {
+        return invalid_link(&ctx).await;
+    }
+    let mut errors = FieldErrors::default();
+    let new = errors.check("new_password1", NewPassword::parse(&form.new_password1));
+    if form.new_password2.is_empty() {
+        errors.add("new_password2", REQUIRED);
+    } else if new.is_some() && form.new_password1 != form.new_password2 {
+        errors.add("new_password2", "Your passwords do not match");
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        let page = ctx.page("Choose a new password").await?;
+        return Ok(invalid(&ResetPage { page, token, errors }));
+    };
+    let hash = crate::security::password::hash(new.into_inner()).await?;
+    match password_resets::redeem(&ctx.state.db, &digest(&token), &hash).await? {
+        Some(user_id) => {
+            ctx.state.sessions.forget_cached(user_id, None).await;
+            ctx.sign_out().await?;
+            ctx.flash("Your password is changed. Sign in with the new one.");
+            Ok(Redirect::to("/signin/").into_response())
+        }
+        None => invalid_link(&ctx).await,
+    }
+}

@@ -1,0 +1,77 @@
+use askama::Template;
+use axum::extract::Query;
+use axum::response::{IntoResponse, Redirect, Response};
+use folio_db::queries::users;
+use serde::Deserialize;
+
+use crate::domain::{Email, entered_password};
+use crate::error::AppResult;
+use crate::forms::{CsrfForm, FieldErrors, local_path};
+use crate::layout::{PageContext, invalid, ok};
+use crate::security::password;
+use crate::session::{RequestContext, SessionUser};
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/signin.html")]
+struct SignInPage {
+    page: PageContext,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+    failed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a local path survives as `next`; anything else is dropped before it reaches a page.
+fn safe_next(next: Option<&str>) -> String {
+    next.and_then(local_path).unwrap_or_default().to_owned()
+}
+
+pub async fn show(ctx: RequestContext, Query(query): Query<NextQuery>) -> AppResult<Response> {
+    let page = ctx.page("Sign in").await?;
+    let next = safe_next(query.next.as_deref());
+    Ok(ok(&SignInPage { page, email: String::new(), next, errors: FieldErrors::default(), failed: false }))
+}
+
+pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&form.email));
+    let entered = errors.check("password", entered_password(&form.password));
+    let next = safe_next(Some(&form.next));
+    let mut failed = false;
+    if let (Some(email), Some(entered)) = (email, entered) {
+        let user = users::find_by_email(&ctx.state.db, email.as_str()).await?;
+        // Verify even when the email is unknown (against a dummy hash), so the response time
+        // does not tell which emails have accounts.
+        let matched = password::verify(entered, user.as_ref().map(|user| user.password_hash.clone())).await?;
+        match user {
+            Some(user) if matched => {
+                ctx.sign_in(SessionUser { id: user.id, email: user.email, is_staff: user.is_staff }).await?;
+                let target = if next.is_empty() { "/" } else { next.as_str() };
+                return Ok(Redirect::to(target).into_response());
+            }
+            _ => failed = true,
+        }
+    }
+    let page = ctx.page("Sign in").await?;
+    Ok(invalid(&SignInPage { page, email: form.email, next, errors, failed }))
+}
+
+pub async fn sign_out(ctx: RequestContext) -> AppResult<Response> {
+    ctx.sign_out().await?;
+    Ok(Redirect::to("/").into_response())
+}

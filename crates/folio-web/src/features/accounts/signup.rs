@@ -1,0 +1,58 @@
+use askama::Template;
+use axum::response::{IntoResponse, Redirect, Response};
+use folio_db::queries::users::{self, CreateUserError};
+use serde::Deserialize;
+
+use crate::domain::{Email, NewPassword};
+use crate::error::AppResult;
+use crate::forms::{CsrfForm, FieldErrors};
+use crate::layout::{PageContext, invalid, ok};
+use crate::security::password;
+use crate::session::RequestContext;
+
+#[derive(Template)]
+#[template(path = "features/accounts/templates/signup.html")]
+struct SignUpPage {
+    page: PageContext,
+    email: String,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    repeat_password: String,
+}
+
+pub async fn show(ctx: RequestContext) -> AppResult<Response> {
+    let page = ctx.page("Sign up").await?;
+    Ok(ok(&SignUpPage { page, email: String::new(), errors: FieldErrors::default() }))
+}
+
+pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = errors.check("password", NewPassword::parse(&form.password));
+    if form.repeat_password.is_empty() {
+        errors.add("repeat_password", crate::forms::REQUIRED);
+    } else if password.is_some() && form.password != form.repeat_password {
+        errors.add("repeat_password", "Your passwords do not match");
+    }
+    if let (Some(email), Some(password), true) = (&email, password, errors.is_empty()) {
+        let hash = password::hash(password.into_inner()).await?;
+        match users::create(&ctx.state.db, email.as_str(), &hash, false).await {
+            Ok(_) => {
+                ctx.flash("Account is created. Now you can sign in.");
+                return Ok(Redirect::to("/signin/").into_response());
+            }
+            Err(CreateUserError::EmailTaken) => errors.add("email", "User with this email is already signed up"),
+            Err(CreateUserError::Db(err)) => return Err(err.into()),
+        }
+    }
+    let page = ctx.page("Sign up").await?;
+    Ok(invalid(&SignUpPage { page, email: form.email, errors }))
+}

@@ -1,0 +1,191 @@
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use folio_db::queries::notes::{self, NoteInput};
+use folio_db::queries::{NoteOrder, NoteView};
+use serde::Deserialize;
+
+use super::form::{NoteForm, PadOption, ValidNote, pad_options};
+use super::listing::{NoteRow, OrderQuery, SortLinks, rows};
+use crate::dates::smart_date;
+use crate::error::{AppError, AppResult};
+use crate::features::parse_id;
+use crate::forms::{CsrfForm, FieldErrors};
+use crate::layout::{PageContext, invalid, ok};
+use crate::session::{RequestContext, SignedIn};
+
+#[derive(Template)]
+#[template(path = "features/notes/templates/list.html")]
+pub struct NotesPage {
+    pub page: PageContext,
+    pub heading: String,
+    /// The pad whose notes these are; `None` for all notes.
+    pub pad_id: Option<i64>,
+    pub rows: Vec<NoteRow>,
+    pub sort: SortLinks,
+}
+
+impl NotesPage {
+    /// The "New note" link, preselecting the pad on a pad page.
+    pub fn new_note_url(&self) -> String {
+        match self.pad_id {
+            Some(id) => format!("/notes/create/?pad={id}"),
+            None => "/notes/create/".to_owned(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "features/notes/templates/note.html")]
+struct NotePage {
+    page: PageContext,
+    note: NoteView,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "features/notes/templates/form.html")]
+struct NoteFormPage {
+    page: PageContext,
+    heading: &'static str,
+    action: String,
+    form: NoteForm,
+    pads: Vec<PadOption>,
+    errors: FieldErrors,
+    cancel_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "features/notes/templates/delete.html")]
+struct DeletePage {
+    page: PageContext,
+    note: NoteView,
+}
+
+#[derive(Deserialize)]
+pub struct CreateQuery {
+    pad: Option<String>,
+}
+
+/// Where to go after a note changes: its pad, or all notes.
+fn after_change(pad_id: Option<i64>) -> Response {
+    match pad_id {
+        Some(id) => Redirect::to(&format!("/pads/{id}/")).into_response(),
+        None => Redirect::to("/").into_response(),
+    }
+}
+
+async fn owned_note(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResult<NoteView> {
+    let id = parse_id(raw_id)?;
+    notes::find_owned(&ctx.state.db, user_id, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn all_notes(SignedIn { ctx, user }: SignedIn, Query(query): Query<OrderQuery>) -> AppResult<Response> {
+    let order = NoteOrder::parse(query.order.as_deref());
+    let listing = notes::list(&ctx.state.db, user.id, None, order).await?;
+    let page = ctx.notes_page("All notes", user.id).await?;
+    let rows = rows(listing);
+    Ok(ok(&NotesPage { page, heading: "All notes".into(), pad_id: None, rows, sort: SortLinks { current: order } }))
+}
+
+pub async fn view(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, &id).await?;
+    let mut page = ctx.notes_page(note.name.clone(), user.id).await?;
+    page.active_pad = note.pad_id;
+    let updated = smart_date(note.updated_at, chrono::Utc::now());
+    Ok(ok(&NotePage { page, note, updated }))
+}
+
+async fn form_page(
+    ctx: &RequestContext,
+    user_id: i64,
+    heading: &'static str,
+    action: String,
+    form: NoteForm,
+    errors: FieldErrors,
+    cancel_url: String,
+) -> AppResult<NoteFormPage> {
+    let page = ctx.notes_page(heading, user_id).await?;
+    let pads = pad_options(page.pads.as_deref().unwrap_or_default(), &form.pad);
+    Ok(NoteFormPage { page, heading, action, form, pads, errors, cancel_url })
+}
+
+pub async fn show_create(SignedIn { ctx, user }: SignedIn, Query(query): Query<CreateQuery>) -> AppResult<Response> {
+    let form = NoteForm { pad: query.pad.unwrap_or_default(), ..NoteForm::default() };
+    let page = form_page(&ctx, user.id, "New note", "/notes/create/".into(), form, FieldErrors::default(), "/".into());
+    Ok(ok(&page.await?))
+}
+
+fn input(valid: &ValidNote) -> NoteInput<'_> {
+    NoteInput { name: valid.name.as_str(), text: valid.text.as_str(), pad_id: valid.pad_id }
+}
+
+pub async fn create(SignedIn { user, .. }: SignedIn, CsrfForm { ctx, data: form }: CsrfForm<NoteForm>) -> AppResult<Response> {
+    match form.validate(&ctx.state.db, user.id).await? {
+        Ok(valid) => {
+            notes::create(&ctx.state.db, user.id, input(&valid)).await?;
+            ctx.flash("Note is successfully created");
+            Ok(after_change(valid.pad_id))
+        }
+        Err(errors) => {
+            let page = form_page(&ctx, user.id, "New note", "/notes/create/".into(), form, errors, "/".into());
+            Ok(invalid(&page.await?))
+        }
+    }
+}
+
+pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, &id).await?;
+    let form = NoteForm {
+        name: note.name,
+        text: note.text,
+        pad: note.pad_id.map(|id| id.to_string()).unwrap_or_default(),
+    };
+    let (action, cancel) = (format!("/notes/{}/edit/", note.id), format!("/notes/{}/", note.id));
+    let page = form_page(&ctx, user.id, "Edit note", action, form, FieldErrors::default(), cancel);
+    Ok(ok(&page.await?))
+}
+
+pub async fn edit(
+    SignedIn { user, .. }: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { ctx, data: form }: CsrfForm<NoteForm>,
+) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, &id).await?;
+    match form.validate(&ctx.state.db, user.id).await? {
+        Ok(valid) => {
+            if !notes::update(&ctx.state.db, user.id, note.id, input(&valid)).await? {
+                return Err(AppError::NotFound);
+            }
+            ctx.flash("Note is successfully updated");
+            Ok(after_change(valid.pad_id))
+        }
+        Err(errors) => {
+            let (action, cancel) = (format!("/notes/{}/edit/", note.id), format!("/notes/{}/", note.id));
+            let page = form_page(&ctx, user.id, "Edit note", action, form, errors, cancel);
+            Ok(invalid(&page.await?))
+        }
+    }
+}
+
+pub async fn show_delete(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, &id).await?;
+    let page = ctx.notes_page("Delete note", user.id).await?;
+    Ok(ok(&DeletePage { page, note }))
+}
+
+#[derive(Deserialize)]
+pub struct Confirm {}
+
+pub async fn delete(
+    SignedIn { user, .. }: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, &id).await?;
+    if !notes::delete_owned(&ctx.state.db, user.id, note.id).await? {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("Note is successfully deleted");
+    Ok(after_change(note.pad_id))
+}

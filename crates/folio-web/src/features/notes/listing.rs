@@ -1,0 +1,48 @@
+//! A sortable table of notes, shared by `/` and the pad pages.
+
+use chrono::Utc;
+use folio_db::queries::{NoteListing, NoteOrder};
+use serde::Deserialize;
+
+use crate::dates::smart_date;
+
+#[derive(Debug, Deserialize)]
+pub struct OrderQuery {
+    pub order: Option<String>,
+}
+
+/// One row as the table shows it.
+#[derive(Debug)]
+pub struct NoteRow {
+    pub id: i64,
+    pub name: String,
+    pub pad_id: Option<i64>,
+    pub pad_name: Option<String>,
+    pub updated: String,
+}
+
+pub fn rows(listing: Vec<NoteListing>) -> Vec<NoteRow> {
+    let now = Utc::now();
+    listing
+        .into_iter()
+        .map(|note| NoteRow {
+            id: note.id,
+            name: note.name,
+            pad_id: note.pad_id,
+            pad_name: note.pad_name,
+            updated: smart_date(note.updated_at, now),
+        })
+        .collect()
+}
+
+/// The sort links of a column: `(query value, arrow, is the current order)` for both directions.
+#[derive(Debug)]
+pub struct SortLinks {
+    pub current: NoteOrder,
+}
+
+impl SortLinks {
+    pub fn is(&self, value: &str) -> bool {
+        self.current.as_str() == value
+    }
+}

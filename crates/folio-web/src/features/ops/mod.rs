@@ -1,0 +1,56 @@
+//! Operations endpoints and the catch-all: health checks for the load balancer, the stylesheet,
+//! the trailing-slash redirect and the 404 page.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::layout::{CSS_URL, PageContext, render, stylesheet};
+use crate::session::RequestContext;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route(&CSS_URL, get(stylesheet))
+}
+
+/// Ready when the database answers; the load balancer sends traffic only then.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "features/ops/templates/not_found.html")]
+struct NotFoundPage {
+    page: PageContext,
+}
+
+/// Every page route ends in a slash; a path without one is redirected to it. Anything else is
+/// the 404 page.
+pub async fn fallback(uri: Uri, ctx: Result<RequestContext, crate::error::AppError>) -> Response {
+    let path = uri.path();
+    if !path.ends_with('/') && !path.starts_with("/static/") {
+        let target = match uri.query() {
+            Some(query) => format!("{path}/?{query}"),
+            None => format!("{path}/"),
+        };
+        // 308 keeps the method and body, so a form posted to the slash-less URL still works.
+        return Redirect::permanent(&target).into_response();
+    }
+    let page = match ctx {
+        Ok(ctx) => ctx.page("Page not found").await.unwrap_or_else(|_| PageContext::bare("Page not found")),
+        Err(_) => PageContext::bare("Page not found"),
+    };
+    render(StatusCode::NOT_FOUND, &NotFoundPage { page })
+}

@@ -1,0 +1,135 @@
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use folio_db::entities::pad;
+use folio_db::queries::{NoteOrder, notes, pads};
+use serde::Deserialize;
+
+use crate::domain::Name;
+use crate::error::{AppError, AppResult};
+use crate::features::notes::handlers::NotesPage;
+use crate::features::notes::listing::{OrderQuery, SortLinks, rows};
+use crate::features::parse_id;
+use crate::forms::{CsrfForm, FieldErrors};
+use crate::layout::{PageContext, invalid, ok};
+use crate::session::{RequestContext, SignedIn};
+
+#[derive(Template)]
+#[template(path = "features/pads/templates/form.html")]
+struct PadFormPage {
+    page: PageContext,
+    heading: &'static str,
+    action: String,
+    /// What the name field shows.
+    current_name: String,
+    errors: FieldErrors,
+    /// Set when editing: links to the pad and to its delete page.
+    pad_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "features/pads/templates/delete.html")]
+struct DeletePage {
+    page: PageContext,
+    pad: pad::Model,
+}
+
+#[derive(Deserialize)]
+pub struct PadForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn owned_pad(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResult<pad::Model> {
+    let id = parse_id(raw_id)?;
+    pads::find_owned(&ctx.state.db, user_id, id).await?.ok_or(AppError::NotFound)
+}
+
+async fn form_page(
+    ctx: &RequestContext,
+    user_id: i64,
+    pad_id: Option<i64>,
+    name: String,
+    errors: FieldErrors,
+) -> AppResult<PadFormPage> {
+    let (heading, action) = match pad_id {
+        Some(id) => ("Pad settings", format!("/pads/{id}/edit/")),
+        None => ("New pad", "/pads/create/".to_owned()),
+    };
+    let mut page = ctx.notes_page(heading, user_id).await?;
+    page.active_pad = pad_id;
+    Ok(PadFormPage { page, heading, action, current_name: name, errors, pad_id })
+}
+
+pub async fn show_create(SignedIn { ctx, user }: SignedIn) -> AppResult<Response> {
+    Ok(ok(&form_page(&ctx, user.id, None, String::new(), FieldErrors::default()).await?))
+}
+
+pub async fn create(SignedIn { user, .. }: SignedIn, CsrfForm { ctx, data: form }: CsrfForm<PadForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    if let Some(name) = errors.check("name", Name::parse(&form.name)) {
+        let pad = pads::create(&ctx.state.db, user.id, name.as_str()).await?;
+        ctx.flash("Pad is successfully created");
+        return Ok(Redirect::to(&format!("/pads/{}/", pad.id)).into_response());
+    }
+    Ok(invalid(&form_page(&ctx, user.id, None, form.name, errors).await?))
+}
+
+pub async fn view(
+    SignedIn { ctx, user }: SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<OrderQuery>,
+) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, &id).await?;
+    let order = NoteOrder::parse(query.order.as_deref());
+    let listing = notes::list(&ctx.state.db, user.id, Some(pad.id), order).await?;
+    let mut page = ctx.notes_page(pad.name.clone(), user.id).await?;
+    page.active_pad = Some(pad.id);
+    let rows = rows(listing);
+    Ok(ok(&NotesPage { page, heading: pad.name, pad_id: Some(pad.id), rows, sort: SortLinks { current: order } }))
+}
+
+pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, &id).await?;
+    Ok(ok(&form_page(&ctx, user.id, Some(pad.id), pad.name, FieldErrors::default()).await?))
+}
+
+pub async fn edit(
+    SignedIn { user, .. }: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { ctx, data: form }: CsrfForm<PadForm>,
+) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, &id).await?;
+    let mut errors = FieldErrors::default();
+    if let Some(name) = errors.check("name", Name::parse(&form.name)) {
+        if !pads::rename(&ctx.state.db, user.id, pad.id, name.as_str()).await? {
+            return Err(AppError::NotFound);
+        }
+        ctx.flash("Pad is successfully updated");
+        return Ok(Redirect::to(&format!("/pads/{}/", pad.id)).into_response());
+    }
+    Ok(invalid(&form_page(&ctx, user.id, Some(pad.id), form.name, errors).await?))
+}
+
+pub async fn show_delete(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, &id).await?;
+    let mut page = ctx.notes_page("Delete pad", user.id).await?;
+    page.active_pad = Some(pad.id);
+    Ok(ok(&DeletePage { page, pad }))
+}
+
+#[derive(Deserialize)]
+pub struct Confirm {}
+
+pub async fn delete(
+    SignedIn { user, .. }: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, &id).await?;
+    if !pads::delete_owned(&ctx.state.db, user.id, pad.id).await? {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("Pad is successfully deleted");
+    Ok(Redirect::to("/").into_response())
+}

@@ -1,0 +1,127 @@
+//! What every page shares: the header, flash messages, the pads sidebar, the stylesheet, and
+//! turning a template into a response.
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use folio_db::queries::pads::{self, PadSummary};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::session::{Flash, RequestContext};
+
+/// The stylesheet, compiled into the binary.
+pub const CSS: &str = include_str!("folio.css");
+
+/// `/static/folio.<hash>.css`: the name changes with the content, so it can be cached forever.
+pub static CSS_URL: LazyLock<String> = LazyLock::new(|| {
+    let hash = hex::encode(&Sha256::digest(CSS.as_bytes())[..6]);
+    format!("/static/folio.{hash}.css")
+});
+
+/// The header, flash messages and (on notes pages) sidebar of a page.
+#[derive(Debug)]
+pub struct PageContext {
+    pub title: String,
+    pub user_email: Option<String>,
+    pub flashes: Vec<Flash>,
+    pub csrf_token: String,
+    /// The user's pads for the sidebar; `None` on pages without the sidebar.
+    pub pads: Option<Vec<PadSummary>>,
+    /// The pad being shown, highlighted in the sidebar.
+    pub active_pad: Option<i64>,
+}
+
+impl PageContext {
+    pub fn css_url(&self) -> &str {
+        &CSS_URL
+    }
+
+    /// A page without request context (error pages rendered outside a handler).
+    pub fn bare(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            user_email: None,
+            flashes: Vec::new(),
+            csrf_token: String::new(),
+            pads: None,
+            active_pad: None,
+        }
+    }
+
+    pub fn is_active_pad(&self, id: &i64) -> bool {
+        self.active_pad == Some(*id)
+    }
+}
+
+impl RequestContext {
+    /// The context of a page without the sidebar.
+    pub async fn page(&self, title: impl Into<String>) -> Result<PageContext, AppError> {
+        Ok(PageContext {
+            title: title.into(),
+            user_email: self.user.as_ref().map(|user| user.email.clone()),
+            flashes: self.take_flashes(),
+            csrf_token: self.csrf_token().await?,
+            pads: None,
+            active_pad: None,
+        })
+    }
+
+    /// The context of a notes page: with the signed-in user's pads in the sidebar.
+    pub async fn notes_page(&self, title: impl Into<String>, user_id: i64) -> Result<PageContext, AppError> {
+        let mut page = self.page(title).await?;
+        page.pads = Some(pads::list_for_user(&self.state.db, user_id).await?);
+        Ok(page)
+    }
+}
+
+/// Renders a template into a response with `status`; a template error is logged and becomes a
+/// plain 500 (it can't render the error page with the broken engine either).
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+        }
+    }
+}
+
+/// 200 OK with the rendered page.
+pub fn ok(template: &impl Template) -> Response {
+    render(StatusCode::OK, template)
+}
+
+/// A form re-rendered because of validation errors.
+pub fn invalid(template: &impl Template) -> Response {
+    render(StatusCode::UNPROCESSABLE_ENTITY, template)
+}
+
+/// The error page, for 4xx and 5xx.
+#[derive(Template)]
+#[template(path = "layout/error.html")]
+pub struct ErrorPage {
+    pub page: PageContext,
+    pub status: u16,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn bare(status: StatusCode, title: &str, message: &str) -> Self {
+        Self { page: PageContext::bare(title), status: status.as_u16(), message: message.to_owned() }
+    }
+}
+
+/// Serves the stylesheet under its content-hashed name.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+        ],
+        CSS,
+    )
+        .into_response()
+}

@@ -1,0 +1,18 @@
+//! Folio's HTTP layer: the router, the application state, errors, extractors and one folder per
+//! feature. The binary (`crates/folio`) turns configuration into an [`AppConfig`] and calls
+//! [`App::build`]; tests do the same with port 0.
+
+pub mod app;
+pub mod config;
+pub mod dates;
+pub mod domain;
+pub mod error;
+pub mod features;
+pub mod forms;
+pub mod layout;
+pub mod security;
+pub mod session;
+pub mod state;
+
+pub use app::{App, prepare_database, shutdown_signal};
+pub use config::{AppConfig, SecretKey};

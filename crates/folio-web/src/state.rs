@@ -1,0 +1,64 @@
+//! The application state every handler can ask for.
+
+use std::sync::Arc;
+
+use folio_db::DatabaseConnection;
+use folio_jobs::Mailer;
+use sha2::{Digest, Sha512};
+use tower_cookies::Key;
+
+use crate::config::{AppConfig, SecretKey};
+use crate::session::DbSessionStore;
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool (SQLite, PostgreSQL or MySQL/MariaDB).
+    pub db: DatabaseConnection,
+    /// Where outgoing email goes.
+    pub mailer: Mailer,
+    /// Signs the CSRF and flash cookies. Derived from `FOLIO_SECRET_KEY`.
+    pub cookie_key: Key,
+    /// The session store, kept here too so that handlers can end a user's other sessions.
+    pub sessions: DbSessionStore,
+    /// Settings the handlers read.
+    pub settings: Arc<Settings>,
+}
+
+/// The part of the configuration that handlers need at request time.
+#[derive(Debug)]
+pub struct Settings {
+    /// Public URL without a trailing slash, for links in emails.
+    pub base_url: String,
+    /// Cookies get `Secure` when the site is https.
+    pub secure_cookies: bool,
+    /// Forgot-password answers the same for known and unknown emails.
+    pub privacy_mode: bool,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("mailer", &self.mailer).field("settings", &self.settings).finish()
+    }
+}
+
+/// The cookie-signing key: SHA-512 of the secret gives the 64 bytes `Key` wants, whatever the
+/// length and alphabet of the configured secret.
+pub fn cookie_key(secret: &SecretKey) -> Key {
+    Key::from(&Sha512::digest(secret.expose()))
+}
+
+impl AppState {
+    pub fn new(config: &AppConfig, db: DatabaseConnection, mailer: Mailer) -> Self {
+        Self {
+            sessions: DbSessionStore::new(db.clone()),
+            db,
+            mailer,
+            cookie_key: cookie_key(&config.secret_key),
+            settings: Arc::new(Settings {
+                base_url: config.base_url.trim_end_matches('/').to_owned(),
+                secure_cookies: config.is_https(),
+                privacy_mode: config.privacy_mode,
+            }),
+        }
+    }
+}

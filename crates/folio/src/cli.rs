@@ -1,0 +1,84 @@
+//! The command line. Every setting is also an environment variable (the configuration contract
+//! of docs/ARCHITECTURE.md); values are validated in `config.rs` so a bad one is reported as
+//! one line naming the variable.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "folio", version, about = "Folio: notes, a content site and its API, in one binary.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Default, Subcommand)]
+pub enum Command {
+    /// Serve the web application (the default when no command is given).
+    #[default]
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check the configuration and that the database and email transport are reachable.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user. The password is read from the first line of standard input.
+    CreateUser(CreateUser),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    /// The new user's email address.
+    #[arg(long)]
+    pub email: String,
+    /// Make the user staff (may use the admin panel).
+    #[arg(long)]
+    pub staff: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8000", global = true)]
+    pub listen: String,
+    /// Public URL of the site, used for links in emails; https turns on Secure cookies and HSTS.
+    #[arg(long, env = "FOLIO_BASE_URL", default_value = "http://127.0.0.1:8000", global = true)]
+    pub base_url: String,
+    /// Database URL: sqlite://…, postgres://… or mysql://… (SQLite migrates itself at start).
+    #[arg(long, env = "FOLIO_DATABASE_URL", default_value = "sqlite://data/folio.db?mode=rwc", global = true)]
+    pub database_url: String,
+    /// Size of the database connection pool.
+    #[arg(long, env = "FOLIO_DATABASE_MAX_CONNECTIONS", default_value = "16", global = true)]
+    pub database_max_connections: String,
+    /// Secret for signing cookies, at least 64 bytes. Unset: generated once into data/secret.key.
+    #[arg(long, env = "FOLIO_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+    /// Where email goes: file://DIR, smtp://[user:pass@]host[:port], smtps://user:pass@host[:port].
+    #[arg(long, env = "FOLIO_EMAIL_URL", default_value = "file://data/mail", hide_env_values = true, global = true)]
+    pub email_url: String,
+    /// The From: address of outgoing email.
+    #[arg(long, env = "FOLIO_EMAIL_FROM", default_value = "Folio <folio@localhost>", global = true)]
+    pub email_from: String,
+    /// Answer the forgot-password form the same whether or not the email has an account.
+    #[arg(long, env = "FOLIO_PRIVACY_MODE", default_value = "false", global = true)]
+    pub privacy_mode: String,
+    /// Seconds a request may take before it is answered with 408.
+    #[arg(long, env = "FOLIO_REQUEST_TIMEOUT_SECS", default_value = "30", global = true)]
+    pub request_timeout_secs: String,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "FOLIO_SHUTDOWN_GRACE_SECS", default_value = "20", global = true)]
+    pub shutdown_grace_secs: String,
+    /// Log filter, e.g. info or folio_web=debug,info.
+    #[arg(long, env = "FOLIO_LOG", default_value = "info", global = true)]
+    pub log: String,
+    /// Log format: pretty, json, or auto (pretty on a terminal, json otherwise).
+    #[arg(long, env = "FOLIO_LOG_FORMAT", default_value = "auto", global = true)]
+    pub log_format: String,
+}

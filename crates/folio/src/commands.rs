@@ -1,0 +1,85 @@
+//! What each subcommand does.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use folio_db::queries::users::{self, CreateUserError};
+use folio_db::{Migrator, connect};
+use folio_web::domain::{Email, NewPassword};
+use folio_web::{App, prepare_database, shutdown_signal};
+use sea_orm_migration::MigratorTrait;
+
+use crate::cli::{AdminCommand, Command, CreateUser};
+use crate::config::Config;
+
+pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config, started).await,
+        Command::Migrate => migrate(config).await,
+        Command::Admin(AdminCommand::CreateUser(args)) => create_user(config, args).await,
+        Command::Check => check(config).await,
+    }
+}
+
+async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
+    let app = App::build(config.app).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(
+        address = %addr,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "listening on http://{addr}/"
+    );
+    app.run_until(shutdown_signal()).await
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config.app.database_url, 2).await.context("FOLIO_DATABASE_URL: could not connect")?;
+    let pending = Migrator::get_pending_migrations(&db).await?.len();
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    tracing::info!(applied = pending, "migrations applied; the schema is current");
+    println!("applied {pending} migration(s); the schema is current");
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is shown; pipe it in to avoid that): ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).map_err(|why| anyhow::anyhow!("--email: {why}"))?;
+    let password = NewPassword::parse(&read_password()?).map_err(|why| anyhow::anyhow!("password: {why}"))?;
+    let db = prepare_database(&config.app).await?;
+    let hash = folio_web::security::password::hash(password.into_inner()).await?;
+    match users::create(&db, email.as_str(), &hash, args.staff).await {
+        Ok(user) => {
+            let kind = if user.is_staff { "staff user" } else { "user" };
+            println!("created {kind} {} (id {})", user.email, user.id);
+            Ok(())
+        }
+        Err(CreateUserError::EmailTaken) => bail!("a user with the email {} already exists", email.as_str()),
+        Err(CreateUserError::Db(err)) => Err(err.into()),
+    }
+}
+
+async fn check(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config.app.database_url, 1).await.context("FOLIO_DATABASE_URL: could not connect")?;
+    db.ping().await.context("FOLIO_DATABASE_URL: the database does not answer")?;
+    let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration status")?.len();
+    println!("database: reachable, {pending} pending migration(s)");
+    let mailer = folio_jobs::Mailer::from_url(&config.app.email_url, &config.app.email_from)?;
+    mailer.check().await.context("FOLIO_EMAIL_URL: email transport not usable")?;
+    println!("email: usable");
+    if pending > 0 && !config.app.auto_migrate {
+        bail!("{pending} migration(s) pending: run `folio migrate`");
+    }
+    println!("configuration: ok");
+    Ok(())
+}

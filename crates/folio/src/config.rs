@@ -1,0 +1,204 @@
+//! Turns the raw settings into typed configuration, failing with one line that names the
+//! variable at fault.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use folio_db::Backend;
+use folio_web::{AppConfig, SecretKey};
+
+use crate::cli::{Cli, Settings};
+
+/// Where the generated secret key is kept when `FOLIO_SECRET_KEY` is unset.
+const SECRET_KEY_FILE: &str = "data/secret.key";
+
+#[derive(Debug)]
+pub struct LogConfig {
+    pub filter: String,
+    pub json: bool,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub app: AppConfig,
+    pub log: LogConfig,
+}
+
+fn invalid(variable: &str, value: &str, why: impl std::fmt::Display) -> String {
+    format!("{variable}: invalid value {value:?}: {why}")
+}
+
+fn number<T: std::str::FromStr>(variable: &str, value: &str, min: T) -> Result<T, String>
+where
+    T: PartialOrd + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    let parsed: T = value.trim().parse().map_err(|err| invalid(variable, value, err))?;
+    if parsed < min {
+        return Err(invalid(variable, value, format!("must be at least {min}")));
+    }
+    Ok(parsed)
+}
+
+fn boolean(variable: &str, value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(invalid(variable, value, "expected true or false")),
+    }
+}
+
+fn base_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| invalid("FOLIO_BASE_URL", value, "must start with http:// or https://"))?;
+    if rest.trim_end_matches('/').is_empty() || rest.contains(char::is_whitespace) {
+        return Err(invalid("FOLIO_BASE_URL", value, "must name a host"));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// The SQLite file of a `sqlite://` URL, when it is a file (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<&str> {
+    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
+}
+
+fn database_url(value: &str) -> Result<(String, Backend), String> {
+    let backend = Backend::from_url(value)
+        .ok_or_else(|| invalid("FOLIO_DATABASE_URL", &redact_url(value), "use sqlite://, postgres:// or mysql://"))?;
+    if let Some(file) = sqlite_file(value)
+        && let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|err| invalid("FOLIO_DATABASE_URL", value, format!("cannot create {}: {err}", parent.display())))?;
+    }
+    Ok((value.to_owned(), backend))
+}
+
+/// Hides the password of a URL before it goes into a message.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn secret_key(value: Option<&str>) -> Result<SecretKey, String> {
+    if let Some(value) = value {
+        return SecretKey::new(value.as_bytes().to_vec()).ok_or_else(|| {
+            format!("FOLIO_SECRET_KEY: too short: it must be at least {} bytes", SecretKey::MIN_LEN)
+        });
+    }
+    load_or_create_secret(Path::new(SECRET_KEY_FILE))
+}
+
+/// The embedded default: a random key generated on first start and kept (mode 0600) so that
+/// cookies stay valid across restarts.
+fn load_or_create_secret(path: &Path) -> Result<SecretKey, String> {
+    let context = |err: std::io::Error| format!("FOLIO_SECRET_KEY unset and {}: {err}", path.display());
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return SecretKey::new(existing.trim().as_bytes().to_vec())
+            .ok_or_else(|| format!("FOLIO_SECRET_KEY unset and {} is too short: delete it", path.display()));
+    }
+    let mut bytes = [0u8; 64];
+    getrandom::fill(&mut bytes).map_err(|err| format!("FOLIO_SECRET_KEY: no random source: {err}"))?;
+    let key = hex::encode(bytes);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(context)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(context)?;
+    file.write_all(key.as_bytes()).map_err(context)?;
+    SecretKey::new(key.into_bytes()).ok_or_else(|| "generated key too short".to_owned())
+}
+
+fn email_url(value: &str) -> Result<String, String> {
+    match value.split_once("://") {
+        Some(("file" | "smtp" | "smtps", rest)) if !rest.is_empty() => Ok(value.to_owned()),
+        _ => Err(invalid("FOLIO_EMAIL_URL", &redact_url(value), "use file://DIR, smtp://host[:port] or smtps://…")),
+    }
+}
+
+fn log_config(settings: &Settings) -> Result<LogConfig, String> {
+    let json = match settings.log_format.trim() {
+        "json" => true,
+        "pretty" => false,
+        "auto" | "" => !std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        other => return Err(invalid("FOLIO_LOG_FORMAT", other, "use pretty, json or auto")),
+    };
+    tracing_subscriber::EnvFilter::try_new(&settings.log).map_err(|err| invalid("FOLIO_LOG", &settings.log, err))?;
+    Ok(LogConfig { filter: settings.log.clone(), json })
+}
+
+impl Config {
+    pub fn from_cli(cli: &Cli) -> Result<Self, String> {
+        let s = &cli.settings;
+        let listen: SocketAddr = s.listen.trim().parse().map_err(|err| invalid("FOLIO_LISTEN", &s.listen, err))?;
+        let (database_url, backend) = database_url(s.database_url.trim())?;
+        let log = log_config(s)?;
+        let app = AppConfig {
+            listen,
+            base_url: base_url(s.base_url.trim())?,
+            database_url,
+            database_max_connections: number("FOLIO_DATABASE_MAX_CONNECTIONS", &s.database_max_connections, 1)?,
+            secret_key: secret_key(s.secret_key.as_deref())?,
+            email_url: email_url(s.email_url.trim())?,
+            email_from: s.email_from.clone(),
+            privacy_mode: boolean("FOLIO_PRIVACY_MODE", &s.privacy_mode)?,
+            // The embedded database migrates itself; a shared one is migrated by `folio migrate`
+            // as a deploy step, so two releases never race to change it.
+            auto_migrate: backend == Backend::Sqlite,
+            request_timeout: Duration::from_secs(number("FOLIO_REQUEST_TIMEOUT_SECS", &s.request_timeout_secs, 1)?),
+            shutdown_grace: Duration::from_secs(number("FOLIO_SHUTDOWN_GRACE_SECS", &s.shutdown_grace_secs, 0)?),
+        };
+        folio_jobs::Mailer::from_url(&app.email_url, &app.email_from)
+            .map_err(|err| format!("FOLIO_EMAIL_URL / FOLIO_EMAIL_FROM: {err}"))?;
+        Ok(Self { app, log })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn validates_values_with_the_variable_name() {
+        assert!(base_url("ftp://x").unwrap_err().starts_with("FOLIO_BASE_URL"));
+        assert_eq!(base_url("https://example.org/").unwrap(), "https://example.org");
+        assert!(boolean("FOLIO_PRIVACY_MODE", "maybe").unwrap_err().starts_with("FOLIO_PRIVACY_MODE"));
+        assert!(number::<u64>("FOLIO_X", "abc", 1).unwrap_err().starts_with("FOLIO_X"));
+        assert!(number::<u64>("FOLIO_X", "0", 1).is_err());
+        assert!(email_url("http://x").unwrap_err().starts_with("FOLIO_EMAIL_URL"));
+        assert!(database_url("oracle://x").unwrap_err().starts_with("FOLIO_DATABASE_URL"));
+        assert!(secret_key(Some("short")).unwrap_err().starts_with("FOLIO_SECRET_KEY"));
+    }
+
+    #[test]
+    fn generated_secret_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let first = load_or_create_secret(&path).unwrap();
+        let second = load_or_create_secret(&path).unwrap();
+        assert_eq!(first.expose(), second.expose());
+        assert_eq!(first.expose().len(), 128);
+    }
+}
