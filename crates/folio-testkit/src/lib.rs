@@ -1,1 +1,167 @@
+//! TestApp: Folio started on a random port against a fresh database per test, for each
+//! backend, plus `Visitor`s (browsers with their own cookie jars) to drive it over HTTP.
+//!
+//! SQLite always runs. PostgreSQL and MySQL/MariaDB run when `FOLIO_TEST_POSTGRES_URL` /
+//! `FOLIO_TEST_MYSQL_URL` name a server whose user may create databases; each test gets its
+//! own database, dropped at the end. A test skipped for a missing URL says so on stderr; with
+//! `CI=true` a missing URL fails the test instead, so CI can't silently skip a backend.
 
+// Test support: a failed setup step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod database;
+mod mail;
+mod smtp;
+mod visitor;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use folio_web::{App, AppConfig, SecretKey};
+use sea_orm::DatabaseConnection;
+use tokio::sync::{Mutex, oneshot};
+
+pub use database::Backend;
+pub use mail::{Mail, quoted_printable_decode};
+pub use smtp::SmtpSink;
+pub use visitor::{PASSWORD, Page, Visitor, csrf_token};
+
+/// A running Folio for one test. Cheap to clone; `finish` stops it and drops its database.
+#[derive(Clone)]
+pub struct TestApp {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    base_url: String,
+    db: DatabaseConnection,
+    mail_dir: tempfile::TempDir,
+    database: database::TestDatabase,
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+    server: Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
+}
+
+/// A configuration for tests: port 0, mail to a temporary directory, short timeouts.
+pub fn test_config(database_url: String, mail_dir: &std::path::Path) -> AppConfig {
+    AppConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        base_url: "http://127.0.0.1".into(),
+        database_url,
+        secret_key: SecretKey::new(vec![7u8; 64]).unwrap(),
+        email_url: format!("file://{}", mail_dir.display()),
+        email_from: "Folio <folio@example.org>".into(),
+        privacy_mode: false,
+        auto_migrate: true,
+        shutdown_grace: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(30),
+        database_max_connections: 5,
+    }
+}
+
+impl TestApp {
+    /// Starts the app on `backend`, or returns `None` (after saying why) when that backend is
+    /// not configured on this machine.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with a chance to change the configuration first.
+    pub async fn spawn_with(backend: Backend, customise: impl FnOnce(&mut AppConfig)) -> Option<Self> {
+        let database = database::TestDatabase::create(backend).await?;
+        let mail_dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(database.url().to_owned(), mail_dir.path());
+        customise(&mut config);
+        let app = App::build(config.clone()).await.expect("the app should start");
+        let addr = app.local_addr().unwrap();
+        let db = app.db.clone();
+        let (tx, rx) = oneshot::channel();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Some(Self {
+            inner: Arc::new(Inner {
+                backend,
+                base_url: format!("http://{addr}"),
+                db,
+                mail_dir,
+                database,
+                shutdown: Mutex::new(Some(tx)),
+                server: Mutex::new(Some(server)),
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The app's database, for assertions about what was (not) stored.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    /// A new browser with an empty cookie jar.
+    pub fn visitor(&self) -> Visitor {
+        Visitor::new(self.base_url())
+    }
+
+    /// The emails written so far, oldest first.
+    pub fn mails(&self) -> Vec<Mail> {
+        mail::read_dir(self.inner.mail_dir.path())
+    }
+
+    /// Counts the rows of `table` (tests check that a refused request changed nothing).
+    pub async fn count(&self, table: &str) -> i64 {
+        database::count(&self.inner.db, table).await
+    }
+
+    /// Stops the server (gracefully) and drops the test database.
+    pub async fn finish(&self) {
+        if let Some(tx) = self.inner.shutdown.lock().await.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.inner.server.lock().await.take() {
+            server.await.expect("server task").expect("server stopped cleanly");
+        }
+        self.inner.database.drop_database().await;
+    }
+}
+
+/// Runs one test body against a fresh app on `backend` (used by [`backend_tests!`]).
+pub async fn run_test<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let handle = app.clone();
+    test(app).await;
+    handle.finish().await;
+}
+
+/// Declares each named `async fn(TestApp)` as one test per backend, in modules `sqlite`,
+/// `postgres` and `mysql`, so the same test runs everywhere.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {
+        $crate::backend_tests!(@backend sqlite, $crate::Backend::Sqlite, $($name),+);
+        $crate::backend_tests!(@backend postgres, $crate::Backend::Postgres, $($name),+);
+        $crate::backend_tests!(@backend mysql, $crate::Backend::MySql, $($name),+);
+    };
+    (@backend $module:ident, $backend:expr, $($name:ident),+) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run_test($backend, super::$name).await;
+                }
+            )+
+        }
+    };
+}
