@@ -38,7 +38,10 @@ pub enum MailError {
 
 #[derive(Clone)]
 enum Transport {
-    File { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
+    File {
+        dir: PathBuf,
+        transport: AsyncFileTransport<Tokio1Executor>,
+    },
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -56,22 +59,29 @@ impl std::fmt::Debug for Mailer {
             Transport::File { dir, .. } => format!("file:{}", dir.display()),
             Transport::Smtp(_) => "smtp".to_owned(),
         };
-        f.debug_struct("Mailer").field("transport", &kind).field("from", &self.from.to_string()).finish()
+        f.debug_struct("Mailer")
+            .field("transport", &kind)
+            .field("from", &self.from.to_string())
+            .finish()
     }
 }
 
 fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
-    address.parse().map_err(|err: lettre::address::AddressError| MailError::InvalidAddress {
-        address: address.to_owned(),
-        reason: err.to_string(),
-    })
+    address
+        .parse()
+        .map_err(|err: lettre::address::AddressError| MailError::InvalidAddress {
+            address: address.to_owned(),
+            reason: err.to_string(),
+        })
 }
 
 impl Mailer {
     /// Builds the transport for `url`, sending as `from`. Creates a `file://` directory if needed.
     pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
         let from = parse_mailbox(from)?;
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| MailError::InvalidUrl("missing scheme".into()))?;
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| MailError::InvalidUrl("missing scheme".into()))?;
         let transport = match scheme {
             "file" => {
                 if rest.is_empty() {
@@ -82,7 +92,10 @@ impl Mailer {
                     path: dir.display().to_string(),
                     source,
                 })?;
-                Transport::File { transport: AsyncFileTransport::new(&dir), dir }
+                Transport::File {
+                    transport: AsyncFileTransport::new(&dir),
+                    dir,
+                }
             }
             "smtp" | "smtps" => Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
             other => return Err(MailError::UnsupportedScheme(other.to_owned())),
@@ -96,7 +109,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(parse_mailbox(&email.to)?)
             .subject(&email.subject)
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))?;
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))?;
         match &self.transport {
             Transport::File { dir, transport } => {
                 let id = transport.send(message).await?;
@@ -115,9 +131,12 @@ impl Mailer {
         match &self.transport {
             Transport::File { dir, .. } => {
                 let probe = dir.join(".folio-check");
-                std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(|source| {
-                    MailError::Directory { path: dir.display().to_string(), source }
-                })
+                std::fs::write(&probe, b"")
+                    .and_then(|()| std::fs::remove_file(&probe))
+                    .map_err(|source| MailError::Directory {
+                        path: dir.display().to_string(),
+                        source,
+                    })
             }
             Transport::Smtp(transport) => {
                 transport.test_connection().await?;
@@ -133,9 +152,18 @@ mod tests {
 
     #[test]
     fn rejects_unknown_schemes_and_bad_senders() {
-        assert!(matches!(Mailer::from_url("http://x", "a@b.c"), Err(MailError::UnsupportedScheme(_))));
-        assert!(matches!(Mailer::from_url("nonsense", "a@b.c"), Err(MailError::InvalidUrl(_))));
-        assert!(matches!(Mailer::from_url("file://x", "not an address"), Err(MailError::InvalidAddress { .. })));
+        assert!(matches!(
+            Mailer::from_url("http://x", "a@b.c"),
+            Err(MailError::UnsupportedScheme(_))
+        ));
+        assert!(matches!(
+            Mailer::from_url("nonsense", "a@b.c"),
+            Err(MailError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            Mailer::from_url("file://x", "not an address"),
+            Err(MailError::InvalidAddress { .. })
+        ));
     }
 
     #[tokio::test]

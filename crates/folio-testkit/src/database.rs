@@ -36,7 +36,9 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = without_query.find("://").map_or(0, |i| i + 3);
-    let host_end = without_query[scheme_end..].find('/').map_or(without_query.len(), |i| scheme_end + i);
+    let host_end = without_query[scheme_end..]
+        .find('/')
+        .map_or(without_query.len(), |i| scheme_end + i);
     let mut result = format!("{}/{name}", &without_query[..host_end]);
     if let Some(query) = query {
         result.push('?');
@@ -50,7 +52,12 @@ impl TestDatabase {
         let Some(variable) = backend.url_variable() else {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/folio.db?mode=rwc", dir.path().display());
-            return Some(Self { backend, url, server: None, _dir: Some(dir) });
+            return Some(Self {
+                backend,
+                url,
+                server: None,
+                _dir: Some(dir),
+            });
         };
         let admin_url = match std::env::var(variable) {
             Ok(url) if !url.is_empty() => url,
@@ -63,10 +70,20 @@ impl TestDatabase {
             }
         };
         let name = format!("folio_t_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url).await.unwrap_or_else(|err| panic!("{variable}: cannot connect: {err}"));
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|err| panic!("{variable}: cannot connect: {err}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
         admin.close().await.ok();
-        Some(Self { backend, url: with_database(&admin_url, &name), server: Some((admin_url, name)), _dir: None })
+        Some(Self {
+            backend,
+            url: with_database(&admin_url, &name),
+            server: Some((admin_url, name)),
+            _dir: None,
+        })
     }
 
     pub(crate) fn url(&self) -> &str {
@@ -74,8 +91,12 @@ impl TestDatabase {
     }
 
     pub(crate) async fn drop_database(&self) {
-        let Some((admin_url, name)) = &self.server else { return };
-        let Ok(admin) = Database::connect(admin_url).await else { return };
+        let Some((admin_url, name)) = &self.server else {
+            return;
+        };
+        let Ok(admin) = Database::connect(admin_url).await else {
+            return;
+        };
         let statement = match self.backend {
             Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
             _ => format!("DROP DATABASE IF EXISTS {name}"),
@@ -88,10 +109,16 @@ impl TestDatabase {
 }
 
 pub(crate) async fn count(db: &DatabaseConnection, table: &str) -> i64 {
-    assert!(table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "table name");
+    assert!(
+        table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "table name"
+    );
     let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -104,8 +131,14 @@ mod tests {
 
     #[test]
     fn swaps_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("mysql://root@127.0.0.1:3306/test?ssl-mode=disabled", "x"), "mysql://root@127.0.0.1:3306/x?ssl-mode=disabled");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306/test?ssl-mode=disabled", "x"),
+            "mysql://root@127.0.0.1:3306/x?ssl-mode=disabled"
+        );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }

@@ -68,6 +68,7 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with a chance to change the configuration first.
     pub async fn spawn_with(backend: Backend, customise: impl FnOnce(&mut AppConfig)) -> Option<Self> {
+        init_logging();
         let database = database::TestDatabase::create(backend).await?;
         let mail_dir = tempfile::tempdir().unwrap();
         let mut config = test_config(database.url().to_owned(), mail_dir.path());
@@ -127,9 +128,22 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.inner.server.lock().await.take() {
-            server.await.expect("server task").expect("server stopped cleanly");
+            server
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
         self.inner.database.drop_database().await;
+    }
+}
+
+/// With `FOLIO_TEST_LOG` set (e.g. `debug`), the app's logs go to the test output.
+fn init_logging() {
+    if let Ok(filter) = std::env::var("FOLIO_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
     }
 }
 
@@ -139,7 +153,9 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let handle = app.clone();
     test(app).await;
     handle.finish().await;

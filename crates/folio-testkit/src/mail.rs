@@ -19,7 +19,11 @@ impl Mail {
                 .map(|value| value.trim().to_owned())
                 .unwrap_or_default()
         };
-        Self { to: header("To:"), subject: header("Subject:"), decoded: quoted_printable_decode(raw) }
+        Self {
+            to: header("To:"),
+            subject: header("Subject:"),
+            decoded: quoted_printable_decode(raw),
+        }
     }
 
     /// The first link in the message that contains `fragment`.
@@ -40,7 +44,8 @@ pub fn quoted_printable_decode(raw: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'='
             && i + 2 < bytes.len()
-            && let Ok(value) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && let Ok(value) =
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
         {
             out.push(value);
             i += 3;
@@ -58,7 +63,11 @@ pub(crate) fn read_dir(dir: &Path) -> Vec<Mail> {
         .unwrap_or_default();
     files.retain(|path| path.extension().is_some_and(|ext| ext == "eml"));
     files.sort_by_key(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok());
-    files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).map(|raw| Mail::parse(&raw)).collect()
+    files
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|raw| Mail::parse(&raw))
+        .collect()
 }
 
 #[cfg(test)]
@@ -74,6 +83,9 @@ mod tests {
     fn finds_links() {
         let mail = Mail::parse("To: a@b.c\r\nSubject: Hi\r\n\r\nopen http://h/forgot-password/abc/ now");
         assert_eq!(mail.subject, "Hi");
-        assert_eq!(mail.link_containing("/forgot-password/").as_deref(), Some("http://h/forgot-password/abc/"));
+        assert_eq!(
+            mail.link_containing("/forgot-password/").as_deref(),
+            Some("http://h/forgot-password/abc/")
+        );
     }
 }

@@ -26,18 +26,33 @@ impl Page {
     /// Panics unless this is a redirect (301/302/303/307/308) to exactly `target`.
     #[track_caller]
     pub fn assert_redirect(&self, target: &str) {
-        assert!(self.status.is_redirection(), "expected a redirect to {target}, got {}: {}", self.status, self.body);
+        assert!(
+            self.status.is_redirection(),
+            "expected a redirect to {target}, got {}: {}",
+            self.status,
+            self.body
+        );
         assert_eq!(self.location(), Some(target));
     }
 
     #[track_caller]
     pub fn assert_contains(&self, text: &str) {
-        assert!(self.body.contains(text), "expected {text:?} in the {} page:\n{}", self.status, self.body);
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in the {} page:\n{}",
+            self.status,
+            self.body
+        );
     }
 
     #[track_caller]
     pub fn assert_lacks(&self, text: &str) {
-        assert!(!self.body.contains(text), "did not expect {text:?} in the {} page:\n{}", self.status, self.body);
+        assert!(
+            !self.body.contains(text),
+            "did not expect {text:?} in the {} page:\n{}",
+            self.status,
+            self.body
+        );
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
@@ -86,7 +101,11 @@ impl Visitor {
             .redirect(redirect::Policy::none())
             .build()
             .unwrap();
-        Self { base: base.to_owned(), client, jar }
+        Self {
+            base: base.to_owned(),
+            client,
+            jar,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -97,7 +116,11 @@ impl Visitor {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap();
-        Page { status, headers, body }
+        Page {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Page {
@@ -116,13 +139,22 @@ impl Visitor {
 
     /// POSTs the fields exactly as given (no CSRF token is added).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        Self::read(self.client.post(self.url(path)).form(fields).send().await.unwrap()).await
+        Self::read(
+            self.client
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// Like a person: opens the form at `path`, then submits it with its CSRF token.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let form = self.get(path).await;
-        let token = csrf_token(&form.body).unwrap_or_else(|| panic!("no CSRF token on {path}: {}", form.body));
+        let token =
+            csrf_token(&form.body).unwrap_or_else(|| panic!("no CSRF token on {path}: {}", form.body));
         let mut all = fields.to_vec();
         all.push(("csrf_token", &token));
         self.post(path, &all).await
@@ -131,7 +163,10 @@ impl Visitor {
     /// The cookies this visitor would send, as a `Cookie` header value.
     pub fn cookie_header(&self) -> String {
         let url: Url = self.base.parse().unwrap();
-        self.jar.cookies(&url).and_then(|value| value.to_str().ok().map(str::to_owned)).unwrap_or_default()
+        self.jar
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// The value of one of this visitor's cookies.
@@ -142,11 +177,20 @@ impl Visitor {
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> Page {
-        self.submit("/signup/", &[("email", email), ("password", password), ("repeat_password", password)]).await
+        self.submit(
+            "/signup/",
+            &[
+                ("email", email),
+                ("password", password),
+                ("repeat_password", password),
+            ],
+        )
+        .await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
-        self.submit("/signin/", &[("email", email), ("password", password)]).await
+        self.submit("/signin/", &[("email", email), ("password", password)])
+            .await
     }
 
     /// Signs up and signs in with [`PASSWORD`].
@@ -158,15 +202,24 @@ impl Visitor {
     /// Creates a pad and returns its id.
     pub async fn create_pad(&self, name: &str) -> i64 {
         let page = self.submit("/pads/create/", &[("name", name)]).await;
-        let location = page.location().unwrap_or_else(|| panic!("pad not created: {}", page.body));
+        let location = page
+            .location()
+            .unwrap_or_else(|| panic!("pad not created: {}", page.body));
         ids_after(location, "/pads/")[0]
     }
 
     /// Creates a note and returns its id (the newest note of the user).
     pub async fn create_note(&self, name: &str, text: &str, pad: Option<i64>) -> i64 {
         let pad = pad.map(|id| id.to_string()).unwrap_or_default();
-        let page = self.submit("/notes/create/", &[("name", name), ("text", text), ("pad", &pad)]).await;
+        let page = self
+            .submit("/notes/create/", &[("name", name), ("text", text), ("pad", &pad)])
+            .await;
         assert!(page.status.is_redirection(), "note not created: {}", page.body);
-        *self.get("/?order=-updated_at").await.note_ids().first().expect("the new note is listed")
+        *self
+            .get("/?order=-updated_at")
+            .await
+            .note_ids()
+            .first()
+            .expect("the new note is listed")
     }
 }

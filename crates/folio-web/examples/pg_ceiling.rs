@@ -30,16 +30,15 @@ fn setting(position: usize, variable: &str, default: Option<&str>) -> anyhow::Re
 }
 
 async fn item(State(pool): State<PgPool>) -> Result<String, StatusCode> {
-    let row: (i64, String) = sea_orm_migration::sea_orm::sqlx::query_as(
-        "SELECT id, name FROM pg_ceiling_item WHERE id = $1",
-    )
-    .bind(1_i64)
-    .fetch_one(&pool)
-    .await
-    .map_err(|err| {
-        eprintln!("pg_ceiling: query failed: {err}");
-        StatusCode::INTERNAL_SERVER_ERROR
-    })?;
+    let row: (i64, String) =
+        sea_orm_migration::sea_orm::sqlx::query_as("SELECT id, name FROM pg_ceiling_item WHERE id = $1")
+            .bind(1_i64)
+            .fetch_one(&pool)
+            .await
+            .map_err(|err| {
+                eprintln!("pg_ceiling: query failed: {err}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            })?;
     Ok(format!("{} {}\n", row.0, row.1))
 }
 
@@ -75,7 +74,9 @@ async fn main() -> anyhow::Result<()> {
     .context("inserting the row")?;
 
     let app = Router::new().route("/item/", get(item)).with_state(pool);
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
     println!("pg_ceiling listening on http://{listen}/item/");
     axum::serve(listener, app).await.context("server error")?;
     Ok(())

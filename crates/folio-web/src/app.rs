@@ -43,7 +43,9 @@ pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConn
     if config.auto_migrate {
         Migrator::up(&db, None).await.context("applying migrations")?;
     } else {
-        let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration status")?;
+        let pending = Migrator::get_pending_migrations(&db)
+            .await
+            .context("reading the migration status")?;
         if !pending.is_empty() {
             anyhow::bail!(
                 "the database schema is behind ({} pending migration(s)): run `folio migrate` first",
@@ -122,7 +124,12 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("FOLIO_LISTEN: could not listen on {}", config.listen))?;
-        Ok(Self { listener, router, shutdown_grace: config.shutdown_grace, db })
+        Ok(Self {
+            listener,
+            router,
+            shutdown_grace: config.shutdown_grace,
+            db,
+        })
     }
 
     /// The bound address (with the real port when the configuration asked for port 0).

@@ -26,11 +26,17 @@ impl Email {
                         && !domain.starts_with('.')
                         && !domain.ends_with('.')
                         && !domain.contains("..")
-                        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+                        && domain
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
                 }
                 None => false,
             };
-        if valid { Ok(Self(email.to_lowercase())) } else { Err(INVALID_EMAIL.into()) }
+        if valid {
+            Ok(Self(email.to_lowercase()))
+        } else {
+            Err(INVALID_EMAIL.into())
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -51,7 +57,10 @@ impl Name {
         if count == 0 {
             Err(REQUIRED.into())
         } else if count > Self::MAX_CHARS {
-            Err(format!("Ensure this value has at most {} characters (it has {count}).", Self::MAX_CHARS))
+            Err(format!(
+                "Ensure this value has at most {} characters (it has {count}).",
+                Self::MAX_CHARS
+            ))
         } else if name.chars().any(char::is_control) {
             Err("Names can't contain control characters.".into())
         } else {
@@ -80,7 +89,10 @@ impl NoteText {
         }
         let count = raw.chars().count();
         if count > Self::MAX_CHARS {
-            return Err(format!("Ensure this note has at most {} characters (it has {count}).", Self::MAX_CHARS));
+            return Err(format!(
+                "Ensure this note has at most {} characters (it has {count}).",
+                Self::MAX_CHARS
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -109,9 +121,15 @@ impl NewPassword {
         if count == 0 {
             Err(REQUIRED.into())
         } else if count < Self::MIN_CHARS {
-            Err(format!("This password is too short. It must contain at least {} characters.", Self::MIN_CHARS))
+            Err(format!(
+                "This password is too short. It must contain at least {} characters.",
+                Self::MIN_CHARS
+            ))
         } else if count > Self::MAX_CHARS {
-            Err(format!("This password is too long. It must contain at most {} characters.", Self::MAX_CHARS))
+            Err(format!(
+                "This password is too long. It must contain at most {} characters.",
+                Self::MAX_CHARS
+            ))
         } else {
             Ok(Self(raw.to_owned()))
         }
@@ -139,13 +157,26 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Ann@Example.ORG ").unwrap().as_str(), "ann@example.org");
+        assert_eq!(
+            Email::parse("  Ann@Example.ORG ").unwrap().as_str(),
+            "ann@example.org"
+        );
     }
 
     #[test]
     fn bad_emails_are_refused_with_the_notejam_message() {
         assert_eq!(Email::parse("").unwrap_err(), REQUIRED);
-        for bad in ["plain", "a@b", "@example.org", "a@@example.org", "a b@example.org", "a@exa mple.org", "a@.org", "a@example..org", "a@example.org."] {
+        for bad in [
+            "plain",
+            "a@b",
+            "@example.org",
+            "a@@example.org",
+            "a b@example.org",
+            "a@exa mple.org",
+            "a@.org",
+            "a@example..org",
+            "a@example.org.",
+        ] {
             assert_eq!(Email::parse(bad).unwrap_err(), INVALID_EMAIL, "{bad}");
         }
         let long = format!("{}@example.org", "a".repeat(250));
@@ -174,7 +205,14 @@ mod tests {
         assert_eq!(NewPassword::parse("").unwrap_err(), REQUIRED);
         assert!(NewPassword::parse("short").unwrap_err().contains("too short"));
         assert!(NewPassword::parse("long enough").is_ok());
-        assert!(NewPassword::parse(&"x".repeat(1025)).unwrap_err().contains("too long"));
-        assert_eq!(format!("{:?}", NewPassword::parse("secret-pass").unwrap()), "NewPassword(<redacted>)");
+        assert!(
+            NewPassword::parse(&"x".repeat(1025))
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("secret-pass").unwrap()),
+            "NewPassword(<redacted>)"
+        );
     }
 }

@@ -30,7 +30,11 @@ pub enum AppError {
 impl AppError {
     fn status_and_message(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "The page you asked for does not exist."),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "The page you asked for does not exist.",
+            ),
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Form expired",

@@ -48,17 +48,20 @@ where
         if !is_form {
             return Err(AppError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::BadRequest("The form could not be read.")
-            }
-        })?;
-        let token: TokenField =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("The form could not be read."))?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest("The form could not be read.")
+                }
+            })?;
+        let token: TokenField = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| AppError::BadRequest("The form could not be read."))?;
         ctx.verify_csrf(&token.csrf_token).await?;
-        let data = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("The form could not be read."))?;
+        let data = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| AppError::BadRequest("The form could not be read."))?;
         Ok(CsrfForm { ctx, data })
     }
 }
@@ -91,7 +94,9 @@ pub fn query_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -116,14 +121,25 @@ mod tests {
     fn local_paths_pass_and_other_sites_do_not() {
         assert_eq!(local_path("/"), Some("/"));
         assert_eq!(local_path("/notes/1/?order=name"), Some("/notes/1/?order=name"));
-        for bad in ["", "notes/", "//evil.example", "/\\evil.example", "https://evil.example", "/x\r\nSet-Cookie: a", "/a\\b"] {
+        for bad in [
+            "",
+            "notes/",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/x\r\nSet-Cookie: a",
+            "/a\\b",
+        ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn query_escape_encodes_what_matters() {
-        assert_eq!(query_escape("/pads/1/?order=name&x=1"), "/pads/1/%3Forder%3Dname%26x%3D1");
+        assert_eq!(
+            query_escape("/pads/1/?order=name&x=1"),
+            "/pads/1/%3Forder%3Dname%26x%3D1"
+        );
     }
 
     #[test]

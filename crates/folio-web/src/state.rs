@@ -37,7 +37,10 @@ pub struct Settings {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("mailer", &self.mailer).field("settings", &self.settings).finish()
+        f.debug_struct("AppState")
+            .field("mailer", &self.mailer)
+            .field("settings", &self.settings)
+            .finish()
     }
 }
 

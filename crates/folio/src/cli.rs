@@ -5,7 +5,11 @@
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "folio", version, about = "Folio: notes, a content site and its API, in one binary.")]
+#[command(
+    name = "folio",
+    version,
+    about = "Folio: notes, a content site and its API, in one binary."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -49,22 +53,48 @@ pub struct Settings {
     #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8000", global = true)]
     pub listen: String,
     /// Public URL of the site, used for links in emails; https turns on Secure cookies and HSTS.
-    #[arg(long, env = "FOLIO_BASE_URL", default_value = "http://127.0.0.1:8000", global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_BASE_URL",
+        default_value = "http://127.0.0.1:8000",
+        global = true
+    )]
     pub base_url: String,
     /// Database URL: sqlite://…, postgres://… or mysql://… (SQLite migrates itself at start).
-    #[arg(long, env = "FOLIO_DATABASE_URL", default_value = "sqlite://data/folio.db?mode=rwc", global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_DATABASE_URL",
+        default_value = "sqlite://data/folio.db?mode=rwc",
+        global = true
+    )]
     pub database_url: String,
     /// Size of the database connection pool.
-    #[arg(long, env = "FOLIO_DATABASE_MAX_CONNECTIONS", default_value = "16", global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_DATABASE_MAX_CONNECTIONS",
+        default_value = "16",
+        global = true
+    )]
     pub database_max_connections: String,
     /// Secret for signing cookies, at least 64 bytes. Unset: generated once into data/secret.key.
     #[arg(long, env = "FOLIO_SECRET_KEY", hide_env_values = true, global = true)]
     pub secret_key: Option<String>,
     /// Where email goes: file://DIR, smtp://[user:pass@]host[:port], smtps://user:pass@host[:port].
-    #[arg(long, env = "FOLIO_EMAIL_URL", default_value = "file://data/mail", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_EMAIL_URL",
+        default_value = "file://data/mail",
+        hide_env_values = true,
+        global = true
+    )]
     pub email_url: String,
     /// The From: address of outgoing email.
-    #[arg(long, env = "FOLIO_EMAIL_FROM", default_value = "Folio <folio@localhost>", global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_EMAIL_FROM",
+        default_value = "Folio <folio@localhost>",
+        global = true
+    )]
     pub email_from: String,
     /// Answer the forgot-password form the same whether or not the email has an account.
     #[arg(long, env = "FOLIO_PRIVACY_MODE", default_value = "false", global = true)]

@@ -34,7 +34,9 @@ async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let db = connect(&config.app.database_url, 2).await.context("FOLIO_DATABASE_URL: could not connect")?;
+    let db = connect(&config.app.database_url, 2)
+        .await
+        .context("FOLIO_DATABASE_URL: could not connect")?;
     let pending = Migrator::get_pending_migrations(&db).await?.len();
     Migrator::up(&db, None).await.context("applying migrations")?;
     tracing::info!(applied = pending, "migrations applied; the schema is current");
@@ -49,7 +51,10 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -70,12 +75,22 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
 }
 
 async fn check(config: Config) -> anyhow::Result<()> {
-    let db = connect(&config.app.database_url, 1).await.context("FOLIO_DATABASE_URL: could not connect")?;
-    db.ping().await.context("FOLIO_DATABASE_URL: the database does not answer")?;
-    let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration status")?.len();
+    let db = connect(&config.app.database_url, 1)
+        .await
+        .context("FOLIO_DATABASE_URL: could not connect")?;
+    db.ping()
+        .await
+        .context("FOLIO_DATABASE_URL: the database does not answer")?;
+    let pending = Migrator::get_pending_migrations(&db)
+        .await
+        .context("reading the migration status")?
+        .len();
     println!("database: reachable, {pending} pending migration(s)");
     let mailer = folio_jobs::Mailer::from_url(&config.app.email_url, &config.app.email_from)?;
-    mailer.check().await.context("FOLIO_EMAIL_URL: email transport not usable")?;
+    mailer
+        .check()
+        .await
+        .context("FOLIO_EMAIL_URL: email transport not usable")?;
     println!("email: usable");
     if pending > 0 && !config.app.auto_migrate {
         bail!("{pending} migration(s) pending: run `folio migrate`");

@@ -30,12 +30,15 @@ fn invalid(variable: &str, value: &str, why: impl std::fmt::Display) -> String {
     format!("{variable}: invalid value {value:?}: {why}")
 }
 
-fn number<T: std::str::FromStr>(variable: &str, value: &str, min: T) -> Result<T, String>
+fn number<T>(variable: &str, value: &str, min: T) -> Result<T, String>
 where
-    T: PartialOrd + std::fmt::Display,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
     T::Err: std::fmt::Display,
 {
-    let parsed: T = value.trim().parse().map_err(|err| invalid(variable, value, err))?;
+    let parsed: T = value
+        .trim()
+        .parse()
+        .map_err(|err| invalid(variable, value, err))?;
     if parsed < min {
         return Err(invalid(variable, value, format!("must be at least {min}")));
     }
@@ -68,13 +71,23 @@ fn sqlite_file(url: &str) -> Option<&str> {
 }
 
 fn database_url(value: &str) -> Result<(String, Backend), String> {
-    let backend = Backend::from_url(value)
-        .ok_or_else(|| invalid("FOLIO_DATABASE_URL", &redact_url(value), "use sqlite://, postgres:// or mysql://"))?;
+    let backend = Backend::from_url(value).ok_or_else(|| {
+        invalid(
+            "FOLIO_DATABASE_URL",
+            &redact_url(value),
+            "use sqlite://, postgres:// or mysql://",
+        )
+    })?;
     if let Some(file) = sqlite_file(value)
         && let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent)
-            .map_err(|err| invalid("FOLIO_DATABASE_URL", value, format!("cannot create {}: {err}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|err| {
+            invalid(
+                "FOLIO_DATABASE_URL",
+                value,
+                format!("cannot create {}: {err}", parent.display()),
+            )
+        })?;
     }
     Ok((value.to_owned(), backend))
 }
@@ -96,7 +109,10 @@ fn redact_url(url: &str) -> String {
 fn secret_key(value: Option<&str>) -> Result<SecretKey, String> {
     if let Some(value) = value {
         return SecretKey::new(value.as_bytes().to_vec()).ok_or_else(|| {
-            format!("FOLIO_SECRET_KEY: too short: it must be at least {} bytes", SecretKey::MIN_LEN)
+            format!(
+                "FOLIO_SECRET_KEY: too short: it must be at least {} bytes",
+                SecretKey::MIN_LEN
+            )
         });
     }
     load_or_create_secret(Path::new(SECRET_KEY_FILE))
@@ -107,8 +123,12 @@ fn secret_key(value: Option<&str>) -> Result<SecretKey, String> {
 fn load_or_create_secret(path: &Path) -> Result<SecretKey, String> {
     let context = |err: std::io::Error| format!("FOLIO_SECRET_KEY unset and {}: {err}", path.display());
     if let Ok(existing) = std::fs::read_to_string(path) {
-        return SecretKey::new(existing.trim().as_bytes().to_vec())
-            .ok_or_else(|| format!("FOLIO_SECRET_KEY unset and {} is too short: delete it", path.display()));
+        return SecretKey::new(existing.trim().as_bytes().to_vec()).ok_or_else(|| {
+            format!(
+                "FOLIO_SECRET_KEY unset and {} is too short: delete it",
+                path.display()
+            )
+        });
     }
     let mut bytes = [0u8; 64];
     getrandom::fill(&mut bytes).map_err(|err| format!("FOLIO_SECRET_KEY: no random source: {err}"))?;
@@ -128,7 +148,11 @@ fn load_or_create_secret(path: &Path) -> Result<SecretKey, String> {
 fn email_url(value: &str) -> Result<String, String> {
     match value.split_once("://") {
         Some(("file" | "smtp" | "smtps", rest)) if !rest.is_empty() => Ok(value.to_owned()),
-        _ => Err(invalid("FOLIO_EMAIL_URL", &redact_url(value), "use file://DIR, smtp://host[:port] or smtps://…")),
+        _ => Err(invalid(
+            "FOLIO_EMAIL_URL",
+            &redact_url(value),
+            "use file://DIR, smtp://host[:port] or smtps://…",
+        )),
     }
 }
 
@@ -139,21 +163,33 @@ fn log_config(settings: &Settings) -> Result<LogConfig, String> {
         "auto" | "" => !std::io::IsTerminal::is_terminal(&std::io::stdout()),
         other => return Err(invalid("FOLIO_LOG_FORMAT", other, "use pretty, json or auto")),
     };
-    tracing_subscriber::EnvFilter::try_new(&settings.log).map_err(|err| invalid("FOLIO_LOG", &settings.log, err))?;
-    Ok(LogConfig { filter: settings.log.clone(), json })
+    tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .map_err(|err| invalid("FOLIO_LOG", &settings.log, err))?;
+    Ok(LogConfig {
+        filter: settings.log.clone(),
+        json,
+    })
 }
 
 impl Config {
     pub fn from_cli(cli: &Cli) -> Result<Self, String> {
         let s = &cli.settings;
-        let listen: SocketAddr = s.listen.trim().parse().map_err(|err| invalid("FOLIO_LISTEN", &s.listen, err))?;
+        let listen: SocketAddr = s
+            .listen
+            .trim()
+            .parse()
+            .map_err(|err| invalid("FOLIO_LISTEN", &s.listen, err))?;
         let (database_url, backend) = database_url(s.database_url.trim())?;
         let log = log_config(s)?;
         let app = AppConfig {
             listen,
             base_url: base_url(s.base_url.trim())?,
             database_url,
-            database_max_connections: number("FOLIO_DATABASE_MAX_CONNECTIONS", &s.database_max_connections, 1)?,
+            database_max_connections: number(
+                "FOLIO_DATABASE_MAX_CONNECTIONS",
+                &s.database_max_connections,
+                1,
+            )?,
             secret_key: secret_key(s.secret_key.as_deref())?,
             email_url: email_url(s.email_url.trim())?,
             email_from: s.email_from.clone(),
@@ -161,8 +197,16 @@ impl Config {
             // The embedded database migrates itself; a shared one is migrated by `folio migrate`
             // as a deploy step, so two releases never race to change it.
             auto_migrate: backend == Backend::Sqlite,
-            request_timeout: Duration::from_secs(number("FOLIO_REQUEST_TIMEOUT_SECS", &s.request_timeout_secs, 1)?),
-            shutdown_grace: Duration::from_secs(number("FOLIO_SHUTDOWN_GRACE_SECS", &s.shutdown_grace_secs, 0)?),
+            request_timeout: Duration::from_secs(number(
+                "FOLIO_REQUEST_TIMEOUT_SECS",
+                &s.request_timeout_secs,
+                1,
+            )?),
+            shutdown_grace: Duration::from_secs(number(
+                "FOLIO_SHUTDOWN_GRACE_SECS",
+                &s.shutdown_grace_secs,
+                0,
+            )?),
         };
         folio_jobs::Mailer::from_url(&app.email_url, &app.email_from)
             .map_err(|err| format!("FOLIO_EMAIL_URL / FOLIO_EMAIL_FROM: {err}"))?;
@@ -184,12 +228,28 @@ mod tests {
     fn validates_values_with_the_variable_name() {
         assert!(base_url("ftp://x").unwrap_err().starts_with("FOLIO_BASE_URL"));
         assert_eq!(base_url("https://example.org/").unwrap(), "https://example.org");
-        assert!(boolean("FOLIO_PRIVACY_MODE", "maybe").unwrap_err().starts_with("FOLIO_PRIVACY_MODE"));
-        assert!(number::<u64>("FOLIO_X", "abc", 1).unwrap_err().starts_with("FOLIO_X"));
+        assert!(
+            boolean("FOLIO_PRIVACY_MODE", "maybe")
+                .unwrap_err()
+                .starts_with("FOLIO_PRIVACY_MODE")
+        );
+        assert!(
+            number::<u64>("FOLIO_X", "abc", 1)
+                .unwrap_err()
+                .starts_with("FOLIO_X")
+        );
         assert!(number::<u64>("FOLIO_X", "0", 1).is_err());
         assert!(email_url("http://x").unwrap_err().starts_with("FOLIO_EMAIL_URL"));
-        assert!(database_url("oracle://x").unwrap_err().starts_with("FOLIO_DATABASE_URL"));
-        assert!(secret_key(Some("short")).unwrap_err().starts_with("FOLIO_SECRET_KEY"));
+        assert!(
+            database_url("oracle://x")
+                .unwrap_err()
+                .starts_with("FOLIO_DATABASE_URL")
+        );
+        assert!(
+            secret_key(Some("short"))
+                .unwrap_err()
+                .starts_with("FOLIO_SECRET_KEY")
+        );
     }
 
     #[test]

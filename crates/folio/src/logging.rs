@@ -6,9 +6,16 @@ use crate::config::LogConfig;
 
 pub fn init(config: &LogConfig) -> Result<(), String> {
     let filter = EnvFilter::try_new(&config.filter).map_err(|err| format!("FOLIO_LOG: {err}"))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = if config.json {
-        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
     } else {
         builder.try_init()
     };

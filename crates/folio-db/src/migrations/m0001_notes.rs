@@ -75,7 +75,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Users::Table)
                     .col(id(Users::Id))
-                    .col(ColumnDef::new(Users::Email).string_len(254).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Users::Email)
+                            .string_len(254)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Users::PasswordHash).string_len(255).not_null())
                     .col(ColumnDef::new(Users::IsStaff).boolean().not_null().default(false))
                     .col(timestamp(db, Users::CreatedAt).not_null())
@@ -86,7 +91,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Sessions::Table)
-                    .col(ColumnDef::new(Sessions::Id).string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Sessions::Id)
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Sessions::UserId).big_integer().null())
                     .col(ColumnDef::new(Sessions::Data).text().not_null())
                     .col(timestamp(db, Sessions::ExpiresAt).not_null())
@@ -109,7 +119,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp(db, PasswordResets::ExpiresAt).not_null())
                     .col(timestamp(db, PasswordResets::UsedAt).null())
                     .col(timestamp(db, PasswordResets::CreatedAt).not_null())
-                    .foreign_key(&mut cascade_to_user((PasswordResets::Table, PasswordResets::UserId)))
+                    .foreign_key(&mut cascade_to_user((
+                        PasswordResets::Table,
+                        PasswordResets::UserId,
+                    )))
                     .take(),
             )
             .await?;
@@ -147,12 +160,36 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, table, cols) in [
-            ("idx_sessions_user", Sessions::Table.into_iden(), vec![Sessions::UserId.into_iden()]),
-            ("idx_sessions_expires", Sessions::Table.into_iden(), vec![Sessions::ExpiresAt.into_iden()]),
-            ("idx_password_resets_user", PasswordResets::Table.into_iden(), vec![PasswordResets::UserId.into_iden()]),
-            ("idx_pads_user", Pads::Table.into_iden(), vec![Pads::UserId.into_iden()]),
-            ("idx_notes_user_updated", Notes::Table.into_iden(), vec![Notes::UserId.into_iden(), Notes::UpdatedAt.into_iden()]),
-            ("idx_notes_pad", Notes::Table.into_iden(), vec![Notes::PadId.into_iden()]),
+            (
+                "idx_sessions_user",
+                Sessions::Table.into_iden(),
+                vec![Sessions::UserId.into_iden()],
+            ),
+            (
+                "idx_sessions_expires",
+                Sessions::Table.into_iden(),
+                vec![Sessions::ExpiresAt.into_iden()],
+            ),
+            (
+                "idx_password_resets_user",
+                PasswordResets::Table.into_iden(),
+                vec![PasswordResets::UserId.into_iden()],
+            ),
+            (
+                "idx_pads_user",
+                Pads::Table.into_iden(),
+                vec![Pads::UserId.into_iden()],
+            ),
+            (
+                "idx_notes_user_updated",
+                Notes::Table.into_iden(),
+                vec![Notes::UserId.into_iden(), Notes::UpdatedAt.into_iden()],
+            ),
+            (
+                "idx_notes_pad",
+                Notes::Table.into_iden(),
+                vec![Notes::PadId.into_iden()],
+            ),
         ] {
             let mut index = Index::create().name(name).table(table).take();
             for col in cols {

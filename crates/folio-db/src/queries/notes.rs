@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 
 use crate::entities::{note, pad};
@@ -79,7 +79,12 @@ pub async fn list(
     let (column, direction) = order.column_and_direction();
     let mut query = note::Entity::find()
         .select_only()
-        .columns([note::Column::Id, note::Column::Name, note::Column::PadId, note::Column::UpdatedAt])
+        .columns([
+            note::Column::Id,
+            note::Column::Name,
+            note::Column::PadId,
+            note::Column::UpdatedAt,
+        ])
         .column_as(pad::Column::Name, "pad_name")
         .join(JoinType::LeftJoin, note::Relation::Pad.def())
         .filter(note::Column::UserId.eq(user_id));
@@ -95,7 +100,11 @@ pub async fn list(
 }
 
 /// The note when it exists and belongs to `user_id`.
-pub async fn find_owned(db: &DatabaseConnection, user_id: i64, note_id: i64) -> Result<Option<NoteView>, DbErr> {
+pub async fn find_owned(
+    db: &DatabaseConnection,
+    user_id: i64,
+    note_id: i64,
+) -> Result<Option<NoteView>, DbErr> {
     note::Entity::find_by_id(note_id)
         .select_only()
         .columns([
@@ -122,7 +131,11 @@ pub struct NoteInput<'a> {
     pub pad_id: Option<i64>,
 }
 
-pub async fn create(db: &DatabaseConnection, user_id: i64, input: NoteInput<'_>) -> Result<note::Model, DbErr> {
+pub async fn create(
+    db: &DatabaseConnection,
+    user_id: i64,
+    input: NoteInput<'_>,
+) -> Result<note::Model, DbErr> {
     let now = Utc::now();
     note::ActiveModel {
         user_id: Set(user_id),
@@ -138,7 +151,12 @@ pub async fn create(db: &DatabaseConnection, user_id: i64, input: NoteInput<'_>)
 }
 
 /// Updates the note; false when it is not the user's.
-pub async fn update(db: &DatabaseConnection, user_id: i64, note_id: i64, input: NoteInput<'_>) -> Result<bool, DbErr> {
+pub async fn update(
+    db: &DatabaseConnection,
+    user_id: i64,
+    note_id: i64,
+    input: NoteInput<'_>,
+) -> Result<bool, DbErr> {
     let result = note::Entity::update_many()
         .col_expr(note::Column::Name, Expr::value(input.name))
         .col_expr(note::Column::Text, Expr::value(input.text))
@@ -167,14 +185,26 @@ mod tests {
 
     #[test]
     fn known_orders_round_trip() {
-        for order in [NoteOrder::NameAsc, NoteOrder::NameDesc, NoteOrder::UpdatedAsc, NoteOrder::UpdatedDesc] {
+        for order in [
+            NoteOrder::NameAsc,
+            NoteOrder::NameDesc,
+            NoteOrder::UpdatedAsc,
+            NoteOrder::UpdatedDesc,
+        ] {
             assert_eq!(NoteOrder::parse(Some(order.as_str())), order);
         }
     }
 
     #[test]
     fn anything_else_falls_back_to_newest_first() {
-        for junk in [None, Some(""), Some("id"), Some("name; DROP TABLE notes"), Some("-NAME"), Some("text")] {
+        for junk in [
+            None,
+            Some(""),
+            Some("id"),
+            Some("name; DROP TABLE notes"),
+            Some("-NAME"),
+            Some("text"),
+        ] {
             assert_eq!(NoteOrder::parse(junk), NoteOrder::UpdatedDesc);
         }
     }

@@ -1,7 +1,7 @@
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use crate::entities::{note, pad};
@@ -27,7 +27,11 @@ pub async fn list_for_user(db: &DatabaseConnection, user_id: i64) -> Result<Vec<
 }
 
 /// The pad when it exists and belongs to `user_id`; someone else's pad is `None`, like a missing one.
-pub async fn find_owned(db: &DatabaseConnection, user_id: i64, pad_id: i64) -> Result<Option<pad::Model>, DbErr> {
+pub async fn find_owned(
+    db: &DatabaseConnection,
+    user_id: i64,
+    pad_id: i64,
+) -> Result<Option<pad::Model>, DbErr> {
     pad::Entity::find_by_id(pad_id)
         .filter(pad::Column::UserId.eq(user_id))
         .one(db)

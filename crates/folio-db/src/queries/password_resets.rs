@@ -41,7 +41,11 @@ pub async fn find_usable(db: &DatabaseConnection, token_hash: &str) -> Result<Op
 /// Uses a link: in one transaction, marks it used (only if it still is usable, so two
 /// concurrent submissions can't both succeed), sets the new password and ends all of the
 /// user's sessions. Returns the user id, or `None` when the link was no longer usable.
-pub async fn redeem(db: &DatabaseConnection, token_hash: &str, password_hash: &str) -> Result<Option<i64>, DbErr> {
+pub async fn redeem(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    password_hash: &str,
+) -> Result<Option<i64>, DbErr> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let Some(row) = password_reset::Entity::find()

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr};
 
 use crate::entities::session;
 
@@ -29,7 +29,11 @@ pub async fn upsert(
     session::Entity::insert(row)
         .on_conflict(
             OnConflict::column(session::Column::Id)
-                .update_columns([session::Column::UserId, session::Column::Data, session::Column::ExpiresAt])
+                .update_columns([
+                    session::Column::UserId,
+                    session::Column::Data,
+                    session::Column::ExpiresAt,
+                ])
                 .to_owned(),
         )
         .exec_without_returning(db)
@@ -51,11 +55,13 @@ pub async fn insert_new(
         data: Set(data.to_owned()),
         expires_at: Set(expires_at),
     };
-    let inserted = session::Entity::insert(row)
-        .on_conflict(OnConflict::column(session::Column::Id).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
-    Ok(inserted == 1)
+    // A plain insert: the primary key refuses a duplicate id on every backend (sea-query's
+    // `DO NOTHING` has no portable MySQL spelling).
+    match session::Entity::insert(row).exec_without_returning(db).await {
+        Ok(_) => Ok(true),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(err) => Err(err),
+    }
 }
 
 pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
@@ -64,7 +70,11 @@ pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
 }
 
 /// Ends every session of a user except `keep` (the one making the request, if any).
-pub async fn delete_for_user(db: &DatabaseConnection, user_id: i64, keep: Option<&str>) -> Result<u64, DbErr> {
+pub async fn delete_for_user(
+    db: &DatabaseConnection,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, DbErr> {
     let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
     if let Some(keep) = keep {
         query = query.filter(session::Column::Id.ne(keep));

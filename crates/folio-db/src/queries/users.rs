@@ -1,5 +1,7 @@
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
 
 use crate::entities::user;
 
@@ -35,16 +37,26 @@ pub async fn create(
 }
 
 pub async fn find_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await
 }
 
 pub async fn find_by_id(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn set_password_hash(db: &impl sea_orm::ConnectionTrait, id: i64, password_hash: &str) -> Result<(), DbErr> {
+pub async fn set_password_hash(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), DbErr> {
     user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(password_hash))
+        .col_expr(
+            user::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(password_hash),
+        )
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -110,7 +110,11 @@ pub struct ErrorPage {
 
 impl ErrorPage {
     pub fn bare(status: StatusCode, title: &str, message: &str) -> Self {
-        Self { page: PageContext::bare(title), status: status.as_u16(), message: message.to_owned() }
+        Self {
+            page: PageContext::bare(title),
+            status: status.as_u16(),
+            message: message.to_owned(),
+        }
     }
 }
 
@@ -118,8 +122,14 @@ impl ErrorPage {
 pub async fn stylesheet() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
         ],
         CSS,
     )

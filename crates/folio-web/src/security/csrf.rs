@@ -12,7 +12,10 @@ const COOKIE: &str = "folio_csrf";
 
 /// The token in the visitor's signed cookie, if it is there and untampered.
 pub fn existing_anonymous_token(cookies: &Cookies, key: &Key) -> Option<String> {
-    cookies.signed(key).get(COOKIE).map(|cookie| cookie.value().to_owned())
+    cookies
+        .signed(key)
+        .get(COOKIE)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 /// The visitor's token, creating it (and its cookie) on first use.

@@ -10,8 +10,14 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 /// The layers that add the headers; HSTS only when the site is served over https.
 pub fn layers(https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let mut layers = vec![
-        SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
-        SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ),
+        SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
         SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
         SetResponseHeaderLayer::overriding(

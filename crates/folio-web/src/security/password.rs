@@ -4,9 +4,9 @@
 
 use std::sync::LazyLock;
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 
 /// A hash of a random password, verified against when the email is unknown, so a sign-in for a
 /// missing account takes as long as one for an existing account.
@@ -18,7 +18,11 @@ fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error>
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -52,9 +56,17 @@ mod tests {
     async fn hashes_with_argon2id_and_verifies() {
         let hashed = hash("correct horse".into()).await.unwrap();
         assert!(hashed.starts_with("$argon2id$"), "{hashed}");
-        assert!(verify("correct horse".into(), Some(hashed.clone())).await.unwrap());
+        assert!(
+            verify("correct horse".into(), Some(hashed.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse".into(), Some(hashed)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
-        assert!(!verify("anything".into(), Some("not a phc string".into())).await.unwrap());
+        assert!(
+            !verify("anything".into(), Some("not a phc string".into()))
+                .await
+                .unwrap()
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Who is asking: the request context every handler starts from, and the signed-in guard.
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tower_cookies::Cookies;
@@ -46,13 +46,20 @@ impl RequestContext {
                 return Ok(token);
             }
         }
-        Ok(csrf::anonymous_token(&self.cookies, &self.state.cookie_key, self.state.settings.secure_cookies))
+        Ok(csrf::anonymous_token(
+            &self.cookies,
+            &self.state.cookie_key,
+            self.state.settings.secure_cookies,
+        ))
     }
 
     /// Checks a submitted token against the one this visitor was given.
     pub async fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
         let expected = if self.user.is_some() {
-            self.session.get::<String>(CSRF_KEY).await.map_err(session_error)?
+            self.session
+                .get::<String>(CSRF_KEY)
+                .await
+                .map_err(session_error)?
         } else {
             csrf::existing_anonymous_token(&self.cookies, &self.state.cookie_key)
         };
@@ -64,7 +71,12 @@ impl RequestContext {
 
     /// Queues a flash message for the next page.
     pub fn flash(&self, message: impl Into<String>) {
-        flash::push(&self.cookies, &self.state.cookie_key, self.state.settings.secure_cookies, Flash::success(message));
+        flash::push(
+            &self.cookies,
+            &self.state.cookie_key,
+            self.state.settings.secure_cookies,
+            Flash::success(message),
+        );
     }
 
     /// Takes the flash messages queued by the previous request.
@@ -76,7 +88,10 @@ impl RequestContext {
     pub async fn sign_in(&self, user: SessionUser) -> Result<(), AppError> {
         self.session.cycle_id().await.map_err(session_error)?;
         self.session.insert(USER_KEY, user).await.map_err(session_error)?;
-        self.session.insert(CSRF_KEY, crate::security::tokens::random_token()).await.map_err(session_error)?;
+        self.session
+            .insert(CSRF_KEY, crate::security::tokens::random_token())
+            .await
+            .map_err(session_error)?;
         Ok(())
     }
 
@@ -88,7 +103,10 @@ impl RequestContext {
     /// After a password change: every other session of the user ends, and this one gets a new id.
     pub async fn end_other_sessions(&self, user_id: i64) -> Result<(), AppError> {
         self.session.cycle_id().await.map_err(session_error)?;
-        self.state.sessions.end_sessions_of(user_id, self.session.id()).await?;
+        self.state
+            .sessions
+            .end_sessions_of(user_id, self.session.id())
+            .await?;
         Ok(())
     }
 }
@@ -109,10 +127,26 @@ where
             return Ok(ctx.clone());
         }
         let missing = |what| AppError::Internal(anyhow::anyhow!("{what} layer missing"));
-        let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| missing("session"))?;
-        let cookies = parts.extensions.get::<Cookies>().cloned().ok_or_else(|| missing("cookie"))?;
-        let user = session.get::<SessionUser>(USER_KEY).await.map_err(session_error)?;
-        let ctx = RequestContext { session, cookies, user, state: AppState::from_ref(state) };
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| missing("session"))?;
+        let cookies = parts
+            .extensions
+            .get::<Cookies>()
+            .cloned()
+            .ok_or_else(|| missing("cookie"))?;
+        let user = session
+            .get::<SessionUser>(USER_KEY)
+            .await
+            .map_err(session_error)?;
+        let ctx = RequestContext {
+            session,
+            cookies,
+            user,
+            state: AppState::from_ref(state),
+        };
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
     }
@@ -143,7 +177,9 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = RequestContext::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let ctx = RequestContext::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         match ctx.user.clone() {
             Some(user) => Ok(SignedIn { ctx, user }),
             None => {

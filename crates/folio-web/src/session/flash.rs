@@ -21,7 +21,10 @@ pub struct Flash {
 
 impl Flash {
     pub fn success(message: impl Into<String>) -> Self {
-        Self { level: Level::Success, message: message.into() }
+        Self {
+            level: Level::Success,
+            message: message.into(),
+        }
     }
 
     pub fn css_class(&self) -> &'static str {
@@ -37,7 +40,9 @@ pub fn push(cookies: &Cookies, key: &Key, secure: bool, flash: Flash) {
     let signed = cookies.signed(key);
     let mut queued = read(cookies, key);
     queued.push(flash);
-    let Ok(json) = serde_json::to_vec(&queued) else { return };
+    let Ok(json) = serde_json::to_vec(&queued) else {
+        return;
+    };
     let mut cookie = Cookie::new(COOKIE, hex::encode(json));
     cookie.set_path("/");
     cookie.set_http_only(true);

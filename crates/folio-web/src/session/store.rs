@@ -30,7 +30,9 @@ pub struct DbSessionStore {
 
 impl std::fmt::Debug for DbSessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbSessionStore").field("cached", &self.cache.entry_count()).finish()
+        f.debug_struct("DbSessionStore")
+            .field("cached", &self.cache.entry_count())
+            .finish()
     }
 }
 
@@ -47,12 +49,16 @@ fn to_chrono(expiry: time::OffsetDateTime) -> DateTime<Utc> {
 }
 
 fn to_time(expiry: DateTime<Utc>) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp(expiry.timestamp()).unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+    time::OffsetDateTime::from_unix_timestamp(expiry.timestamp())
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
 }
 
 impl DbSessionStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        let cache = Cache::builder().max_capacity(100_000).time_to_live(CACHE_TTL).build();
+        let cache = Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(CACHE_TTL)
+            .build();
         Self { db, cache }
     }
 
@@ -83,9 +89,13 @@ impl DbSessionStore {
         let expires_at = to_chrono(record.expiry_date);
         let user_id = user_id_of(record);
         let written = if fresh {
-            sessions::insert_new(&self.db, &id, user_id, &data, expires_at).await.map_err(backend_error)?
+            sessions::insert_new(&self.db, &id, user_id, &data, expires_at)
+                .await
+                .map_err(backend_error)?
         } else {
-            sessions::upsert(&self.db, &id, user_id, &data, expires_at).await.map_err(backend_error)?;
+            sessions::upsert(&self.db, &id, user_id, &data, expires_at)
+                .await
+                .map_err(backend_error)?;
             true
         };
         if written {
@@ -117,17 +127,27 @@ impl SessionStore for DbSessionStore {
             self.cache.invalidate(&id.0).await;
             return Ok(None);
         }
-        let Some(row) = sessions::load(&self.db, &id.to_string()).await.map_err(backend_error)? else {
+        let Some(row) = sessions::load(&self.db, &id.to_string())
+            .await
+            .map_err(backend_error)?
+        else {
             return Ok(None);
         };
-        let data: HashMap<String, serde_json::Value> = serde_json::from_str(&row.data).map_err(backend_error)?;
-        let record = Record { id: *id, data, expiry_date: to_time(row.expires_at) };
+        let data: HashMap<String, serde_json::Value> =
+            serde_json::from_str(&row.data).map_err(backend_error)?;
+        let record = Record {
+            id: *id,
+            data,
+            expiry_date: to_time(row.expires_at),
+        };
         self.cache.insert(id.0, record.clone()).await;
         Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.cache.invalidate(&id.0).await;
-        sessions::delete(&self.db, &id.to_string()).await.map_err(backend_error)
+        sessions::delete(&self.db, &id.to_string())
+            .await
+            .map_err(backend_error)
     }
 }

@@ -20,13 +20,17 @@ backend_tests!(
 
 async fn sign_up_then_sign_in(app: TestApp) {
     let ann = app.visitor();
-    ann.sign_up("ann@example.org", PASSWORD).await.assert_redirect("/signin/");
+    ann.sign_up("ann@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
     let signin = ann.get("/signin/").await;
     signin.assert_contains("Account is created. Now you can sign in.");
     // Shown once, then gone.
     ann.get("/signin/").await.assert_lacks("Account is created");
 
-    ann.sign_in("ann@example.org", PASSWORD).await.assert_redirect("/");
+    ann.sign_in("ann@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
     let home = ann.get("/").await;
     assert_eq!(home.status, 200);
     home.assert_contains("All notes <span class=\"count\">(0)</span>");
@@ -37,9 +41,19 @@ async fn sign_up_requires_every_field_and_keeps_the_email(app: TestApp) {
     let v = app.visitor();
     let page = v.submit("/signup/", &[]).await;
     assert_eq!(page.status, 422);
-    assert_eq!(page.body.matches("This field is required.").count(), 3, "{}", page.body);
+    assert_eq!(
+        page.body.matches("This field is required.").count(),
+        3,
+        "{}",
+        page.body
+    );
 
-    let page = v.submit("/signup/", &[("email", "kept@example.org"), ("password", "typed-password")]).await;
+    let page = v
+        .submit(
+            "/signup/",
+            &[("email", "kept@example.org"), ("password", "typed-password")],
+        )
+        .await;
     page.assert_contains("value=\"kept@example.org\"");
     page.assert_lacks("typed-password");
     assert_eq!(app.count("users").await, 0);
@@ -47,22 +61,51 @@ async fn sign_up_requires_every_field_and_keeps_the_email(app: TestApp) {
 
 async fn sign_up_rejects_invalid_email_short_and_mismatched_passwords(app: TestApp) {
     let v = app.visitor();
-    let page = v.submit("/signup/", &[("email", "not-an-email"), ("password", PASSWORD), ("repeat_password", PASSWORD)]).await;
+    let page = v
+        .submit(
+            "/signup/",
+            &[
+                ("email", "not-an-email"),
+                ("password", PASSWORD),
+                ("repeat_password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(page.status, 422);
     page.assert_contains("Enter a valid email address.");
 
-    let page = v.submit("/signup/", &[("email", "a@example.org"), ("password", PASSWORD), ("repeat_password", "different-pass")]).await;
+    let page = v
+        .submit(
+            "/signup/",
+            &[
+                ("email", "a@example.org"),
+                ("password", PASSWORD),
+                ("repeat_password", "different-pass"),
+            ],
+        )
+        .await;
     page.assert_contains("Your passwords do not match");
     assert!(page.body.find("Your passwords do not match") > page.body.find("id=\"id_repeat_password\""));
 
-    let page = v.submit("/signup/", &[("email", "a@example.org"), ("password", "short"), ("repeat_password", "short")]).await;
+    let page = v
+        .submit(
+            "/signup/",
+            &[
+                ("email", "a@example.org"),
+                ("password", "short"),
+                ("repeat_password", "short"),
+            ],
+        )
+        .await;
     page.assert_contains("This password is too short");
     assert_eq!(app.count("users").await, 0);
 }
 
 async fn sign_up_refuses_a_taken_email_whatever_its_case(app: TestApp) {
     let v = app.visitor();
-    v.sign_up("bob@example.org", PASSWORD).await.assert_redirect("/signin/");
+    v.sign_up("bob@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
     let page = v.sign_up("BOB@Example.org", PASSWORD).await;
     assert_eq!(page.status, 422);
     page.assert_contains("User with this email is already signed up");
@@ -74,7 +117,10 @@ async fn sign_up_refuses_a_taken_email_whatever_its_case(app: TestApp) {
 async fn sign_in_with_wrong_password_or_unknown_email_fails(app: TestApp) {
     let v = app.visitor();
     v.sign_up("carol@example.org", PASSWORD).await;
-    for (email, password) in [("carol@example.org", "wrong-password"), ("nobody@example.org", PASSWORD)] {
+    for (email, password) in [
+        ("carol@example.org", "wrong-password"),
+        ("nobody@example.org", PASSWORD),
+    ] {
         let page = v.sign_in(email, password).await;
         assert_eq!(page.status, 422);
         page.assert_contains("Wrong email or password");
@@ -94,14 +140,31 @@ async fn sign_in_follows_a_local_next_only(app: TestApp) {
     let page = v.get("/signin/?next=/pads/create/%3Fx%3D1").await;
     page.assert_contains("name=\"next\" value=\"/pads/create/?x=1\"");
 
-    let local = [("email", "dan@example.org"), ("password", PASSWORD), ("next", "/pads/create/?x=1")];
-    v.submit("/signin/", &local).await.assert_redirect("/pads/create/?x=1");
+    let local = [
+        ("email", "dan@example.org"),
+        ("password", PASSWORD),
+        ("next", "/pads/create/?x=1"),
+    ];
+    v.submit("/signin/", &local)
+        .await
+        .assert_redirect("/pads/create/?x=1");
 
-    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
         let v = app.visitor();
-        let fields = [("email", "dan@example.org"), ("password", PASSWORD), ("next", evil)];
+        let fields = [
+            ("email", "dan@example.org"),
+            ("password", PASSWORD),
+            ("next", evil),
+        ];
         v.submit("/signin/", &fields).await.assert_redirect("/");
-        v.get(&format!("/signin/?next={evil}")).await.assert_lacks("evil.example");
+        v.get(&format!("/signin/?next={evil}"))
+            .await
+            .assert_lacks("evil.example");
     }
 }
 
@@ -128,7 +191,11 @@ async fn sign_in_rotates_the_session_id(app: TestApp) {
     // The old id no longer signs anyone in.
     let replay = app.visitor();
     let page = replay
-        .send(replay.request(reqwest::Method::GET, "/").header("cookie", format!("folio_session={first}")))
+        .send(
+            replay
+                .request(reqwest::Method::GET, "/")
+                .header("cookie", format!("folio_session={first}")),
+        )
         .await;
     page.assert_redirect("/signin/?next=/");
 }
@@ -151,15 +218,24 @@ async fn header_shows_who_is_signed_in(app: TestApp) {
 async fn settings_change_the_password_for_real(app: TestApp) {
     let v = app.visitor();
     v.register("hal@example.org").await;
-    let fields = [("old_password", PASSWORD), ("new_password1", "brand-new-secret"), ("new_password2", "brand-new-secret")];
+    let fields = [
+        ("old_password", PASSWORD),
+        ("new_password1", "brand-new-secret"),
+        ("new_password2", "brand-new-secret"),
+    ];
     v.submit("/settings/", &fields).await.assert_redirect("/");
-    v.get("/").await.assert_contains("Password is successfully changed");
+    v.get("/")
+        .await
+        .assert_contains("Password is successfully changed");
     // Still signed in here.
     assert_eq!(v.get("/").await.status, 200);
 
     let other = app.visitor();
     assert_eq!(other.sign_in("hal@example.org", PASSWORD).await.status, 422);
-    other.sign_in("hal@example.org", "brand-new-secret").await.assert_redirect("/");
+    other
+        .sign_in("hal@example.org", "brand-new-secret")
+        .await
+        .assert_redirect("/");
 }
 
 async fn settings_validate_every_field(app: TestApp) {
@@ -169,29 +245,47 @@ async fn settings_validate_every_field(app: TestApp) {
     assert_eq!(page.status, 422);
     assert_eq!(page.body.matches("This field is required.").count(), 3);
 
-    let wrong_old = [("old_password", "not-my-password"), ("new_password1", "another-secret"), ("new_password2", "another-secret")];
+    let wrong_old = [
+        ("old_password", "not-my-password"),
+        ("new_password1", "another-secret"),
+        ("new_password2", "another-secret"),
+    ];
     let page = v.submit("/settings/", &wrong_old).await;
     page.assert_contains("Your old password was entered incorrectly");
     assert!(page.body.find("entered incorrectly") > page.body.find("id=\"id_old_password\""));
 
-    let mismatch = [("old_password", PASSWORD), ("new_password1", "another-secret"), ("new_password2", "other-secret")];
+    let mismatch = [
+        ("old_password", PASSWORD),
+        ("new_password1", "another-secret"),
+        ("new_password2", "other-secret"),
+    ];
     let page = v.submit("/settings/", &mismatch).await;
     page.assert_contains("Your passwords do not match");
     assert!(page.body.find("do not match") > page.body.find("id=\"id_new_password2\""));
     page.assert_lacks("another-secret");
 
     // Nothing changed.
-    app.visitor().sign_in("ida@example.org", PASSWORD).await.assert_redirect("/");
+    app.visitor()
+        .sign_in("ida@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
 }
 
 async fn password_change_ends_other_sessions(app: TestApp) {
     let laptop = app.visitor();
     let phone = app.visitor();
     laptop.register("jo@example.org").await;
-    phone.sign_in("jo@example.org", PASSWORD).await.assert_redirect("/");
+    phone
+        .sign_in("jo@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
     assert_eq!(phone.get("/").await.status, 200);
 
-    let fields = [("old_password", PASSWORD), ("new_password1", "changed-secret"), ("new_password2", "changed-secret")];
+    let fields = [
+        ("old_password", PASSWORD),
+        ("new_password1", "changed-secret"),
+        ("new_password2", "changed-secret"),
+    ];
     laptop.submit("/settings/", &fields).await.assert_redirect("/");
     phone.get("/").await.assert_redirect("/signin/?next=/");
     assert_eq!(laptop.get("/").await.status, 200);
@@ -201,5 +295,7 @@ async fn password_change_ends_other_sessions(app: TestApp) {
 async fn account_redirects_to_settings(app: TestApp) {
     let v = app.visitor();
     v.get("/account/").await.assert_redirect("/settings/");
-    v.get("/settings/").await.assert_redirect("/signin/?next=/settings/");
+    v.get("/settings/")
+        .await
+        .assert_redirect("/signin/?next=/settings/");
 }

@@ -20,13 +20,32 @@ backend_tests!(
 
 async fn anonymous_requests_are_sent_to_sign_in(app: TestApp) {
     let v = app.visitor();
-    for path in ["/", "/notes/create/", "/notes/1/", "/notes/1/edit/", "/notes/1/delete/", "/pads/create/", "/pads/1/", "/pads/1/edit/", "/pads/1/delete/", "/settings/"] {
+    for path in [
+        "/",
+        "/notes/create/",
+        "/notes/1/",
+        "/notes/1/edit/",
+        "/notes/1/delete/",
+        "/pads/create/",
+        "/pads/1/",
+        "/pads/1/edit/",
+        "/pads/1/delete/",
+        "/settings/",
+    ] {
         let page = v.get(path).await;
         assert_eq!(page.status, 302, "{path}");
         assert_eq!(page.location(), Some(format!("/signin/?next={path}").as_str()));
     }
-    v.get("/?order=name").await.assert_redirect("/signin/?next=/%3Forder%3Dname");
-    for path in ["/notes/create/", "/notes/1/edit/", "/notes/1/delete/", "/pads/create/", "/pads/1/delete/"] {
+    v.get("/?order=name")
+        .await
+        .assert_redirect("/signin/?next=/%3Forder%3Dname");
+    for path in [
+        "/notes/create/",
+        "/notes/1/edit/",
+        "/notes/1/delete/",
+        "/pads/create/",
+        "/pads/1/delete/",
+    ] {
         assert_eq!(v.post(path, &[("name", "x")]).await.status, 302, "POST {path}");
     }
     assert_eq!(app.count("notes").await + app.count("pads").await, 0);
@@ -35,7 +54,12 @@ async fn anonymous_requests_are_sent_to_sign_in(app: TestApp) {
 async fn create_a_note_without_a_pad(app: TestApp) {
     let v = app.visitor();
     v.register("a@example.org").await;
-    let page = v.submit("/notes/create/", &[("name", "Groceries"), ("text", "milk\neggs"), ("pad", "")]).await;
+    let page = v
+        .submit(
+            "/notes/create/",
+            &[("name", "Groceries"), ("text", "milk\neggs"), ("pad", "")],
+        )
+        .await;
     page.assert_redirect("/");
     let home = v.get("/").await;
     home.assert_contains("Note is successfully created");
@@ -51,13 +75,20 @@ async fn create_a_note_in_a_pad(app: TestApp) {
     v.register("b@example.org").await;
     let pad = v.create_pad("Work").await;
     let pad_field = pad.to_string();
-    let page = v.submit("/notes/create/", &[("name", "Roadmap"), ("text", "Q1"), ("pad", &pad_field)]).await;
+    let page = v
+        .submit(
+            "/notes/create/",
+            &[("name", "Roadmap"), ("text", "Q1"), ("pad", &pad_field)],
+        )
+        .await;
     page.assert_redirect(&format!("/pads/{pad}/"));
     let pad_page = v.get(&format!("/pads/{pad}/")).await;
     pad_page.assert_contains("Note is successfully created");
     pad_page.assert_contains(">Roadmap</a>");
     pad_page.assert_contains("Work <span class=\"count\">(1)</span>");
-    v.get("/").await.assert_contains(&format!("<a href=\"/pads/{pad}/\">Work</a>"));
+    v.get("/")
+        .await
+        .assert_contains(&format!("<a href=\"/pads/{pad}/\">Work</a>"));
 }
 
 async fn create_form_preselects_the_pad_from_the_query(app: TestApp) {
@@ -76,7 +107,9 @@ async fn create_form_preselects_the_pad_from_the_query(app: TestApp) {
 async fn note_page_shows_the_note(app: TestApp) {
     let v = app.visitor();
     v.register("d@example.org").await;
-    let note = v.create_note("Recipe <b>bold</b>", "line one\nline two & <script>", None).await;
+    let note = v
+        .create_note("Recipe <b>bold</b>", "line one\nline two & <script>", None)
+        .await;
     let page = v.get(&format!("/notes/{note}/")).await;
     assert_eq!(page.status, 200);
     page.assert_contains("<h1>Recipe &#60;b&#62;bold&#60;/b&#62;</h1>");
@@ -95,14 +128,26 @@ async fn edit_a_note(app: TestApp) {
     form.assert_contains("value=\"Draft\"");
     form.assert_contains(">first</textarea>");
     let pad_field = pad.to_string();
-    let page = v.submit(&format!("/notes/{note}/edit/"), &[("name", "Final"), ("text", "second"), ("pad", &pad_field)]).await;
+    let page = v
+        .submit(
+            &format!("/notes/{note}/edit/"),
+            &[("name", "Final"), ("text", "second"), ("pad", &pad_field)],
+        )
+        .await;
     page.assert_redirect(&format!("/pads/{pad}/"));
-    v.get(&format!("/pads/{pad}/")).await.assert_contains("Note is successfully updated");
+    v.get(&format!("/pads/{pad}/"))
+        .await
+        .assert_contains("Note is successfully updated");
     let shown = v.get(&format!("/notes/{note}/")).await;
     shown.assert_contains("Final");
     shown.assert_contains("second");
     // Moving it out of the pad redirects to all notes.
-    v.submit(&format!("/notes/{note}/edit/"), &[("name", "Final"), ("text", "second"), ("pad", "")]).await.assert_redirect("/");
+    v.submit(
+        &format!("/notes/{note}/edit/"),
+        &[("name", "Final"), ("text", "second"), ("pad", "")],
+    )
+    .await
+    .assert_redirect("/");
 }
 
 async fn delete_a_note_after_confirming(app: TestApp) {
@@ -113,8 +158,12 @@ async fn delete_a_note_after_confirming(app: TestApp) {
     let confirm = v.get(&format!("/notes/{note}/delete/")).await;
     confirm.assert_contains("Are you sure you want to delete Old stuff?");
     assert_eq!(app.count("notes").await, 1);
-    v.submit(&format!("/notes/{note}/delete/"), &[]).await.assert_redirect(&format!("/pads/{pad}/"));
-    v.get(&format!("/pads/{pad}/")).await.assert_contains("Note is successfully deleted");
+    v.submit(&format!("/notes/{note}/delete/"), &[])
+        .await
+        .assert_redirect(&format!("/pads/{pad}/"));
+    v.get(&format!("/pads/{pad}/"))
+        .await
+        .assert_contains("Note is successfully deleted");
     assert_eq!(app.count("notes").await, 0);
     assert_eq!(v.get(&format!("/notes/{note}/")).await.status, 404);
 }
@@ -126,13 +175,19 @@ async fn note_validation_keeps_what_was_typed(app: TestApp) {
     assert_eq!(page.status, 422);
     assert_eq!(page.body.matches("This field is required.").count(), 2);
 
-    let page = v.submit("/notes/create/", &[("name", "Kept name"), ("text", "")]).await;
+    let page = v
+        .submit("/notes/create/", &[("name", "Kept name"), ("text", "")])
+        .await;
     page.assert_contains("value=\"Kept name\"");
-    let page = v.submit("/notes/create/", &[("name", ""), ("text", "kept text")]).await;
+    let page = v
+        .submit("/notes/create/", &[("name", ""), ("text", "kept text")])
+        .await;
     page.assert_contains(">kept text</textarea>");
 
     let long = "n".repeat(101);
-    let page = v.submit("/notes/create/", &[("name", &long), ("text", "t")]).await;
+    let page = v
+        .submit("/notes/create/", &[("name", &long), ("text", "t")])
+        .await;
     page.assert_contains("at most 100 characters");
     assert!(page.body.find("at most 100") > page.body.find("id=\"id_name\""));
     assert_eq!(app.count("notes").await, 0);
@@ -147,15 +202,25 @@ async fn a_note_cannot_go_into_another_users_pad(app: TestApp) {
     let mine = intruder.create_note("Mine", "text", None).await;
     let pad_field = theirs.to_string();
     for path in ["/notes/create/".to_owned(), format!("/notes/{mine}/edit/")] {
-        let page = intruder.submit(&path, &[("name", "Sneaky"), ("text", "x"), ("pad", &pad_field)]).await;
+        let page = intruder
+            .submit(&path, &[("name", "Sneaky"), ("text", "x"), ("pad", &pad_field)])
+            .await;
         assert_eq!(page.status, 422, "{path}");
         page.assert_contains("Select a valid choice");
         page.assert_lacks("Private");
     }
-    let page = intruder.submit("/notes/create/", &[("name", "Odd"), ("text", "x"), ("pad", "not-a-number")]).await;
+    let page = intruder
+        .submit(
+            "/notes/create/",
+            &[("name", "Odd"), ("text", "x"), ("pad", "not-a-number")],
+        )
+        .await;
     assert_eq!(page.status, 422);
     assert_eq!(app.count("notes").await, 1);
-    owner.get(&format!("/pads/{theirs}/")).await.assert_contains("Private <span class=\"count\">(0)</span>");
+    owner
+        .get(&format!("/pads/{theirs}/"))
+        .await
+        .assert_contains("Private <span class=\"count\">(0)</span>");
 }
 
 async fn another_users_note_is_404_everywhere(app: TestApp) {
@@ -164,16 +229,27 @@ async fn another_users_note_is_404_everywhere(app: TestApp) {
     let note = owner.create_note("Secret", "my diary", None).await;
     let other = app.visitor();
     other.register("i@example.org").await;
-    for path in [format!("/notes/{note}/"), format!("/notes/{note}/edit/"), format!("/notes/{note}/delete/")] {
+    for path in [
+        format!("/notes/{note}/"),
+        format!("/notes/{note}/edit/"),
+        format!("/notes/{note}/delete/"),
+    ] {
         let page = other.get(&path).await;
         assert_eq!(page.status, 404, "GET {path}");
         page.assert_lacks("Secret");
     }
     // POSTs with the intruder's own valid token: still 404, and nothing changes.
     let token = folio_testkit::csrf_token(&other.get("/notes/create/").await.body).unwrap();
-    let delete = other.post(&format!("/notes/{note}/delete/"), &[("csrf_token", &token)]).await;
+    let delete = other
+        .post(&format!("/notes/{note}/delete/"), &[("csrf_token", &token)])
+        .await;
     assert_eq!(delete.status, 404);
-    let edit = other.post(&format!("/notes/{note}/edit/"), &[("name", "Hacked"), ("text", "x"), ("csrf_token", &token)]).await;
+    let edit = other
+        .post(
+            &format!("/notes/{note}/edit/"),
+            &[("name", "Hacked"), ("text", "x"), ("csrf_token", &token)],
+        )
+        .await;
     assert_eq!(edit.status, 404);
     let shown = owner.get(&format!("/notes/{note}/")).await;
     shown.assert_contains("Secret");
@@ -225,7 +301,15 @@ async fn notes_sort_by_whitelisted_orders_only(app: TestApp) {
 async fn junk_ids_are_404(app: TestApp) {
     let v = app.visitor();
     v.register("l@example.org").await;
-    for path in ["/notes/abc/", "/notes/-1/", "/notes/0/", "/notes/99999999999999999999999/", "/pads/x/", "/pads/1.5/edit/", "/notes/999/"] {
+    for path in [
+        "/notes/abc/",
+        "/notes/-1/",
+        "/notes/0/",
+        "/notes/99999999999999999999999/",
+        "/pads/x/",
+        "/pads/1.5/edit/",
+        "/notes/999/",
+    ] {
         let page = v.get(path).await;
         assert_eq!(page.status, 404, "{path}");
         page.assert_contains("Page not found");

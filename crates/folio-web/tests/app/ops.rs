@@ -22,7 +22,9 @@ async fn health_and_readiness(app: TestApp) {
 async fn paths_without_a_trailing_slash_redirect(app: TestApp) {
     let v = app.visitor();
     v.get("/signin").await.assert_redirect("/signin/");
-    v.get("/signin?next=/pads/1/").await.assert_redirect("/signin/?next=/pads/1/");
+    v.get("/signin?next=/pads/1/")
+        .await
+        .assert_redirect("/signin/?next=/pads/1/");
     v.get("/notes/5").await.assert_redirect("/notes/5/");
     let post = v.post("/signin", &[("email", "x")]).await;
     assert_eq!(post.status, 308, "a POST keeps its method and body");
@@ -43,7 +45,10 @@ async fn unknown_pages_are_a_real_404(app: TestApp) {
 async fn malformed_and_oversized_requests_are_clear_4xx(app: TestApp) {
     let v = app.visitor();
     v.register("bad@example.org").await;
-    let json = v.request(reqwest::Method::POST, "/pads/create/").header("content-type", "application/json").body("{}");
+    let json = v
+        .request(reqwest::Method::POST, "/pads/create/")
+        .header("content-type", "application/json")
+        .body("{}");
     let page = v.send(json).await;
     assert_eq!(page.status, 415);
     page.assert_contains("application/x-www-form-urlencoded");
@@ -54,17 +59,27 @@ async fn malformed_and_oversized_requests_are_clear_4xx(app: TestApp) {
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("csrf_token={token}&name=%ZZ%"));
     let page = v.send(broken).await;
-    assert!(page.status.is_client_error() || page.status.is_redirection(), "{}", page.status);
+    assert!(
+        page.status.is_client_error() || page.status.is_redirection(),
+        "{}",
+        page.status
+    );
 
     // Announcing a body over the limit is answered 413 before the body is read.
     let head = format!(
         "POST /notes/create/ HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         folio_web::app::MAX_BODY_BYTES + 1
     );
-    assert!(raw_exchange(app.base_url(), &head).await.starts_with("HTTP/1.1 413"));
+    assert!(
+        raw_exchange(app.base_url(), &head)
+            .await
+            .starts_with("HTTP/1.1 413")
+    );
 
     let too_long_text = "y".repeat(folio_web::domain::NoteText::MAX_CHARS + 1);
-    let page = v.submit("/notes/create/", &[("name", "n"), ("text", &too_long_text)]).await;
+    let page = v
+        .submit("/notes/create/", &[("name", "n"), ("text", &too_long_text)])
+        .await;
     assert_eq!(page.status, 422);
     page.assert_contains("Ensure this note has at most");
     assert_eq!(app.count("notes").await, 0);
@@ -79,8 +94,18 @@ async fn the_stylesheet_is_served_and_cached(app: TestApp) {
     let href: String = page.body[start..].chars().take_while(|c| *c != '"').collect();
     let css = v.get(&href).await;
     assert_eq!(css.status, 200);
-    assert!(css.headers["content-type"].to_str().unwrap().starts_with("text/css"));
-    assert!(css.headers["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(
+        css.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(
+        css.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     assert_eq!(v.get("/static/folio.old.css").await.status, 404);
 }
 
@@ -93,7 +118,10 @@ async fn serve_refuses_a_schema_that_is_behind(app: TestApp) {
     };
     let mut config = test_config(url, dir.path());
     config.auto_migrate = false;
-    let error = folio_web::App::build(config).await.err().expect("must refuse to start");
+    let error = folio_web::App::build(config)
+        .await
+        .err()
+        .expect("must refuse to start");
     assert!(format!("{error:#}").contains("folio migrate"), "{error:#}");
 }
 
@@ -119,21 +147,29 @@ async fn shutdown_lets_in_flight_requests_finish() {
         async move { app.finish().await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert!(!stopping.is_finished(), "the server must wait for the request in flight");
+    assert!(
+        !stopping.is_finished(),
+        "the server must wait for the request in flight"
+    );
     // New connections are no longer accepted.
     assert!(tokio::net::TcpStream::connect(&addr).await.is_err());
 
     stream.write_all(&body.as_bytes()[5..]).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
-    assert!(response.starts_with("HTTP/1.1 403"), "the request got its answer: {response}");
+    assert!(
+        response.starts_with("HTTP/1.1 403"),
+        "the request got its answer: {response}"
+    );
     stopping.await.unwrap();
 }
 
 /// Sends raw bytes and reads the whole answer (for requests reqwest would not send).
 async fn raw_exchange(base_url: &str, request: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(base_url.trim_start_matches("http://")).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(base_url.trim_start_matches("http://"))
+        .await
+        .unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();

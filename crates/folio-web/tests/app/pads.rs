@@ -17,7 +17,10 @@ async fn create_a_pad_and_see_it_in_the_sidebar(app: TestApp) {
     v.get("/").await.assert_contains("No pads");
     let page = v.submit("/pads/create/", &[("name", "Journal")]).await;
     let location = page.location().unwrap().to_owned();
-    assert!(location.starts_with("/pads/") && location.ends_with('/'), "{location}");
+    assert!(
+        location.starts_with("/pads/") && location.ends_with('/'),
+        "{location}"
+    );
     let pad_page = v.get(&location).await;
     pad_page.assert_contains("Pad is successfully created");
     pad_page.assert_contains("Journal <span class=\"count\">(0)</span>");
@@ -56,7 +59,9 @@ async fn pad_page_lists_its_notes_with_links(app: TestApp) {
     page.assert_contains(&format!("href=\"/notes/create/?pad={pad}\""));
     page.assert_contains(&format!("<a href=\"/pads/{pad}/edit/\">Pad settings</a>"));
     page.assert_contains("aria-current=\"page\"");
-    v.get("/").await.assert_contains("All notes <span class=\"count\">(3)</span>");
+    v.get("/")
+        .await
+        .assert_contains("All notes <span class=\"count\">(3)</span>");
 }
 
 async fn rename_a_pad(app: TestApp) {
@@ -66,7 +71,9 @@ async fn rename_a_pad(app: TestApp) {
     let form = v.get(&format!("/pads/{pad}/edit/")).await;
     form.assert_contains("value=\"Old name\"");
     form.assert_contains(&format!("href=\"/pads/{pad}/delete/\">Delete pad</a>"));
-    let page = v.submit(&format!("/pads/{pad}/edit/"), &[("name", "New name")]).await;
+    let page = v
+        .submit(&format!("/pads/{pad}/edit/"), &[("name", "New name")])
+        .await;
     page.assert_redirect(&format!("/pads/{pad}/"));
     let shown = v.get(&format!("/pads/{pad}/")).await;
     shown.assert_contains("Pad is successfully updated");
@@ -85,7 +92,9 @@ async fn delete_a_pad_and_its_notes(app: TestApp) {
     v.create_note("Survivor", "3", None).await;
     let confirm = v.get(&format!("/pads/{pad}/delete/")).await;
     confirm.assert_contains("Are you sure you want to delete Doomed and all related notes?");
-    v.submit(&format!("/pads/{pad}/delete/"), &[]).await.assert_redirect("/");
+    v.submit(&format!("/pads/{pad}/delete/"), &[])
+        .await
+        .assert_redirect("/");
     let home = v.get("/").await;
     home.assert_contains("Pad is successfully deleted");
     home.assert_contains("All notes <span class=\"count\">(1)</span>");
@@ -102,17 +111,31 @@ async fn another_users_pad_is_404_everywhere(app: TestApp) {
     owner.create_note("Inside", "x", Some(pad)).await;
     let other = app.visitor();
     other.register("pg@example.org").await;
-    for path in [format!("/pads/{pad}/"), format!("/pads/{pad}/edit/"), format!("/pads/{pad}/delete/")] {
+    for path in [
+        format!("/pads/{pad}/"),
+        format!("/pads/{pad}/edit/"),
+        format!("/pads/{pad}/delete/"),
+    ] {
         let page = other.get(&path).await;
         assert_eq!(page.status, 404, "GET {path}");
         page.assert_lacks("Mine only");
     }
     let token = folio_testkit::csrf_token(&other.get("/pads/create/").await.body).unwrap();
-    let rename = other.post(&format!("/pads/{pad}/edit/"), &[("name", "Taken"), ("csrf_token", &token)]).await;
+    let rename = other
+        .post(
+            &format!("/pads/{pad}/edit/"),
+            &[("name", "Taken"), ("csrf_token", &token)],
+        )
+        .await;
     assert_eq!(rename.status, 404);
-    let delete = other.post(&format!("/pads/{pad}/delete/"), &[("csrf_token", &token)]).await;
+    let delete = other
+        .post(&format!("/pads/{pad}/delete/"), &[("csrf_token", &token)])
+        .await;
     assert_eq!(delete.status, 404);
     assert_eq!(app.count("pads").await, 1);
     assert_eq!(app.count("notes").await, 1);
-    owner.get(&format!("/pads/{pad}/")).await.assert_contains("Mine only");
+    owner
+        .get(&format!("/pads/{pad}/"))
+        .await
+        .assert_contains("Mine only");
 }

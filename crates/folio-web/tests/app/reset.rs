@@ -1,8 +1,8 @@
 //! Password reset by emailed single-use link.
 
-use folio_testkit::{Backend, PASSWORD, SmtpSink, TestApp, Visitor, backend_tests};
 use chrono::{Duration, Utc};
 use folio_db::entities::password_reset;
+use folio_testkit::{Backend, PASSWORD, SmtpSink, TestApp, Visitor, backend_tests};
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::Expr;
 
@@ -17,18 +17,24 @@ backend_tests!(
 
 /// Requests a reset for `email` and returns the link path from the mail.
 async fn request_link(app: &TestApp, v: &Visitor, email: &str) -> String {
-    v.submit("/forgot-password/", &[("email", email)]).await.assert_redirect("/signin/");
+    v.submit("/forgot-password/", &[("email", email)])
+        .await
+        .assert_redirect("/signin/");
     let mail = app.mails().pop().expect("a reset email");
     assert_eq!(mail.to, email);
     assert!(mail.decoded.contains("Content-Type: text/plain"), "plain part");
     assert!(mail.decoded.contains("Content-Type: text/html"), "html part");
     let link = mail.link_containing("/forgot-password/").expect("a reset link");
-    link.split_once("/forgot-password/").map(|(_, token)| format!("/forgot-password/{token}")).unwrap()
+    link.split_once("/forgot-password/")
+        .map(|(_, token)| format!("/forgot-password/{token}"))
+        .unwrap()
 }
 
 async fn forgot_password_refuses_an_unknown_email(app: TestApp) {
     let v = app.visitor();
-    let page = v.submit("/forgot-password/", &[("email", "ghost@example.org")]).await;
+    let page = v
+        .submit("/forgot-password/", &[("email", "ghost@example.org")])
+        .await;
     assert_eq!(page.status, 422);
     page.assert_contains("No user with given email");
     page.assert_contains("value=\"ghost@example.org\"");
@@ -42,28 +48,49 @@ async fn reset_link_sets_a_new_password_once(app: TestApp) {
     let v = app.visitor();
     v.sign_up("kim@example.org", PASSWORD).await;
     let link = request_link(&app, &v, "kim@example.org").await;
-    v.get("/signin/").await.assert_contains("New password is sent in your email inbox");
+    v.get("/signin/")
+        .await
+        .assert_contains("New password is sent in your email inbox");
 
     // Until the link is used, the old password still works.
-    app.visitor().sign_in("kim@example.org", PASSWORD).await.assert_redirect("/");
+    app.visitor()
+        .sign_in("kim@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
 
     let form = v.get(&link).await;
     assert_eq!(form.status, 200);
     form.assert_contains("Choose a new password");
-    let fields = [("new_password1", "fresh-password"), ("new_password2", "fresh-password")];
+    let fields = [
+        ("new_password1", "fresh-password"),
+        ("new_password2", "fresh-password"),
+    ];
     v.submit(&link, &fields).await.assert_redirect("/signin/");
 
-    app.visitor().sign_in("kim@example.org", "fresh-password").await.assert_redirect("/");
-    assert_eq!(app.visitor().sign_in("kim@example.org", PASSWORD).await.status, 422);
+    app.visitor()
+        .sign_in("kim@example.org", "fresh-password")
+        .await
+        .assert_redirect("/");
+    assert_eq!(
+        app.visitor().sign_in("kim@example.org", PASSWORD).await.status,
+        422
+    );
 
     // Single use.
     let again = v.get(&link).await;
     assert_eq!(again.status, 404);
     again.assert_contains("This link no longer works");
     let token = folio_testkit::csrf_token(&v.get("/forgot-password/").await.body).unwrap();
-    let reuse = [("new_password1", "third-password"), ("new_password2", "third-password"), ("csrf_token", token.as_str())];
+    let reuse = [
+        ("new_password1", "third-password"),
+        ("new_password2", "third-password"),
+        ("csrf_token", token.as_str()),
+    ];
     assert_eq!(v.post(&link, &reuse).await.status, 404);
-    app.visitor().sign_in("kim@example.org", "fresh-password").await.assert_redirect("/");
+    app.visitor()
+        .sign_in("kim@example.org", "fresh-password")
+        .await
+        .assert_redirect("/");
 }
 
 async fn reset_link_expires_after_an_hour(app: TestApp) {
@@ -72,25 +99,45 @@ async fn reset_link_expires_after_an_hour(app: TestApp) {
     let link = request_link(&app, &v, "lee@example.org").await;
     // Move the link's expiry into the past, as an hour passing would.
     password_reset::Entity::update_many()
-        .col_expr(password_reset::Column::ExpiresAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .col_expr(
+            password_reset::Column::ExpiresAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
         .exec(app.db())
         .await
         .unwrap();
     assert_eq!(v.get(&link).await.status, 404);
     let token = folio_testkit::csrf_token(&v.get("/forgot-password/").await.body).unwrap();
-    let fields = [("new_password1", "fresh-password"), ("new_password2", "fresh-password"), ("csrf_token", token.as_str())];
+    let fields = [
+        ("new_password1", "fresh-password"),
+        ("new_password2", "fresh-password"),
+        ("csrf_token", token.as_str()),
+    ];
     assert_eq!(v.post(&link, &fields).await.status, 404);
-    app.visitor().sign_in("lee@example.org", PASSWORD).await.assert_redirect("/");
+    app.visitor()
+        .sign_in("lee@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
 }
 
 async fn reset_validates_the_new_password(app: TestApp) {
     let v = app.visitor();
     v.sign_up("max@example.org", PASSWORD).await;
     let link = request_link(&app, &v, "max@example.org").await;
-    let page = v.submit(&link, &[("new_password1", "fresh-password"), ("new_password2", "other-password")]).await;
+    let page = v
+        .submit(
+            &link,
+            &[
+                ("new_password1", "fresh-password"),
+                ("new_password2", "other-password"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, 422);
     page.assert_contains("Your passwords do not match");
-    let page = v.submit(&link, &[("new_password1", "short"), ("new_password2", "short")]).await;
+    let page = v
+        .submit(&link, &[("new_password1", "short"), ("new_password2", "short")])
+        .await;
     page.assert_contains("too short");
     // Failed attempts don't use up the link.
     assert_eq!(v.get(&link).await.status, 200);
@@ -101,9 +148,15 @@ async fn reset_ends_every_session(app: TestApp) {
     signed_in.register("ned@example.org").await;
     let v = app.visitor();
     let link = request_link(&app, &v, "ned@example.org").await;
-    v.submit(&link, &[("new_password1", "fresh-password"), ("new_password2", "fresh-password")])
-        .await
-        .assert_redirect("/signin/");
+    v.submit(
+        &link,
+        &[
+            ("new_password1", "fresh-password"),
+            ("new_password2", "fresh-password"),
+        ],
+    )
+    .await
+    .assert_redirect("/signin/");
     signed_in.get("/").await.assert_redirect("/signin/?next=/");
     assert_eq!(app.count("sessions").await, 0);
 }
@@ -118,10 +171,16 @@ async fn garbage_reset_tokens_are_404(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn privacy_mode_answers_the_same_for_unknown_emails() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.privacy_mode = true).await.unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.privacy_mode = true)
+        .await
+        .unwrap();
     let v = app.visitor();
-    v.submit("/forgot-password/", &[("email", "ghost@example.org")]).await.assert_redirect("/signin/");
-    v.get("/signin/").await.assert_contains("New password is sent in your email inbox");
+    v.submit("/forgot-password/", &[("email", "ghost@example.org")])
+        .await
+        .assert_redirect("/signin/");
+    v.get("/signin/")
+        .await
+        .assert_contains("New password is sent in your email inbox");
     assert!(app.mails().is_empty());
     app.finish().await;
 }
@@ -130,10 +189,14 @@ async fn privacy_mode_answers_the_same_for_unknown_emails() {
 async fn reset_mail_goes_out_over_smtp() {
     let sink = SmtpSink::start().await;
     let url = sink.url();
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.email_url = url).await.unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.email_url = url)
+        .await
+        .unwrap();
     let v = app.visitor();
     v.sign_up("oz@example.org", PASSWORD).await;
-    v.submit("/forgot-password/", &[("email", "oz@example.org")]).await.assert_redirect("/signin/");
+    v.submit("/forgot-password/", &[("email", "oz@example.org")])
+        .await
+        .assert_redirect("/signin/");
     let messages = sink.messages();
     assert_eq!(messages.len(), 1);
     let decoded = folio_testkit::quoted_printable_decode(&messages[0]);

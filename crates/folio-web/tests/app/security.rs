@@ -14,7 +14,11 @@ backend_tests!(
 async fn post_without_a_valid_token_is_403_and_changes_nothing(app: TestApp) {
     let anonymous = app.visitor();
     anonymous.get("/signup/").await;
-    let signup = [("email", "pat@example.org"), ("password", PASSWORD), ("repeat_password", PASSWORD)];
+    let signup = [
+        ("email", "pat@example.org"),
+        ("password", PASSWORD),
+        ("repeat_password", PASSWORD),
+    ];
     let page = anonymous.post("/signup/", &signup).await;
     assert_eq!(page.status, 403);
     page.assert_contains("security token");
@@ -31,18 +35,32 @@ async fn post_without_a_valid_token_is_403_and_changes_nothing(app: TestApp) {
         ("/notes/create/".to_owned(), vec![("name", "n"), ("text", "t")]),
         (format!("/notes/{note}/edit/"), vec![("name", "n"), ("text", "t")]),
         (format!("/notes/{note}/delete/"), vec![]),
-        ("/settings/".to_owned(), vec![("old_password", PASSWORD), ("new_password1", "x-new-pass"), ("new_password2", "x-new-pass")]),
+        (
+            "/settings/".to_owned(),
+            vec![
+                ("old_password", PASSWORD),
+                ("new_password1", "x-new-pass"),
+                ("new_password2", "x-new-pass"),
+            ],
+        ),
     ] {
         assert_eq!(v.post(&path, &fields).await.status, 403, "{path} without a token");
         let mut forged = fields.clone();
         forged.push(("csrf_token", "forged"));
-        assert_eq!(v.post(&path, &forged).await.status, 403, "{path} with a forged token");
+        assert_eq!(
+            v.post(&path, &forged).await.status,
+            403,
+            "{path} with a forged token"
+        );
     }
     assert_eq!(app.count("pads").await, 1);
     assert_eq!(app.count("notes").await, 1);
     v.get(&format!("/pads/{pad}/")).await.assert_contains("Work");
     v.get(&format!("/notes/{note}/")).await.assert_contains("Plan");
-    app.visitor().sign_in("pat@example.org", PASSWORD).await.assert_redirect("/");
+    app.visitor()
+        .sign_in("pat@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
 }
 
 async fn a_token_from_another_visitor_is_refused(app: TestApp) {
@@ -52,12 +70,26 @@ async fn a_token_from_another_visitor_is_refused(app: TestApp) {
 
     let victim = app.visitor();
     victim.register("victim@example.org").await;
-    let page = victim.post("/pads/create/", &[("name", "Planted"), ("csrf_token", &mallorys_token)]).await;
+    let page = victim
+        .post(
+            "/pads/create/",
+            &[("name", "Planted"), ("csrf_token", &mallorys_token)],
+        )
+        .await;
     assert_eq!(page.status, 403);
 
     // An anonymous token doesn't work for a signed-in session either.
     let anonymous_token = csrf_token(&app.visitor().get("/signin/").await.body).unwrap();
-    assert_eq!(victim.post("/pads/create/", &[("name", "Planted"), ("csrf_token", &anonymous_token)]).await.status, 403);
+    assert_eq!(
+        victim
+            .post(
+                "/pads/create/",
+                &[("name", "Planted"), ("csrf_token", &anonymous_token)]
+            )
+            .await
+            .status,
+        403
+    );
     assert_eq!(app.count("pads").await, 0);
 }
 
@@ -98,9 +130,21 @@ async fn cookies_are_http_only_and_same_site(app: TestApp) {
     v.sign_up("rae@example.org", PASSWORD).await;
     let form = v.get("/signin/").await;
     let token = csrf_token(&form.body).unwrap();
-    let page = v.post("/signin/", &[("email", "rae@example.org"), ("password", PASSWORD), ("csrf_token", &token)]).await;
+    let page = v
+        .post(
+            "/signin/",
+            &[
+                ("email", "rae@example.org"),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
     let cookies = page.set_cookies();
-    let session = cookies.iter().find(|c| c.starts_with("folio_session=")).expect("session cookie");
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("folio_session="))
+        .expect("session cookie");
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Lax"), "{session}");
     assert!(!session.contains("Secure"), "plain http test server: {session}");
@@ -110,14 +154,29 @@ async fn every_response_has_security_headers(app: TestApp) {
     let v = app.visitor();
     for path in ["/signin/", "/", "/nope/", "/healthz"] {
         let page = v.get(path).await;
-        let header = |name: &str| page.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        assert!(header("content-security-policy").contains("default-src 'self'"), "{path}");
-        assert!(header("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert!(
+            header("content-security-policy").contains("default-src 'self'"),
+            "{path}"
+        );
+        assert!(
+            header("content-security-policy").contains("frame-ancestors 'none'"),
+            "{path}"
+        );
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header("x-frame-options"), "DENY", "{path}");
         assert_eq!(header("referrer-policy"), "same-origin", "{path}");
         assert!(!header("x-request-id").is_empty(), "{path}");
-        assert!(header("strict-transport-security").is_empty(), "no HSTS on http: {path}");
+        assert!(
+            header("strict-transport-security").is_empty(),
+            "no HSTS on http: {path}"
+        );
     }
 }
 
@@ -131,7 +190,11 @@ async fn https_sites_get_hsts_and_secure_cookies() {
     let v = app.visitor();
     let page = v.get("/signin/").await;
     assert!(page.headers.get("strict-transport-security").is_some());
-    let csrf_cookie = page.set_cookies().into_iter().find(|c| c.starts_with("folio_csrf=")).unwrap();
+    let csrf_cookie = page
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("folio_csrf="))
+        .unwrap();
     assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
     app.finish().await;
 }

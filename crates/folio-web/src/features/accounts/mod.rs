@@ -18,6 +18,12 @@ pub fn router() -> Router<AppState> {
         .route("/signout/", get(signin::sign_out).post(signin::sign_out))
         .route("/settings/", get(settings::show).post(settings::submit))
         .route("/account/", get(|| async { Redirect::permanent("/settings/") }))
-        .route("/forgot-password/", get(reset::show_request).post(reset::submit_request))
-        .route("/forgot-password/{token}/", get(reset::show_reset).post(reset::submit_reset))
+        .route(
+            "/forgot-password/",
+            get(reset::show_request).post(reset::submit_request),
+        )
+        .route(
+            "/forgot-password/{token}/",
+            get(reset::show_reset).post(reset::submit_reset),
+        )
 }

@@ -73,7 +73,11 @@ pub struct ResetForm {
 
 pub async fn show_request(ctx: RequestContext) -> AppResult<Response> {
     let page = ctx.page("Forgot password").await?;
-    Ok(ok(&RequestPage { page, email: String::new(), errors: FieldErrors::default() }))
+    Ok(ok(&RequestPage {
+        page,
+        email: String::new(),
+        errors: FieldErrors::default(),
+    }))
 }
 
 pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>) -> AppResult<Response> {
@@ -93,21 +97,36 @@ pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>)
         }
     }
     let page = ctx.page("Forgot password").await?;
-    Ok(invalid(&RequestPage { page, email: form.email, errors }))
+    Ok(invalid(&RequestPage {
+        page,
+        email: form.email,
+        errors,
+    }))
 }
 
 async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
     let token = random_token();
-    password_resets::create(&ctx.state.db, user_id, &digest(&token), Utc::now() + LINK_LIFETIME).await?;
+    password_resets::create(
+        &ctx.state.db,
+        user_id,
+        &digest(&token),
+        Utc::now() + LINK_LIFETIME,
+    )
+    .await?;
     let link = format!("{}/forgot-password/{token}/", ctx.state.settings.base_url);
-    let render = |result: askama::Result<String>| result.map_err(|err| anyhow::anyhow!("email template: {err}"));
+    let render =
+        |result: askama::Result<String>| result.map_err(|err| anyhow::anyhow!("email template: {err}"));
     let message = OutgoingEmail {
         to: email.to_owned(),
         subject: "Reset your Folio password".to_owned(),
         text: render(ResetEmailText { link: &link }.render())?,
         html: render(ResetEmailHtml { link: &link }.render())?,
     };
-    ctx.state.mailer.send(&message).await.map_err(anyhow::Error::from)?;
+    ctx.state
+        .mailer
+        .send(&message)
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok(())
 }
 
@@ -122,14 +141,25 @@ fn plausible(token: &str) -> bool {
 }
 
 pub async fn show_reset(ctx: RequestContext, Path(token): Path<String>) -> AppResult<Response> {
-    if !plausible(&token) || password_resets::find_usable(&ctx.state.db, &digest(&token)).await?.is_none() {
+    if !plausible(&token)
+        || password_resets::find_usable(&ctx.state.db, &digest(&token))
+            .await?
+            .is_none()
+    {
         return invalid_link(&ctx).await;
     }
     let page = ctx.page("Choose a new password").await?;
-    Ok(ok(&ResetPage { page, token, errors: FieldErrors::default() }))
+    Ok(ok(&ResetPage {
+        page,
+        token,
+        errors: FieldErrors::default(),
+    }))
 }
 
-pub async fn submit_reset(Path(token): Path<String>, CsrfForm { ctx, data: form }: CsrfForm<ResetForm>) -> AppResult<Response> {
+pub async fn submit_reset(
+    Path(token): Path<String>,
+    CsrfForm { ctx, data: form }: CsrfForm<ResetForm>,
+) -> AppResult<Response> {
     if !plausible(&token) {
         return invalid_link(&ctx).await;
     }

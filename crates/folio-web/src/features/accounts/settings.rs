@@ -29,10 +29,16 @@ pub struct PasswordChangeForm {
 
 pub async fn show(SignedIn { ctx, .. }: SignedIn) -> AppResult<Response> {
     let page = ctx.page("Account settings").await?;
-    Ok(ok(&SettingsPage { page, errors: FieldErrors::default() }))
+    Ok(ok(&SettingsPage {
+        page,
+        errors: FieldErrors::default(),
+    }))
 }
 
-pub async fn submit(signed_in: SignedIn, CsrfForm { ctx, data: form }: CsrfForm<PasswordChangeForm>) -> AppResult<Response> {
+pub async fn submit(
+    signed_in: SignedIn,
+    CsrfForm { ctx, data: form }: CsrfForm<PasswordChangeForm>,
+) -> AppResult<Response> {
     let user_id = signed_in.user.id;
     let mut errors = FieldErrors::default();
     let old = errors.check("old_password", entered_password(&form.old_password));
@@ -44,9 +50,14 @@ pub async fn submit(signed_in: SignedIn, CsrfForm { ctx, data: form }: CsrfForm<
     }
     if let Some(old) = old {
         // The user row can only be missing if it was deleted mid-session.
-        let user = users::find_by_id(&ctx.state.db, user_id).await?.ok_or(AppError::NotFound)?;
+        let user = users::find_by_id(&ctx.state.db, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !password::verify(old, Some(user.password_hash)).await? {
-            errors.add("old_password", "Your old password was entered incorrectly. Please enter it again.");
+            errors.add(
+                "old_password",
+                "Your old password was entered incorrectly. Please enter it again.",
+            );
         }
     }
     if let (Some(new), true) = (new, errors.is_empty()) {

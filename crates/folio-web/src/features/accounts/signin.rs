@@ -44,7 +44,13 @@ fn safe_next(next: Option<&str>) -> String {
 pub async fn show(ctx: RequestContext, Query(query): Query<NextQuery>) -> AppResult<Response> {
     let page = ctx.page("Sign in").await?;
     let next = safe_next(query.next.as_deref());
-    Ok(ok(&SignInPage { page, email: String::new(), next, errors: FieldErrors::default(), failed: false }))
+    Ok(ok(&SignInPage {
+        page,
+        email: String::new(),
+        next,
+        errors: FieldErrors::default(),
+        failed: false,
+    }))
 }
 
 pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppResult<Response> {
@@ -60,7 +66,12 @@ pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppRe
         let matched = password::verify(entered, user.as_ref().map(|user| user.password_hash.clone())).await?;
         match user {
             Some(user) if matched => {
-                ctx.sign_in(SessionUser { id: user.id, email: user.email, is_staff: user.is_staff }).await?;
+                ctx.sign_in(SessionUser {
+                    id: user.id,
+                    email: user.email,
+                    is_staff: user.is_staff,
+                })
+                .await?;
                 let target = if next.is_empty() { "/" } else { next.as_str() };
                 return Ok(Redirect::to(target).into_response());
             }
@@ -68,7 +79,13 @@ pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppRe
         }
     }
     let page = ctx.page("Sign in").await?;
-    Ok(invalid(&SignInPage { page, email: form.email, next, errors, failed }))
+    Ok(invalid(&SignInPage {
+        page,
+        email: form.email,
+        next,
+        errors,
+        failed,
+    }))
 }
 
 pub async fn sign_out(ctx: RequestContext) -> AppResult<Response> {

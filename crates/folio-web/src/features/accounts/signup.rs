@@ -30,7 +30,11 @@ pub struct SignUpForm {
 
 pub async fn show(ctx: RequestContext) -> AppResult<Response> {
     let page = ctx.page("Sign up").await?;
-    Ok(ok(&SignUpPage { page, email: String::new(), errors: FieldErrors::default() }))
+    Ok(ok(&SignUpPage {
+        page,
+        email: String::new(),
+        errors: FieldErrors::default(),
+    }))
 }
 
 pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>) -> AppResult<Response> {
@@ -49,10 +53,16 @@ pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>) -> AppRe
                 ctx.flash("Account is created. Now you can sign in.");
                 return Ok(Redirect::to("/signin/").into_response());
             }
-            Err(CreateUserError::EmailTaken) => errors.add("email", "User with this email is already signed up"),
+            Err(CreateUserError::EmailTaken) => {
+                errors.add("email", "User with this email is already signed up")
+            }
             Err(CreateUserError::Db(err)) => return Err(err.into()),
         }
     }
     let page = ctx.page("Sign up").await?;
-    Ok(invalid(&SignUpPage { page, email: form.email, errors }))
+    Ok(invalid(&SignUpPage {
+        page,
+        email: form.email,
+        errors,
+    }))
 }

@@ -40,13 +40,18 @@ impl NoteForm {
             raw => match raw.parse::<i64>() {
                 Ok(id) if pads::find_owned(db, user_id, id).await?.is_some() => Some(Some(id)),
                 _ => {
-                    errors.add("pad", "Select a valid choice. That choice is not one of the available choices.");
+                    errors.add(
+                        "pad",
+                        "Select a valid choice. That choice is not one of the available choices.",
+                    );
                     None
                 }
             },
         };
         Ok(match (name, text, pad_id) {
-            (Some(name), Some(text), Some(pad_id)) if errors.is_empty() => Ok(ValidNote { name, text, pad_id }),
+            (Some(name), Some(text), Some(pad_id)) if errors.is_empty() => {
+                Ok(ValidNote { name, text, pad_id })
+            }
             _ => Err(errors),
         })
     }
@@ -62,6 +67,10 @@ pub struct PadOption {
 
 pub fn pad_options(pads: &[PadSummary], selected: &str) -> Vec<PadOption> {
     pads.iter()
-        .map(|pad| PadOption { id: pad.id, name: pad.name.clone(), selected: pad.id.to_string() == selected.trim() })
+        .map(|pad| PadOption {
+            id: pad.id,
+            name: pad.name.clone(),
+            selected: pad.id.to_string() == selected.trim(),
+        })
         .collect()
 }

@@ -77,15 +77,26 @@ fn after_change(pad_id: Option<i64>) -> Response {
 
 async fn owned_note(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResult<NoteView> {
     let id = parse_id(raw_id)?;
-    notes::find_owned(&ctx.state.db, user_id, id).await?.ok_or(AppError::NotFound)
+    notes::find_owned(&ctx.state.db, user_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn all_notes(SignedIn { ctx, user }: SignedIn, Query(query): Query<OrderQuery>) -> AppResult<Response> {
+pub async fn all_notes(
+    SignedIn { ctx, user }: SignedIn,
+    Query(query): Query<OrderQuery>,
+) -> AppResult<Response> {
     let order = NoteOrder::parse(query.order.as_deref());
     let listing = notes::list(&ctx.state.db, user.id, None, order).await?;
     let page = ctx.notes_page("All notes", user.id).await?;
     let rows = rows(listing);
-    Ok(ok(&NotesPage { page, heading: "All notes".into(), pad_id: None, rows, sort: SortLinks { current: order } }))
+    Ok(ok(&NotesPage {
+        page,
+        heading: "All notes".into(),
+        pad_id: None,
+        rows,
+        sort: SortLinks { current: order },
+    }))
 }
 
 pub async fn view(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
@@ -107,20 +118,49 @@ async fn form_page(
 ) -> AppResult<NoteFormPage> {
     let page = ctx.notes_page(heading, user_id).await?;
     let pads = pad_options(page.pads.as_deref().unwrap_or_default(), &form.pad);
-    Ok(NoteFormPage { page, heading, action, form, pads, errors, cancel_url })
+    Ok(NoteFormPage {
+        page,
+        heading,
+        action,
+        form,
+        pads,
+        errors,
+        cancel_url,
+    })
 }
 
-pub async fn show_create(SignedIn { ctx, user }: SignedIn, Query(query): Query<CreateQuery>) -> AppResult<Response> {
-    let form = NoteForm { pad: query.pad.unwrap_or_default(), ..NoteForm::default() };
-    let page = form_page(&ctx, user.id, "New note", "/notes/create/".into(), form, FieldErrors::default(), "/".into());
+pub async fn show_create(
+    SignedIn { ctx, user }: SignedIn,
+    Query(query): Query<CreateQuery>,
+) -> AppResult<Response> {
+    let form = NoteForm {
+        pad: query.pad.unwrap_or_default(),
+        ..NoteForm::default()
+    };
+    let page = form_page(
+        &ctx,
+        user.id,
+        "New note",
+        "/notes/create/".into(),
+        form,
+        FieldErrors::default(),
+        "/".into(),
+    );
     Ok(ok(&page.await?))
 }
 
 fn input(valid: &ValidNote) -> NoteInput<'_> {
-    NoteInput { name: valid.name.as_str(), text: valid.text.as_str(), pad_id: valid.pad_id }
+    NoteInput {
+        name: valid.name.as_str(),
+        text: valid.text.as_str(),
+        pad_id: valid.pad_id,
+    }
 }
 
-pub async fn create(SignedIn { user, .. }: SignedIn, CsrfForm { ctx, data: form }: CsrfForm<NoteForm>) -> AppResult<Response> {
+pub async fn create(
+    SignedIn { user, .. }: SignedIn,
+    CsrfForm { ctx, data: form }: CsrfForm<NoteForm>,
+) -> AppResult<Response> {
     match form.validate(&ctx.state.db, user.id).await? {
         Ok(valid) => {
             notes::create(&ctx.state.db, user.id, input(&valid)).await?;
@@ -128,7 +168,15 @@ pub async fn create(SignedIn { user, .. }: SignedIn, CsrfForm { ctx, data: form 
             Ok(after_change(valid.pad_id))
         }
         Err(errors) => {
-            let page = form_page(&ctx, user.id, "New note", "/notes/create/".into(), form, errors, "/".into());
+            let page = form_page(
+                &ctx,
+                user.id,
+                "New note",
+                "/notes/create/".into(),
+                form,
+                errors,
+                "/".into(),
+            );
             Ok(invalid(&page.await?))
         }
     }
@@ -141,8 +189,19 @@ pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>)
         text: note.text,
         pad: note.pad_id.map(|id| id.to_string()).unwrap_or_default(),
     };
-    let (action, cancel) = (format!("/notes/{}/edit/", note.id), format!("/notes/{}/", note.id));
-    let page = form_page(&ctx, user.id, "Edit note", action, form, FieldErrors::default(), cancel);
+    let (action, cancel) = (
+        format!("/notes/{}/edit/", note.id),
+        format!("/notes/{}/", note.id),
+    );
+    let page = form_page(
+        &ctx,
+        user.id,
+        "Edit note",
+        action,
+        form,
+        FieldErrors::default(),
+        cancel,
+    );
     Ok(ok(&page.await?))
 }
 
@@ -161,7 +220,10 @@ pub async fn edit(
             Ok(after_change(valid.pad_id))
         }
         Err(errors) => {
-            let (action, cancel) = (format!("/notes/{}/edit/", note.id), format!("/notes/{}/", note.id));
+            let (action, cancel) = (
+                format!("/notes/{}/edit/", note.id),
+                format!("/notes/{}/", note.id),
+            );
             let page = form_page(&ctx, user.id, "Edit note", action, form, errors, cancel);
             Ok(invalid(&page.await?))
         }

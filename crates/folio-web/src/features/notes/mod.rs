@@ -13,8 +13,14 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(handlers::all_notes))
-        .route("/notes/create/", get(handlers::show_create).post(handlers::create))
+        .route(
+            "/notes/create/",
+            get(handlers::show_create).post(handlers::create),
+        )
         .route("/notes/{id}/", get(handlers::view))
         .route("/notes/{id}/edit/", get(handlers::show_edit).post(handlers::edit))
-        .route("/notes/{id}/delete/", get(handlers::show_delete).post(handlers::delete))
+        .route(
+            "/notes/{id}/delete/",
+            get(handlers::show_delete).post(handlers::delete),
+        )
 }

@@ -49,7 +49,10 @@ pub async fn fallback(uri: Uri, ctx: Result<RequestContext, crate::error::AppErr
         return Redirect::permanent(&target).into_response();
     }
     let page = match ctx {
-        Ok(ctx) => ctx.page("Page not found").await.unwrap_or_else(|_| PageContext::bare("Page not found")),
+        Ok(ctx) => ctx
+            .page("Page not found")
+            .await
+            .unwrap_or_else(|_| PageContext::bare("Page not found")),
         Err(_) => PageContext::bare("Page not found"),
     };
     render(StatusCode::NOT_FOUND, &NotFoundPage { page })

@@ -42,7 +42,9 @@ pub struct PadForm {
 
 async fn owned_pad(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResult<pad::Model> {
     let id = parse_id(raw_id)?;
-    pads::find_owned(&ctx.state.db, user_id, id).await?.ok_or(AppError::NotFound)
+    pads::find_owned(&ctx.state.db, user_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 async fn form_page(
@@ -58,14 +60,31 @@ async fn form_page(
     };
     let mut page = ctx.notes_page(heading, user_id).await?;
     page.active_pad = pad_id;
-    Ok(PadFormPage { page, heading, action, current_name: name, errors, pad_id })
+    Ok(PadFormPage {
+        page,
+        heading,
+        action,
+        current_name: name,
+        errors,
+        pad_id,
+    })
 }
 
 pub async fn show_create(SignedIn { ctx, user }: SignedIn) -> AppResult<Response> {
-    Ok(ok(&form_page(&ctx, user.id, None, String::new(), FieldErrors::default()).await?))
+    Ok(ok(&form_page(
+        &ctx,
+        user.id,
+        None,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await?))
 }
 
-pub async fn create(SignedIn { user, .. }: SignedIn, CsrfForm { ctx, data: form }: CsrfForm<PadForm>) -> AppResult<Response> {
+pub async fn create(
+    SignedIn { user, .. }: SignedIn,
+    CsrfForm { ctx, data: form }: CsrfForm<PadForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     if let Some(name) = errors.check("name", Name::parse(&form.name)) {
         let pad = pads::create(&ctx.state.db, user.id, name.as_str()).await?;
@@ -86,12 +105,25 @@ pub async fn view(
     let mut page = ctx.notes_page(pad.name.clone(), user.id).await?;
     page.active_pad = Some(pad.id);
     let rows = rows(listing);
-    Ok(ok(&NotesPage { page, heading: pad.name, pad_id: Some(pad.id), rows, sort: SortLinks { current: order } }))
+    Ok(ok(&NotesPage {
+        page,
+        heading: pad.name,
+        pad_id: Some(pad.id),
+        rows,
+        sort: SortLinks { current: order },
+    }))
 }
 
 pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
     let pad = owned_pad(&ctx, user.id, &id).await?;
-    Ok(ok(&form_page(&ctx, user.id, Some(pad.id), pad.name, FieldErrors::default()).await?))
+    Ok(ok(&form_page(
+        &ctx,
+        user.id,
+        Some(pad.id),
+        pad.name,
+        FieldErrors::default(),
+    )
+    .await?))
 }
 
 pub async fn edit(
@@ -108,7 +140,9 @@ pub async fn edit(
         ctx.flash("Pad is successfully updated");
         return Ok(Redirect::to(&format!("/pads/{}/", pad.id)).into_response());
     }
-    Ok(invalid(&form_page(&ctx, user.id, Some(pad.id), form.name, errors).await?))
+    Ok(invalid(
+        &form_page(&ctx, user.id, Some(pad.id), form.name, errors).await?,
+    ))
 }
 
 pub async fn show_delete(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {

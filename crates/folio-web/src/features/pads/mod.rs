@@ -12,5 +12,8 @@ pub fn router() -> Router<AppState> {
         .route("/pads/create/", get(handlers::show_create).post(handlers::create))
         .route("/pads/{id}/", get(handlers::view))
         .route("/pads/{id}/edit/", get(handlers::show_edit).post(handlers::edit))
-        .route("/pads/{id}/delete/", get(handlers::show_delete).post(handlers::delete))
+        .route(
+            "/pads/{id}/delete/",
+            get(handlers::show_delete).post(handlers::delete),
+        )
 }
