@@ -13,7 +13,6 @@ use folio_jobs::Mailer;
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -79,8 +78,9 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .layer(sessions)
         .layer(cross_origin)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new());
+        // No response compression here: pages carry CSRF tokens next to reflected input, and
+        // compressing both together is what BREACH exploits. The CDN compresses static files.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     for layer in crate::security::headers::layers(config.is_https()) {
         app = app.layer(layer);
     }

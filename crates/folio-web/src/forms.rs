@@ -89,6 +89,16 @@ impl FieldErrors {
     }
 }
 
+/// The first value of `name` in a query string. Lenient on purpose: broken escapes are decoded
+/// lossily and repeated keys are fine, so a junk query never turns a page into an error.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    pairs
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
 /// Percent-encodes a value for a query string.
 pub fn query_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -132,6 +142,21 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn query_param_never_fails() {
+        assert_eq!(
+            query_param(Some("order=name&order=-name"), "order").as_deref(),
+            Some("name")
+        );
+        assert_eq!(query_param(Some("order=%ZZ"), "order").as_deref(), Some("%ZZ"));
+        assert_eq!(query_param(Some("a=1"), "order"), None);
+        assert_eq!(query_param(None, "order"), None);
+        assert_eq!(
+            query_param(Some("next=%2Fpads%2F1%2F%3Fx%3D1"), "next").as_deref(),
+            Some("/pads/1/?x=1")
+        );
     }
 
     #[test]

@@ -5,7 +5,12 @@ use std::process::{Command, Output, Stdio};
 
 fn folio(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
-    command.current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     // Start from a clean slate: no FOLIO_* from the caller's environment.
     for (key, _) in std::env::vars() {
         if key.starts_with("FOLIO_") {
@@ -42,7 +47,10 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         assert_eq!(output.status.code(), Some(2), "{variable}");
         let stderr = text(&output.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "{variable}: {stderr}");
-        assert!(stderr.starts_with(&format!("error: {variable}")), "{variable}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {variable}")),
+            "{variable}: {stderr}"
+        );
     }
 }
 
@@ -77,45 +85,82 @@ fn embedded_default_checks_and_creates_users() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
-    let created = folio(dir.path(), &["admin", "create-user", "--email", "Admin@Example.org", "--staff"], &[], "a-strong-password\n");
+    let created = folio(
+        dir.path(),
+        &["admin", "create-user", "--email", "Admin@Example.org", "--staff"],
+        &[],
+        "a-strong-password\n",
+    );
     assert!(created.status.success(), "{}", text(&created.stderr));
     assert!(text(&created.stdout).contains("created staff user admin@example.org"));
 
-    let again = folio(dir.path(), &["admin", "create-user", "--email", "admin@example.org"], &[], "a-strong-password\n");
+    let again = folio(
+        dir.path(),
+        &["admin", "create-user", "--email", "admin@example.org"],
+        &[],
+        "a-strong-password\n",
+    );
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("already exists"));
 
-    let weak = folio(dir.path(), &["admin", "create-user", "--email", "b@example.org"], &[], "short\n");
+    let weak = folio(
+        dir.path(),
+        &["admin", "create-user", "--email", "b@example.org"],
+        &[],
+        "short\n",
+    );
     assert!(!weak.status.success());
     assert!(text(&weak.stderr).contains("too short"));
 }
 
 #[test]
 fn postgres_needs_folio_migrate_before_serving() {
-    let Some(admin_url) = std::env::var("FOLIO_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty()) else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must set FOLIO_TEST_POSTGRES_URL");
+    let Some(admin_url) = std::env::var("FOLIO_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must set FOLIO_TEST_POSTGRES_URL"
+        );
         eprintln!("SKIPPED: FOLIO_TEST_POSTGRES_URL is not set");
         return;
     };
     let name = format!("folio_cli_{}", std::process::id());
     let psql = |sql: &str| {
-        let status = Command::new("psql").args([admin_url.as_str(), "-qc", sql]).status().unwrap();
+        let status = Command::new("psql")
+            .args([admin_url.as_str(), "-qc", sql])
+            .status()
+            .unwrap();
         assert!(status.success(), "{sql}");
     };
     psql(&format!("DROP DATABASE IF EXISTS {name}"));
     psql(&format!("CREATE DATABASE {name}"));
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let dir = tempfile::tempdir().unwrap();
-    let env = [("FOLIO_DATABASE_URL", url.as_str()), ("FOLIO_LISTEN", "127.0.0.1:0")];
+    let env = [
+        ("FOLIO_DATABASE_URL", url.as_str()),
+        ("FOLIO_LISTEN", "127.0.0.1:0"),
+    ];
 
     let serve = folio(dir.path(), &["serve"], &env, "");
     assert!(!serve.status.success());
-    assert!(text(&serve.stderr).contains("run `folio migrate`"), "{}", text(&serve.stderr));
+    assert!(
+        text(&serve.stderr).contains("run `folio migrate`"),
+        "{}",
+        text(&serve.stderr)
+    );
     let check = folio(dir.path(), &["check"], &env, "");
-    assert!(!check.status.success(), "check fails while migrations are pending");
+    assert!(
+        !check.status.success(),
+        "check fails while migrations are pending"
+    );
 
     let migrate = folio(dir.path(), &["migrate"], &env, "");
     assert!(migrate.status.success(), "{}", text(&migrate.stderr));

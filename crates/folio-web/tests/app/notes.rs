@@ -285,7 +285,15 @@ async fn notes_sort_by_whitelisted_orders_only(app: TestApp) {
         assert_eq!(ids("-name").await, vec![c, b, a], "{base}");
         assert_eq!(ids("updated_at").await, vec![b, a, c], "{base}");
         assert_eq!(ids("-updated_at").await, vec![c, a, b], "{base}");
-        for junk in ["bogus", "text", "name;DROP%20TABLE%20notes", "%27", ""] {
+        for junk in [
+            "bogus",
+            "text",
+            "name;DROP%20TABLE%20notes",
+            "%27",
+            "",
+            "%ZZ",
+            "bogus&order=name",
+        ] {
             let page = v.get(&format!("{base}?order={junk}")).await;
             assert_eq!(page.status, 200, "{junk}");
             assert_eq!(page.note_ids(), vec![c, a, b], "{base} {junk}");

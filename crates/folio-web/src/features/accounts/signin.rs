@@ -1,12 +1,12 @@
 use askama::Template;
-use axum::extract::Query;
+use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::users;
 use serde::Deserialize;
 
 use crate::domain::{Email, entered_password};
 use crate::error::AppResult;
-use crate::forms::{CsrfForm, FieldErrors, local_path};
+use crate::forms::{CsrfForm, FieldErrors, local_path, query_param};
 use crate::layout::{PageContext, invalid, ok};
 use crate::security::password;
 use crate::session::{RequestContext, SessionUser};
@@ -19,11 +19,6 @@ struct SignInPage {
     next: String,
     errors: FieldErrors,
     failed: bool,
-}
-
-#[derive(Deserialize)]
-pub struct NextQuery {
-    next: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -41,9 +36,9 @@ fn safe_next(next: Option<&str>) -> String {
     next.and_then(local_path).unwrap_or_default().to_owned()
 }
 
-pub async fn show(ctx: RequestContext, Query(query): Query<NextQuery>) -> AppResult<Response> {
+pub async fn show(ctx: RequestContext, RawQuery(query): RawQuery) -> AppResult<Response> {
     let page = ctx.page("Sign in").await?;
-    let next = safe_next(query.next.as_deref());
+    let next = safe_next(query_param(query.as_deref(), "next").as_deref());
     Ok(ok(&SignInPage {
         page,
         email: String::new(),

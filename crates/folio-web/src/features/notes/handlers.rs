@@ -1,12 +1,12 @@
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Redirect, Response};
+use folio_db::queries::NoteView;
 use folio_db::queries::notes::{self, NoteInput};
-use folio_db::queries::{NoteOrder, NoteView};
 use serde::Deserialize;
 
 use super::form::{NoteForm, PadOption, ValidNote, pad_options};
-use super::listing::{NoteRow, OrderQuery, SortLinks, rows};
+use super::listing::{NoteRow, SortLinks, order_of, rows};
 use crate::dates::smart_date;
 use crate::error::{AppError, AppResult};
 use crate::features::parse_id;
@@ -62,11 +62,6 @@ struct DeletePage {
     note: NoteView,
 }
 
-#[derive(Deserialize)]
-pub struct CreateQuery {
-    pad: Option<String>,
-}
-
 /// Where to go after a note changes: its pad, or all notes.
 fn after_change(pad_id: Option<i64>) -> Response {
     match pad_id {
@@ -82,11 +77,8 @@ async fn owned_note(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResu
         .ok_or(AppError::NotFound)
 }
 
-pub async fn all_notes(
-    SignedIn { ctx, user }: SignedIn,
-    Query(query): Query<OrderQuery>,
-) -> AppResult<Response> {
-    let order = NoteOrder::parse(query.order.as_deref());
+pub async fn all_notes(SignedIn { ctx, user }: SignedIn, query: RawQuery) -> AppResult<Response> {
+    let order = order_of(&query);
     let listing = notes::list(&ctx.state.db, user.id, None, order).await?;
     let page = ctx.notes_page("All notes", user.id).await?;
     let rows = rows(listing);
@@ -129,12 +121,10 @@ async fn form_page(
     })
 }
 
-pub async fn show_create(
-    SignedIn { ctx, user }: SignedIn,
-    Query(query): Query<CreateQuery>,
-) -> AppResult<Response> {
+pub async fn show_create(SignedIn { ctx, user }: SignedIn, RawQuery(query): RawQuery) -> AppResult<Response> {
+    let pad = crate::forms::query_param(query.as_deref(), "pad").unwrap_or_default();
     let form = NoteForm {
-        pad: query.pad.unwrap_or_default(),
+        pad,
         ..NoteForm::default()
     };
     let page = form_page(

@@ -1,14 +1,16 @@
 //! A sortable table of notes, shared by `/` and the pad pages.
 
+use axum::extract::RawQuery;
 use chrono::Utc;
 use folio_db::queries::{NoteListing, NoteOrder};
-use serde::Deserialize;
+
+use crate::forms::query_param;
 
 use crate::dates::smart_date;
 
-#[derive(Debug, Deserialize)]
-pub struct OrderQuery {
-    pub order: Option<String>,
+/// The `?order=` of a list page; anything unknown is the default order.
+pub fn order_of(query: &RawQuery) -> NoteOrder {
+    NoteOrder::parse(query_param(query.0.as_deref(), "order").as_deref())
 }
 
 /// One row as the table shows it.

@@ -1,14 +1,14 @@
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::entities::pad;
-use folio_db::queries::{NoteOrder, notes, pads};
+use folio_db::queries::{notes, pads};
 use serde::Deserialize;
 
 use crate::domain::Name;
 use crate::error::{AppError, AppResult};
 use crate::features::notes::handlers::NotesPage;
-use crate::features::notes::listing::{OrderQuery, SortLinks, rows};
+use crate::features::notes::listing::{SortLinks, order_of, rows};
 use crate::features::parse_id;
 use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
@@ -97,10 +97,10 @@ pub async fn create(
 pub async fn view(
     SignedIn { ctx, user }: SignedIn,
     Path(id): Path<String>,
-    Query(query): Query<OrderQuery>,
+    query: RawQuery,
 ) -> AppResult<Response> {
     let pad = owned_pad(&ctx, user.id, &id).await?;
-    let order = NoteOrder::parse(query.order.as_deref());
+    let order = order_of(&query);
     let listing = notes::list(&ctx.state.db, user.id, Some(pad.id), order).await?;
     let mut page = ctx.notes_page(pad.name.clone(), user.id).await?;
     page.active_pad = Some(pad.id);
