@@ -1,5 +1,8 @@
 //! The `folio` binary as an operator uses it: configuration errors, migrate, check, create-user.
 
+// Test helpers may panic: a failed step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -1,6 +1,9 @@
 //! Folio's HTTP tests: every rule of the notes spec, driven through the public interface, on
 //! each backend (see folio-testkit for how backends are chosen).
 
+// Test helpers may panic: a failed step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod notes;
 mod ops;
