@@ -2,21 +2,14 @@
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-    MySql,
-}
+pub use folio_db::Backend;
 
-impl Backend {
-    /// The variable naming the server's admin URL (`None` for SQLite, which needs no server).
-    pub fn url_variable(self) -> Option<&'static str> {
-        match self {
-            Self::Sqlite => None,
-            Self::Postgres => Some("FOLIO_TEST_POSTGRES_URL"),
-            Self::MySql => Some("FOLIO_TEST_MYSQL_URL"),
-        }
+/// The variable naming a backend's server admin URL (`None` for SQLite, which needs no server).
+pub fn url_variable(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("FOLIO_TEST_POSTGRES_URL"),
+        Backend::MySql => Some("FOLIO_TEST_MYSQL_URL"),
     }
 }
 
@@ -49,7 +42,7 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl TestDatabase {
     pub(crate) async fn create(backend: Backend) -> Option<Self> {
-        let Some(variable) = backend.url_variable() else {
+        let Some(variable) = url_variable(backend) else {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/folio.db?mode=rwc", dir.path().display());
             return Some(Self {

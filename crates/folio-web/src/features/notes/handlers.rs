@@ -99,25 +99,53 @@ pub async fn view(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> A
     Ok(ok(&NotePage { page, note, updated }))
 }
 
+/// Whether the note form creates a note or edits one: decides its heading and links.
+#[derive(Clone, Copy)]
+enum FormMode {
+    Create,
+    Edit(i64),
+}
+
+impl FormMode {
+    fn heading(self) -> &'static str {
+        match self {
+            Self::Create => "New note",
+            Self::Edit(_) => "Edit note",
+        }
+    }
+
+    fn action(self) -> String {
+        match self {
+            Self::Create => "/notes/create/".to_owned(),
+            Self::Edit(id) => format!("/notes/{id}/edit/"),
+        }
+    }
+
+    fn cancel_url(self) -> String {
+        match self {
+            Self::Create => "/".to_owned(),
+            Self::Edit(id) => format!("/notes/{id}/"),
+        }
+    }
+}
+
 async fn form_page(
     ctx: &RequestContext,
     user_id: i64,
-    heading: &'static str,
-    action: String,
+    mode: FormMode,
     form: NoteForm,
     errors: FieldErrors,
-    cancel_url: String,
 ) -> AppResult<NoteFormPage> {
-    let page = ctx.notes_page(heading, user_id).await?;
+    let page = ctx.notes_page(mode.heading(), user_id).await?;
     let pads = pad_options(page.pads.as_deref().unwrap_or_default(), &form.pad);
     Ok(NoteFormPage {
         page,
-        heading,
-        action,
+        heading: mode.heading(),
+        action: mode.action(),
         form,
         pads,
         errors,
-        cancel_url,
+        cancel_url: mode.cancel_url(),
     })
 }
 
@@ -127,15 +155,7 @@ pub async fn show_create(SignedIn { ctx, user }: SignedIn, RawQuery(query): RawQ
         pad,
         ..NoteForm::default()
     };
-    let page = form_page(
-        &ctx,
-        user.id,
-        "New note",
-        "/notes/create/".into(),
-        form,
-        FieldErrors::default(),
-        "/".into(),
-    );
+    let page = form_page(&ctx, user.id, FormMode::Create, form, FieldErrors::default());
     Ok(ok(&page.await?))
 }
 
@@ -158,15 +178,7 @@ pub async fn create(
             Ok(after_change(valid.pad_id))
         }
         Err(errors) => {
-            let page = form_page(
-                &ctx,
-                user.id,
-                "New note",
-                "/notes/create/".into(),
-                form,
-                errors,
-                "/".into(),
-            );
+            let page = form_page(&ctx, user.id, FormMode::Create, form, errors);
             Ok(invalid(&page.await?))
         }
     }
@@ -179,18 +191,12 @@ pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>)
         text: note.text,
         pad: note.pad_id.map(|id| id.to_string()).unwrap_or_default(),
     };
-    let (action, cancel) = (
-        format!("/notes/{}/edit/", note.id),
-        format!("/notes/{}/", note.id),
-    );
     let page = form_page(
         &ctx,
         user.id,
-        "Edit note",
-        action,
+        FormMode::Edit(note.id),
         form,
         FieldErrors::default(),
-        cancel,
     );
     Ok(ok(&page.await?))
 }
@@ -210,11 +216,7 @@ pub async fn edit(
             Ok(after_change(valid.pad_id))
         }
         Err(errors) => {
-            let (action, cancel) = (
-                format!("/notes/{}/edit/", note.id),
-                format!("/notes/{}/", note.id),
-            );
-            let page = form_page(&ctx, user.id, "Edit note", action, form, errors, cancel);
+            let page = form_page(&ctx, user.id, FormMode::Edit(note.id), form, errors);
             Ok(invalid(&page.await?))
         }
     }
