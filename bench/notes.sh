@@ -250,7 +250,8 @@ to_ms() {
 bench() {
     local backend=$1 label=$2 expect=$3 url=$4 out status rps p50 p99 socket non23 unexpected errors
     shift 4
-    out="$RUN_DIR/wrk-$backend-$(tr -c 'a-zA-Z0-9' '_' <<<"$label").txt"
+    # A file name from the label: "GET /notes/<id>/" -> wrk-sqlite-GET_notes_id.txt
+    out="$RUN_DIR/wrk-$backend-$(printf '%s' "$label" | tr -cs 'a-zA-Z0-9' '_' | sed 's/_$//').txt"
     local cookie_args=()
     for arg in "$@"; do
         if [[ $arg == Cookie:* ]]; then cookie_args=(-H "$arg"); fi
@@ -382,6 +383,8 @@ summary() {
     echo "Errors = wrk socket errors + unexpected statuses (>= 400 for GETs; anything but 3xx for the POST)."
     echo "Start to ready: from spawning the process to the first 200 of its health URL (SQLite migrates"
     echo "a fresh database in that time; PostgreSQL was migrated before by \`folio migrate\`)."
+    echo "The ceiling is crates/folio-web/examples/pg_ceiling.rs: axum + a sqlx PgPool of 16 (Folio's"
+    echo "default pool size), one select by primary key per request, no middleware."
     if [[ ${#PROBLEMS[@]} -gt 0 ]]; then
         echo
         echo "Problems seen:"

@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use sea_orm_migration::sea_orm::sqlx::postgres::{PgPool, PgPoolOptions};
 
-/// The value of `name`: the first positional argument at `position`, else the variable.
+/// A setting: the positional argument at `position`, else the variable, else the default.
 fn setting(position: usize, variable: &str, default: Option<&str>) -> anyhow::Result<String> {
     std::env::args()
         .nth(position)
