@@ -29,6 +29,7 @@
 #   BENCH_DURATION   seconds per wrk run (default 30)
 #   BENCH_PORT       Folio's port (default 8300); BENCH_CEILING_PORT the ceiling's (8399)
 #   BENCH_PG         PostgreSQL server URL without database (default postgres://postgres@127.0.0.1:5432)
+#   BENCH_PG_PARAMS  query string added to the database URLs (default ?sslmode=disable)
 #   BENCH_SKIP_BUILD set to 1 to use the binaries already in target/release
 #
 # Caveat: on this 2-core machine wrk and the server share the CPU, so absolute numbers are
@@ -45,6 +46,11 @@ THREADS=2
 PORT=${BENCH_PORT:-8300}
 CEILING_PORT=${BENCH_CEILING_PORT:-8399}
 PG_SERVER=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+# Query string for the app's and the ceiling's database URL. The server is on loopback, so TLS
+# is off: with sqlx's default (sslmode=prefer) each new connection negotiates TLS with the
+# local server, which costs ~90 ms per connection here and dominates start-to-ready.
+# BENCH_PG_PARAMS="" measures with the default instead.
+PG_PARAMS=${BENCH_PG_PARAMS-?sslmode=disable}
 PADS=10
 NOTES=500
 
@@ -337,7 +343,7 @@ new_pg_database() {
     local name="folio_bench_$1_$$"
     psql_admin "CREATE DATABASE \"$name\""
     CREATED_DBS+=("$name")
-    PG_DB_URL="$PG_SERVER/$name"
+    PG_DB_URL="$PG_SERVER/$name$PG_PARAMS"
 }
 
 bench_ceiling() {

@@ -34,9 +34,18 @@ impl Backend {
     }
 }
 
+/// The most connections a SQLite pool opens, whatever the configuration says. Each one is a
+/// thread with its own page cache, and SQLite has one writer at a time anyway: beyond a few,
+/// more connections only cost memory.
+pub const SQLITE_MAX_CONNECTIONS: u32 = 4;
+
 /// Connects to `url`. SQLite gets WAL, a busy timeout and foreign keys, so concurrent requests
 /// wait for the writer instead of failing with "database is locked".
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let max_connections = match Backend::from_url(url) {
+        Some(Backend::Sqlite) => max_connections.min(SQLITE_MAX_CONNECTIONS),
+        _ => max_connections,
+    };
     // sqlx speaks `mysql://`; accept the `mariadb://` spelling people also use.
     let url = match url.strip_prefix("mariadb://") {
         Some(rest) => format!("mysql://{rest}"),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::form::{NoteForm, PadOption, ValidNote, pad_options};
 use super::listing::{NoteRow, SortLinks, order_of, rows};
-use crate::dates::smart_date;
+use crate::dates::{SmartDate, smart_date};
 use crate::error::{AppError, AppResult};
 use crate::features::parse_id;
 use crate::forms::{CsrfForm, FieldErrors};
@@ -40,7 +40,7 @@ impl NotesPage {
 struct NotePage {
     page: PageContext,
     note: NoteView,
-    updated: String,
+    updated: SmartDate,
 }
 
 #[derive(Template)]

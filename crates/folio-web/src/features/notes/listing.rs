@@ -6,7 +6,7 @@ use folio_db::queries::{NoteListing, NoteOrder};
 
 use crate::forms::query_param;
 
-use crate::dates::smart_date;
+use crate::dates::{SmartDate, smart_date};
 
 /// The `?order=` of a list page; anything unknown is the default order.
 pub fn order_of(query: &RawQuery) -> NoteOrder {
@@ -20,7 +20,7 @@ pub struct NoteRow {
     pub name: String,
     pub pad_id: Option<i64>,
     pub pad_name: Option<String>,
-    pub updated: String,
+    pub updated: SmartDate,
 }
 
 pub fn rows(listing: Vec<NoteListing>) -> Vec<NoteRow> {
