@@ -48,13 +48,13 @@ impl NoteOrder {
     }
 }
 
-/// One row of a note list.
+/// One row of a note list. It carries the pad's id only: the page already has the user's pads
+/// (for the sidebar), so joining their names here would be work done twice.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
 pub struct NoteListing {
     pub id: i64,
     pub name: String,
     pub pad_id: Option<i64>,
-    pub pad_name: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -69,7 +69,7 @@ pub struct NoteView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The user's notes, optionally only those of one pad, with their pad names, in one query.
+/// The user's notes, optionally only those of one pad, in one single-table query.
 pub async fn list(
     db: &DatabaseConnection,
     user_id: i64,

@@ -81,7 +81,7 @@ pub async fn all_notes(SignedIn { ctx, user }: SignedIn, query: RawQuery) -> App
     let order = order_of(&query);
     let listing = notes::list(&ctx.state.db, user.id, None, order).await?;
     let page = ctx.notes_page("All notes", user.id).await?;
-    let rows = rows(listing);
+    let rows = rows(listing, page.pads.as_deref());
     Ok(ok(&NotesPage {
         page,
         heading: "All notes".into(),

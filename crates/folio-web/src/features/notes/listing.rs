@@ -1,7 +1,10 @@
 //! A sortable table of notes, shared by `/` and the pad pages.
 
 use axum::extract::RawQuery;
+use std::collections::HashMap;
+
 use chrono::Utc;
+use folio_db::queries::pads::PadSummary;
 use folio_db::queries::{NoteListing, NoteOrder};
 
 use crate::forms::query_param;
@@ -23,15 +26,18 @@ pub struct NoteRow {
     pub updated: SmartDate,
 }
 
-pub fn rows(listing: Vec<NoteListing>) -> Vec<NoteRow> {
+/// Turns query rows into table rows, naming each note's pad from `pads` (the sidebar's list).
+pub fn rows(listing: Vec<NoteListing>, pads: Option<&[PadSummary]>) -> Vec<NoteRow> {
     let now = Utc::now();
+    let pad_names: HashMap<i64, &str> =
+        pads.unwrap_or_default().iter().map(|pad| (pad.id, pad.name.as_str())).collect();
     listing
         .into_iter()
         .map(|note| NoteRow {
             id: note.id,
             name: note.name,
             pad_id: note.pad_id,
-            pad_name: note.pad_name,
+            pad_name: note.pad_id.and_then(|id| pad_names.get(&id)).map(|name| (*name).to_owned()),
             updated: smart_date(note.updated_at, now),
         })
         .collect()

@@ -104,7 +104,7 @@ pub async fn view(
     let listing = notes::list(&ctx.state.db, user.id, Some(pad.id), order).await?;
     let mut page = ctx.notes_page(pad.name.clone(), user.id).await?;
     page.active_pad = Some(pad.id);
-    let rows = rows(listing);
+    let rows = rows(listing, page.pads.as_deref());
     Ok(ok(&NotesPage {
         page,
         heading: pad.name,
