@@ -14,7 +14,10 @@ pub struct SmartDate {
 }
 
 pub fn smart_date(when: DateTime<Utc>, now: DateTime<Utc>) -> SmartDate {
-    SmartDate { when, days_ago: (now.date_naive() - when.date_naive()).num_days() }
+    SmartDate {
+        when,
+        days_ago: (now.date_naive() - when.date_naive()).num_days(),
+    }
 }
 
 impl fmt::Display for SmartDate {
@@ -24,7 +27,13 @@ impl fmt::Display for SmartDate {
             0 => write!(f, "Today at {hour:02}:{minute:02}"),
             1 => write!(f, "Yesterday at {hour:02}:{minute:02}"),
             days @ 2..=7 => write!(f, "{days} days ago"),
-            _ => write!(f, "{:04}-{:02}-{:02}", self.when.year(), self.when.month(), self.when.day()),
+            _ => write!(
+                f,
+                "{:04}-{:02}-{:02}",
+                self.when.year(),
+                self.when.month(),
+                self.when.day()
+            ),
         }
     }
 }
@@ -41,8 +50,14 @@ mod tests {
     #[test]
     fn today_and_yesterday_show_the_time() {
         let now = at(2026, 11, 24, 10, 0);
-        assert_eq!(smart_date(at(2026, 11, 24, 0, 5), now).to_string(), "Today at 00:05");
-        assert_eq!(smart_date(at(2026, 11, 23, 23, 59), now).to_string(), "Yesterday at 23:59");
+        assert_eq!(
+            smart_date(at(2026, 11, 24, 0, 5), now).to_string(),
+            "Today at 00:05"
+        );
+        assert_eq!(
+            smart_date(at(2026, 11, 23, 23, 59), now).to_string(),
+            "Yesterday at 23:59"
+        );
     }
 
     #[test]
@@ -62,6 +77,9 @@ mod tests {
     #[test]
     fn a_clock_slightly_ahead_is_still_today() {
         let now = at(2026, 11, 24, 10, 0);
-        assert_eq!(smart_date(at(2026, 11, 24, 10, 1), now).to_string(), "Today at 10:01");
+        assert_eq!(
+            smart_date(at(2026, 11, 24, 10, 1), now).to_string(),
+            "Today at 10:01"
+        );
     }
 }

@@ -1,8 +1,16 @@
 //! Password hashing with argon2id (the crate's defaults: 19 MiB, 2 passes, 1 lane).
 //! Hashing is CPU-bound for tens of milliseconds, so it runs on the blocking pool instead of
-//! stalling the async workers that serve everyone else.
+//! stalling the async workers that serve everyone else, and at most [`MAX_CONCURRENT_HASHES`]
+//! run at once: each takes 19 MiB, so a burst of sign-ins queues instead of growing memory.
 
 use std::sync::LazyLock;
+
+use tokio::sync::Semaphore;
+
+/// How many hashes may be computed at the same time.
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+
+static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -28,6 +36,7 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 
 /// Hashes a password into a PHC string.
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = HASHING.acquire().await?;
     let hashed = tokio::task::spawn_blocking(move || hash_blocking(&password)).await?;
     hashed.map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))
 }
@@ -35,6 +44,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// True when `password` matches `hash`. With `hash` of `None` (unknown user) it still spends
 /// the time of one verification and returns false.
 pub async fn verify(password: String, hash: Option<String>) -> anyhow::Result<bool> {
+    let _permit = HASHING.acquire().await?;
     let matched = tokio::task::spawn_blocking(move || match hash {
         Some(hash) => verify_blocking(&password, &hash),
         None => {

@@ -29,15 +29,21 @@ pub struct NoteRow {
 /// Turns query rows into table rows, naming each note's pad from `pads` (the sidebar's list).
 pub fn rows(listing: Vec<NoteListing>, pads: Option<&[PadSummary]>) -> Vec<NoteRow> {
     let now = Utc::now();
-    let pad_names: HashMap<i64, &str> =
-        pads.unwrap_or_default().iter().map(|pad| (pad.id, pad.name.as_str())).collect();
+    let pad_names: HashMap<i64, &str> = pads
+        .unwrap_or_default()
+        .iter()
+        .map(|pad| (pad.id, pad.name.as_str()))
+        .collect();
     listing
         .into_iter()
         .map(|note| NoteRow {
             id: note.id,
             name: note.name,
             pad_id: note.pad_id,
-            pad_name: note.pad_id.and_then(|id| pad_names.get(&id)).map(|name| (*name).to_owned()),
+            pad_name: note
+                .pad_id
+                .and_then(|id| pad_names.get(&id))
+                .map(|name| (*name).to_owned()),
             updated: smart_date(note.updated_at, now),
         })
         .collect()
