@@ -389,7 +389,7 @@ summary() {
     echo "Errors = wrk socket errors + unexpected statuses (>= 400 for GETs; anything but 3xx for the POST)."
     echo "Start to ready: from spawning the process to the first 200 of its health URL (SQLite migrates"
     echo "a fresh database in that time; PostgreSQL was migrated before by \`folio migrate\`)."
-    echo "The ceiling is crates/folio-web/examples/pg_ceiling.rs: axum + a sqlx PgPool of 16 (Folio's"
+    echo "The ceiling is crates/folio-web/examples/pg_ceiling.rs: axum + a sqlx PgPool of 4 (Folio's"
     echo "default pool size), one select by primary key per request, no middleware."
     if [[ ${#PROBLEMS[@]} -gt 0 ]]; then
         echo

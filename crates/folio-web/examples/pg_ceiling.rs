@@ -9,7 +9,7 @@
 //! Usage:
 //!   cargo run --release -p folio-web --example pg_ceiling -- DATABASE_URL [LISTEN_ADDR]
 //! or with PG_CEILING_DATABASE_URL / PG_CEILING_LISTEN in the environment.
-//! The pool size follows PG_CEILING_MAX_CONNECTIONS (default 16, Folio's default pool size).
+//! The pool size follows PG_CEILING_MAX_CONNECTIONS (default 4, Folio's default pool size).
 
 use std::net::SocketAddr;
 
@@ -53,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|value| value.parse())
         .transpose()
         .context("PG_CEILING_MAX_CONNECTIONS")?
-        .unwrap_or(16);
+        .unwrap_or(4);
 
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)

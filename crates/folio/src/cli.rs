@@ -68,11 +68,11 @@ pub struct Settings {
         global = true
     )]
     pub database_url: String,
-    /// Size of the database connection pool.
+    /// Size of the database connection pool (SQLite uses at most 4).
     #[arg(
         long,
         env = "FOLIO_DATABASE_MAX_CONNECTIONS",
-        default_value = "16",
+        default_value = "4",
         global = true
     )]
     pub database_max_connections: String,
