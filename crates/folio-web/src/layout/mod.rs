@@ -32,6 +32,9 @@ pub struct PageContext {
     pub pads: Option<Vec<PadSummary>>,
     /// The pad being shown, highlighted in the sidebar.
     pub active_pad: Option<i64>,
+    /// False on pages rendered without knowing who is asking (error pages from `AppError`):
+    /// they show no account links rather than a wrong "Sign in" to a signed-in user.
+    pub knows_visitor: bool,
 }
 
 impl PageContext {
@@ -48,6 +51,7 @@ impl PageContext {
             csrf_token: String::new(),
             pads: None,
             active_pad: None,
+            knows_visitor: false,
         }
     }
 
@@ -66,6 +70,7 @@ impl RequestContext {
             csrf_token: self.csrf_token().await?,
             pads: None,
             active_pad: None,
+            knows_visitor: true,
         })
     }
 

@@ -237,6 +237,8 @@ async fn another_users_note_is_404_everywhere(app: TestApp) {
         let page = other.get(&path).await;
         assert_eq!(page.status, 404, "GET {path}");
         page.assert_lacks("Secret");
+        // A signed-in visitor is not offered "Sign in" on the error page.
+        page.assert_lacks(">Sign in<");
     }
     // POSTs with the intruder's own valid token: still 404, and nothing changes.
     let token = folio_testkit::csrf_token(&other.get("/notes/create/").await.body).unwrap();
