@@ -6,12 +6,27 @@ pub mod notes;
 pub mod ops;
 pub mod pads;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+
 use crate::error::AppError;
 
-/// Reads a numeric id from a path segment; anything else is the same 404 as a missing row.
-pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
+/// The numeric id in a route like `/notes/{id}/`. Anything that is not a positive integer
+/// (letters, overflow, broken percent-encoding) is the same 404 as a missing row.
+#[derive(Clone, Copy, Debug)]
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(PathId)
+            .ok_or(AppError::NotFound)
+    }
 }

@@ -163,7 +163,13 @@ async fn reset_ends_every_session(app: TestApp) {
 
 async fn garbage_reset_tokens_are_404(app: TestApp) {
     let v = app.visitor();
-    for token in ["nope", &"a".repeat(64), &"z".repeat(64), &"0".repeat(500)] {
+    for token in [
+        "nope",
+        &"a".repeat(64),
+        &"z".repeat(64),
+        &"0".repeat(500),
+        "%FF%FE",
+    ] {
         let page = v.get(&format!("/forgot-password/{token}/")).await;
         assert_eq!(page.status, 404, "{token}");
     }

@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
@@ -136,11 +137,20 @@ async fn invalid_link(ctx: &RequestContext) -> AppResult<Response> {
     Ok(render(StatusCode::NOT_FOUND, &InvalidLinkPage { page }))
 }
 
+/// The token segment; one that can't even be decoded is treated like any other unknown token.
+fn token_of(path: Result<Path<String>, PathRejection>) -> String {
+    path.map(|Path(token)| token).unwrap_or_default()
+}
+
 fn plausible(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn show_reset(ctx: RequestContext, Path(token): Path<String>) -> AppResult<Response> {
+pub async fn show_reset(
+    ctx: RequestContext,
+    token: Result<Path<String>, PathRejection>,
+) -> AppResult<Response> {
+    let token = token_of(token);
     if !plausible(&token)
         || password_resets::find_usable(&ctx.state.db, &digest(&token))
             .await?
@@ -157,9 +167,10 @@ pub async fn show_reset(ctx: RequestContext, Path(token): Path<String>) -> AppRe
 }
 
 pub async fn submit_reset(
-    Path(token): Path<String>,
+    token: Result<Path<String>, PathRejection>,
     CsrfForm { ctx, data: form }: CsrfForm<ResetForm>,
 ) -> AppResult<Response> {
+    let token = token_of(token);
     if !plausible(&token) {
         return invalid_link(&ctx).await;
     }

@@ -1,5 +1,5 @@
 use askama::Template;
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::NoteView;
 use folio_db::queries::notes::{self, NoteInput};
@@ -9,7 +9,7 @@ use super::form::{NoteForm, PadOption, ValidNote, pad_options};
 use super::listing::{NoteRow, SortLinks, order_of, rows};
 use crate::dates::{SmartDate, smart_date};
 use crate::error::{AppError, AppResult};
-use crate::features::parse_id;
+use crate::features::PathId;
 use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::{RequestContext, SignedIn};
@@ -70,8 +70,7 @@ fn after_change(pad_id: Option<i64>) -> Response {
     }
 }
 
-async fn owned_note(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResult<NoteView> {
-    let id = parse_id(raw_id)?;
+async fn owned_note(ctx: &RequestContext, user_id: i64, id: i64) -> AppResult<NoteView> {
     notes::find_owned(&ctx.state.db, user_id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -91,8 +90,8 @@ pub async fn all_notes(SignedIn { ctx, user }: SignedIn, query: RawQuery) -> App
     }))
 }
 
-pub async fn view(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let note = owned_note(&ctx, user.id, &id).await?;
+pub async fn view(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, id).await?;
     let mut page = ctx.notes_page(note.name.clone(), user.id).await?;
     page.active_pad = note.pad_id;
     let updated = smart_date(note.updated_at, chrono::Utc::now());
@@ -184,8 +183,8 @@ pub async fn create(
     }
 }
 
-pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let note = owned_note(&ctx, user.id, &id).await?;
+pub async fn show_edit(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, id).await?;
     let form = NoteForm {
         name: note.name,
         text: note.text,
@@ -203,10 +202,10 @@ pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>)
 
 pub async fn edit(
     SignedIn { user, .. }: SignedIn,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     CsrfForm { ctx, data: form }: CsrfForm<NoteForm>,
 ) -> AppResult<Response> {
-    let note = owned_note(&ctx, user.id, &id).await?;
+    let note = owned_note(&ctx, user.id, id).await?;
     match form.validate(&ctx.state.db, user.id).await? {
         Ok(valid) => {
             if !notes::update(&ctx.state.db, user.id, note.id, input(&valid)).await? {
@@ -222,8 +221,8 @@ pub async fn edit(
     }
 }
 
-pub async fn show_delete(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let note = owned_note(&ctx, user.id, &id).await?;
+pub async fn show_delete(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -> AppResult<Response> {
+    let note = owned_note(&ctx, user.id, id).await?;
     let page = ctx.notes_page("Delete note", user.id).await?;
     Ok(ok(&DeletePage { page, note }))
 }
@@ -233,10 +232,10 @@ pub struct Confirm {}
 
 pub async fn delete(
     SignedIn { user, .. }: SignedIn,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
-    let note = owned_note(&ctx, user.id, &id).await?;
+    let note = owned_note(&ctx, user.id, id).await?;
     if !notes::delete_owned(&ctx.state.db, user.id, note.id).await? {
         return Err(AppError::NotFound);
     }

@@ -1,5 +1,5 @@
 use askama::Template;
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::entities::pad;
 use folio_db::queries::{notes, pads};
@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 use crate::domain::Name;
 use crate::error::{AppError, AppResult};
+use crate::features::PathId;
 use crate::features::notes::handlers::NotesPage;
 use crate::features::notes::listing::{SortLinks, order_of, rows};
-use crate::features::parse_id;
 use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::{RequestContext, SignedIn};
@@ -40,8 +40,7 @@ pub struct PadForm {
     name: String,
 }
 
-async fn owned_pad(ctx: &RequestContext, user_id: i64, raw_id: &str) -> AppResult<pad::Model> {
-    let id = parse_id(raw_id)?;
+async fn owned_pad(ctx: &RequestContext, user_id: i64, id: i64) -> AppResult<pad::Model> {
     pads::find_owned(&ctx.state.db, user_id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -96,10 +95,10 @@ pub async fn create(
 
 pub async fn view(
     SignedIn { ctx, user }: SignedIn,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     query: RawQuery,
 ) -> AppResult<Response> {
-    let pad = owned_pad(&ctx, user.id, &id).await?;
+    let pad = owned_pad(&ctx, user.id, id).await?;
     let order = order_of(&query);
     let listing = notes::list(&ctx.state.db, user.id, Some(pad.id), order).await?;
     let mut page = ctx.notes_page(pad.name.clone(), user.id).await?;
@@ -114,8 +113,8 @@ pub async fn view(
     }))
 }
 
-pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let pad = owned_pad(&ctx, user.id, &id).await?;
+pub async fn show_edit(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, id).await?;
     Ok(ok(&form_page(
         &ctx,
         user.id,
@@ -128,10 +127,10 @@ pub async fn show_edit(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>)
 
 pub async fn edit(
     SignedIn { user, .. }: SignedIn,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     CsrfForm { ctx, data: form }: CsrfForm<PadForm>,
 ) -> AppResult<Response> {
-    let pad = owned_pad(&ctx, user.id, &id).await?;
+    let pad = owned_pad(&ctx, user.id, id).await?;
     let mut errors = FieldErrors::default();
     if let Some(name) = errors.check("name", Name::parse(&form.name)) {
         if !pads::rename(&ctx.state.db, user.id, pad.id, name.as_str()).await? {
@@ -145,8 +144,8 @@ pub async fn edit(
     ))
 }
 
-pub async fn show_delete(SignedIn { ctx, user }: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let pad = owned_pad(&ctx, user.id, &id).await?;
+pub async fn show_delete(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -> AppResult<Response> {
+    let pad = owned_pad(&ctx, user.id, id).await?;
     let mut page = ctx.notes_page("Delete pad", user.id).await?;
     page.active_pad = Some(pad.id);
     Ok(ok(&DeletePage { page, pad }))
@@ -157,10 +156,10 @@ pub struct Confirm {}
 
 pub async fn delete(
     SignedIn { user, .. }: SignedIn,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
-    let pad = owned_pad(&ctx, user.id, &id).await?;
+    let pad = owned_pad(&ctx, user.id, id).await?;
     if !pads::delete_owned(&ctx.state.db, user.id, pad.id).await? {
         return Err(AppError::NotFound);
     }
