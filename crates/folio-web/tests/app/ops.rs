@@ -125,6 +125,22 @@ async fn serve_refuses_a_schema_that_is_behind(app: TestApp) {
     assert!(format!("{error:#}").contains("folio migrate"), "{error:#}");
 }
 
+/// The sign-in page as a person gets it (the random CSRF token and the stylesheet's content
+/// hash replaced), so that any change to what people see is a reviewed snapshot change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_page_snapshot() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let page = app.visitor().get("/signin/?next=/pads/1/").await;
+    let token = folio_testkit::csrf_token(&page.body).unwrap();
+    let css = folio_web::layout::CSS_URL.as_str();
+    let html = page
+        .body
+        .replace(&token, "[csrf-token]")
+        .replace(css, "[stylesheet]");
+    insta::assert_snapshot!(html);
+    app.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_in_flight_requests_finish() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

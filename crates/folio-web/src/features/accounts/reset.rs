@@ -196,3 +196,23 @@ pub async fn submit_reset(
         None => invalid_link(&ctx).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::{ResetEmailHtml, ResetEmailText};
+
+    // The reset email as people receive it; a change here is a reviewed change.
+    const LINK: &str = "https://notes.example.org/forgot-password/0123456789abcdef/";
+
+    #[test]
+    fn reset_email_text() {
+        insta::assert_snapshot!(ResetEmailText { link: LINK }.render().unwrap());
+    }
+
+    #[test]
+    fn reset_email_html() {
+        insta::assert_snapshot!(ResetEmailHtml { link: LINK }.render().unwrap());
+    }
+}
