@@ -29,8 +29,9 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// Everything the web application needs to start.
-#[derive(Clone, Debug)]
+/// Everything the web application needs to start. `Debug` hides the passwords that database
+/// and SMTP URLs can carry.
+#[derive(Clone)]
 pub struct AppConfig {
     /// Address to listen on; port 0 picks a free port (tests).
     pub listen: SocketAddr,
@@ -60,5 +61,73 @@ pub struct AppConfig {
 impl AppConfig {
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+}
+
+/// `scheme://user:***@host/…` for a URL with a password; other URLs unchanged.
+pub fn redact_url(url: &str) -> String {
+    let (Some(scheme_end), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return url.to_owned();
+    };
+    if at < scheme_end {
+        return url.to_owned();
+    }
+    match url[scheme_end + 3..at].split_once(':') {
+        Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+        None => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("listen", &self.listen)
+            .field("base_url", &self.base_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("secret_key", &self.secret_key)
+            .field("email_url", &redact_url(&self.email_url))
+            .field("email_from", &self.email_from)
+            .field("privacy_mode", &self.privacy_mode)
+            .field("auto_migrate", &self.auto_migrate)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("request_timeout", &self.request_timeout)
+            .field("database_max_connections", &self.database_max_connections)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = AppConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            base_url: "http://x".into(),
+            database_url: "postgres://folio:db-secret@db/folio".into(),
+            secret_key: SecretKey::new(vec![b'k'; 64]).unwrap(),
+            email_url: "smtps://mailer:smtp-secret@mail:465".into(),
+            email_from: "a@b.c".into(),
+            privacy_mode: false,
+            auto_migrate: false,
+            shutdown_grace: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            database_max_connections: 1,
+        };
+        let printed = format!("{config:?}");
+        assert!(
+            !printed.contains("db-secret") && !printed.contains("smtp-secret"),
+            "{printed}"
+        );
+        assert!(!printed.contains("kkkk"), "{printed}");
+        assert!(printed.contains("postgres://folio:***@db/folio"), "{printed}");
+    }
+
+    #[test]
+    fn redacts_only_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use folio_db::Backend;
+use folio_web::config::redact_url;
 use folio_web::{AppConfig, SecretKey};
 
 use crate::cli::{Cli, Settings};
@@ -90,20 +91,6 @@ fn database_url(value: &str) -> Result<(String, Backend), String> {
         })?;
     }
     Ok((value.to_owned(), backend))
-}
-
-/// Hides the password of a URL before it goes into a message.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 fn secret_key(value: Option<&str>) -> Result<SecretKey, String> {
@@ -217,12 +204,6 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
-    }
 
     #[test]
     fn validates_values_with_the_variable_name() {
