@@ -68,8 +68,18 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        render(status, &ErrorPage::bare(status, title, message))
+        let mut response = render(status, &ErrorPage::bare(status, title, message));
+        if matches!(self, Self::NotFound) {
+            // The 404 page is rendered again, with the visitor's header and sidebar, by
+            // `features::ops::not_found_with_context`, which knows who is asking.
+            response.extensions_mut().insert(NotFoundPage);
+        }
+        response
     }
 }
+
+/// Marks a response as the 404 page, to be re-rendered with the request's context.
+#[derive(Clone, Copy, Debug)]
+pub struct NotFoundPage;
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -237,7 +237,9 @@ async fn another_users_note_is_404_everywhere(app: TestApp) {
         let page = other.get(&path).await;
         assert_eq!(page.status, 404, "GET {path}");
         page.assert_lacks("Secret");
-        // A signed-in visitor is not offered "Sign in" on the error page.
+        // The full 404 page, with the visitor's own header (not a "Sign in" link).
+        page.assert_contains("Page not found");
+        page.assert_contains("i@example.org");
         page.assert_lacks(">Sign in<");
     }
     // POSTs with the intruder's own valid token: still 404, and nothing changes.

@@ -3,11 +3,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use crate::error::{AppError, NotFoundPage};
 use crate::layout::{CSS_URL, PageContext, render, stylesheet};
 use crate::session::RequestContext;
 use crate::state::AppState;
@@ -32,13 +34,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 #[derive(Template)]
 #[template(path = "features/ops/templates/not_found.html")]
-struct NotFoundPage {
+struct NotFoundTemplate {
     page: PageContext,
 }
 
 /// Every page route ends in a slash; a path without one is redirected to it. Anything else is
 /// the 404 page.
-pub async fn fallback(uri: Uri, ctx: Result<RequestContext, crate::error::AppError>) -> Response {
+pub async fn fallback(uri: Uri) -> Result<Response, AppError> {
     let path = uri.path();
     if !path.ends_with('/') && !path.starts_with("/static/") {
         let target = match uri.query() {
@@ -46,14 +48,24 @@ pub async fn fallback(uri: Uri, ctx: Result<RequestContext, crate::error::AppErr
             None => format!("{path}/"),
         };
         // 308 keeps the method and body, so a form posted to the slash-less URL still works.
-        return Redirect::permanent(&target).into_response();
+        return Ok(Redirect::permanent(&target).into_response());
     }
-    let page = match ctx {
-        Ok(ctx) => ctx
-            .page("Page not found")
-            .await
-            .unwrap_or_else(|_| PageContext::bare("Page not found")),
-        Err(_) => PageContext::bare("Page not found"),
-    };
-    render(StatusCode::NOT_FOUND, &NotFoundPage { page })
+    Err(AppError::NotFound)
+}
+
+/// Middleware: a 404 from anywhere (a missing route, or a note that isn't yours) is rendered
+/// as the full 404 page, with the visitor's header. `AppError` alone can't do that: it doesn't
+/// know who is asking.
+pub async fn not_found_with_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    // Built once and cached in the request, so the handler reuses it.
+    let ctx = RequestContext::from_request_parts(&mut parts, &state).await.ok();
+    let response = next.run(Request::from_parts(parts, body)).await;
+    match (response.extensions().get::<NotFoundPage>(), ctx) {
+        (Some(_), Some(ctx)) => match ctx.page("Page not found").await {
+            Ok(page) => render(StatusCode::NOT_FOUND, &NotFoundTemplate { page }),
+            Err(_) => response,
+        },
+        _ => response,
+    }
 }
