@@ -74,10 +74,6 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::pads::router())
         .merge(features::ops::router())
         .fallback(features::ops::fallback)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            features::ops::not_found_with_context,
-        ))
         .with_state(state)
         .layer(sessions)
         .layer(cross_origin)

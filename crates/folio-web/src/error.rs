@@ -21,6 +21,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// An error page already rendered with the request's context (the 404 page with the
+    /// visitor's own header: see `RequestContext::not_found`).
+    #[error("error page")]
+    Page(Box<Response>),
     #[error(transparent)]
     Database(#[from] folio_db::DbErr),
     #[error(transparent)]
@@ -51,7 +55,7 @@ impl AppError {
                 "Unsupported form encoding",
                 "Forms must be sent as application/x-www-form-urlencoded.",
             ),
-            Self::Database(_) | Self::Internal(_) => (
+            Self::Page(_) | Self::Database(_) | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "We could not complete your request. Please try again in a moment.",
@@ -62,24 +66,17 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let Self::Page(page) = self {
+            return *page;
+        }
         let (status, title, message) = self.status_and_message();
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        let mut response = render(status, &ErrorPage::bare(status, title, message));
-        if matches!(self, Self::NotFound) {
-            // The 404 page is rendered again, with the visitor's header and sidebar, by
-            // `features::ops::not_found_with_context`, which knows who is asking.
-            response.extensions_mut().insert(NotFoundPage);
-        }
-        response
+        render(status, &ErrorPage::bare(status, title, message))
     }
 }
-
-/// Marks a response as the 404 page, to be re-rendered with the request's context.
-#[derive(Clone, Copy, Debug)]
-pub struct NotFoundPage;
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -10,6 +10,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 
 use crate::error::AppError;
+use crate::session::RequestContext;
 
 /// The numeric id in a route like `/notes/{id}/`. Anything that is not a positive integer
 /// (letters, overflow, broken percent-encoding) is the same 404 as a missing row.
@@ -20,13 +21,20 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+        let raw = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|_| AppError::NotFound)?;
-        raw.parse::<i64>()
+            .map(|Path(raw)| raw);
+        if let Some(id) = raw
             .ok()
+            .and_then(|raw| raw.parse::<i64>().ok())
             .filter(|id| *id > 0)
-            .map(PathId)
-            .ok_or(AppError::NotFound)
+        {
+            return Ok(PathId(id));
+        }
+        // After `SignedIn`, the request's context is cached: use it for the visitor's 404 page.
+        Err(match parts.extensions.get::<RequestContext>() {
+            Some(ctx) => ctx.not_found().await,
+            None => AppError::NotFound,
+        })
     }
 }

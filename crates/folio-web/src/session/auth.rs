@@ -37,6 +37,20 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
+    /// Reads the signed-in user from the session (memory, usually) and assembles the context.
+    async fn load(session: Session, cookies: Cookies, state: AppState) -> Result<Self, AppError> {
+        let user = session
+            .get::<SessionUser>(USER_KEY)
+            .await
+            .map_err(session_error)?;
+        Ok(RequestContext {
+            session,
+            cookies,
+            user,
+            state,
+        })
+    }
+
     /// The CSRF token a form on this page must carry: the session's for a signed-in user, the
     /// signed cookie's (created on demand) for an anonymous one.
     pub async fn csrf_token(&self) -> Result<String, AppError> {
@@ -137,16 +151,7 @@ where
             .get::<Cookies>()
             .cloned()
             .ok_or_else(|| missing("cookie"))?;
-        let user = session
-            .get::<SessionUser>(USER_KEY)
-            .await
-            .map_err(session_error)?;
-        let ctx = RequestContext {
-            session,
-            cookies,
-            user,
-            state: AppState::from_ref(state),
-        };
+        let ctx = RequestContext::load(session, cookies, AppState::from_ref(state)).await?;
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
     }

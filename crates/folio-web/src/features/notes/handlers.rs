@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::form::{NoteForm, PadOption, ValidNote, pad_options};
 use super::listing::{NoteRow, SortLinks, order_of, rows};
 use crate::dates::{SmartDate, smart_date};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
@@ -71,9 +71,10 @@ fn after_change(pad_id: Option<i64>) -> Response {
 }
 
 async fn owned_note(ctx: &RequestContext, user_id: i64, id: i64) -> AppResult<NoteView> {
-    notes::find_owned(&ctx.state.db, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    match notes::find_owned(&ctx.state.db, user_id, id).await? {
+        Some(found) => Ok(found),
+        None => Err(ctx.not_found().await),
+    }
 }
 
 pub async fn all_notes(SignedIn { ctx, user }: SignedIn, query: RawQuery) -> AppResult<Response> {
@@ -209,7 +210,7 @@ pub async fn edit(
     match form.validate(&ctx.state.db, user.id).await? {
         Ok(valid) => {
             if !notes::update(&ctx.state.db, user.id, note.id, input(&valid)).await? {
-                return Err(AppError::NotFound);
+                return Err(ctx.not_found().await);
             }
             ctx.flash("Note is successfully updated");
             Ok(after_change(valid.pad_id))
@@ -237,7 +238,7 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let note = owned_note(&ctx, user.id, id).await?;
     if !notes::delete_owned(&ctx.state.db, user.id, note.id).await? {
-        return Err(AppError::NotFound);
+        return Err(ctx.not_found().await);
     }
     ctx.flash("Note is successfully deleted");
     Ok(after_change(note.pad_id))

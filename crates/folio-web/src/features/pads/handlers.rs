@@ -6,7 +6,7 @@ use folio_db::queries::{notes, pads};
 use serde::Deserialize;
 
 use crate::domain::Name;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::notes::handlers::NotesPage;
 use crate::features::notes::listing::{SortLinks, order_of, rows};
@@ -41,9 +41,10 @@ pub struct PadForm {
 }
 
 async fn owned_pad(ctx: &RequestContext, user_id: i64, id: i64) -> AppResult<pad::Model> {
-    pads::find_owned(&ctx.state.db, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    match pads::find_owned(&ctx.state.db, user_id, id).await? {
+        Some(found) => Ok(found),
+        None => Err(ctx.not_found().await),
+    }
 }
 
 async fn form_page(
@@ -134,7 +135,7 @@ pub async fn edit(
     let mut errors = FieldErrors::default();
     if let Some(name) = errors.check("name", Name::parse(&form.name)) {
         if !pads::rename(&ctx.state.db, user.id, pad.id, name.as_str()).await? {
-            return Err(AppError::NotFound);
+            return Err(ctx.not_found().await);
         }
         ctx.flash("Pad is successfully updated");
         return Ok(Redirect::to(&format!("/pads/{}/", pad.id)).into_response());
@@ -161,7 +162,7 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let pad = owned_pad(&ctx, user.id, id).await?;
     if !pads::delete_owned(&ctx.state.db, user.id, pad.id).await? {
-        return Err(AppError::NotFound);
+        return Err(ctx.not_found().await);
     }
     ctx.flash("Pad is successfully deleted");
     Ok(Redirect::to("/").into_response())
