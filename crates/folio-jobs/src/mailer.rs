@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// A message ready to send: every Folio mail has a plain-text and an HTML part.
@@ -75,6 +76,25 @@ fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
         })
 }
 
+/// The plain-text part, sent as 7bit when it is plain ASCII with lines of at most 998
+/// characters (what RFC 5322 allows). lettre would pick quoted-printable for any line over 76,
+/// which folds it, so a link in a `.eml` under `data/mail/` could not be copied in one piece.
+fn text_part(text: &str) -> SinglePart {
+    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    let seven_bit = crlf.is_ascii()
+        && crlf
+            .split("\r\n")
+            .all(|line| line.len() <= 998 && !line.contains(['\r', '\0']));
+    if !seven_bit {
+        return SinglePart::plain(text.to_owned());
+    }
+    let body = Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit);
+    SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .header(ContentTransferEncoding::SevenBit)
+        .body(body)
+}
+
 impl Mailer {
     /// Builds the transport for `url`, sending as `from`. Creates a `file://` directory if needed.
     pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
@@ -109,10 +129,11 @@ impl Mailer {
             .from(self.from.clone())
             .to(parse_mailbox(&email.to)?)
             .subject(&email.subject)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))?;
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(text_part(&email.text))
+                    .singlepart(SinglePart::html(email.html.clone())),
+            )?;
         match &self.transport {
             Transport::File { dir, transport } => {
                 let id = transport.send(message).await?;
@@ -172,10 +193,11 @@ mod tests {
         let url = format!("file://{}", dir.path().display());
         let mailer = Mailer::from_url(&url, "Folio <folio@example.org>")?;
         mailer.check().await?;
+        let link = format!("https://folio.example.org/forgot-password/{}/", "a".repeat(64));
         let email = Email {
             to: "reader@example.org".into(),
             subject: "Hello".into(),
-            text: "plain body".into(),
+            text: format!("plain body\n\n{link}\n"),
             html: "<p>html body</p>".into(),
         };
         mailer.send(&email).await?;
@@ -185,6 +207,8 @@ mod tests {
         assert!(raw.contains("Subject: Hello"));
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("plain body") && raw.contains("<p>html body</p>"));
+        // The link stands on one line, unfolded, so it can be copied out of the file.
+        assert!(raw.lines().any(|line| line == link), "{raw}");
         Ok(())
     }
 }
