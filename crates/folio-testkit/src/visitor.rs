@@ -152,12 +152,18 @@ impl Visitor {
 
     /// Like a person: opens the form at `path`, then submits it with its CSRF token.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let form = self.get(path).await;
+        self.submit_via(path, path, fields).await
+    }
+
+    /// Takes a valid CSRF token from the form at `form_page` and posts `fields` with it to
+    /// `action` (for POSTs whose own page has no form: someone else's note, a dead link).
+    pub async fn submit_via(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let form = self.get(form_page).await;
         let token =
-            csrf_token(&form.body).unwrap_or_else(|| panic!("no CSRF token on {path}: {}", form.body));
+            csrf_token(&form.body).unwrap_or_else(|| panic!("no CSRF token on {form_page}: {}", form.body));
         let mut all = fields.to_vec();
         all.push(("csrf_token", &token));
-        self.post(path, &all).await
+        self.post(action, &all).await
     }
 
     /// The cookies this visitor would send, as a `Cookie` header value.

@@ -8,6 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::domain::NewPassword;
 use crate::error::AppError;
 use crate::session::RequestContext;
 use crate::state::AppState;
@@ -87,6 +88,22 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A new password typed twice (sign-up, settings, reset): the first field must be a valid
+/// password, the second must be present and equal. Errors go to the matching field.
+pub fn new_password_pair(
+    errors: &mut FieldErrors,
+    (field, value): (&'static str, &str),
+    (repeat_field, repeat): (&'static str, &str),
+) -> Option<NewPassword> {
+    let password = errors.check(field, NewPassword::parse(value));
+    if repeat.is_empty() {
+        errors.add(repeat_field, REQUIRED);
+    } else if password.is_some() && value != repeat {
+        errors.add(repeat_field, "Your passwords do not match");
+    }
+    password
 }
 
 /// The first value of `name` in a query string. Lenient on purpose: broken escapes are decoded

@@ -243,16 +243,13 @@ async fn another_users_note_is_404_everywhere(app: TestApp) {
         page.assert_lacks(">Sign in<");
     }
     // POSTs with the intruder's own valid token: still 404, and nothing changes.
-    let token = folio_testkit::csrf_token(&other.get("/notes/create/").await.body).unwrap();
     let delete = other
-        .post(&format!("/notes/{note}/delete/"), &[("csrf_token", &token)])
+        .submit_via("/notes/create/", &format!("/notes/{note}/delete/"), &[])
         .await;
     assert_eq!(delete.status, 404);
+    let fields = [("name", "Hacked"), ("text", "x")];
     let edit = other
-        .post(
-            &format!("/notes/{note}/edit/"),
-            &[("name", "Hacked"), ("text", "x"), ("csrf_token", &token)],
-        )
+        .submit_via("/notes/create/", &format!("/notes/{note}/edit/"), &fields)
         .await;
     assert_eq!(edit.status, 404);
     let shown = owner.get(&format!("/notes/{note}/")).await;

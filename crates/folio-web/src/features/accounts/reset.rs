@@ -12,9 +12,9 @@ use folio_db::queries::{password_resets, users};
 use folio_jobs::Email as OutgoingEmail;
 use serde::Deserialize;
 
-use crate::domain::{Email, NewPassword};
+use crate::domain::Email;
 use crate::error::AppResult;
-use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok, render};
 use crate::security::tokens::{digest, random_token};
 use crate::session::RequestContext;
@@ -175,12 +175,11 @@ pub async fn submit_reset(
         return invalid_link(&ctx).await;
     }
     let mut errors = FieldErrors::default();
-    let new = errors.check("new_password1", NewPassword::parse(&form.new_password1));
-    if form.new_password2.is_empty() {
-        errors.add("new_password2", REQUIRED);
-    } else if new.is_some() && form.new_password1 != form.new_password2 {
-        errors.add("new_password2", "Your passwords do not match");
-    }
+    let new = new_password_pair(
+        &mut errors,
+        ("new_password1", &form.new_password1),
+        ("new_password2", &form.new_password2),
+    );
     let (Some(new), true) = (new, errors.is_empty()) else {
         let page = ctx.page("Choose a new password").await?;
         return Ok(invalid(&ResetPage { page, token, errors }));

@@ -3,9 +3,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::users;
 use serde::Deserialize;
 
-use crate::domain::{NewPassword, entered_password};
+use crate::domain::entered_password;
 use crate::error::{AppError, AppResult};
-use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok};
 use crate::security::password;
 use crate::session::SignedIn;
@@ -42,12 +42,11 @@ pub async fn submit(
     let user_id = signed_in.user.id;
     let mut errors = FieldErrors::default();
     let old = errors.check("old_password", entered_password(&form.old_password));
-    let new = errors.check("new_password1", NewPassword::parse(&form.new_password1));
-    if form.new_password2.is_empty() {
-        errors.add("new_password2", REQUIRED);
-    } else if new.is_some() && form.new_password1 != form.new_password2 {
-        errors.add("new_password2", "Your passwords do not match");
-    }
+    let new = new_password_pair(
+        &mut errors,
+        ("new_password1", &form.new_password1),
+        ("new_password2", &form.new_password2),
+    );
     if let Some(old) = old {
         // The user row can only be missing if it was deleted mid-session.
         let user = users::find_by_id(&ctx.state.db, user_id)

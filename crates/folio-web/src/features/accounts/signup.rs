@@ -3,9 +3,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::users::{self, CreateUserError};
 use serde::Deserialize;
 
-use crate::domain::{Email, NewPassword};
+use crate::domain::Email;
 use crate::error::AppResult;
-use crate::forms::{CsrfForm, FieldErrors};
+use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok};
 use crate::security::password;
 use crate::session::RequestContext;
@@ -40,12 +40,11 @@ pub async fn show(ctx: RequestContext) -> AppResult<Response> {
 pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
-    let password = errors.check("password", NewPassword::parse(&form.password));
-    if form.repeat_password.is_empty() {
-        errors.add("repeat_password", crate::forms::REQUIRED);
-    } else if password.is_some() && form.password != form.repeat_password {
-        errors.add("repeat_password", "Your passwords do not match");
-    }
+    let password = new_password_pair(
+        &mut errors,
+        ("password", &form.password),
+        ("repeat_password", &form.repeat_password),
+    );
     if let (Some(email), Some(password), true) = (&email, password, errors.is_empty()) {
         let hash = password::hash(password.into_inner()).await?;
         match users::create(&ctx.state.db, email.as_str(), &hash, false).await {
