@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Which database family a URL points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,14 +22,6 @@ impl Backend {
             "postgres" | "postgresql" => Some(Self::Postgres),
             "mysql" | "mariadb" => Some(Self::MySql),
             _ => None,
-        }
-    }
-
-    pub fn of(db: &DatabaseConnection) -> Self {
-        match db.get_database_backend() {
-            DbBackend::Sqlite => Self::Sqlite,
-            DbBackend::Postgres => Self::Postgres,
-            _ => Self::MySql,
         }
     }
 }

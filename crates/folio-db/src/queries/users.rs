@@ -62,13 +62,3 @@ pub async fn set_password_hash(
         .await?;
     Ok(())
 }
-
-/// Grants or revokes staff rights; returns false when there is no such user.
-pub async fn set_staff(db: &DatabaseConnection, id: i64, is_staff: bool) -> Result<bool, DbErr> {
-    let result = user::Entity::update_many()
-        .col_expr(user::Column::IsStaff, sea_orm::sea_query::Expr::value(is_staff))
-        .filter(user::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
-}

@@ -49,7 +49,7 @@ pub fn rows(listing: Vec<NoteListing>, pads: Option<&[PadSummary]>) -> Vec<NoteR
         .collect()
 }
 
-/// The sort links of a column: `(query value, arrow, is the current order)` for both directions.
+/// The column headers' sort links: which of them is the order being shown.
 #[derive(Debug)]
 pub struct SortLinks {
     pub current: NoteOrder,
