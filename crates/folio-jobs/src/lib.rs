@@ -1,6 +1,17 @@
-//! Folio's background work. For now this is outgoing email; the outbox job queue that will
-//! send it from a worker joins this crate next.
+//! Folio's background work: the outbox job queue, its worker, the jobs themselves, and the
+//! mailer they send through.
+//!
+//! Web handlers call [`enqueue`] inside the transaction of the change that causes the work;
+//! `folio worker` (or `serve` with `FOLIO_WORKER=embedded`) runs a [`Worker`] that claims and
+//! runs the jobs. See `docs/ARCHITECTURE.md` for the guarantees.
 
+pub mod context;
+pub mod jobs;
 pub mod mailer;
+pub mod queue;
+pub mod worker;
 
+pub use context::{JobContext, RateLimiter};
 pub use mailer::{Email, MailError, Mailer};
+pub use queue::{Job, JobError, Registry, enqueue};
+pub use worker::{Outcome, Worker, WorkerOptions, backoff};

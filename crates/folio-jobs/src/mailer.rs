@@ -6,17 +6,21 @@
 
 use std::path::PathBuf;
 
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// A message ready to send: every Folio mail has a plain-text and an HTML part.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Email {
     pub to: String,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// An unsubscribe URL: adds `List-Unsubscribe` and the RFC 8058 one-click
+    /// `List-Unsubscribe-Post` header, so mail clients show their own unsubscribe button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,15 +129,26 @@ impl Mailer {
 
     /// Sends one message. For the file transport, logs where it was written.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(parse_mailbox(&email.to)?)
-            .subject(&email.subject)
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(text_part(&email.text))
-                    .singlepart(SinglePart::html(email.html.clone())),
-            )?;
+            .subject(&email.subject);
+        if let Some(url) = &email.list_unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder.multipart(
+            MultiPart::alternative()
+                .singlepart(text_part(&email.text))
+                .singlepart(SinglePart::html(email.html.clone())),
+        )?;
         match &self.transport {
             Transport::File { dir, transport } => {
                 let id = transport.send(message).await?;
@@ -145,6 +160,12 @@ impl Mailer {
             }
         }
         Ok(())
+    }
+
+    /// True when the mail server answered with a temporary (4xx) refusal: the message was
+    /// certainly not accepted and may be tried again later.
+    pub fn refused_temporarily(err: &MailError) -> bool {
+        matches!(err, MailError::Smtp(smtp) if smtp.is_transient())
     }
 
     /// Checks that mail can go out: the directory is writable, or the SMTP server answers.
@@ -199,6 +220,7 @@ mod tests {
             subject: "Hello".into(),
             text: format!("plain body\n\n{link}\n"),
             html: "<p>html body</p>".into(),
+            list_unsubscribe: Some("https://folio.example.org/site/unsubscribe/t/".into()),
         };
         mailer.send(&email).await?;
         let files: Vec<_> = std::fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
@@ -206,6 +228,8 @@ mod tests {
         let raw = std::fs::read_to_string(files[0].path())?;
         assert!(raw.contains("Subject: Hello"));
         assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("List-Unsubscribe: <https://folio.example.org/site/unsubscribe/t/>"));
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(raw.contains("plain body") && raw.contains("<p>html body</p>"));
         // The link stands on one line, unfolded, so it can be copied out of the file.
         assert!(raw.lines().any(|line| line == link), "{raw}");

@@ -17,7 +17,7 @@ mod visitor;
 use std::sync::Arc;
 use std::time::Duration;
 
-use folio_web::{App, AppConfig, SecretKey};
+use folio_web::{App, AppConfig, SecretKey, WorkerMode};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, oneshot};
 
@@ -38,6 +38,8 @@ struct Inner {
     db: DatabaseConnection,
     mail_dir: tempfile::TempDir,
     database: database::TestDatabase,
+    worker: folio_jobs::Worker,
+    state: folio_web::state::AppState,
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
     server: Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
 }
@@ -56,6 +58,11 @@ pub fn test_config(database_url: String, mail_dir: &std::path::Path) -> AppConfi
         shutdown_grace: Duration::from_secs(5),
         request_timeout: Duration::from_secs(30),
         database_max_connections: 5,
+        // Tests run jobs themselves (`TestApp::run_jobs`), so each one sees a settled queue.
+        worker: WorkerMode::Off,
+        worker_concurrency: 1,
+        email_rate: None,
+        trusted_proxy_hops: 0,
     }
 }
 
@@ -76,6 +83,8 @@ impl TestApp {
         let app = App::build(config.clone()).await.expect("the app should start");
         let addr = app.local_addr().unwrap();
         let db = app.db.clone();
+        let state = app.state.clone();
+        let worker = folio_web::job_worker(&config, db.clone(), state.mailer.clone());
         let (tx, rx) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -87,6 +96,8 @@ impl TestApp {
                 db,
                 mail_dir,
                 database,
+                worker,
+                state,
                 shutdown: Mutex::new(Some(tx)),
                 server: Mutex::new(Some(server)),
             }),
@@ -112,8 +123,28 @@ impl TestApp {
         Visitor::new(self.base_url())
     }
 
-    /// The emails written so far, oldest first.
-    pub fn mails(&self) -> Vec<Mail> {
+    /// Runs every job that is due, as a worker would, and returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        self.inner
+            .worker
+            .drain()
+            .await
+            .expect("the job queue should be readable")
+    }
+
+    /// A worker on this app's database and mail, for tests that drive the queue themselves.
+    pub fn worker(&self) -> &folio_jobs::Worker {
+        &self.inner.worker
+    }
+
+    /// The app's shared state (caches, view counters).
+    pub fn state(&self) -> &folio_web::state::AppState {
+        &self.inner.state
+    }
+
+    /// Runs the due jobs, then returns the emails written so far, oldest first.
+    pub async fn mails(&self) -> Vec<Mail> {
+        self.run_jobs().await;
         mail::read_dir(self.inner.mail_dir.path())
     }
 

@@ -9,7 +9,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use folio_db::{DatabaseConnection, Migrator};
-use folio_jobs::Mailer;
+use std::sync::Arc;
+
+use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions};
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -21,7 +23,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::config::AppConfig;
+use crate::config::{AppConfig, WorkerMode};
 use crate::features;
 use crate::state::AppState;
 
@@ -109,8 +111,29 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     shutdown_grace: Duration,
+    /// Runs inside `run_until` when `FOLIO_WORKER=embedded`.
+    embedded_worker: Option<Worker>,
+    /// The state the handlers share, so callers (tests) can reach the same database, caches
+    /// and view counters.
+    pub state: AppState,
     /// The database pool, so callers (tests) can reach the same database.
     pub db: DatabaseConnection,
+}
+
+/// The job worker for `config`, on `db` (used by `serve` and by `folio worker`).
+pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer) -> Worker {
+    let ctx = JobContext {
+        db,
+        mailer,
+        base_url: config.base_url.trim_end_matches('/').to_owned(),
+        email_rate: Arc::new(RateLimiter::new(config.email_rate)),
+    };
+    let options = WorkerOptions {
+        concurrency: config.worker_concurrency,
+        grace: config.shutdown_grace,
+        ..WorkerOptions::default()
+    };
+    Worker::new(ctx, Registry::standard(), options)
 }
 
 impl App {
@@ -118,16 +141,20 @@ impl App {
     pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
         let db = prepare_database(&config).await?;
         let mailer = Mailer::from_url(&config.email_url, &config.email_from).context("FOLIO_EMAIL_URL")?;
-        let state = AppState::new(&config, db.clone(), mailer);
+        let state = AppState::new(&config, db.clone(), mailer.clone());
         spawn_session_sweeper(db.clone());
-        let router = router(state, &config)?;
+        let router = router(state.clone(), &config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("FOLIO_LISTEN: could not listen on {}", config.listen))?;
+        let embedded_worker =
+            (config.worker == WorkerMode::Embedded).then(|| job_worker(&config, db.clone(), mailer));
         Ok(Self {
             listener,
             router,
             shutdown_grace: config.shutdown_grace,
+            embedded_worker,
+            state,
             db,
         })
     }
@@ -141,8 +168,15 @@ impl App {
     /// the grace period to finish, and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
+        let worker = self
+            .embedded_worker
+            .map(|worker| tokio::spawn(worker.run(worker_stopping)));
+        let flusher = tokio::spawn(self.state.views.clone().flush_periodically(self.db.clone()));
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
+            let _ = stop_worker.send(true);
             let _ = signalled_tx.send(());
         });
         let grace = self.shutdown_grace;
@@ -156,6 +190,14 @@ impl App {
                     std::future::pending::<()>().await;
                 }
             } => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time"),
+        }
+        if let Some(worker) = worker {
+            // The worker finishes or releases its jobs within the same grace period.
+            worker.await.ok();
+        }
+        flusher.abort();
+        if let Err(err) = self.state.views.flush(&self.db).await {
+            tracing::warn!(error = %err, "could not write the last view counts");
         }
         self.db.close_by_ref().await.ok();
         tracing::info!("stopped");

@@ -56,6 +56,24 @@ pub struct AppConfig {
     pub request_timeout: Duration,
     /// Connection pool size.
     pub database_max_connections: u32,
+    /// Whether `serve` also runs the job worker (`FOLIO_WORKER`).
+    pub worker: WorkerMode,
+    /// Jobs the embedded or standalone worker runs at once.
+    pub worker_concurrency: usize,
+    /// Notification emails per second at most (`None`: unlimited), per process.
+    pub email_rate: Option<u32>,
+    /// How many proxies (load balancer, CDN) stand in front of the app: the client address is
+    /// taken that many entries from the right of `X-Forwarded-For`; 0 uses the peer address.
+    pub trusted_proxy_hops: usize,
+}
+
+/// Where jobs run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerMode {
+    /// Inside `serve` (the single-process default).
+    Embedded,
+    /// Not in this process: `folio worker` runs them (production web tasks).
+    Off,
 }
 
 impl AppConfig {
@@ -92,6 +110,10 @@ impl std::fmt::Debug for AppConfig {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("request_timeout", &self.request_timeout)
             .field("database_max_connections", &self.database_max_connections)
+            .field("worker", &self.worker)
+            .field("worker_concurrency", &self.worker_concurrency)
+            .field("email_rate", &self.email_rate)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
             .finish()
     }
 }
@@ -114,6 +136,10 @@ mod tests {
             shutdown_grace: Duration::from_secs(1),
             request_timeout: Duration::from_secs(1),
             database_max_connections: 1,
+            worker: WorkerMode::Off,
+            worker_concurrency: 1,
+            email_rate: None,
+            trusted_proxy_hops: 0,
         };
         let printed = format!("{config:?}");
         assert!(

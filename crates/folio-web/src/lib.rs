@@ -14,5 +14,5 @@ pub mod security;
 pub mod session;
 pub mod state;
 
-pub use app::{App, prepare_database, shutdown_signal};
-pub use config::{AppConfig, SecretKey};
+pub use app::{App, job_worker, prepare_database, shutdown_signal};
+pub use config::{AppConfig, SecretKey, WorkerMode};

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha512};
 use tower_cookies::Key;
 
 use crate::config::{AppConfig, SecretKey};
+use crate::features::site::{SiteCache, ViewCounter};
 use crate::session::DbSessionStore;
 
 #[derive(Clone)]
@@ -22,6 +23,10 @@ pub struct AppState {
     pub sessions: DbSessionStore,
     /// Settings the handlers read.
     pub settings: Arc<Settings>,
+    /// Rendered public pages; content writes must call `invalidate_all` after they commit.
+    pub site_cache: SiteCache,
+    /// Item views not yet written to the database.
+    pub views: ViewCounter,
 }
 
 /// The part of the configuration that handlers need at request time.
@@ -62,6 +67,8 @@ impl AppState {
                 secure_cookies: config.is_https(),
                 privacy_mode: config.privacy_mode,
             }),
+            site_cache: SiteCache::new(),
+            views: ViewCounter::default(),
         }
     }
 }

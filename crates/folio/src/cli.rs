@@ -22,6 +22,8 @@ pub enum Command {
     /// Serve the web application (the default when no command is given).
     #[default]
     Serve,
+    /// Run the background job worker alone (no web server) until SIGTERM/SIGINT.
+    Worker,
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Administrative tasks.
@@ -105,6 +107,26 @@ pub struct Settings {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "FOLIO_SHUTDOWN_GRACE_SECS", default_value = "20", global = true)]
     pub shutdown_grace_secs: String,
+    /// Where jobs run: embedded (inside `serve`) or off (run `folio worker` separately).
+    #[arg(long, env = "FOLIO_WORKER", default_value = "embedded", global = true)]
+    pub worker: String,
+    /// Jobs one worker process runs at once.
+    #[arg(long, env = "FOLIO_WORKER_CONCURRENCY", default_value = "4", global = true)]
+    pub worker_concurrency: String,
+    /// Notification emails per second at most, per worker process (0: unlimited). Set it to
+    /// the SES sending quota.
+    #[arg(long, env = "FOLIO_EMAIL_RATE", default_value = "0", global = true)]
+    pub email_rate: String,
+    /// Proxies in front of the app (ALB: 1, CloudFront + ALB: 2); the client address is read
+    /// that many entries from the right of X-Forwarded-For. 0 uses the peer address.
+    #[arg(long, env = "FOLIO_TRUSTED_PROXY_HOPS", default_value = "0", global = true)]
+    pub trusted_proxy_hops: String,
+    /// With FOLIO_ADMIN_PASSWORD: the staff user created at start if no user has this email.
+    #[arg(long, env = "FOLIO_ADMIN_EMAIL", global = true)]
+    pub admin_email: Option<String>,
+    /// The first staff user's password (only read when FOLIO_ADMIN_EMAIL is set).
+    #[arg(long, env = "FOLIO_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub admin_password: Option<String>,
     /// Log filter, e.g. info or folio_web=debug,info.
     #[arg(long, env = "FOLIO_LOG", default_value = "info", global = true)]
     pub log: String,

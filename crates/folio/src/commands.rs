@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use folio_db::queries::users::{self, CreateUserError};
-use folio_db::{Migrator, connect};
+use folio_db::{DatabaseConnection, Migrator, connect};
 use folio_web::domain::{Email, NewPassword};
-use folio_web::{App, prepare_database, shutdown_signal};
+use folio_web::{App, job_worker, prepare_database, shutdown_signal};
 use sea_orm_migration::MigratorTrait;
 
 use crate::cli::{AdminCommand, Command, CreateUser};
@@ -16,6 +16,7 @@ use crate::config::Config;
 pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config, started).await,
+        Command::Worker => worker(config).await,
         Command::Migrate => migrate(config).await,
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(config, args).await,
         Command::Check => check(config).await,
@@ -24,6 +25,9 @@ pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::
 
 async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
     let app = App::build(config.app).await?;
+    if let Some((email, password)) = config.bootstrap_admin {
+        bootstrap_admin(&app.db, email, password).await?;
+    }
     let addr = app.local_addr()?;
     tracing::info!(
         address = %addr,
@@ -31,6 +35,43 @@ async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
         "listening on http://{addr}/"
     );
     app.run_until(shutdown_signal()).await
+}
+
+/// Creates the first staff user from `FOLIO_ADMIN_EMAIL` / `FOLIO_ADMIN_PASSWORD` unless a
+/// user with that email exists (an existing account is never changed, so the variables can
+/// stay set across restarts).
+async fn bootstrap_admin(db: &DatabaseConnection, email: Email, password: NewPassword) -> anyhow::Result<()> {
+    if users::find_by_email(db, email.as_str()).await?.is_some() {
+        return Ok(());
+    }
+    let hash = folio_web::security::password::hash(password.into_inner()).await?;
+    match users::create(db, email.as_str(), &hash, true).await {
+        Ok(user) => {
+            tracing::info!(
+                user = user.id,
+                "created the staff user named by FOLIO_ADMIN_EMAIL"
+            );
+            Ok(())
+        }
+        // Another task created it at the same moment.
+        Err(CreateUserError::EmailTaken) => Ok(()),
+        Err(CreateUserError::Db(err)) => Err(err.into()),
+    }
+}
+
+/// `folio worker`: only the job worker, until SIGTERM/SIGINT; then the current jobs get the
+/// shutdown grace to finish and are released otherwise.
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let db = prepare_database(&config.app).await?;
+    let mailer = folio_jobs::Mailer::from_url(&config.app.email_url, &config.app.email_from)?;
+    let worker = job_worker(&config.app, db.clone(), mailer);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run(stopping));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    running.await.context("worker task")?;
+    db.close().await.ok();
+    Ok(())
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use folio_db::Backend;
 use folio_web::config::redact_url;
-use folio_web::{AppConfig, SecretKey};
+use folio_web::domain::{Email, NewPassword};
+use folio_web::{AppConfig, SecretKey, WorkerMode};
 
 use crate::cli::{Cli, Settings};
 
@@ -25,6 +26,8 @@ pub struct LogConfig {
 pub struct Config {
     pub app: AppConfig,
     pub log: LogConfig,
+    /// `FOLIO_ADMIN_EMAIL` + `FOLIO_ADMIN_PASSWORD`: a staff user to create at start.
+    pub bootstrap_admin: Option<(Email, NewPassword)>,
 }
 
 fn invalid(variable: &str, value: &str, why: impl std::fmt::Display) -> String {
@@ -194,10 +197,46 @@ impl Config {
                 &s.shutdown_grace_secs,
                 0,
             )?),
+            worker: worker_mode(&s.worker)?,
+            worker_concurrency: number("FOLIO_WORKER_CONCURRENCY", &s.worker_concurrency, 1)?,
+            email_rate: Some(number::<u32>("FOLIO_EMAIL_RATE", &s.email_rate, 0)?).filter(|rate| *rate > 0),
+            trusted_proxy_hops: number("FOLIO_TRUSTED_PROXY_HOPS", &s.trusted_proxy_hops, 0)?,
         };
+        let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         folio_jobs::Mailer::from_url(&app.email_url, &app.email_from)
             .map_err(|err| format!("FOLIO_EMAIL_URL / FOLIO_EMAIL_FROM: {err}"))?;
-        Ok(Self { app, log })
+        Ok(Self {
+            app,
+            log,
+            bootstrap_admin,
+        })
+    }
+}
+
+fn worker_mode(value: &str) -> Result<WorkerMode, String> {
+    match value.trim() {
+        "embedded" => Ok(WorkerMode::Embedded),
+        "off" => Ok(WorkerMode::Off),
+        other => Err(invalid("FOLIO_WORKER", other, "use embedded or off")),
+    }
+}
+
+/// `FOLIO_ADMIN_EMAIL` + `FOLIO_ADMIN_PASSWORD`: both or neither, and a password that passes
+/// the same rules as any other (there is no default).
+fn bootstrap_admin(
+    email: Option<&str>,
+    password: Option<&str>,
+) -> Result<Option<(Email, NewPassword)>, String> {
+    let email = email.map(str::trim).filter(|email| !email.is_empty());
+    let password = password.filter(|password| !password.is_empty());
+    match (email, password) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err("FOLIO_ADMIN_PASSWORD: must be set with FOLIO_ADMIN_EMAIL".into()),
+        (None, Some(_)) => Err("FOLIO_ADMIN_EMAIL: must be set with FOLIO_ADMIN_PASSWORD".into()),
+        (Some(email), Some(password)) => Ok(Some((
+            Email::parse(email).map_err(|why| invalid("FOLIO_ADMIN_EMAIL", email, why))?,
+            NewPassword::parse(password).map_err(|why| format!("FOLIO_ADMIN_PASSWORD: {why}"))?,
+        ))),
     }
 }
 
@@ -226,6 +265,23 @@ mod tests {
                 .unwrap_err()
                 .starts_with("FOLIO_DATABASE_URL")
         );
+        assert!(worker_mode("sometimes").unwrap_err().starts_with("FOLIO_WORKER"));
+        assert!(
+            bootstrap_admin(Some("admin@example.org"), None)
+                .unwrap_err()
+                .starts_with("FOLIO_ADMIN_PASSWORD")
+        );
+        assert!(
+            bootstrap_admin(Some("admin@example.org"), Some("short"))
+                .unwrap_err()
+                .starts_with("FOLIO_ADMIN_PASSWORD")
+        );
+        assert!(
+            bootstrap_admin(Some("nobody"), Some("long enough secret"))
+                .unwrap_err()
+                .starts_with("FOLIO_ADMIN_EMAIL")
+        );
+        assert!(bootstrap_admin(None, None).unwrap().is_none());
         assert!(
             secret_key(Some("short"))
                 .unwrap_err()

@@ -11,6 +11,8 @@ pub struct Model {
     /// An argon2id PHC string; never leaves the server.
     pub password_hash: String,
     pub is_staff: bool,
+    /// False once staff deactivate the account: it can't sign in and its sessions are gone.
+    pub is_active: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -5,6 +5,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_notes;
+mod m0002_site;
 mod types;
 
 pub struct Migrator;
@@ -12,6 +13,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_notes::Migration)]
+        vec![Box::new(m0001_notes::Migration), Box::new(m0002_site::Migration)]
     }
 }

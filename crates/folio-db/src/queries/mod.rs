@@ -1,6 +1,8 @@
 //! The statements the application runs, grouped by table. Functions that touch a user's data
 //! take the owner's id and filter by it in SQL.
 
+pub mod deliveries;
+pub mod jobs;
 pub mod notes;
 pub mod pads;
 pub mod password_resets;

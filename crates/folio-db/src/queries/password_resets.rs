@@ -9,7 +9,7 @@ use crate::queries::users;
 
 /// Records a reset link by the SHA-256 hex of its token.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     user_id: i64,
     token_hash: &str,
     expires_at: DateTime<Utc>,

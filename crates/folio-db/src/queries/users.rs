@@ -27,6 +27,7 @@ pub async fn create(
         email: Set(email.to_owned()),
         password_hash: Set(password_hash.to_owned()),
         is_staff: Set(is_staff),
+        is_active: Set(true),
         created_at: Set(Utc::now()),
         ..Default::default()
     };

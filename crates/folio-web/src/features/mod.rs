@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod notes;
 pub mod ops;
 pub mod pads;
+pub mod site;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

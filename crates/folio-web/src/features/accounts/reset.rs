@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use folio_db::queries::{password_resets, users};
 use folio_jobs::Email as OutgoingEmail;
+use folio_jobs::jobs::SendEmail;
+use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use crate::domain::Email;
@@ -105,15 +107,10 @@ pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>)
     }))
 }
 
+/// Stores the link and queues its email in one transaction: the mail goes out if and only if
+/// the link exists.
 async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
     let token = random_token();
-    password_resets::create(
-        &ctx.state.db,
-        user_id,
-        &digest(&token),
-        Utc::now() + LINK_LIFETIME,
-    )
-    .await?;
     let link = format!("{}/forgot-password/{token}/", ctx.state.settings.base_url);
     let render =
         |result: askama::Result<String>| result.map_err(|err| anyhow::anyhow!("email template: {err}"));
@@ -122,12 +119,12 @@ async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult
         subject: "Reset your Folio password".to_owned(),
         text: render(ResetEmailText { link: &link }.render())?,
         html: render(ResetEmailHtml { link: &link }.render())?,
+        list_unsubscribe: None,
     };
-    ctx.state
-        .mailer
-        .send(&message)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let txn = ctx.state.db.begin().await?;
+    password_resets::create(&txn, user_id, &digest(&token), Utc::now() + LINK_LIFETIME).await?;
+    folio_jobs::enqueue(&txn, &SendEmail { email: message }).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -1,0 +1,159 @@
+//! Notification deliveries: one row per (item, subscriber), the record that makes each email
+//! go out at most once.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    Value,
+};
+
+use crate::entities::delivery::{self, FAILED, PENDING, SENDING, SENT};
+use crate::entities::subscriber;
+
+/// Creates a pending delivery of `item_id` for every confirmed subscriber who has none yet,
+/// in one `INSERT … SELECT` (so a retried fan-out adds only what is missing). Returns how
+/// many rows it added.
+pub async fn fan_out(conn: &impl ConnectionTrait, item_id: i64) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let already = Query::select()
+        .expr(Expr::val(1))
+        .from(delivery::Entity)
+        .and_where(Expr::col((delivery::Entity, delivery::Column::ItemId)).eq(item_id))
+        .and_where(
+            Expr::col((delivery::Entity, delivery::Column::SubscriberId))
+                .equals((subscriber::Entity, subscriber::Column::Id)),
+        )
+        .take();
+    let recipients = Query::select()
+        .expr(Expr::val(item_id))
+        .column((subscriber::Entity, subscriber::Column::Id))
+        .expr(Expr::val(PENDING))
+        .expr(Expr::val(now))
+        .expr(Expr::val(now))
+        .from(subscriber::Entity)
+        .and_where(Expr::col((subscriber::Entity, subscriber::Column::Confirmed)).eq(true))
+        .and_where(Expr::exists(already).not())
+        .order_by((subscriber::Entity, subscriber::Column::Id), sea_orm::Order::Asc)
+        .take();
+    let insert = Query::insert()
+        .into_table(delivery::Entity)
+        .columns([
+            delivery::Column::ItemId,
+            delivery::Column::SubscriberId,
+            delivery::Column::State,
+            delivery::Column::CreatedAt,
+            delivery::Column::UpdatedAt,
+        ])
+        .select_from(recipients)
+        .map_err(|err| DbErr::Custom(err.to_string()))?
+        .take();
+    let result = conn.execute(&insert).await?;
+    Ok(result.rows_affected())
+}
+
+/// The ids of the item's deliveries still pending, in order.
+pub async fn pending_ids(conn: &impl ConnectionTrait, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
+        .filter(delivery::Column::ItemId.eq(item_id))
+        .filter(delivery::Column::State.eq(PENDING))
+        .order_by_asc(delivery::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// A pending delivery with what its email needs.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct PendingDelivery {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+/// The pending deliveries of `item_id` with ids in `first..=last`, to confirmed subscribers.
+pub async fn pending_in_range(
+    conn: &impl ConnectionTrait,
+    item_id: i64,
+    first: i64,
+    last: i64,
+) -> Result<Vec<PendingDelivery>, DbErr> {
+    let query = Query::select()
+        .column((delivery::Entity, delivery::Column::Id))
+        .column((subscriber::Entity, subscriber::Column::Email))
+        .column((subscriber::Entity, subscriber::Column::Token))
+        .from(delivery::Entity)
+        .inner_join(
+            subscriber::Entity,
+            Expr::col((subscriber::Entity, subscriber::Column::Id))
+                .equals((delivery::Entity, delivery::Column::SubscriberId)),
+        )
+        .and_where(Expr::col((delivery::Entity, delivery::Column::ItemId)).eq(item_id))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::Id)).between(first, last))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::State)).eq(PENDING))
+        .and_where(Expr::col((subscriber::Entity, subscriber::Column::Confirmed)).eq(true))
+        .order_by((delivery::Entity, delivery::Column::Id), sea_orm::Order::Asc)
+        .take();
+    PendingDelivery::find_by_statement(conn.get_database_backend().build(&query))
+        .all(conn)
+        .await
+}
+
+async fn transition(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    from: &str,
+    to: &str,
+    error: Option<&str>,
+) -> Result<bool, DbErr> {
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(to))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value(Value::String(error.map(str::to_owned))),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::State.eq(from))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Takes a pending delivery for sending. Committed before the email is handed to the mail
+/// server; false when someone else took it (or it was already sent), and then it must not be
+/// sent.
+pub async fn start_sending(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    transition(conn, id, PENDING, SENDING, None).await
+}
+
+/// The mail server accepted the message.
+pub async fn mark_sent(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    transition(conn, id, SENDING, SENT, None).await
+}
+
+/// The mail server refused the message for good, or its fate is unknown.
+pub async fn mark_failed(conn: &impl ConnectionTrait, id: i64, error: &str) -> Result<bool, DbErr> {
+    transition(conn, id, SENDING, FAILED, Some(error)).await
+}
+
+/// The mail server refused the message temporarily: it was certainly not sent, so it may be
+/// tried again.
+pub async fn give_back(conn: &impl ConnectionTrait, id: i64, error: &str) -> Result<bool, DbErr> {
+    transition(conn, id, SENDING, PENDING, Some(error)).await
+}
+
+/// How many deliveries of `item_id` are in each state.
+pub async fn count_by_state(conn: &impl ConnectionTrait, item_id: i64) -> Result<Vec<(String, i64)>, DbErr> {
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::State)
+        .column_as(delivery::Column::Id.count(), "n")
+        .filter(delivery::Column::ItemId.eq(item_id))
+        .group_by(delivery::Column::State)
+        .into_tuple()
+        .all(conn)
+        .await
+}

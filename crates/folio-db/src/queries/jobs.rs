@@ -1,0 +1,281 @@
+//! The outbox job queue's statements. The worker loop and the job types live in `folio-jobs`;
+//! this module is the part that must be exactly right on each backend:
+//! - a job row is inserted with whatever connection the caller passes, so enqueuing inside the
+//!   transaction that makes the change means the job exists if and only if the change commits;
+//! - claiming marks jobs `running` with a lease (`locked_until`) and the worker's id. PostgreSQL
+//!   and MySQL/MariaDB pick rows with `FOR UPDATE SKIP LOCKED`, so concurrent workers never
+//!   pick the same row and never wait for each other; SQLite runs the claim as one
+//!   `UPDATE … RETURNING` statement, which holds the database's single write lock from its
+//!   first step to its last (the effect of an immediate transaction);
+//! - a `running` job whose lease has passed is claimable again: its worker died;
+//! - finishing, failing and extending a lease are conditional on `locked_by`, so a worker whose
+//!   lease was taken over can no longer touch the job.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionSession, TransactionTrait, Value,
+};
+
+use crate::entities::job::{self, FAILED, QUEUED, RUNNING};
+
+/// Writes a job row through `conn`: pass the transaction of the change that causes the job.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    payload: &str,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let now = Utc::now();
+    let row = job::ActiveModel {
+        kind: Set(kind.to_owned()),
+        payload: Set(payload.to_owned()),
+        state: Set(QUEUED.to_owned()),
+        attempts: Set(0),
+        max_attempts: Set(max_attempts),
+        run_at: Set(run_at),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let result = job::Entity::insert(row).exec(conn).await?;
+    Ok(result.last_insert_id)
+}
+
+/// The condition that makes a job claimable at `now`: due, or running on an expired lease.
+fn claimable(now: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(job::Column::State.eq(QUEUED).and(job::Column::RunAt.lte(now)))
+        .add(
+            job::Column::State
+                .eq(RUNNING)
+                .and(job::Column::LockedUntil.lt(now)),
+        )
+}
+
+/// Claims up to `limit` claimable jobs for `worker` until `now + lease`, oldest first. Each
+/// claim counts as an attempt, so a job that kills its worker every time still runs out of
+/// attempts.
+pub async fn claim<C>(
+    db: &C,
+    worker: &str,
+    limit: u64,
+    lease: chrono::Duration,
+) -> Result<Vec<job::Model>, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let now = Utc::now();
+    let locked_until = now + lease;
+    match db.get_database_backend() {
+        DbBackend::MySql => claim_in_transaction(db, worker, limit, now, locked_until).await,
+        backend => claim_in_one_statement(db, backend, worker, limit, now, locked_until).await,
+    }
+}
+
+fn claim_update(
+    worker: &str,
+    now: DateTime<Utc>,
+    locked_until: DateTime<Utc>,
+) -> sea_orm::UpdateMany<job::Entity> {
+    job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(RUNNING))
+        .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).add(1))
+        .col_expr(job::Column::LockedUntil, Expr::value(locked_until))
+        .col_expr(job::Column::LockedBy, Expr::value(worker))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+}
+
+/// PostgreSQL and SQLite: `UPDATE jobs … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED])
+/// RETURNING *`.
+async fn claim_in_one_statement(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    worker: &str,
+    limit: u64,
+    now: DateTime<Utc>,
+    locked_until: DateTime<Utc>,
+) -> Result<Vec<job::Model>, DbErr> {
+    let mut pick = Query::select();
+    pick.column(job::Column::Id)
+        .from(job::Entity)
+        .cond_where(claimable(now))
+        .order_by(job::Column::RunAt, sea_orm::Order::Asc)
+        .order_by(job::Column::Id, sea_orm::Order::Asc)
+        .limit(limit);
+    if backend == DbBackend::Postgres {
+        pick.lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        );
+    }
+    claim_update(worker, now, locked_until)
+        .filter(job::Column::Id.in_subquery(pick))
+        .exec_with_returning(db)
+        .await
+}
+
+/// MySQL/MariaDB (no `UPDATE … RETURNING`): select and lock in a transaction, then update.
+async fn claim_in_transaction(
+    db: &impl TransactionTrait,
+    worker: &str,
+    limit: u64,
+    now: DateTime<Utc>,
+    locked_until: DateTime<Utc>,
+) -> Result<Vec<job::Model>, DbErr> {
+    let txn = db.begin().await?;
+    let ids: Vec<i64> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(claimable(now))
+        .order_by_asc(job::Column::RunAt)
+        .order_by_asc(job::Column::Id)
+        .limit(limit)
+        .lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        )
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        txn.commit().await?;
+        return Ok(Vec::new());
+    }
+    claim_update(worker, now, locked_until)
+        .filter(job::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    let jobs = job::Entity::find()
+        .filter(job::Column::Id.is_in(ids))
+        .order_by_asc(job::Column::Id)
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(jobs)
+}
+
+fn held_by(id: i64, worker: &str) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(job::Column::Id.eq(id))
+        .add(job::Column::State.eq(RUNNING))
+        .add(job::Column::LockedBy.eq(worker))
+}
+
+/// The job succeeded: its row goes. False when the lease had been taken over meanwhile.
+pub async fn complete(db: &impl ConnectionTrait, id: i64, worker: &str) -> Result<bool, DbErr> {
+    let result = job::Entity::delete_many()
+        .filter(held_by(id, worker))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The job failed: it runs again at `retry_at`, or, with `None`, is kept as failed.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = job::Entity::update_many()
+        .col_expr(job::Column::LastError, Expr::value(error))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Value::ChronoDateTimeUtc(None)),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(Value::String(None)))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now));
+    update = match retry_at {
+        Some(at) => update
+            .col_expr(job::Column::State, Expr::value(QUEUED))
+            .col_expr(job::Column::RunAt, Expr::value(at)),
+        None => update.col_expr(job::Column::State, Expr::value(FAILED)),
+    };
+    let result = update.filter(held_by(id, worker)).exec(db).await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives a claimed job back without counting the attempt (a worker shutting down).
+pub async fn release(db: &impl ConnectionTrait, id: i64, worker: &str) -> Result<bool, DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(QUEUED))
+        .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).sub(1))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Value::ChronoDateTimeUtc(None)),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(Value::String(None)))
+        .col_expr(job::Column::RunAt, Expr::value(Utc::now()))
+        .filter(held_by(id, worker))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Pushes the lease of a job still running to `now + lease`; false when it is no longer ours.
+pub async fn extend_lease(
+    db: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    lease: chrono::Duration,
+) -> Result<bool, DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::LockedUntil, Expr::value(Utc::now() + lease))
+        .filter(held_by(id, worker))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Staff retry a failed job: it is queued now with a fresh set of attempts. False when the
+/// job is not failed (already retried, or gone).
+pub async fn retry(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(QUEUED))
+        .col_expr(job::Column::Attempts, Expr::value(0))
+        .col_expr(job::Column::RunAt, Expr::value(now))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::State.eq(FAILED))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The job, if it still exists (a finished job is deleted).
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<job::Model>, DbErr> {
+    job::Entity::find_by_id(id).one(db).await
+}
+
+/// How many jobs wait in each state, for the admin panel and metrics.
+pub async fn count_by_state(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    job::Entity::find()
+        .select_only()
+        .column(job::Column::State)
+        .column_as(job::Column::Id.count(), "n")
+        .group_by(job::Column::State)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The soonest `run_at` of a queued job, so an idle worker knows how long it may sleep.
+pub async fn next_run_at(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let next: Option<Option<DateTime<Utc>>> = job::Entity::find()
+        .select_only()
+        .column_as(job::Column::RunAt.min(), "next")
+        .filter(job::Column::State.eq(QUEUED))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(next.flatten())
+}

@@ -1,0 +1,81 @@
+//! What a running job can use.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::mailer::Mailer;
+
+/// Shared by every job a process runs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    /// `FOLIO_BASE_URL`, for links in emails (no trailing slash).
+    pub base_url: String,
+    /// Paces outgoing notification email (SES has a per-second quota).
+    pub email_rate: Arc<RateLimiter>,
+}
+
+/// Spaces events at least `1/rate` seconds apart across all tasks of one process.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Option<Duration>,
+    next_slot: Mutex<Instant>,
+}
+
+impl RateLimiter {
+    /// `per_second = None` (or 0) means unlimited.
+    pub fn new(per_second: Option<u32>) -> Self {
+        let interval = per_second
+            .filter(|rate| *rate > 0)
+            .map(|rate| Duration::from_secs(1) / rate);
+        Self {
+            interval,
+            next_slot: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for the next free slot.
+    pub async fn acquire(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RateLimiter;
+
+    #[tokio::test(start_paused = true)]
+    async fn spaces_events_by_the_rate() {
+        let limiter = RateLimiter::new(Some(10));
+        let start = tokio::time::Instant::now();
+        for _ in 0..11 {
+            limiter.acquire().await;
+        }
+        // 11 events at 10 per second: the first is immediate, the last one second later.
+        assert_eq!(start.elapsed().as_millis(), 1000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unlimited_never_waits() {
+        let limiter = RateLimiter::new(None);
+        let start = tokio::time::Instant::now();
+        for _ in 0..100 {
+            limiter.acquire().await;
+        }
+        assert_eq!(start.elapsed().as_millis(), 0);
+    }
+}

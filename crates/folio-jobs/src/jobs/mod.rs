@@ -1,0 +1,11 @@
+//! Folio's jobs, one file each. Each has a stable `KIND` and is idempotent (see `queue`).
+
+mod contact_received;
+mod notify_subscribers;
+mod send_email;
+mod send_notifications;
+
+pub use contact_received::ContactReceived;
+pub use notify_subscribers::NotifySubscribers;
+pub use send_email::SendEmail;
+pub use send_notifications::{BATCH_SIZE, SendNotifications};

@@ -1,0 +1,143 @@
+//! Sends a batch of notification emails, at most once each.
+//!
+//! For every delivery: wait for the send rate, then commit `pending → sending` (only one
+//! worker can win that update), then hand the message to the mail server, then record `sent`.
+//! A worker that dies after the first commit leaves the delivery `sending`, and a retry skips
+//! it: a lost email is possible in that window, a duplicate is not. A temporary (4xx) refusal
+//! means the server did not take the message, so the delivery goes back to `pending` and the
+//! job is retried; a permanent refusal or an unknown outcome (a connection dropped mid-send)
+//! marks it `failed`.
+
+use askama::Template;
+use folio_db::entities::{category, item};
+use folio_db::queries::deliveries::{self, PendingDelivery};
+use sea_orm::EntityTrait;
+use serde::{Deserialize, Serialize};
+
+use crate::context::JobContext;
+use crate::mailer::{Email, Mailer};
+use crate::queue::{Job, JobError};
+
+/// Deliveries per `send_notifications` job: small enough that a job finishes well inside
+/// its lease at SES-like rates, large enough that 10,000 subscribers make 100 jobs.
+pub const BATCH_SIZE: usize = 100;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SendNotifications {
+    pub item_id: i64,
+    pub first_delivery_id: i64,
+    pub last_delivery_id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "jobs/templates/notification.txt")]
+struct NotificationText<'a> {
+    title: &'a str,
+    summary: &'a str,
+    item_url: &'a str,
+    unsubscribe_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "jobs/templates/notification.html")]
+struct NotificationHtml<'a> {
+    title: &'a str,
+    summary: &'a str,
+    item_url: &'a str,
+    unsubscribe_url: &'a str,
+}
+
+impl Job for SendNotifications {
+    const KIND: &'static str = "send_notifications";
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        let Some(item) = item::Entity::find_by_id(self.item_id).one(&ctx.db).await? else {
+            return Ok(()); // deleted since: its deliveries went with it
+        };
+        if !item.is_published() {
+            return Ok(()); // unpublished since; publishing again enqueues a new fan-out
+        }
+        let Some(category) = category::Entity::find_by_id(item.category_id)
+            .one(&ctx.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        let batch = deliveries::pending_in_range(
+            &ctx.db,
+            self.item_id,
+            self.first_delivery_id,
+            self.last_delivery_id,
+        )
+        .await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Fail early, before any delivery is taken, when the mail server can't be reached.
+        ctx.mailer
+            .check()
+            .await
+            .map_err(|err| JobError::Retry(format!("mail server unavailable: {err}")))?;
+        let item_url = format!("{}/site/items/{}/{}/", ctx.base_url, category.slug, item.slug);
+        let mut refused_temporarily = 0;
+        for delivery in &batch {
+            ctx.email_rate.acquire().await;
+            if !deliveries::start_sending(&ctx.db, delivery.id).await? {
+                continue; // another worker has it, or had it
+            }
+            let email = notification(ctx, &item, &item_url, delivery)?;
+            match ctx.mailer.send(&email).await {
+                Ok(()) => {
+                    deliveries::mark_sent(&ctx.db, delivery.id).await?;
+                }
+                Err(err) if Mailer::refused_temporarily(&err) => {
+                    deliveries::give_back(&ctx.db, delivery.id, &err.to_string()).await?;
+                    refused_temporarily += 1;
+                }
+                Err(err) => {
+                    tracing::warn!(delivery = delivery.id, error = %err, "notification not delivered");
+                    deliveries::mark_failed(&ctx.db, delivery.id, &err.to_string()).await?;
+                }
+            }
+        }
+        if refused_temporarily > 0 {
+            return Err(JobError::Retry(format!(
+                "{refused_temporarily} notifications refused temporarily"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn notification(
+    ctx: &JobContext,
+    item: &item::Model,
+    item_url: &str,
+    delivery: &PendingDelivery,
+) -> Result<Email, JobError> {
+    let unsubscribe_url = format!("{}/site/unsubscribe/{}/", ctx.base_url, delivery.token);
+    let render_error = |err: askama::Error| JobError::Permanent(format!("template: {err}"));
+    let text = NotificationText {
+        title: &item.title,
+        summary: &item.summary,
+        item_url,
+        unsubscribe_url: &unsubscribe_url,
+    }
+    .render()
+    .map_err(render_error)?;
+    let html = NotificationHtml {
+        title: &item.title,
+        summary: &item.summary,
+        item_url,
+        unsubscribe_url: &unsubscribe_url,
+    }
+    .render()
+    .map_err(render_error)?;
+    Ok(Email {
+        to: delivery.email.clone(),
+        subject: format!("New on Folio: {}", item.title),
+        text,
+        html,
+        list_unsubscribe: Some(unsubscribe_url),
+    })
+}

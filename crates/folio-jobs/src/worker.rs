@@ -1,0 +1,266 @@
+//! The worker: loops that claim one job at a time, run it under a lease, and record the
+//! outcome.
+//!
+//! - While a job runs its lease is extended every third of the lease, so a long job is not
+//!   taken over; a worker that dies stops extending, the lease runs out, and another worker
+//!   claims the job again (the claim counts as an attempt).
+//! - A failure is retried after an exponential backoff (`backoff_base · 2^(attempt-1)`, capped
+//!   at one hour) until the job's attempts run out; then it is kept as `failed` with its last
+//!   error, for staff to retry from the admin panel.
+//! - On shutdown a loop stops claiming, gives its current job `grace` to finish, and otherwise
+//!   drops it and releases the row, so another worker can run it at once.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use folio_db::entities::job;
+use folio_db::queries::jobs as queue;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::context::JobContext;
+use crate::queue::{JobError, Registry};
+
+/// How workers behave; the defaults suit production.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// Jobs this process runs at once (one loop each).
+    pub concurrency: usize,
+    /// How long a claim lasts without being extended.
+    pub lease: Duration,
+    /// How often an idle loop looks for due jobs.
+    pub idle_poll: Duration,
+    /// The first retry's delay; each further retry doubles it.
+    pub backoff_base: Duration,
+    /// How long a job may go on after shutdown is asked before it is released.
+    pub grace: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            lease: Duration::from_secs(60),
+            idle_poll: Duration::from_secs(1),
+            backoff_base: Duration::from_secs(10),
+            grace: Duration::from_secs(20),
+        }
+    }
+}
+
+/// The delay before retry number `attempt` (1 after the first failure).
+pub fn backoff(base: Duration, attempt: i32) -> Duration {
+    let exponent = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
+    base.saturating_mul(1 << exponent).min(Duration::from_secs(3600))
+}
+
+/// Runs jobs from the outbox with the handlers of a [`Registry`].
+#[derive(Clone, Debug)]
+pub struct Worker {
+    ctx: JobContext,
+    registry: Registry,
+    options: WorkerOptions,
+}
+
+/// What happened to one claimed job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Retrying,
+    Failed,
+    /// Shutdown came first: the job was given back.
+    Released,
+    /// Our lease had been taken over, so the result was not ours to record.
+    LostLease,
+}
+
+impl Worker {
+    pub fn new(ctx: JobContext, registry: Registry, options: WorkerOptions) -> Self {
+        Self {
+            ctx,
+            registry,
+            options,
+        }
+    }
+
+    pub fn context(&self) -> &JobContext {
+        &self.ctx
+    }
+
+    /// Runs `concurrency` loops until `shutdown` turns true, then waits for them to finish
+    /// or release their jobs.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let mut loops = JoinSet::new();
+        for n in 0..self.options.concurrency.max(1) {
+            let worker = self.clone();
+            let shutdown = shutdown.clone();
+            let id = worker_id(n);
+            loops.spawn(async move { worker.run_loop(&id, shutdown).await });
+        }
+        tracing::info!(loops = self.options.concurrency, "job worker started");
+        while loops.join_next().await.is_some() {}
+        tracing::info!("job worker stopped");
+    }
+
+    async fn run_loop(&self, id: &str, shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            let pause = match self.claim_one(id).await {
+                Ok(Some(job)) => {
+                    self.run_job(id, job, shutdown.clone()).await;
+                    continue;
+                }
+                Ok(None) => self.options.idle_poll,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not claim a job; retrying shortly");
+                    self.options.idle_poll * 2
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = stopped(shutdown.clone()) => {}
+            }
+        }
+    }
+
+    async fn claim_one(&self, id: &str) -> Result<Option<job::Model>, sea_orm::DbErr> {
+        let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::seconds(60));
+        Ok(queue::claim(&self.ctx.db, id, 1, lease).await?.into_iter().next())
+    }
+
+    /// Runs every job that is due now, in this task, until none is left; returns how many ran.
+    /// Tests and `folio worker --drain` use it; jobs scheduled for later (backoff) are left.
+    pub async fn drain(&self) -> Result<usize, sea_orm::DbErr> {
+        let id = worker_id(0);
+        let (_keep, never) = watch::channel(false);
+        let mut ran = 0;
+        while let Some(job) = self.claim_one(&id).await? {
+            self.run_job(&id, job, never.clone()).await;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Runs one claimed job, keeping its lease alive, and records the outcome.
+    pub async fn run_job(&self, id: &str, job: job::Model, shutdown: watch::Receiver<bool>) -> Outcome {
+        let started = Instant::now();
+        let run = self.registry.start(&job.kind, &job.payload, self.ctx.clone());
+        tokio::pin!(run);
+        let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::seconds(60));
+        let mut heartbeat = tokio::time::interval(self.options.lease / 3);
+        heartbeat.tick().await;
+        let mut deadline: Option<Instant> = None;
+        let result = loop {
+            tokio::select! {
+                result = &mut run => break result,
+                _ = heartbeat.tick() => {
+                    if let Err(err) = queue::extend_lease(&self.ctx.db, job.id, id, lease).await {
+                        tracing::warn!(job = job.id, error = %err, "could not extend the lease");
+                    }
+                }
+                _ = stopped(shutdown.clone()), if deadline.is_none() => {
+                    deadline = Some(Instant::now() + self.options.grace);
+                }
+                _ = sleep_until_some(deadline) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, "shutdown grace over: releasing the job");
+                    return match queue::release(&self.ctx.db, job.id, id).await {
+                        Ok(true) => Outcome::Released,
+                        _ => Outcome::LostLease,
+                    };
+                }
+            }
+        };
+        self.record(id, &job, result, started.elapsed()).await
+    }
+
+    async fn record(
+        &self,
+        id: &str,
+        job: &job::Model,
+        result: Result<(), JobError>,
+        took: Duration,
+    ) -> Outcome {
+        let recorded = match &result {
+            Ok(()) => queue::complete(&self.ctx.db, job.id, id)
+                .await
+                .map(|ours| (ours, Outcome::Done)),
+            Err(err) => {
+                let retry_at = match err {
+                    JobError::Retry(_) if job.attempts < job.max_attempts => {
+                        let delay = backoff(self.options.backoff_base, job.attempts);
+                        Some(Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default())
+                    }
+                    _ => None,
+                };
+                let outcome = if retry_at.is_some() {
+                    Outcome::Retrying
+                } else {
+                    Outcome::Failed
+                };
+                queue::fail(&self.ctx.db, job.id, id, &err.to_string(), retry_at)
+                    .await
+                    .map(|ours| (ours, outcome))
+            }
+        };
+        match recorded {
+            Ok((true, outcome)) => {
+                match &result {
+                    Ok(()) => {
+                        tracing::info!(job = job.id, kind = %job.kind, took_ms = took.as_millis() as u64, "job done")
+                    }
+                    Err(err) => {
+                        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, ?outcome, error = %err, "job failed")
+                    }
+                }
+                outcome
+            }
+            Ok((false, _)) => {
+                tracing::warn!(job = job.id, kind = %job.kind, "lease was taken over; outcome not recorded");
+                Outcome::LostLease
+            }
+            Err(err) => {
+                // The lease will run out and the job will run again: handlers are idempotent.
+                tracing::error!(job = job.id, error = %err, "could not record the job's outcome");
+                Outcome::LostLease
+            }
+        }
+    }
+}
+
+/// Resolves once shutdown is asked for (the flag turns true or its sender is gone).
+async fn stopped(mut shutdown: watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// `<host>-<pid>-<loop>-<random>`: unique per loop, readable in the admin's job list.
+fn worker_id(n: usize) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let mut id = format!("{host}-{}-{n}-{}", std::process::id(), &random[..8]);
+    id.truncate(64);
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let base = Duration::from_secs(10);
+        assert_eq!(backoff(base, 1), Duration::from_secs(10));
+        assert_eq!(backoff(base, 2), Duration::from_secs(20));
+        assert_eq!(backoff(base, 4), Duration::from_secs(80));
+        assert_eq!(backoff(base, 30), Duration::from_secs(3600));
+        assert_eq!(backoff(base, 0), Duration::from_secs(10));
+    }
+}

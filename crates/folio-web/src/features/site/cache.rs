@@ -1,0 +1,60 @@
+//! The rendered-page cache of the public site.
+//!
+//! Anonymous page views are rendered once and kept here with their ETag; content writes (the
+//! admin panel) call [`SiteCache::invalidate_all`] after they commit. Content changes rarely,
+//! so dropping everything is simpler than tracking which pages show what, and just as fast in
+//! practice. Each process has its own cache: with several web tasks, the others catch up
+//! within [`TIME_TO_LIVE`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+
+/// The longest a page stays cached in a process that did not see the write.
+pub const TIME_TO_LIVE: Duration = Duration::from_secs(60);
+
+/// A rendered page: its HTML and the strong ETag of that HTML.
+#[derive(Debug)]
+pub struct CachedPage {
+    pub html: String,
+    pub etag: String,
+    /// 404 pages are cached too (bots ask for the same missing URLs over and over).
+    pub not_found: bool,
+}
+
+/// Pages keyed by path and query. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SiteCache {
+    pages: Cache<String, Arc<CachedPage>>,
+}
+
+impl Default for SiteCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SiteCache {
+    pub fn new() -> Self {
+        Self {
+            pages: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(TIME_TO_LIVE)
+                .build(),
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        self.pages.get(key).await
+    }
+
+    pub async fn insert(&self, key: String, page: Arc<CachedPage>) {
+        self.pages.insert(key, page).await;
+    }
+
+    /// Forgets every page; call it after a write to categories or items commits.
+    pub fn invalidate_all(&self) {
+        self.pages.invalidate_all();
+    }
+}
