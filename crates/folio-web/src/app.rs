@@ -74,6 +74,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::accounts::router())
         .merge(features::notes::router())
         .merge(features::pads::router())
+        .merge(features::site::router())
         .merge(features::ops::router())
         .fallback(features::ops::fallback)
         .with_state(state)

@@ -5,8 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod contact;
 mod notes;
 mod ops;
 mod pads;
 mod reset;
 mod security;
+mod site;
+mod subscriptions;
