@@ -13,6 +13,7 @@ mod content;
 mod database;
 mod mail;
 mod smtp;
+mod staff;
 mod visitor;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use tokio::sync::{Mutex, oneshot};
 pub use database::Backend;
 pub use mail::{Mail, quoted_printable_decode};
 pub use smtp::SmtpSink;
+pub use staff::NewItem;
 pub use visitor::{PASSWORD, Page, Visitor, csrf_token};
 
 /// A running Folio for one test. Cheap to clone; `finish` stops it and drops its database.

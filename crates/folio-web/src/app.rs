@@ -72,6 +72,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
 
     let mut app = Router::new()
         .merge(features::accounts::router())
+        .merge(features::admin::router())
         .merge(features::notes::router())
         .merge(features::pads::router())
         .merge(features::site::router())

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod content;
 pub mod dates;
 pub mod domain;
 pub mod error;

@@ -2,6 +2,7 @@
 //! together. The app merges the routers.
 
 pub mod accounts;
+pub mod admin;
 pub mod notes;
 pub mod ops;
 pub mod pads;

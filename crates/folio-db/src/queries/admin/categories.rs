@@ -1,0 +1,97 @@
+//! Category writes and look-ups for the admin panel.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+use super::WriteError;
+use crate::entities::{category, item};
+
+/// A category as the form validated it.
+#[derive(Clone, Debug)]
+pub struct CategoryFields {
+    pub name: String,
+    pub slug: String,
+    pub summary: String,
+    pub position: i32,
+}
+
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    fields: &CategoryFields,
+) -> Result<category::Model, WriteError> {
+    let now = Utc::now();
+    let row = category::ActiveModel {
+        name: Set(fields.name.clone()),
+        slug: Set(fields.slug.clone()),
+        summary: Set(fields.summary.clone()),
+        image_key: Set(None),
+        position: Set(fields.position),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    row.insert(conn).await.map_err(WriteError::from_db)
+}
+
+/// Updates the fields staff edit; `image_key` is left alone (images have their own upload).
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    fields: &CategoryFields,
+) -> Result<category::Model, WriteError> {
+    let row = category::ActiveModel {
+        id: Set(id),
+        name: Set(fields.name.clone()),
+        slug: Set(fields.slug.clone()),
+        summary: Set(fields.summary.clone()),
+        position: Set(fields.position),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    row.update(conn).await.map_err(WriteError::from_db)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<category::Model>, DbErr> {
+    category::Entity::find_by_id(id).one(conn).await
+}
+
+/// Every category by position then name: for the item form's select and the list filter.
+pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<category::Model>, DbErr> {
+    category::Entity::find()
+        .order_by_asc(category::Column::Position)
+        .order_by_asc(category::Column::Name)
+        .all(conn)
+        .await
+}
+
+pub async fn count_items(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> {
+    item::Entity::find()
+        .filter(item::Column::CategoryId.eq(id))
+        .count(conn)
+        .await
+}
+
+/// Why a category was not deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    /// Items still point at it; staff must move or delete them first.
+    #[error("the category still has {0} items")]
+    HasItems(u64),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Deletes a category that has no items. Run it in a transaction: the count and the delete
+/// should see the same rows, and the foreign key (`ON DELETE RESTRICT`) refuses the delete
+/// anyway if an item slips in between.
+pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DeleteError> {
+    let items = count_items(conn, id).await?;
+    if items > 0 {
+        return Err(DeleteError::HasItems(items));
+    }
+    let result = category::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(result.rows_affected == 1)
+}

@@ -1,0 +1,119 @@
+//! Item writes for the admin panel. Publishing is decided here (the status change and
+//! `published_at`); the caller enqueues the notification in the same transaction when
+//! [`Saved::published_now`] says so.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use super::WriteError;
+use crate::entities::item::{self, DRAFT, PUBLISHED};
+
+/// An item as the form validated it.
+#[derive(Clone, Debug)]
+pub struct ItemFields {
+    pub category_id: i64,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub published: bool,
+}
+
+/// The saved row, and whether this save moved it from draft (or nothing) to published.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    pub item: item::Model,
+    pub published_now: bool,
+}
+
+fn status(published: bool) -> String {
+    if published { PUBLISHED } else { DRAFT }.to_owned()
+}
+
+pub async fn create(conn: &impl ConnectionTrait, fields: &ItemFields) -> Result<Saved, WriteError> {
+    let now = Utc::now();
+    let row = item::ActiveModel {
+        category_id: Set(fields.category_id),
+        title: Set(fields.title.clone()),
+        slug: Set(fields.slug.clone()),
+        summary: Set(fields.summary.clone()),
+        body: Set(fields.body.clone()),
+        body_html: Set(fields.body_html.clone()),
+        image_key: Set(None),
+        status: Set(status(fields.published)),
+        published_at: Set(fields.published.then_some(now)),
+        view_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let item = row.insert(conn).await.map_err(WriteError::from_db)?;
+    Ok(Saved {
+        item,
+        published_now: fields.published,
+    })
+}
+
+/// Saves the edited fields of item `id`, then moves its status. `published_now` is true only
+/// when this statement moved it from draft to published: the status change is conditional on
+/// the old status, so of two concurrent publishes only one sees a changed row (and enqueues a
+/// notification). `image_key` and `view_count` are left alone.
+pub async fn update(conn: &impl ConnectionTrait, id: i64, fields: &ItemFields) -> Result<Saved, WriteError> {
+    let row = item::ActiveModel {
+        id: Set(id),
+        category_id: Set(fields.category_id),
+        title: Set(fields.title.clone()),
+        slug: Set(fields.slug.clone()),
+        summary: Set(fields.summary.clone()),
+        body: Set(fields.body.clone()),
+        body_html: Set(fields.body_html.clone()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let mut item = row.update(conn).await.map_err(WriteError::from_db)?;
+    let status_changed = set_status(conn, id, fields.published).await?;
+    if status_changed {
+        item = find(conn, id)
+            .await?
+            .ok_or(DbErr::RecordNotFound("item".into()))?;
+    }
+    let published_now = status_changed && fields.published;
+    Ok(Saved { item, published_now })
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<item::Model>, DbErr> {
+    item::Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<item::Model>, DbErr> {
+    item::Entity::find()
+        .filter(item::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+}
+
+/// Changes item `id`'s status. Returns whether the row changed (false when it already had
+/// that status, or is gone). `published_at` is set on the first publication and kept after
+/// that, so unpublishing and publishing again does not move the item in the feed.
+pub async fn set_status(conn: &impl ConnectionTrait, id: i64, published: bool) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = item::Entity::update_many()
+        .col_expr(item::Column::Status, Expr::value(status(published)))
+        .col_expr(item::Column::UpdatedAt, Expr::value(now));
+    if published {
+        update = update.col_expr(item::Column::PublishedAt, item::Column::PublishedAt.if_null(now));
+    }
+    let result = update
+        .filter(item::Column::Id.eq(id))
+        .filter(item::Column::Status.eq(status(!published)))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = item::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(result.rows_affected == 1)
+}

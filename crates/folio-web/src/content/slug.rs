@@ -1,0 +1,133 @@
+//! Slugs: the URL names of categories and items. Staff may type one; when they leave it empty
+//! it is derived from the name or title.
+
+use crate::forms::REQUIRED;
+
+/// A slug: 1 to 200 characters of `a-z`, `0-9` and `-`, not starting or ending with `-`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub const MAX_CHARS: usize = 200;
+
+    /// Parses a slug typed by staff (surrounding spaces are ignored).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let slug = raw.trim();
+        if slug.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        if slug.len() > Self::MAX_CHARS {
+            return Err(format!(
+                "Ensure this value has at most {} characters (it has {}).",
+                Self::MAX_CHARS,
+                slug.chars().count()
+            ));
+        }
+        let allowed = slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !allowed || slug.starts_with('-') || slug.ends_with('-') {
+            return Err(
+                "Enter a valid slug: lowercase letters, digits and hyphens, not starting or ending with a hyphen."
+                    .into(),
+            );
+        }
+        Ok(Self(slug.to_owned()))
+    }
+
+    /// The slug typed by staff, or when `raw` is empty the one derived from `source` (the name
+    /// or title). Errors are for the slug field.
+    pub fn parse_or_derive(raw: &str, source: &str) -> Result<Self, String> {
+        if !raw.trim().is_empty() {
+            return Self::parse(raw);
+        }
+        let derived = slugify(source);
+        if derived.is_empty() {
+            return Err("Enter a slug: this title has no letters or digits to make one from.".into());
+        }
+        Ok(Self(derived))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lower-cases ASCII letters and digits, turns every run of anything else into one hyphen, and
+/// trims hyphens; common Latin accents lose their mark first, so "Café" becomes "cafe".
+pub fn slugify(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut pending_hyphen = false;
+    for c in source.chars().flat_map(fold_accent) {
+        if c.is_ascii_alphanumeric() {
+            if pending_hyphen && !out.is_empty() {
+                out.push('-');
+            }
+            pending_hyphen = false;
+            out.push(c.to_ascii_lowercase());
+            if out.len() >= Slug::MAX_CHARS {
+                break;
+            }
+        } else if c != '\'' {
+            pending_hyphen = true;
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// The unaccented letter(s) for common Latin letters with diacritics.
+fn fold_accent(c: char) -> impl Iterator<Item = char> {
+    let folded: &str = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'ç' | 'Ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        'ß' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        _ => "",
+    };
+    let keep = folded.is_empty().then_some(c);
+    folded.chars().chain(keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugify_examples() {
+        assert_eq!(slugify("Hello, World!"), "hello-world");
+        assert_eq!(slugify("  Rust 2024 -- edition  "), "rust-2024-edition");
+        assert_eq!(slugify("Café crème"), "cafe-creme");
+        assert_eq!(slugify("Don't panic"), "dont-panic");
+        assert_eq!(slugify("日本"), "");
+        assert_eq!(slugify(&"a".repeat(300)).len(), 200);
+    }
+
+    #[test]
+    fn typed_slugs_are_validated() {
+        assert_eq!(Slug::parse(" my-item-2 ").unwrap().as_str(), "my-item-2");
+        for bad in ["", "My-Item", "a b", "-a", "a-", "a_b", "ü", "a/b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Slug::parse(&"a".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn empty_slug_is_derived() {
+        assert_eq!(
+            Slug::parse_or_derive("", "My First Item").unwrap().as_str(),
+            "my-first-item"
+        );
+        assert_eq!(
+            Slug::parse_or_derive("custom", "My First Item").unwrap().as_str(),
+            "custom"
+        );
+        assert!(Slug::parse_or_derive("", "!!!").is_err());
+    }
+}

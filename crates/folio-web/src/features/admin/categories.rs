@@ -1,0 +1,419 @@
+//! Categories: list, add, edit, delete (refused while items remain), bulk delete.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::RawQuery;
+use axum::response::Response;
+use axum::routing::get;
+use folio_db::entities::category;
+use folio_db::queries::admin::audit::{self, Entry};
+use folio_db::queries::admin::categories::{self, CategoryFields, DeleteError};
+use folio_db::queries::admin::{self as q, Page, Taken, WriteError};
+use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
+use serde::Deserialize;
+
+use super::list::{ListQuery, ListView};
+use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, flash_error, see_other};
+use crate::content::line;
+use crate::content::slug::Slug;
+use crate::error::{AppError, AppResult};
+use crate::features::PathId;
+use crate::forms::{CsrfForm, FieldErrors};
+use crate::layout::{PageContext, invalid, ok};
+use crate::session::RequestContext;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/categories/", get(list))
+        .route("/admin/categories/add/", get(show_add).post(add))
+        .route("/admin/categories/bulk/", get(show_bulk).post(bulk))
+        .route("/admin/categories/{id}/", get(show_edit).post(edit))
+        .route("/admin/categories/{id}/delete/", get(show_delete).post(delete))
+}
+
+const LIST: &str = "/admin/categories/";
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/categories.html")]
+struct ListPage {
+    page: PageContext,
+    nav: AdminNav,
+    view: ListView,
+    rows: Vec<(category::Model, u64)>,
+}
+
+async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    let query = ListQuery::parse(raw.as_deref());
+    let sort = query.sort(
+        &[
+            ("name", category::Column::Name),
+            ("slug", category::Column::Slug),
+            ("position", category::Column::Position),
+            ("updated_at", category::Column::UpdatedAt),
+        ],
+        ("position", false),
+    );
+    let mut select = category::Entity::find();
+    let search = query.search();
+    if !search.is_empty() {
+        select = select.filter(q::search(
+            &[category::Column::Name, category::Column::Slug],
+            &search,
+        ));
+    }
+    let db = &staff.ctx.state.db;
+    let found: Page<category::Model> =
+        q::page_of(db, select, sort.order(), category::Column::Id, query.page()).await?;
+    let view = ListView::new(LIST, &query, &sort, &found);
+    let mut rows = Vec::with_capacity(found.rows.len());
+    for row in found.rows {
+        let items = categories::count_items(db, row.id).await?;
+        rows.push((row, items));
+    }
+    Ok(ok(&ListPage {
+        page: admin_page(&staff.ctx, "Categories").await?,
+        nav: AdminNav::new(LIST, &[]),
+        view,
+        rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/category_form.html")]
+struct FormPage {
+    page: PageContext,
+    nav: AdminNav,
+    heading: String,
+    action: String,
+    form: CategoryForm,
+    errors: FieldErrors,
+    category_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub position: String,
+}
+
+/// The longest category summary accepted (a card's text, not an article).
+const SUMMARY_MAX_CHARS: usize = 2_000;
+
+impl CategoryForm {
+    fn of(model: &category::Model) -> Self {
+        Self {
+            name: model.name.clone(),
+            slug: model.slug.clone(),
+            summary: model.summary.clone(),
+            position: model.position.to_string(),
+        }
+    }
+
+    fn validate(&self, errors: &mut FieldErrors) -> Option<CategoryFields> {
+        let name = errors.check("name", line(&self.name, 200));
+        let slug = errors.check("slug", Slug::parse_or_derive(&self.slug, &self.name));
+        let summary = self.summary.trim();
+        if summary.chars().count() > SUMMARY_MAX_CHARS {
+            errors.add(
+                "summary",
+                format!("Ensure this value has at most {SUMMARY_MAX_CHARS} characters."),
+            );
+        }
+        let position = match self.position.trim() {
+            "" => Some(0),
+            raw => errors.check(
+                "position",
+                raw.parse::<i32>()
+                    .ok()
+                    .filter(|p| (0..=1_000_000).contains(p))
+                    .ok_or_else(|| "Enter a whole number between 0 and 1000000.".to_owned()),
+            ),
+        };
+        let (name, slug, position) = (name?, slug?, position?);
+        errors.is_empty().then(|| CategoryFields {
+            name,
+            slug: slug.as_str().to_owned(),
+            summary: summary.to_owned(),
+            position,
+        })
+    }
+}
+
+/// Puts a unique-index refusal on the field it belongs to.
+pub fn taken_error(errors: &mut FieldErrors, taken: Taken, name_field: &'static str, what: &str) {
+    match taken {
+        Taken::Name => errors.add(
+            name_field,
+            format!("{what} with this {name_field} already exists."),
+        ),
+        Taken::Slug => errors.add("slug", format!("{what} with this slug already exists.")),
+    }
+}
+
+async fn form_page(
+    ctx: &RequestContext,
+    category_id: Option<i64>,
+    form: CategoryForm,
+    errors: FieldErrors,
+) -> AppResult<FormPage> {
+    let (heading, action) = match category_id {
+        Some(id) => (
+            format!("Change category “{}”", form.name),
+            format!("/admin/categories/{id}/"),
+        ),
+        None => ("Add category".to_owned(), "/admin/categories/add/".to_owned()),
+    };
+    let crumb = if category_id.is_some() { "Change" } else { "Add" };
+    Ok(FormPage {
+        page: admin_page(ctx, heading.clone()).await?,
+        nav: AdminNav::new(LIST, &[(crumb, "")]),
+        heading,
+        action,
+        form,
+        errors,
+        category_id,
+    })
+}
+
+async fn show_add(staff: Staff) -> AppResult<Response> {
+    Ok(ok(&form_page(
+        &staff.ctx,
+        None,
+        CategoryForm::default(),
+        FieldErrors::default(),
+    )
+    .await?))
+}
+
+async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    if let Some(fields) = form.validate(&mut errors) {
+        let txn = ctx.state.db.begin().await?;
+        match categories::create(&txn, &fields).await {
+            Ok(created) => {
+                let entry = Entry {
+                    action: "create",
+                    object_type: "category",
+                    object_id: Some(created.id),
+                    summary: format!("Created category “{}”", created.name),
+                };
+                audit::record(&txn, &staff.actor(), entry).await?;
+                txn.commit().await?;
+                ctx.state.site_cache.invalidate_all();
+                ctx.flash(format!("The category “{}” was added.", created.name));
+                return Ok(see_other(&format!("/admin/categories/{}/", created.id)));
+            }
+            Err(WriteError::Taken(taken)) => taken_error(&mut errors, taken, "name", "Category"),
+            Err(WriteError::Db(err)) => return Err(err.into()),
+        }
+    }
+    Ok(invalid(&form_page(&ctx, None, form, errors).await?))
+}
+
+async fn found(ctx: &RequestContext, id: i64) -> AppResult<category::Model> {
+    match categories::find(&ctx.state.db, id).await? {
+        Some(found) => Ok(found),
+        None => Err(ctx.not_found().await),
+    }
+}
+
+async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let category = found(&staff.ctx, id).await?;
+    let form = CategoryForm::of(&category);
+    Ok(ok(
+        &form_page(&staff.ctx, Some(id), form, FieldErrors::default()).await?
+    ))
+}
+
+async fn edit(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>,
+) -> AppResult<Response> {
+    found(&ctx, id).await?;
+    let mut errors = FieldErrors::default();
+    if let Some(fields) = form.validate(&mut errors) {
+        let txn = ctx.state.db.begin().await?;
+        match categories::update(&txn, id, &fields).await {
+            Ok(saved) => {
+                let entry = Entry {
+                    action: "update",
+                    object_type: "category",
+                    object_id: Some(id),
+                    summary: format!("Changed category “{}”", saved.name),
+                };
+                audit::record(&txn, &staff.actor(), entry).await?;
+                txn.commit().await?;
+                ctx.state.site_cache.invalidate_all();
+                ctx.flash(format!("The category “{}” was changed.", saved.name));
+                return Ok(see_other(&format!("/admin/categories/{id}/")));
+            }
+            Err(WriteError::Taken(taken)) => taken_error(&mut errors, taken, "name", "Category"),
+            Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
+            Err(WriteError::Db(err)) => return Err(err.into()),
+        }
+    }
+    Ok(invalid(&form_page(&ctx, Some(id), form, errors).await?))
+}
+
+fn refusal(category: &category::Model, items: u64) -> String {
+    format!(
+        "The category “{}” still has {items} item{}; move or delete them first.",
+        category.name,
+        if items == 1 { "" } else { "s" }
+    )
+}
+
+async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let category = found(&staff.ctx, id).await?;
+    let items = categories::count_items(&staff.ctx.state.db, id).await?;
+    Ok(ok(&ConfirmPage {
+        page: admin_page(&staff.ctx, "Delete category").await?,
+        nav: AdminNav::new(
+            LIST,
+            &[
+                (&category.name, &format!("/admin/categories/{id}/")),
+                ("Delete", ""),
+            ],
+        ),
+        heading: "Delete category".into(),
+        lines: vec![format!("The category “{}” will be deleted.", category.name)],
+        refusal: (items > 0).then(|| refusal(&category, items)),
+        action: format!("/admin/categories/{id}/delete/"),
+        hidden: Vec::new(),
+        button: "Yes, delete it",
+        cancel: format!("/admin/categories/{id}/"),
+    }))
+}
+
+async fn delete(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let category = found(&ctx, id).await?;
+    match delete_all(&ctx, &staff, std::slice::from_ref(&category)).await? {
+        Ok(()) => {
+            ctx.flash(format!("The category “{}” was deleted.", category.name));
+            Ok(see_other(LIST))
+        }
+        Err(refused) => {
+            flash_error(&ctx, refused);
+            Ok(see_other(&format!("/admin/categories/{id}/")))
+        }
+    }
+}
+
+/// Deletes `categories` in one transaction with their audit entries, or none of them (the
+/// refusal message) when one still has items.
+async fn delete_all(
+    ctx: &RequestContext,
+    staff: &Staff,
+    categories: &[category::Model],
+) -> AppResult<Result<(), String>> {
+    let txn = ctx.state.db.begin().await?;
+    for category in categories {
+        match categories::delete(&txn, category.id).await {
+            Ok(_) => {}
+            Err(DeleteError::HasItems(items)) => return Ok(Err(refusal(category, items))),
+            Err(DeleteError::Db(err)) => return Err(AppError::from(err)),
+        }
+        let entry = Entry {
+            action: "delete",
+            object_type: "category",
+            object_id: Some(category.id),
+            summary: format!("Deleted category “{}”", category.name),
+        };
+        audit::record(&txn, &staff.actor(), entry).await?;
+    }
+    txn.commit().await?;
+    ctx.state.site_cache.invalidate_all();
+    Ok(Ok(()))
+}
+
+/// The selected categories, from `ids` (repeated, from the list's checkboxes) or one
+/// comma-separated `ids` (from the confirmation form).
+async fn selected(ctx: &RequestContext, ids: &[i64]) -> AppResult<Vec<category::Model>> {
+    use sea_orm::ColumnTrait;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(category::Entity::find()
+        .filter(category::Column::Id.is_in(ids.iter().copied()))
+        .all(&ctx.state.db)
+        .await?)
+}
+
+async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    let query = ListQuery::parse(raw.as_deref());
+    let ids = super::items::parse_ids(query.all("ids"));
+    let chosen = selected(&staff.ctx, &ids).await?;
+    if chosen.is_empty() || query.get("action") != Some("delete") {
+        flash_error(&staff.ctx, "Select one or more categories and an action.");
+        return Ok(see_other(LIST));
+    }
+    let mut refusals = Vec::new();
+    for category in &chosen {
+        let items = categories::count_items(&staff.ctx.state.db, category.id).await?;
+        if items > 0 {
+            refusals.push(refusal(category, items));
+        }
+    }
+    Ok(ok(&ConfirmPage {
+        page: admin_page(&staff.ctx, "Delete categories").await?,
+        nav: AdminNav::new(LIST, &[("Delete selected", "")]),
+        heading: format!(
+            "Delete {} categor{}",
+            chosen.len(),
+            if chosen.len() == 1 { "y" } else { "ies" }
+        ),
+        lines: chosen
+            .iter()
+            .map(|c| format!("“{}” will be deleted.", c.name))
+            .collect(),
+        refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
+        action: "/admin/categories/bulk/".into(),
+        hidden: vec![
+            ("action", "delete".into()),
+            (
+                "ids",
+                super::items::join_ids(&chosen.iter().map(|c| c.id).collect::<Vec<_>>()),
+            ),
+        ],
+        button: "Yes, delete them",
+        cancel: LIST.into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    ids: String,
+}
+
+async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppResult<Response> {
+    let ids = super::items::parse_ids(data.ids.split(','));
+    let chosen = selected(&ctx, &ids).await?;
+    if chosen.is_empty() || data.action != "delete" {
+        flash_error(&ctx, "Select one or more categories and an action.");
+        return Ok(see_other(LIST));
+    }
+    match delete_all(&ctx, &staff, &chosen).await? {
+        Ok(()) => ctx.flash(format!(
+            "{} categor{} deleted.",
+            chosen.len(),
+            if chosen.len() == 1 { "y was" } else { "ies were" }
+        )),
+        Err(refused) => flash_error(&ctx, refused),
+    }
+    Ok(see_other(LIST))
+}

@@ -1,0 +1,675 @@
+//! Items: list with filters, add and edit with a Markdown preview, delete, and bulk publish /
+//! unpublish / delete behind a confirmation page. A draft becoming published (or created
+//! published) enqueues one `NotifySubscribers` job in the transaction of the status change.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::RawQuery;
+use axum::response::Response;
+use axum::routing::{get, post};
+use folio_db::entities::{category, item};
+use folio_db::queries::admin::audit::{self, Entry};
+use folio_db::queries::admin::items::{self, ItemFields, Saved};
+use folio_db::queries::admin::{self as q, WriteError};
+use folio_db::queries::deliveries;
+use folio_jobs::jobs::NotifySubscribers;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use serde::Deserialize;
+
+use super::categories::taken_error;
+use super::list::{Filter, ListQuery, ListView};
+use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, flash_error, see_other};
+use crate::content::slug::Slug;
+use crate::content::{line, markdown};
+use crate::error::AppResult;
+use crate::features::PathId;
+use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::layout::{PageContext, invalid, ok};
+use crate::session::RequestContext;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/items/", get(list))
+        .route("/admin/items/add/", get(show_add).post(add))
+        .route("/admin/items/preview/", post(preview_new))
+        .route("/admin/items/bulk/", get(show_bulk).post(bulk))
+        .route("/admin/items/{id}/", get(show_edit).post(edit))
+        .route("/admin/items/{id}/preview/", post(preview_existing))
+        .route("/admin/items/{id}/delete/", get(show_delete).post(delete))
+}
+
+const LIST: &str = "/admin/items/";
+
+/// The most items one bulk action touches (two list pages' worth).
+const MAX_BULK: usize = 100;
+
+// ---------------------------------------------------------------------------------------------
+// List
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/items.html")]
+struct ListPage {
+    page: PageContext,
+    nav: AdminNav,
+    view: ListView,
+    filters: Vec<Filter>,
+    rows: Vec<(item::Model, String)>,
+}
+
+async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    let query = ListQuery::parse(raw.as_deref());
+    let sort = query.sort(
+        &[
+            ("title", item::Column::Title),
+            ("status", item::Column::Status),
+            ("published_at", item::Column::PublishedAt),
+            ("views", item::Column::ViewCount),
+            ("updated_at", item::Column::UpdatedAt),
+        ],
+        ("updated_at", true),
+    );
+    let db = &staff.ctx.state.db;
+    let all_categories = folio_db::queries::admin::categories::all(db).await?;
+    let status = query.choice("status", &[item::DRAFT, item::PUBLISHED]);
+    let category = query
+        .id("category")
+        .filter(|id| all_categories.iter().any(|c| c.id == *id));
+    let mut select = item::Entity::find();
+    if let Some(status) = status {
+        select = select.filter(item::Column::Status.eq(status));
+    }
+    if let Some(category) = category {
+        select = select.filter(item::Column::CategoryId.eq(category));
+    }
+    let search = query.search();
+    if !search.is_empty() {
+        select = select.filter(q::search(
+            &[item::Column::Title, item::Column::Slug, item::Column::Summary],
+            &search,
+        ));
+    }
+    let found = q::page_of(db, select, sort.order(), item::Column::Id, query.page()).await?;
+    let view = ListView::new(LIST, &query, &sort, &found)
+        .with_filter("status", status)
+        .with_filter("category", category);
+    let name_of = |id: i64| {
+        all_categories
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = found.rows.into_iter().map(|row| {
+        let name = name_of(row.category_id);
+        (row, name)
+    });
+    let category_choices: Vec<(String, String)> = all_categories
+        .iter()
+        .map(|c| (c.name.clone(), c.id.to_string()))
+        .collect();
+    let category_choices: Vec<(&str, &str)> = category_choices
+        .iter()
+        .map(|(name, id)| (name.as_str(), id.as_str()))
+        .collect();
+    Ok(ok(&ListPage {
+        page: admin_page(&staff.ctx, "Items").await?,
+        nav: AdminNav::new(LIST, &[]),
+        view,
+        filters: vec![
+            Filter::new(
+                "status",
+                "By status",
+                &[("Draft", item::DRAFT), ("Published", item::PUBLISHED)],
+            ),
+            Filter::new("category", "By category", &category_choices),
+        ],
+        rows: rows.collect(),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Form
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// The longest Markdown body accepted (far more than any article; bounds one request's work).
+const BODY_MAX_CHARS: usize = 200_000;
+
+impl ItemForm {
+    fn of(model: &item::Model) -> Self {
+        Self {
+            title: model.title.clone(),
+            slug: model.slug.clone(),
+            category: model.category_id.to_string(),
+            summary: model.summary.clone(),
+            body: model.body.clone(),
+            status: model.status.clone(),
+        }
+    }
+
+    fn validate(&self, errors: &mut FieldErrors, categories: &[category::Model]) -> Option<ItemFields> {
+        let title = errors.check("title", line(&self.title, 200));
+        let slug = errors.check("slug", Slug::parse_or_derive(&self.slug, &self.title));
+        let category_id = self
+            .category
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| categories.iter().any(|c| c.id == *id));
+        if category_id.is_none() {
+            errors.add(
+                "category",
+                if self.category.trim().is_empty() {
+                    REQUIRED
+                } else {
+                    "Select a valid category."
+                },
+            );
+        }
+        let summary = errors.check("summary", line(&self.summary, 200));
+        let count = self.body.chars().count();
+        if count > BODY_MAX_CHARS {
+            errors.add(
+                "body",
+                format!("Ensure this value has at most {BODY_MAX_CHARS} characters (it has {count})."),
+            );
+        }
+        let published = match self.status.as_str() {
+            item::PUBLISHED => Some(true),
+            item::DRAFT | "" => Some(false),
+            _ => {
+                errors.add("status", "Select a valid status.");
+                None
+            }
+        };
+        let fields = ItemFields {
+            category_id: category_id?,
+            title: title?,
+            slug: slug?.as_str().to_owned(),
+            summary: summary?,
+            body: self.body.clone(),
+            body_html: markdown::render(&self.body),
+            published: published?,
+        };
+        errors.is_empty().then_some(fields)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/item_form.html")]
+struct FormPage {
+    page: PageContext,
+    nav: AdminNav,
+    heading: String,
+    action: String,
+    preview_action: String,
+    form: ItemForm,
+    errors: FieldErrors,
+    categories: Vec<category::Model>,
+    /// Set when editing.
+    item: Option<item::Model>,
+    /// Deliveries of this item per state, for the notification progress.
+    deliveries: Vec<(String, i64)>,
+    /// The body rendered by the same function that fills `body_html` on save.
+    preview: Option<String>,
+}
+
+impl FormPage {
+    fn is_category(&self, id: &i64) -> bool {
+        self.form.category.trim() == id.to_string()
+    }
+
+    fn is_published(&self) -> bool {
+        self.form.status == item::PUBLISHED
+    }
+}
+
+async fn form_page(
+    ctx: &RequestContext,
+    item: Option<item::Model>,
+    form: ItemForm,
+    errors: FieldErrors,
+    preview: Option<String>,
+) -> AppResult<FormPage> {
+    let db = &ctx.state.db;
+    let (heading, action, preview_action, deliveries) = match &item {
+        Some(item) => (
+            format!("Change item “{}”", item.title),
+            format!("/admin/items/{}/", item.id),
+            format!("/admin/items/{}/preview/", item.id),
+            deliveries::count_by_state(db, item.id).await?,
+        ),
+        None => (
+            "Add item".to_owned(),
+            "/admin/items/add/".to_owned(),
+            "/admin/items/preview/".to_owned(),
+            Vec::new(),
+        ),
+    };
+    let crumb = if item.is_some() { "Change" } else { "Add" };
+    Ok(FormPage {
+        page: admin_page(ctx, heading.clone()).await?,
+        nav: AdminNav::new(LIST, &[(crumb, "")]),
+        heading,
+        action,
+        preview_action,
+        form,
+        errors,
+        categories: folio_db::queries::admin::categories::all(db).await?,
+        item,
+        deliveries,
+        preview,
+    })
+}
+
+async fn show_add(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    // `?category=` preselects a category (the link from a category's page).
+    let query = ListQuery::parse(raw.as_deref());
+    let form = ItemForm {
+        category: query.id("category").map(|id| id.to_string()).unwrap_or_default(),
+        ..ItemForm::default()
+    };
+    Ok(ok(&form_page(
+        &staff.ctx,
+        None,
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?))
+}
+
+async fn found(ctx: &RequestContext, id: i64) -> AppResult<item::Model> {
+    match items::find(&ctx.state.db, id).await? {
+        Some(found) => Ok(found),
+        None => Err(ctx.not_found().await),
+    }
+}
+
+async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let item = found(&staff.ctx, id).await?;
+    let form = ItemForm::of(&item);
+    Ok(ok(&form_page(
+        &staff.ctx,
+        Some(item),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?))
+}
+
+/// Enqueues the notification of an item this transaction published, and writes the audit row.
+async fn after_save(
+    txn: &DatabaseTransaction,
+    staff: &Staff,
+    saved: &Saved,
+    action: &'static str,
+) -> AppResult<()> {
+    let item = &saved.item;
+    audit::record(
+        txn,
+        &staff.actor(),
+        Entry {
+            action,
+            object_type: "item",
+            object_id: Some(item.id),
+            summary: format!(
+                "{} item “{}”",
+                if action == "create" { "Created" } else { "Changed" },
+                item.title
+            ),
+        },
+    )
+    .await?;
+    if saved.published_now {
+        folio_jobs::enqueue(txn, &NotifySubscribers { item_id: item.id }).await?;
+        audit::record(
+            txn,
+            &staff.actor(),
+            Entry {
+                action: "publish",
+                object_type: "item",
+                object_id: Some(item.id),
+                summary: format!("Published item “{}”", item.title),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Saves the form (a new item when `current` is `None`); `Ok(None)` means the form was
+/// re-rendered with errors.
+async fn save(
+    staff: &Staff,
+    ctx: &RequestContext,
+    current: Option<&item::Model>,
+    form: &ItemForm,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<item::Model>> {
+    let categories = folio_db::queries::admin::categories::all(&ctx.state.db).await?;
+    let Some(fields) = form.validate(errors, &categories) else {
+        return Ok(None);
+    };
+    let txn = ctx.state.db.begin().await?;
+    let result = match current {
+        None => items::create(&txn, &fields).await,
+        Some(current) => items::update(&txn, current.id, &fields).await,
+    };
+    let saved = match result {
+        Ok(saved) => saved,
+        Err(WriteError::Taken(taken)) => {
+            taken_error(errors, taken, "title", "Item");
+            return Ok(None);
+        }
+        Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
+        Err(WriteError::Db(err)) => return Err(err.into()),
+    };
+    after_save(
+        &txn,
+        staff,
+        &saved,
+        if current.is_some() { "update" } else { "create" },
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.state.site_cache.invalidate_all();
+    let verb = if current.is_some() { "changed" } else { "added" };
+    let also = if saved.published_now {
+        " and published; subscribers will be notified"
+    } else {
+        ""
+    };
+    ctx.flash(format!("The item “{}” was {verb}{also}.", saved.item.title));
+    Ok(Some(saved.item))
+}
+
+async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<ItemForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    match save(&staff, &ctx, None, &form, &mut errors).await? {
+        Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
+        None => Ok(invalid(&form_page(&ctx, None, form, errors, None).await?)),
+    }
+}
+
+async fn edit(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, data: form }: CsrfForm<ItemForm>,
+) -> AppResult<Response> {
+    let current = found(&ctx, id).await?;
+    let mut errors = FieldErrors::default();
+    match save(&staff, &ctx, Some(&current), &form, &mut errors).await? {
+        Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
+        None => Ok(invalid(
+            &form_page(&ctx, Some(current), form, errors, None).await?,
+        )),
+    }
+}
+
+async fn preview_new(_staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<ItemForm>) -> AppResult<Response> {
+    let preview = markdown::render(&form.body);
+    Ok(ok(&form_page(
+        &ctx,
+        None,
+        form,
+        FieldErrors::default(),
+        Some(preview),
+    )
+    .await?))
+}
+
+async fn preview_existing(
+    _staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, data: form }: CsrfForm<ItemForm>,
+) -> AppResult<Response> {
+    let current = found(&ctx, id).await?;
+    let preview = markdown::render(&form.body);
+    Ok(ok(&form_page(
+        &ctx,
+        Some(current),
+        form,
+        FieldErrors::default(),
+        Some(preview),
+    )
+    .await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delete and bulk actions
+
+async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let item = found(&staff.ctx, id).await?;
+    Ok(ok(&ConfirmPage {
+        page: admin_page(&staff.ctx, "Delete item").await?,
+        nav: AdminNav::new(
+            LIST,
+            &[(&item.title, &format!("/admin/items/{id}/")), ("Delete", "")],
+        ),
+        heading: "Delete item".into(),
+        lines: vec![format!(
+            "The item “{}” and its delivery records will be deleted.",
+            item.title
+        )],
+        refusal: None,
+        action: format!("/admin/items/{id}/delete/"),
+        hidden: Vec::new(),
+        button: "Yes, delete it",
+        cancel: format!("/admin/items/{id}/"),
+    }))
+}
+
+async fn delete(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let item = found(&ctx, id).await?;
+    let changed = apply(&ctx, &staff, Action::Delete, std::slice::from_ref(&item)).await?;
+    if changed == 0 {
+        return Err(ctx.not_found().await);
+    }
+    ctx.flash(format!("The item “{}” was deleted.", item.title));
+    Ok(see_other(LIST))
+}
+
+/// A bulk action on items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Publish,
+    Unpublish,
+    Delete,
+}
+
+impl Action {
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "publish" => Some(Self::Publish),
+            "unpublish" => Some(Self::Unpublish),
+            "delete" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Publish => "publish",
+            Self::Unpublish => "unpublish",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// Whether the action changes `item` (publishing a published item does nothing).
+    fn changes(self, item: &item::Model) -> bool {
+        match self {
+            Self::Publish => !item.is_published(),
+            Self::Unpublish => item.is_published(),
+            Self::Delete => true,
+        }
+    }
+
+    fn describe(self, item: &item::Model) -> String {
+        match (self, self.changes(item)) {
+            (Self::Publish, true) => format!("“{}” will be published and subscribers notified.", item.title),
+            (Self::Unpublish, true) => format!("“{}” will become a draft.", item.title),
+            (Self::Delete, _) => format!("“{}” will be deleted.", item.title),
+            (_, false) => format!("“{}” is already {}: no change.", item.title, item.status),
+        }
+    }
+}
+
+/// Positive ids from checkbox values, de-duplicated, at most [`MAX_BULK`]; junk is skipped.
+pub fn parse_ids<'a>(raw: impl Iterator<Item = &'a str>) -> Vec<i64> {
+    let mut ids: Vec<i64> = raw
+        .filter_map(|id| id.trim().parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.truncate(MAX_BULK);
+    ids
+}
+
+pub fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Applies `action` to `chosen` in one transaction: each change with its audit row, each
+/// publication with its notification job. Returns how many items changed.
+async fn apply(
+    ctx: &RequestContext,
+    staff: &Staff,
+    action: Action,
+    chosen: &[item::Model],
+) -> AppResult<usize> {
+    let txn = ctx.state.db.begin().await?;
+    let mut changed = 0;
+    for item in chosen {
+        let done = match action {
+            Action::Delete => items::delete(&txn, item.id).await?,
+            Action::Publish => items::set_status(&txn, item.id, true).await?,
+            Action::Unpublish => items::set_status(&txn, item.id, false).await?,
+        };
+        if !done {
+            continue;
+        }
+        changed += 1;
+        if action == Action::Publish {
+            folio_jobs::enqueue(&txn, &NotifySubscribers { item_id: item.id }).await?;
+        }
+        let verb = match action {
+            Action::Publish => "Published",
+            Action::Unpublish => "Unpublished",
+            Action::Delete => "Deleted",
+        };
+        let entry = Entry {
+            action: action.name(),
+            object_type: "item",
+            object_id: Some(item.id),
+            summary: format!("{verb} item “{}”", item.title),
+        };
+        audit::record(&txn, &staff.actor(), entry).await?;
+    }
+    txn.commit().await?;
+    if changed > 0 {
+        ctx.state.site_cache.invalidate_all();
+    }
+    Ok(changed)
+}
+
+async fn selection(ctx: &RequestContext, ids: &[i64]) -> AppResult<Vec<item::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(items::find_many(&ctx.state.db, ids).await?)
+}
+
+async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    let query = ListQuery::parse(raw.as_deref());
+    let action = query.get("action").and_then(Action::parse);
+    let chosen = selection(&staff.ctx, &parse_ids(query.all("ids"))).await?;
+    let Some(action) = action.filter(|_| !chosen.is_empty()) else {
+        flash_error(&staff.ctx, "Select one or more items and an action.");
+        return Ok(see_other(LIST));
+    };
+    let changing = chosen.iter().filter(|item| action.changes(item)).count();
+    let heading = format!(
+        "{} {changing} item{}",
+        match action {
+            Action::Publish => "Publish",
+            Action::Unpublish => "Unpublish",
+            Action::Delete => "Delete",
+        },
+        if changing == 1 { "" } else { "s" }
+    );
+    let ids: Vec<i64> = chosen.iter().map(|item| item.id).collect();
+    Ok(ok(&ConfirmPage {
+        page: admin_page(&staff.ctx, heading.clone()).await?,
+        nav: AdminNav::new(LIST, &[("Confirm", "")]),
+        heading,
+        lines: chosen.iter().map(|item| action.describe(item)).collect(),
+        refusal: (changing == 0).then(|| "None of the selected items would change.".to_owned()),
+        action: "/admin/items/bulk/".into(),
+        hidden: vec![("action", action.name().to_owned()), ("ids", join_ids(&ids))],
+        button: "Yes, I'm sure",
+        cancel: LIST.into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    ids: String,
+}
+
+async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppResult<Response> {
+    let chosen = selection(&ctx, &parse_ids(data.ids.split(','))).await?;
+    let Some(action) = Action::parse(&data.action).filter(|_| !chosen.is_empty()) else {
+        flash_error(&ctx, "Select one or more items and an action.");
+        return Ok(see_other(LIST));
+    };
+    let changed = apply(&ctx, &staff, action, &chosen).await?;
+    let past = match action {
+        Action::Publish => "published",
+        Action::Unpublish => "unpublished",
+        Action::Delete => "deleted",
+    };
+    ctx.flash(format!(
+        "{changed} item{} {past}.",
+        if changed == 1 { " was" } else { "s were" }
+    ));
+    Ok(see_other(LIST))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ids;
+
+    #[test]
+    fn ids_are_parsed_leniently() {
+        assert_eq!(
+            parse_ids(["3", "1", "x", "-2", "3", "", "99999999999999999999"].into_iter()),
+            vec![1, 3]
+        );
+        assert_eq!(parse_ids((1..500).map(|_| "7")), vec![7]);
+    }
+}

@@ -1,0 +1,149 @@
+//! Contact messages: list, detail (the staff email links to it) and delete.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::RawQuery;
+use axum::response::Response;
+use axum::routing::get;
+use folio_db::entities::contact_message;
+use folio_db::queries::admin::audit::{self, Entry};
+use folio_db::queries::admin::{self as q, users as admin_users};
+use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
+
+use super::list::{ListQuery, ListView};
+use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, see_other};
+use crate::error::AppResult;
+use crate::features::PathId;
+use crate::forms::CsrfForm;
+use crate::layout::{PageContext, ok};
+use crate::session::RequestContext;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/contact-messages/", get(list))
+        .route("/admin/contact-messages/{id}/", get(show))
+        .route(
+            "/admin/contact-messages/{id}/delete/",
+            get(show_delete).post(delete),
+        )
+}
+
+const LIST: &str = "/admin/contact-messages/";
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/messages.html")]
+struct ListPage {
+    page: PageContext,
+    nav: AdminNav,
+    view: ListView,
+    rows: Vec<contact_message::Model>,
+}
+
+async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    let query = ListQuery::parse(raw.as_deref());
+    let sort = query.sort(
+        &[
+            ("created_at", contact_message::Column::CreatedAt),
+            ("subject", contact_message::Column::Subject),
+            ("email", contact_message::Column::Email),
+            ("name", contact_message::Column::Name),
+        ],
+        ("created_at", true),
+    );
+    let mut select = contact_message::Entity::find();
+    let search = query.search();
+    if !search.is_empty() {
+        select = select.filter(q::search(
+            &[
+                contact_message::Column::Name,
+                contact_message::Column::Email,
+                contact_message::Column::Subject,
+                contact_message::Column::Message,
+            ],
+            &search,
+        ));
+    }
+    let found = q::page_of(
+        &staff.ctx.state.db,
+        select,
+        sort.order(),
+        contact_message::Column::Id,
+        query.page(),
+    )
+    .await?;
+    let view = ListView::new(LIST, &query, &sort, &found);
+    Ok(ok(&ListPage {
+        page: admin_page(&staff.ctx, "Contact messages").await?,
+        nav: AdminNav::new(LIST, &[]),
+        view,
+        rows: found.rows,
+    }))
+}
+
+async fn found(ctx: &RequestContext, id: i64) -> AppResult<contact_message::Model> {
+    match contact_message::Entity::find_by_id(id).one(&ctx.state.db).await? {
+        Some(found) => Ok(found),
+        None => Err(ctx.not_found().await),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/message.html")]
+struct MessagePage {
+    page: PageContext,
+    nav: AdminNav,
+    message: contact_message::Model,
+}
+
+async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let message = found(&staff.ctx, id).await?;
+    Ok(ok(&MessagePage {
+        page: admin_page(&staff.ctx, message.subject.clone()).await?,
+        nav: AdminNav::new(LIST, &[(&message.subject, "")]),
+        message,
+    }))
+}
+
+async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let message = found(&staff.ctx, id).await?;
+    Ok(ok(&ConfirmPage {
+        page: admin_page(&staff.ctx, "Delete message").await?,
+        nav: AdminNav::new(
+            LIST,
+            &[(&message.subject, &format!("{LIST}{id}/")), ("Delete", "")],
+        ),
+        heading: "Delete message".into(),
+        lines: vec![format!(
+            "The message “{}” from {} will be deleted.",
+            message.subject, message.email
+        )],
+        refusal: None,
+        action: format!("{LIST}{id}/delete/"),
+        hidden: Vec::new(),
+        button: "Yes, delete",
+        cancel: format!("{LIST}{id}/"),
+    }))
+}
+
+async fn delete(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let message = found(&ctx, id).await?;
+    let txn = ctx.state.db.begin().await?;
+    if !admin_users::delete_contact_message(&txn, id).await? {
+        return Err(ctx.not_found().await);
+    }
+    let entry = Entry {
+        action: "delete",
+        object_type: "contact_message",
+        object_id: Some(id),
+        summary: format!("Deleted message “{}” from {}", message.subject, message.email),
+    };
+    audit::record(&txn, &staff.actor(), entry).await?;
+    txn.commit().await?;
+    ctx.flash("The message was deleted.");
+    Ok(see_other(LIST))
+}

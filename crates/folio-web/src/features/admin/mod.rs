@@ -1,0 +1,164 @@
+//! The admin panel at `/admin/`: staff manage categories, items, users, subscribers, contact
+//! messages, jobs, and read the audit log. Every page starts with the [`Staff`] extractor
+//! (anonymous → sign-in redirect, anyone else → 404). Every write runs in one transaction
+//! with its audit entry (and, when publishing, its notification job); content writes clear the
+//! public page cache after they commit.
+
+mod audit_log;
+mod categories;
+mod dashboard;
+mod items;
+mod jobs;
+mod list;
+mod messages;
+mod staff;
+mod subscribers;
+mod users;
+
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub use staff::Staff;
+
+use crate::layout::PageContext;
+use crate::session::RequestContext;
+use crate::session::flash::{self, Flash, Level};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/", get(dashboard::show))
+        .merge(categories::router())
+        .merge(items::router())
+        .merge(users::router())
+        .merge(subscribers::router())
+        .merge(messages::router())
+        .merge(jobs::router())
+        .route("/admin/audit-log/", get(audit_log::list))
+}
+
+/// One link of the admin navigation.
+#[derive(Debug)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+const NAV: &[NavLink] = &[
+    NavLink {
+        href: "/admin/",
+        label: "Dashboard",
+    },
+    NavLink {
+        href: "/admin/categories/",
+        label: "Categories",
+    },
+    NavLink {
+        href: "/admin/items/",
+        label: "Items",
+    },
+    NavLink {
+        href: "/admin/users/",
+        label: "Users",
+    },
+    NavLink {
+        href: "/admin/subscribers/",
+        label: "Subscribers",
+    },
+    NavLink {
+        href: "/admin/contact-messages/",
+        label: "Messages",
+    },
+    NavLink {
+        href: "/admin/jobs/",
+        label: "Jobs",
+    },
+    NavLink {
+        href: "/admin/audit-log/",
+        label: "Audit log",
+    },
+];
+
+/// The admin chrome around a page: which navigation entry is current and the breadcrumbs.
+#[derive(Debug)]
+pub struct AdminNav {
+    /// The `href` of the current section in [`NAV`].
+    pub section: &'static str,
+    /// (label, link) pairs after "Admin"; the last one is the current page and has no link.
+    pub crumbs: Vec<(String, String)>,
+}
+
+impl AdminNav {
+    pub fn links(&self) -> &'static [NavLink] {
+        NAV
+    }
+
+    pub fn is_current(&self, link: &NavLink) -> bool {
+        link.href == self.section
+    }
+
+    /// A page in `section` (whose label is the first crumb) with further `crumbs`.
+    pub fn new(section: &'static str, crumbs: &[(&str, &str)]) -> Self {
+        let mut all = Vec::new();
+        if let Some(link) = NAV.iter().find(|link| link.href == section)
+            && section != "/admin/"
+        {
+            all.push((link.label.to_owned(), link.href.to_owned()));
+        }
+        all.extend(
+            crumbs
+                .iter()
+                .map(|(label, href)| ((*label).to_owned(), (*href).to_owned())),
+        );
+        Self { section, crumbs: all }
+    }
+}
+
+/// The page context of an admin page.
+pub async fn admin_page(
+    ctx: &RequestContext,
+    title: impl Into<String>,
+) -> crate::error::AppResult<PageContext> {
+    ctx.page(title).await
+}
+
+/// Queues an error flash (a refused action) for the next page.
+pub fn flash_error(ctx: &RequestContext, message: impl Into<String>) {
+    flash::push(
+        &ctx.cookies,
+        &ctx.state.cookie_key,
+        ctx.state.settings.secure_cookies,
+        Flash {
+            level: Level::Error,
+            message: message.into(),
+        },
+    );
+}
+
+/// 303 to `to` (after a POST, the browser follows with a GET).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A form with nothing but its CSRF token (delete and action buttons).
+#[derive(Deserialize)]
+pub struct Confirm {}
+
+/// The confirmation page of a delete or bulk action: what will change, and one button.
+#[derive(askama::Template)]
+#[template(path = "features/admin/templates/confirm.html")]
+pub struct ConfirmPage {
+    pub page: PageContext,
+    pub nav: AdminNav,
+    pub heading: String,
+    /// One line per object that will change.
+    pub lines: Vec<String>,
+    /// Shown instead of the button when the action can't go ahead (and nothing will change).
+    pub refusal: Option<String>,
+    pub action: String,
+    pub hidden: Vec<(&'static str, String)>,
+    pub button: &'static str,
+    pub cancel: String,
+}

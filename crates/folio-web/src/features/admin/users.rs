@@ -1,0 +1,239 @@
+//! Users: list (never a password hash), a detail page, make / remove staff, deactivate /
+//! reactivate. Deactivating ends every session of the user at once. Staff can't change their
+//! own staff status or deactivate themselves (no locking yourself out by accident).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::RawQuery;
+use axum::response::Response;
+use axum::routing::{get, post};
+use folio_db::entities::user;
+use folio_db::queries::admin::audit::{self, Entry};
+use folio_db::queries::admin::{self as q, users as admin_users};
+use folio_db::queries::users;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use serde::Deserialize;
+
+use super::list::{Filter, ListQuery, ListView};
+use super::{AdminNav, Staff, admin_page, flash_error, see_other};
+use crate::error::AppResult;
+use crate::features::PathId;
+use crate::forms::CsrfForm;
+use crate::layout::{PageContext, ok};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users/", get(list))
+        .route("/admin/users/{id}/", get(show))
+        .route("/admin/users/{id}/staff/", post(set_staff))
+        .route("/admin/users/{id}/active/", post(set_active))
+}
+
+const LIST: &str = "/admin/users/";
+
+/// A user as the admin shows it: everything but the password hash.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct UserRow {
+    id: i64,
+    email: String,
+    is_staff: bool,
+    is_active: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The columns of [`UserRow`]: the hash is never even read.
+fn without_hash() -> sea_orm::Select<user::Entity> {
+    user::Entity::find().select_only().columns([
+        user::Column::Id,
+        user::Column::Email,
+        user::Column::IsStaff,
+        user::Column::IsActive,
+        user::Column::CreatedAt,
+    ])
+}
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/users.html")]
+struct ListPage {
+    page: PageContext,
+    nav: AdminNav,
+    view: ListView,
+    filters: Vec<Filter>,
+    rows: Vec<UserRow>,
+}
+
+fn yes_no(value: Option<&str>) -> Option<bool> {
+    match value {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    }
+}
+
+async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    let query = ListQuery::parse(raw.as_deref());
+    let sort = query.sort(
+        &[
+            ("email", user::Column::Email),
+            ("created_at", user::Column::CreatedAt),
+            ("id", user::Column::Id),
+        ],
+        ("created_at", true),
+    );
+    let is_staff = query.choice("staff", &["yes", "no"]);
+    let is_active = query.choice("active", &["yes", "no"]);
+    let mut select = without_hash();
+    if let Some(value) = yes_no(is_staff) {
+        select = select.filter(user::Column::IsStaff.eq(value));
+    }
+    if let Some(value) = yes_no(is_active) {
+        select = select.filter(user::Column::IsActive.eq(value));
+    }
+    let search = query.search();
+    if !search.is_empty() {
+        select = select.filter(q::search(&[user::Column::Email], &search));
+    }
+    let db = &staff.ctx.state.db;
+    let found =
+        q::page_of_model::<_, UserRow, _>(db, select, sort.order(), user::Column::Id, query.page()).await?;
+    let view = ListView::new(LIST, &query, &sort, &found)
+        .with_filter("staff", is_staff)
+        .with_filter("active", is_active);
+    Ok(ok(&ListPage {
+        page: admin_page(&staff.ctx, "Users").await?,
+        nav: AdminNav::new(LIST, &[]),
+        view,
+        filters: vec![
+            Filter::new("staff", "Staff", &[("Yes", "yes"), ("No", "no")]),
+            Filter::new("active", "Active", &[("Yes", "yes"), ("No", "no")]),
+        ],
+        rows: found.rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/user.html")]
+struct UserPage {
+    page: PageContext,
+    nav: AdminNav,
+    user: UserRow,
+    is_self: bool,
+}
+
+async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let row = without_hash()
+        .filter(user::Column::Id.eq(id))
+        .into_model::<UserRow>()
+        .one(&staff.ctx.state.db)
+        .await?;
+    let Some(row) = row else {
+        return Err(staff.ctx.not_found().await);
+    };
+    Ok(ok(&UserPage {
+        page: admin_page(&staff.ctx, row.email.clone()).await?,
+        nav: AdminNav::new(LIST, &[(&row.email, "")]),
+        is_self: row.id == staff.user.id,
+        user: row,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct Switch {
+    /// `on` or `off`.
+    #[serde(default)]
+    value: String,
+}
+
+fn switch(value: &str) -> Option<bool> {
+    match value {
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => None,
+    }
+}
+
+async fn set_staff(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, data }: CsrfForm<Switch>,
+) -> AppResult<Response> {
+    change(staff, id, ctx, data, Field::Staff).await
+}
+
+async fn set_active(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, data }: CsrfForm<Switch>,
+) -> AppResult<Response> {
+    change(staff, id, ctx, data, Field::Active).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Staff,
+    Active,
+}
+
+async fn change(
+    staff: Staff,
+    id: i64,
+    ctx: crate::session::RequestContext,
+    data: Switch,
+    field: Field,
+) -> AppResult<Response> {
+    let Some(target) = users::find_by_id(&ctx.state.db, id).await? else {
+        return Err(ctx.not_found().await);
+    };
+    let page = format!("/admin/users/{id}/");
+    let Some(value) = switch(&data.value) else {
+        flash_error(&ctx, "Choose an action.");
+        return Ok(see_other(&page));
+    };
+    if id == staff.user.id && !value {
+        flash_error(
+            &ctx,
+            match field {
+                Field::Staff => "You can't remove your own staff status; ask another staff member.",
+                Field::Active => "You can't deactivate your own account; ask another staff member.",
+            },
+        );
+        return Ok(see_other(&page));
+    }
+    let txn = ctx.state.db.begin().await?;
+    let changed = match field {
+        Field::Staff => admin_users::set_staff(&txn, id, value).await?,
+        Field::Active => admin_users::set_active(&txn, id, value).await?,
+    };
+    let (action, message) = match (field, value) {
+        (Field::Staff, true) => ("make_staff", format!("{} is now staff.", target.email)),
+        (Field::Staff, false) => ("remove_staff", format!("{} is no longer staff.", target.email)),
+        (Field::Active, true) => ("reactivate", format!("{} was reactivated.", target.email)),
+        (Field::Active, false) => (
+            "deactivate",
+            format!("{} was deactivated and signed out everywhere.", target.email),
+        ),
+    };
+    if changed {
+        let entry = Entry {
+            action,
+            object_type: "user",
+            object_id: Some(id),
+            summary: format!("{} ({})", target.email, action.replace('_', " ")),
+        };
+        audit::record(&txn, &staff.actor(), entry).await?;
+    }
+    txn.commit().await?;
+    if changed && field == Field::Active && !value {
+        // After the commit: a session created meanwhile is refused by the guard's row check
+        // anyway; these calls make the existing ones end now rather than at their expiry.
+        ctx.state.sessions.end_sessions_of(id, None).await?;
+        ctx.state.sessions.forget_cached(id, None).await;
+    }
+    if changed {
+        ctx.flash(message);
+    } else {
+        ctx.flash(format!("{} was already in that state.", target.email));
+    }
+    Ok(see_other(&page))
+}

@@ -1,0 +1,637 @@
+//! The admin panel: who gets in, categories and items (validation, publishing and its one
+//! notification job, Markdown, bulk actions, refusals), with the audit log checked throughout.
+
+use folio_db::entities::{audit_entry, item, job};
+use folio_testkit::{NewItem, TestApp, backend_tests};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+backend_tests!(
+    anonymous_visitors_are_sent_to_sign_in,
+    only_active_staff_get_in_and_others_see_404,
+    every_admin_page_renders_for_staff,
+    add_and_change_a_category,
+    category_validation_changes_nothing,
+    unique_names_and_slugs_are_field_errors,
+    deleting_a_category_with_items_is_refused,
+    item_created_as_draft_then_published_enqueues_one_job,
+    item_created_published_enqueues_one_job_and_edits_none,
+    unpublishing_enqueues_nothing_and_keeps_published_at,
+    item_validation_changes_nothing,
+    markdown_is_sanitised_on_save_and_in_the_preview,
+    bulk_publish_goes_through_a_confirmation_page,
+    bulk_unpublish_and_delete_items,
+    bulk_category_delete_refused_when_one_has_items,
+    item_page_shows_delivery_counts,
+    admin_posts_need_a_csrf_token,
+);
+
+/// Notification jobs in the queue (the fan-out job of a publication).
+async fn notify_jobs(app: &TestApp) -> u64 {
+    job::Entity::find()
+        .filter(job::Column::Kind.eq("notify_subscribers"))
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+/// Audit rows with `action` on `object_type`.
+async fn audits(app: &TestApp, action: &str, object_type: &str) -> Vec<audit_entry::Model> {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq(action))
+        .filter(audit_entry::Column::ObjectType.eq(object_type))
+        .all(app.db())
+        .await
+        .unwrap()
+}
+
+fn item_fields<'a>(
+    title: &'a str,
+    category: &'a str,
+    status: &'a str,
+    body: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", ""),
+        ("category", category),
+        ("summary", "Summary."),
+        ("body", body),
+        ("status", status),
+    ]
+}
+
+async fn anonymous_visitors_are_sent_to_sign_in(app: TestApp) {
+    let v = app.visitor();
+    for path in [
+        "/admin/",
+        "/admin/items/",
+        "/admin/items/1/",
+        "/admin/jobs/?state=failed",
+    ] {
+        let page = v.get(path).await;
+        assert_eq!(page.status, 302, "{path}");
+        let next = folio_web::forms::query_escape(path);
+        assert_eq!(
+            page.location(),
+            Some(format!("/signin/?next={next}").as_str()),
+            "{path}"
+        );
+    }
+    let page = v.post("/admin/categories/add/", &[("name", "X")]).await;
+    assert_eq!(page.status, 302);
+    assert_eq!(app.count("categories").await, 0);
+}
+
+async fn only_active_staff_get_in_and_others_see_404(app: TestApp) {
+    let user = app.visitor();
+    user.register("user@example.org").await;
+    for path in [
+        "/admin/",
+        "/admin/items/",
+        "/admin/users/",
+        "/admin/items/1/",
+        "/admin/audit-log/",
+    ] {
+        let page = user.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        page.assert_contains("Page not found");
+        page.assert_contains("user@example.org");
+    }
+    // A POST from a signed-in non-staff user is the same 404, whatever its token.
+    let token = folio_testkit::csrf_token(&user.get("/settings/").await.body).unwrap();
+    let page = user
+        .post("/admin/categories/add/", &[("name", "X"), ("csrf_token", &token)])
+        .await;
+    assert_eq!(page.status, 404);
+    assert_eq!(app.count("categories").await, 0);
+
+    let staff = app.staff_visitor("staff@example.org").await;
+    let page = staff.get("/admin/").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("Dashboard");
+
+    // Staff status is read on every request: removing it closes the panel at once.
+    app.set_staff("staff@example.org", false).await;
+    assert_eq!(staff.get("/admin/").await.status, 404);
+    app.set_staff("staff@example.org", true).await;
+    assert_eq!(staff.get("/admin/").await.status, 200);
+}
+
+async fn every_admin_page_renders_for_staff(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let item = app.create_item(&staff, category, "First essay", false).await;
+    for path in [
+        "/admin/".to_owned(),
+        "/admin/categories/".to_owned(),
+        "/admin/categories/add/".to_owned(),
+        format!("/admin/categories/{category}/"),
+        format!("/admin/categories/{category}/delete/"),
+        "/admin/items/".to_owned(),
+        "/admin/items/add/".to_owned(),
+        format!("/admin/items/{item}/"),
+        format!("/admin/items/{item}/delete/"),
+        "/admin/users/".to_owned(),
+        "/admin/subscribers/".to_owned(),
+        "/admin/contact-messages/".to_owned(),
+        "/admin/jobs/".to_owned(),
+        "/admin/audit-log/".to_owned(),
+    ] {
+        let page = staff.get(&path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        page.assert_contains("aria-label=\"Admin\"");
+        page.assert_lacks("style=");
+    }
+    for missing in [
+        "/admin/items/999/",
+        "/admin/categories/999/",
+        "/admin/items/abc/",
+        "/admin/jobs/0/",
+    ] {
+        assert_eq!(staff.get(missing).await.status, 404, "{missing}");
+    }
+}
+
+async fn add_and_change_a_category(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let page = staff
+        .submit(
+            "/admin/categories/add/",
+            &[
+                ("name", "Rust & Web"),
+                ("slug", ""),
+                ("summary", "All about it."),
+                ("position", "2"),
+            ],
+        )
+        .await;
+    let location = page.location().unwrap().to_owned();
+    let edit = staff.get(&location).await;
+    edit.assert_contains("The category “Rust &#38; Web” was added.");
+    edit.assert_contains("value=\"rust-web\"");
+    let list = staff.get("/admin/categories/").await;
+    list.assert_contains(">Rust &#38; Web</a>");
+    list.assert_contains("1 result");
+
+    staff
+        .submit(
+            &location,
+            &[
+                ("name", "Rust"),
+                ("slug", "rust"),
+                ("summary", "Shorter."),
+                ("position", "1"),
+            ],
+        )
+        .await
+        .assert_redirect(&location);
+    staff.get("/admin/categories/").await.assert_contains(">Rust</a>");
+    assert_eq!(audits(&app, "create", "category").await.len(), 1);
+    let updates = audits(&app, "update", "category").await;
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].actor_email, "staff@example.org");
+    assert!(updates[0].summary.contains("Rust"), "{}", updates[0].summary);
+}
+
+async fn category_validation_changes_nothing(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let long = "n".repeat(201);
+    for (fields, field_error) in [
+        (vec![("name", "  "), ("slug", "")], "This field is required."),
+        (
+            vec![("name", long.as_str()), ("slug", "ok")],
+            "at most 200 characters",
+        ),
+        (
+            vec![("name", "Fine"), ("slug", "Not A Slug")],
+            "Enter a valid slug",
+        ),
+        (vec![("name", "!!!"), ("slug", "")], "no letters or digits"),
+        (vec![("name", "Fine"), ("position", "-3")], "whole number"),
+    ] {
+        let page = staff.submit("/admin/categories/add/", &fields).await;
+        assert_eq!(page.status, 422, "{fields:?}");
+        page.assert_contains(field_error);
+    }
+    assert_eq!(app.count("categories").await, 0);
+    assert_eq!(app.count("audit_log").await, 0);
+}
+
+async fn unique_names_and_slugs_are_field_errors(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let page = staff
+        .submit("/admin/categories/add/", &[("name", "Essays"), ("slug", "other")])
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("Category with this name already exists.");
+    let page = staff
+        .submit("/admin/categories/add/", &[("name", "Other"), ("slug", "essays")])
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("Category with this slug already exists.");
+    assert_eq!(app.count("categories").await, 1);
+
+    let category = category.to_string();
+    app.create_item(&staff, category.parse().unwrap(), "Taken title", false)
+        .await;
+    let mut fields = item_fields("Taken title", &category, "draft", "x");
+    fields[1] = ("slug", "another-slug");
+    let page = staff.submit("/admin/items/add/", &fields).await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("Item with this title already exists.");
+    let mut fields = item_fields("New title", &category, "draft", "x");
+    fields[1] = ("slug", "taken-title");
+    let page = staff.submit("/admin/items/add/", &fields).await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("Item with this slug already exists.");
+    assert_eq!(app.count("items").await, 1);
+    assert_eq!(audits(&app, "create", "item").await.len(), 1);
+}
+
+async fn deleting_a_category_with_items_is_refused(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    app.create_item(&staff, category, "One", false).await;
+    app.create_item(&staff, category, "Two", false).await;
+    let path = format!("/admin/categories/{category}/delete/");
+    let confirm = staff.get(&path).await;
+    confirm.assert_contains("still has 2 items; move or delete them first");
+    confirm.assert_lacks("Yes, delete it");
+    let page = staff.submit(&path, &[]).await;
+    page.assert_redirect(&format!("/admin/categories/{category}/"));
+    staff
+        .get(&format!("/admin/categories/{category}/"))
+        .await
+        .assert_contains("The category “Essays” still has 2 items; move or delete them first.");
+    assert_eq!(app.count("categories").await, 1);
+    assert!(audits(&app, "delete", "category").await.is_empty());
+
+    // Once empty, it goes.
+    let empty = app.create_category(&staff, "Empty").await;
+    let path = format!("/admin/categories/{empty}/delete/");
+    staff
+        .submit(&path, &[])
+        .await
+        .assert_redirect("/admin/categories/");
+    assert_eq!(app.count("categories").await, 1);
+    assert_eq!(audits(&app, "delete", "category").await.len(), 1);
+}
+
+async fn item_created_as_draft_then_published_enqueues_one_job(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Draft first", false).await;
+    assert_eq!(notify_jobs(&app).await, 0);
+    let stored = app.item(id).await;
+    assert_eq!(stored.status, item::DRAFT);
+    assert_eq!(stored.published_at, None);
+    assert_eq!(stored.slug, "draft-first");
+
+    let category = category.to_string();
+    let path = format!("/admin/items/{id}/");
+    staff
+        .submit(
+            &path,
+            &item_fields("Draft first", &category, "published", "Now *live*."),
+        )
+        .await
+        .assert_redirect(&path);
+    assert_eq!(notify_jobs(&app).await, 1);
+    let stored = app.item(id).await;
+    assert_eq!(stored.status, item::PUBLISHED);
+    assert!(stored.published_at.is_some());
+    assert_eq!(stored.body_html, "<p>Now <em>live</em>.</p>\n");
+    staff
+        .get(&path)
+        .await
+        .assert_contains("published; subscribers will be notified");
+    assert_eq!(audits(&app, "publish", "item").await.len(), 1);
+    assert_eq!(audits(&app, "update", "item").await.len(), 1);
+    app.run_jobs().await;
+    assert_eq!(notify_jobs(&app).await, 0);
+}
+
+async fn item_created_published_enqueues_one_job_and_edits_none(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Straight out", true).await;
+    assert_eq!(notify_jobs(&app).await, 1);
+    let first = app.item(id).await;
+    assert!(first.published_at.is_some());
+
+    let category = category.to_string();
+    let path = format!("/admin/items/{id}/");
+    for body in ["Edited once.", "Edited twice."] {
+        staff
+            .submit(&path, &item_fields("Straight out", &category, "published", body))
+            .await
+            .assert_redirect(&path);
+    }
+    assert_eq!(
+        notify_jobs(&app).await,
+        1,
+        "editing a published item enqueues nothing"
+    );
+    let after = app.item(id).await;
+    assert_eq!(after.published_at, first.published_at);
+    assert_eq!(after.body, "Edited twice.");
+    assert_eq!(audits(&app, "publish", "item").await.len(), 1);
+    assert_eq!(audits(&app, "update", "item").await.len(), 2);
+}
+
+async fn unpublishing_enqueues_nothing_and_keeps_published_at(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Back and forth", true).await;
+    app.run_jobs().await;
+    let published_at = app.item(id).await.published_at;
+    let category = category.to_string();
+    let path = format!("/admin/items/{id}/");
+    staff
+        .submit(&path, &item_fields("Back and forth", &category, "draft", "x"))
+        .await
+        .assert_redirect(&path);
+    assert_eq!(notify_jobs(&app).await, 0);
+    let stored = app.item(id).await;
+    assert_eq!(stored.status, item::DRAFT);
+    assert_eq!(stored.published_at, published_at);
+}
+
+async fn item_validation_changes_nothing(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await.to_string();
+    let long = "s".repeat(201);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            item_fields("", &category, "draft", "x"),
+            "This field is required.",
+        ),
+        (item_fields("T", "", "draft", "x"), "This field is required."),
+        (item_fields("T", "999", "draft", "x"), "Select a valid category."),
+        (
+            item_fields("T", "abc", "published", "x"),
+            "Select a valid category.",
+        ),
+        (
+            item_fields("T", &category, "archived", "x"),
+            "Select a valid status.",
+        ),
+        (
+            vec![
+                ("title", "T"),
+                ("category", &category),
+                ("summary", &long),
+                ("status", "published"),
+            ],
+            "at most 200 characters",
+        ),
+        (
+            vec![
+                ("title", "T"),
+                ("category", &category),
+                ("summary", ""),
+                ("status", "published"),
+            ],
+            "This field is required.",
+        ),
+    ];
+    for (fields, error) in cases {
+        let page = staff.submit("/admin/items/add/", &fields).await;
+        assert_eq!(page.status, 422, "{fields:?}");
+        page.assert_contains(error);
+    }
+    assert_eq!(app.count("items").await, 0);
+    assert_eq!(app.count("jobs").await, 0);
+    assert!(audits(&app, "create", "item").await.is_empty());
+}
+
+async fn markdown_is_sanitised_on_save_and_in_the_preview(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let body =
+        "# Hi\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))";
+    let item = NewItem {
+        title: "Hostile",
+        body,
+        ..NewItem::default()
+    };
+    let id = app.create_item_with(&staff, category, &item).await;
+    let stored = app.item(id).await;
+    assert_eq!(stored.body, body, "the Markdown is kept as typed");
+    for bad in ["<script", "onerror", "javascript:"] {
+        assert!(!stored.body_html.contains(bad), "{bad} in {}", stored.body_html);
+    }
+    assert!(stored.body_html.contains("<h1>Hi</h1>"));
+
+    let category = category.to_string();
+    let preview = staff
+        .submit_via(
+            &format!("/admin/items/{id}/"),
+            &format!("/admin/items/{id}/preview/"),
+            &item_fields("Hostile", &category, "draft", body),
+        )
+        .await;
+    assert_eq!(preview.status, 200);
+    preview.assert_contains("Preview (not saved)");
+    preview.assert_contains(&stored.body_html);
+    preview.assert_lacks("<script>alert(1)</script>");
+    // Previewing a new item saves nothing.
+    let before = app.count("items").await;
+    let page = staff
+        .submit_via(
+            "/admin/items/add/",
+            "/admin/items/preview/",
+            &item_fields("Unsaved", &category, "published", "**bold**"),
+        )
+        .await;
+    page.assert_contains("<strong>bold</strong>");
+    assert_eq!(app.count("items").await, before);
+    assert_eq!(notify_jobs(&app).await, 0);
+}
+
+async fn bulk_publish_goes_through_a_confirmation_page(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let a = app.create_item(&staff, category, "Alpha", false).await;
+    let b = app.create_item(&staff, category, "Beta", false).await;
+    let c = app.create_item(&staff, category, "Gamma", true).await;
+    app.run_jobs().await;
+
+    let confirm = staff
+        .get(&format!(
+            "/admin/items/bulk/?action=publish&ids={a}&ids={b}&ids={c}&ids=junk"
+        ))
+        .await;
+    assert_eq!(confirm.status, 200);
+    confirm.assert_contains("Publish 2 items");
+    confirm.assert_contains("“Alpha” will be published");
+    confirm.assert_contains("“Gamma” is already published: no change.");
+    assert_eq!(
+        notify_jobs(&app).await,
+        0,
+        "the confirmation page changes nothing"
+    );
+    assert_eq!(app.item(a).await.status, item::DRAFT);
+
+    let ids = format!("{a},{b},{c}");
+    let page = staff
+        .submit_via(
+            &format!("/admin/items/bulk/?action=publish&ids={a}"),
+            "/admin/items/bulk/",
+            &[("action", "publish"), ("ids", &ids)],
+        )
+        .await;
+    page.assert_redirect("/admin/items/");
+    staff
+        .get("/admin/items/")
+        .await
+        .assert_contains("2 items were published.");
+    assert_eq!(notify_jobs(&app).await, 2, "one job per newly published item");
+    for id in [a, b] {
+        let stored = app.item(id).await;
+        assert_eq!(stored.status, item::PUBLISHED);
+        assert!(stored.published_at.is_some());
+    }
+    assert_eq!(audits(&app, "publish", "item").await.len(), 3);
+
+    // Nothing selected, or an unknown action: back to the list with a message, no change.
+    let page = staff.get("/admin/items/bulk/?action=publish").await;
+    page.assert_redirect("/admin/items/");
+    staff
+        .get("/admin/items/")
+        .await
+        .assert_contains("Select one or more items and an action.");
+    staff
+        .get(&format!("/admin/items/bulk/?action=explode&ids={a}"))
+        .await
+        .assert_redirect("/admin/items/");
+}
+
+async fn bulk_unpublish_and_delete_items(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let a = app.create_item(&staff, category, "Alpha", true).await;
+    let b = app.create_item(&staff, category, "Beta", true).await;
+    app.run_jobs().await;
+    let both = format!("{a},{b}");
+    let confirm = format!("/admin/items/bulk/?action=unpublish&ids={a}&ids={b}");
+    staff.get(&confirm).await.assert_contains("Unpublish 2 items");
+    staff
+        .submit_via(
+            &confirm,
+            "/admin/items/bulk/",
+            &[("action", "unpublish"), ("ids", &both)],
+        )
+        .await
+        .assert_redirect("/admin/items/");
+    assert_eq!(app.item(a).await.status, item::DRAFT);
+    assert_eq!(notify_jobs(&app).await, 0);
+    assert_eq!(audits(&app, "unpublish", "item").await.len(), 2);
+
+    let confirm = format!("/admin/items/bulk/?action=delete&ids={a}");
+    staff
+        .get(&confirm)
+        .await
+        .assert_contains("“Alpha” will be deleted.");
+    staff
+        .submit_via(
+            &confirm,
+            "/admin/items/bulk/",
+            &[("action", "delete"), ("ids", &a.to_string())],
+        )
+        .await
+        .assert_redirect("/admin/items/");
+    assert_eq!(app.count("items").await, 1);
+    assert_eq!(audits(&app, "delete", "item").await.len(), 1);
+
+    // The single-item delete.
+    staff
+        .submit(&format!("/admin/items/{b}/delete/"), &[])
+        .await
+        .assert_redirect("/admin/items/");
+    assert_eq!(app.count("items").await, 0);
+    assert_eq!(staff.get(&format!("/admin/items/{b}/")).await.status, 404);
+}
+
+async fn bulk_category_delete_refused_when_one_has_items(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let full = app.create_category(&staff, "Full").await;
+    let empty = app.create_category(&staff, "Empty").await;
+    app.create_item(&staff, full, "Occupant", false).await;
+    let confirm = format!("/admin/categories/bulk/?action=delete&ids={full}&ids={empty}");
+    let page = staff.get(&confirm).await;
+    page.assert_contains("The category “Full” still has 1 item; move or delete them first.");
+    page.assert_lacks("Yes, delete them");
+    let ids = format!("{full},{empty}");
+    staff
+        .submit_via(
+            &confirm,
+            "/admin/categories/bulk/",
+            &[("action", "delete"), ("ids", &ids)],
+        )
+        .await
+        .assert_redirect("/admin/categories/");
+    staff
+        .get("/admin/categories/")
+        .await
+        .assert_contains("still has 1 item");
+    assert_eq!(app.count("categories").await, 2, "all or nothing");
+    assert!(audits(&app, "delete", "category").await.is_empty());
+
+    let confirm = format!("/admin/categories/bulk/?action=delete&ids={empty}");
+    staff
+        .submit_via(
+            &confirm,
+            "/admin/categories/bulk/",
+            &[("action", "delete"), ("ids", &empty.to_string())],
+        )
+        .await
+        .assert_redirect("/admin/categories/");
+    assert_eq!(app.count("categories").await, 1);
+}
+
+async fn item_page_shows_delivery_counts(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    for (n, email) in ["a@example.org", "b@example.org"].iter().enumerate() {
+        folio_db::entities::subscriber::Entity::insert(folio_db::entities::subscriber::ActiveModel {
+            email: sea_orm::Set((*email).to_owned()),
+            user_id: sea_orm::Set(None),
+            token: sea_orm::Set(format!("token-{n}")),
+            confirmed: sea_orm::Set(true),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+            confirmed_at: sea_orm::Set(Some(chrono::Utc::now())),
+            ..Default::default()
+        })
+        .exec(app.db())
+        .await
+        .unwrap();
+    }
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Announced", true).await;
+    staff
+        .get(&format!("/admin/items/{id}/"))
+        .await
+        .assert_contains("None yet.");
+    app.run_jobs().await;
+    let page = staff.get(&format!("/admin/items/{id}/")).await;
+    page.assert_contains("Notification emails");
+    page.assert_contains("sent: 2");
+}
+
+async fn admin_posts_need_a_csrf_token(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    for path in [
+        "/admin/categories/add/".to_owned(),
+        format!("/admin/categories/{category}/delete/"),
+        "/admin/items/bulk/".to_owned(),
+        "/admin/users/1/active/".to_owned(),
+    ] {
+        let page = staff
+            .post(&path, &[("name", "X"), ("csrf_token", "forged")])
+            .await;
+        assert_eq!(page.status, 403, "{path}");
+    }
+    assert_eq!(app.count("categories").await, 1);
+}
