@@ -2,9 +2,8 @@
 //! need to go through the admin panel.
 
 use chrono::{Duration, Utc};
-use folio_db::entities::{category, item, user};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use folio_db::entities::{category, item};
+use sea_orm::{ActiveModelTrait, Set};
 
 use crate::TestApp;
 
@@ -69,16 +68,5 @@ impl TestApp {
         .insert(self.db())
         .await
         .unwrap()
-    }
-
-    /// Makes the user with `email` staff (they must sign in again for the session to know).
-    pub async fn promote_to_staff(&self, email: &str) {
-        let result = user::Entity::update_many()
-            .col_expr(user::Column::IsStaff, Expr::value(true))
-            .filter(user::Column::Email.eq(email))
-            .exec(self.db())
-            .await
-            .unwrap();
-        assert_eq!(result.rows_affected, 1, "no user {email}");
     }
 }

@@ -29,9 +29,8 @@ pub struct SendNotifications {
     pub last_delivery_id: i64,
 }
 
-#[derive(Template)]
-#[template(path = "jobs/templates/notification.txt")]
-struct NotificationText<'a> {
+/// What both parts of a notification show.
+struct Notification<'a> {
     title: &'a str,
     summary: &'a str,
     item_url: &'a str,
@@ -39,12 +38,15 @@ struct NotificationText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "jobs/templates/notification.txt")]
+struct NotificationText<'a> {
+    n: &'a Notification<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "jobs/templates/notification.html")]
 struct NotificationHtml<'a> {
-    title: &'a str,
-    summary: &'a str,
-    item_url: &'a str,
-    unsubscribe_url: &'a str,
+    n: &'a Notification<'a>,
 }
 
 impl Job for SendNotifications {
@@ -117,22 +119,14 @@ fn notification(
 ) -> Result<Email, JobError> {
     let unsubscribe_url = format!("{}/site/unsubscribe/{}/", ctx.base_url, delivery.token);
     let render_error = |err: askama::Error| JobError::Permanent(format!("template: {err}"));
-    let text = NotificationText {
+    let n = Notification {
         title: &item.title,
         summary: &item.summary,
         item_url,
         unsubscribe_url: &unsubscribe_url,
-    }
-    .render()
-    .map_err(render_error)?;
-    let html = NotificationHtml {
-        title: &item.title,
-        summary: &item.summary,
-        item_url,
-        unsubscribe_url: &unsubscribe_url,
-    }
-    .render()
-    .map_err(render_error)?;
+    };
+    let text = NotificationText { n: &n }.render().map_err(render_error)?;
+    let html = NotificationHtml { n: &n }.render().map_err(render_error)?;
     Ok(Email {
         to: delivery.email.clone(),
         subject: format!("New on Folio: {}", item.title),

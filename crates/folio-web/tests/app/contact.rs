@@ -11,7 +11,7 @@ backend_tests!(
 async fn a_message_is_stored_and_staff_are_emailed(app: TestApp) {
     let staff = app.visitor();
     staff.register("editor@example.org").await;
-    app.promote_to_staff("editor@example.org").await;
+    app.set_staff("editor@example.org", true).await;
     app.visitor().register("reader@example.org").await;
     let v = app.visitor();
     v.submit(

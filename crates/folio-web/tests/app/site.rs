@@ -63,7 +63,7 @@ async fn drafts_are_404_for_the_public_and_bannered_for_staff(app: TestApp) {
     let reader = app.visitor();
     reader.register("reader@example.org").await;
     assert_eq!(reader.get(path).await.status, 404);
-    app.promote_to_staff("reader@example.org").await;
+    app.set_staff("reader@example.org", true).await;
     let staff = app.visitor();
     staff.sign_in("reader@example.org", folio_testkit::PASSWORD).await;
     let page = staff.get(path).await;
