@@ -9,6 +9,7 @@
 // Test support: a failed setup step should stop the test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod content;
 mod database;
 mod mail;
 mod smtp;

@@ -25,6 +25,14 @@ impl Page {
 
     /// Panics unless this is a redirect (301/302/303/307/308) to exactly `target`.
     #[track_caller]
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
+
     pub fn assert_redirect(&self, target: &str) {
         assert!(
             self.status.is_redirection(),

@@ -75,6 +75,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::admin::router())
         .merge(features::notes::router())
         .merge(features::pads::router())
+        .merge(features::site::router())
         .merge(features::ops::router())
         .fallback(features::ops::fallback)
         .with_state(state)

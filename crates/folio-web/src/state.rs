@@ -9,6 +9,10 @@ use tower_cookies::Key;
 
 use crate::config::{AppConfig, SecretKey};
 use crate::features::site::{SiteCache, ViewCounter};
+use crate::security::rate_limit::RateLimit;
+
+/// Contact messages and subscription requests one client may send per hour (per process).
+pub const FORM_POSTS_PER_HOUR: u32 = 5;
 use crate::session::DbSessionStore;
 
 #[derive(Clone)]
@@ -27,6 +31,8 @@ pub struct AppState {
     pub site_cache: SiteCache,
     /// Item views not yet written to the database.
     pub views: ViewCounter,
+    /// Limits the contact and subscription forms per client.
+    pub form_limit: RateLimit,
 }
 
 /// The part of the configuration that handlers need at request time.
@@ -38,6 +44,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Forgot-password answers the same for known and unknown emails.
     pub privacy_mode: bool,
+    /// Proxies in front of the app, for reading the client address.
+    pub trusted_proxy_hops: usize,
 }
 
 impl std::fmt::Debug for AppState {
@@ -66,9 +74,11 @@ impl AppState {
                 base_url: config.base_url.trim_end_matches('/').to_owned(),
                 secure_cookies: config.is_https(),
                 privacy_mode: config.privacy_mode,
+                trusted_proxy_hops: config.trusted_proxy_hops,
             }),
             site_cache: SiteCache::new(),
             views: ViewCounter::default(),
+            form_limit: RateLimit::new(FORM_POSTS_PER_HOUR, std::time::Duration::from_secs(3600)),
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod notes;
 pub mod pads;
 pub mod password_resets;
 pub mod sessions;
+pub mod site;
+pub mod subscribers;
 pub mod users;
 
 pub use notes::{NoteListing, NoteOrder, NoteView};

@@ -1,6 +1,9 @@
-//! Passwords, random tokens, CSRF and the security headers every response carries.
+//! Passwords, random tokens, CSRF, client addresses, rate limits and the security headers every
+//! response carries.
 
+pub mod client;
 pub mod csrf;
 pub mod headers;
 pub mod password;
+pub mod rate_limit;
 pub mod tokens;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tower_cookies::{Cookie, Cookies, Key};
 
-const COOKIE: &str = "folio_flash";
+pub const COOKIE: &str = "folio_flash";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

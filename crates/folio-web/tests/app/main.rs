@@ -6,8 +6,11 @@
 
 mod accounts;
 mod admin;
+mod contact;
 mod notes;
 mod ops;
 mod pads;
 mod reset;
 mod security;
+mod site;
+mod subscriptions;

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::domain::entered_password;
 use crate::error::{AppError, AppResult};
+use crate::features::site::subscribe::is_subscribed;
 use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok};
 use crate::security::password;
@@ -15,6 +16,8 @@ use crate::session::SignedIn;
 struct SettingsPage {
     page: PageContext,
     errors: FieldErrors,
+    /// Whether the account's email gets new-item notifications.
+    subscribed: bool,
 }
 
 #[derive(Deserialize)]
@@ -28,10 +31,12 @@ pub struct PasswordChangeForm {
 }
 
 pub async fn show(SignedIn { ctx, .. }: SignedIn) -> AppResult<Response> {
+    let subscribed = is_subscribed(&ctx).await?;
     let page = ctx.page("Account settings").await?;
     Ok(ok(&SettingsPage {
         page,
         errors: FieldErrors::default(),
+        subscribed,
     }))
 }
 
@@ -66,6 +71,11 @@ pub async fn submit(
         ctx.flash("Password is successfully changed");
         return Ok(Redirect::to("/").into_response());
     }
+    let subscribed = is_subscribed(&ctx).await?;
     let page = ctx.page("Account settings").await?;
-    Ok(invalid(&SettingsPage { page, errors }))
+    Ok(invalid(&SettingsPage {
+        page,
+        errors,
+        subscribed,
+    }))
 }

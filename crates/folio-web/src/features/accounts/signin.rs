@@ -60,7 +60,8 @@ pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppRe
         // does not tell which emails have accounts.
         let matched = password::verify(entered, user.as_ref().map(|user| user.password_hash.clone())).await?;
         match user {
-            Some(user) if matched => {
+            // A deactivated account fails like a wrong password: nothing tells it apart.
+            Some(user) if matched && user.is_active => {
                 ctx.sign_in(SessionUser {
                     id: user.id,
                     email: user.email,

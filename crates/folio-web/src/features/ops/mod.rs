@@ -63,6 +63,8 @@ pub async fn fallback(uri: Uri, ctx: Result<RequestContext, AppError>) -> Result
         return Ok(Redirect::permanent(&target).into_response());
     }
     Err(match ctx {
+        // The site's own 404, with a link to the site's home.
+        Ok(ctx) if path.starts_with("/site/") => crate::features::site::pages::not_found(&ctx),
         Ok(ctx) => ctx.not_found().await,
         Err(_) => AppError::NotFound,
     })

@@ -14,13 +14,13 @@ use moka::future::Cache;
 /// The longest a page stays cached in a process that did not see the write.
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(60);
 
-/// A rendered page: its HTML and the strong ETag of that HTML.
+/// A rendered page: its body and the strong ETag of that body.
 #[derive(Debug)]
 pub struct CachedPage {
-    pub html: String,
+    pub body: String,
     pub etag: String,
-    /// 404 pages are cached too (bots ask for the same missing URLs over and over).
-    pub not_found: bool,
+    /// The item the page shows, so a view served from the cache still counts.
+    pub item_id: Option<i64>,
 }
 
 /// Pages keyed by path and query. Cheap to clone.

@@ -1,0 +1,144 @@
+//! The contact form: the message is stored and a job emails staff, in one transaction.
+//! Each client may send a few messages per hour (see `FORM_POSTS_PER_HOUR`).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use folio_db::entities::contact_message;
+use folio_jobs::jobs::ContactReceived;
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use serde::Deserialize;
+
+use crate::domain::{Email, Name};
+use crate::error::AppResult;
+use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::layout::{PageContext, invalid, ok, render};
+use crate::security::client::ClientIp;
+use crate::session::RequestContext;
+
+/// The longest message accepted, in characters.
+pub const MAX_MESSAGE: usize = 2048;
+const MAX_SUBJECT: usize = 200;
+pub const THANKS: &str = "Thank you for your message.";
+
+#[derive(Template)]
+#[template(path = "features/site/templates/contact.html")]
+struct ContactPage {
+    page: PageContext,
+    form: ContactForm,
+    errors: FieldErrors,
+    max_message: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    message: String,
+}
+
+pub async fn show(ctx: RequestContext) -> AppResult<Response> {
+    let mut form = ContactForm::default();
+    if let Some(user) = &ctx.user {
+        form.email = user.email.clone();
+    }
+    let page = ctx.page("Contact").await?;
+    Ok(ok(&ContactPage {
+        page,
+        form,
+        errors: FieldErrors::default(),
+        max_message: MAX_MESSAGE,
+    }))
+}
+
+fn text(value: &str, max: usize) -> Result<String, String> {
+    let trimmed = value.trim();
+    match trimmed.chars().count() {
+        0 => Err(REQUIRED.to_owned()),
+        n if n > max => Err(format!(
+            "Ensure this value has at most {max} characters (it has {n})."
+        )),
+        _ => Ok(trimmed.to_owned()),
+    }
+}
+
+pub async fn submit(
+    ClientIp(client): ClientIp,
+    CsrfForm { ctx, data: form }: CsrfForm<ContactForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", Name::parse(&form.name));
+    let email = errors.check("email", Email::parse(&form.email));
+    let subject = errors.check("subject", text(&form.subject, MAX_SUBJECT));
+    let message = errors.check("message", text(&form.message, MAX_MESSAGE));
+    let (Some(name), Some(email), Some(subject), Some(message), true) =
+        (name, email, subject, message, errors.is_empty())
+    else {
+        let page = ctx.page("Contact").await?;
+        return Ok(invalid(&ContactPage {
+            page,
+            form,
+            errors,
+            max_message: MAX_MESSAGE,
+        }));
+    };
+    if let Some(client) = client
+        && !ctx.state.form_limit.allow(client)
+    {
+        return too_many(&ctx).await;
+    }
+    let txn = ctx.state.db.begin().await?;
+    let stored = contact_message::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        email: Set(email.as_str().to_owned()),
+        subject: Set(subject),
+        message: Set(message),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    folio_jobs::enqueue(
+        &txn,
+        &ContactReceived {
+            message_id: stored.id,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.flash(THANKS);
+    Ok(Redirect::to("/site/contact/").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "layout/error.html")]
+struct TooManyPage {
+    page: PageContext,
+    status: u16,
+    message: String,
+}
+
+/// 429: the client sent too many forms this hour.
+pub(super) async fn too_many(ctx: &RequestContext) -> AppResult<Response> {
+    let page = ctx.page("Too many requests").await?;
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let mut response = render(
+        status,
+        &TooManyPage {
+            page,
+            status: status.as_u16(),
+            message: "You have sent several forms in a short time. Please wait an hour and try again.".into(),
+        },
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("3600"),
+    );
+    Ok(response)
+}

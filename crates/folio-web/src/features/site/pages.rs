@@ -1,0 +1,357 @@
+//! The public pages: home, categories, a category's items, an item, and the Atom feed.
+//!
+//! Anonymous views of these pages are served from [`SiteCache`](super::SiteCache) with a
+//! strong ETag (so a browser or CloudFront revalidates with `If-None-Match` and gets a 304);
+//! signed-in views are rendered each time and marked private, so no shared cache keeps a page
+//! that shows someone's email or a staff-only draft.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use folio_db::entities::{category, item};
+use folio_db::queries::site::{self, CategoryCard, FeedEntry, ItemCard};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::cache::CachedPage;
+use crate::error::{AppError, AppResult};
+use crate::layout::{PageContext, render};
+use crate::session::RequestContext;
+
+/// Items per category page.
+const PER_PAGE: u64 = 20;
+/// Items on the home page and in the feed.
+const LATEST: u64 = 10;
+const FEED_ENTRIES: u64 = 20;
+/// Other items in the item page's sidebar.
+const SIDEBAR: u64 = 10;
+
+/// Lists may be cached by browsers and the CDN for a minute.
+const LIST_CACHE: &str = "public, max-age=60";
+/// Item pages are revalidated on every view (a cheap 304), so each view reaches the app and
+/// is counted.
+const ITEM_CACHE: &str = "public, no-cache";
+
+#[derive(Template)]
+#[template(path = "features/site/templates/home.html")]
+struct HomePage {
+    page: PageContext,
+    items: Vec<ItemCard>,
+    categories: Vec<CategoryCard>,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/categories.html")]
+struct CategoriesPage {
+    page: PageContext,
+    categories: Vec<CategoryCard>,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/category.html")]
+struct CategoryPage {
+    page: PageContext,
+    category: category::Model,
+    items: Vec<ItemCard>,
+    page_number: u64,
+    pages: u64,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/item.html")]
+struct ItemPage {
+    page: PageContext,
+    category: category::Model,
+    item: item::Model,
+    others: Vec<ItemCard>,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/feed.xml")]
+struct Feed {
+    base_url: String,
+    updated: String,
+    entries: Vec<FeedEntry>,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/not_found.html")]
+struct NotFoundPage {
+    page: PageContext,
+}
+
+/// What a handler produced: a page to send (and, for anonymous visitors, to cache).
+struct Rendered {
+    body: String,
+    content_type: &'static str,
+    cache_control: &'static str,
+    item_id: Option<i64>,
+}
+
+/// Who may be served from the cache: anonymous visitors without a pending flash message.
+fn cacheable(ctx: &RequestContext) -> bool {
+    ctx.user.is_none() && ctx.cookies.get(crate::session::flash::COOKIE).is_none()
+}
+
+/// The page context of a site page. Site pages carry no form, so no CSRF token is made (and
+/// no cookie is set on an anonymous view, which would stop the CDN from caching it).
+fn site_page(ctx: &RequestContext, title: impl Into<String>) -> PageContext {
+    PageContext {
+        title: title.into(),
+        user_email: ctx.user.as_ref().map(|user| user.email.clone()),
+        flashes: ctx.take_flashes(),
+        csrf_token: String::new(),
+        pads: None,
+        active_pad: None,
+        knows_visitor: true,
+    }
+}
+
+fn etag_of(body: &str) -> String {
+    format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..12]))
+}
+
+fn respond(
+    page: &CachedPage,
+    content_type: &'static str,
+    cache_control: &'static str,
+    headers: &HeaderMap,
+    public: bool,
+) -> Response {
+    let cache_control = if public {
+        cache_control
+    } else {
+        "private, no-store"
+    };
+    let mut response = if public && matches_etag(headers, &page.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type)], page.body.clone()).into_response()
+    };
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    response_headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    if public && let Ok(etag) = HeaderValue::from_str(&page.etag) {
+        response_headers.insert(header::ETAG, etag);
+    }
+    response
+}
+
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|candidate| {
+            let candidate = candidate.trim();
+            candidate == "*" || candidate.trim_start_matches("W/") == etag
+        })
+}
+
+/// Serves `key` from the cache for anonymous visitors, or renders it with `make`.
+async fn cached<F, Fut>(
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+    key: String,
+    make: F,
+) -> AppResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = AppResult<Rendered>>,
+{
+    let public = cacheable(ctx);
+    if public && let Some(page) = ctx.state.site_cache.get(&key).await {
+        if let Some(id) = page.item_id {
+            ctx.state.views.record(id);
+        }
+        let (content_type, cache_control) = kind_of(&key);
+        return Ok(respond(&page, content_type, cache_control, headers, true));
+    }
+    let rendered = make().await?;
+    if let Some(id) = rendered.item_id {
+        ctx.state.views.record(id);
+    }
+    let page = Arc::new(CachedPage {
+        etag: etag_of(&rendered.body),
+        body: rendered.body,
+        item_id: rendered.item_id,
+    });
+    let response = respond(
+        &page,
+        rendered.content_type,
+        rendered.cache_control,
+        headers,
+        public,
+    );
+    if public {
+        ctx.state.site_cache.insert(key, page).await;
+    }
+    Ok(response)
+}
+
+/// The content type and cache policy of a cached page, from its key.
+fn kind_of(key: &str) -> (&'static str, &'static str) {
+    if key == FEED_KEY {
+        (FEED_TYPE, LIST_CACHE)
+    } else if key.starts_with(ITEM_KEY) {
+        (HTML_TYPE, ITEM_CACHE)
+    } else {
+        (HTML_TYPE, LIST_CACHE)
+    }
+}
+
+const HTML_TYPE: &str = "text/html; charset=utf-8";
+const FEED_TYPE: &str = "application/atom+xml; charset=utf-8";
+const FEED_KEY: &str = "feed";
+const ITEM_KEY: &str = "item:";
+
+fn html(template: &impl Template, cache_control: &'static str, item_id: Option<i64>) -> AppResult<Rendered> {
+    let body = template
+        .render()
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("template: {err}")))?;
+    Ok(Rendered {
+        body,
+        content_type: HTML_TYPE,
+        cache_control,
+        item_id,
+    })
+}
+
+/// The site's 404 page, with a link to the site's home.
+pub fn not_found(ctx: &RequestContext) -> AppError {
+    let page = NotFoundPage {
+        page: site_page(ctx, "Page not found"),
+    };
+    AppError::Page(Box::new(render(StatusCode::NOT_FOUND, &page)))
+}
+
+pub async fn home(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response> {
+    cached(&ctx, &headers, "home".into(), || async {
+        let db = &ctx.state.db;
+        let page = HomePage {
+            page: site_page(&ctx, "Folio"),
+            items: site::latest(db, LATEST).await?,
+            categories: site::categories(db).await?,
+        };
+        html(&page, LIST_CACHE, None)
+    })
+    .await
+}
+
+pub async fn categories(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response> {
+    cached(&ctx, &headers, "categories".into(), || async {
+        let page = CategoriesPage {
+            page: site_page(&ctx, "Categories"),
+            categories: site::categories(&ctx.state.db).await?,
+        };
+        html(&page, LIST_CACHE, None)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+/// `?page=` as a positive number; anything else is the first page.
+fn page_number(query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> u64 {
+    query
+        .ok()
+        .and_then(|Query(q)| q.page)
+        .and_then(|page| page.parse::<u64>().ok())
+        .filter(|page| (1..=100_000).contains(page))
+        .unwrap_or(1)
+}
+
+pub async fn category(
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Response> {
+    let page_number = page_number(query);
+    let key = format!("category:{slug}:{page_number}");
+    cached(&ctx, &headers, key, || async {
+        let db = &ctx.state.db;
+        let Some(category) = site::category_by_slug(db, &slug).await? else {
+            return Err(not_found(&ctx));
+        };
+        let (items, total) = site::category_items(db, category.id, page_number, PER_PAGE).await?;
+        let pages = total.div_ceil(PER_PAGE).max(1);
+        if page_number > pages {
+            return Err(not_found(&ctx));
+        }
+        let page = CategoryPage {
+            page: site_page(&ctx, category.name.clone()),
+            category,
+            items,
+            page_number,
+            pages,
+        };
+        html(&page, LIST_CACHE, None)
+    })
+    .await
+}
+
+pub async fn item(
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Path((category_slug, item_slug)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let key = format!("{ITEM_KEY}{category_slug}/{item_slug}");
+    cached(&ctx, &headers, key, || async {
+        let db = &ctx.state.db;
+        let Some(category) = site::category_by_slug(db, &category_slug).await? else {
+            return Err(not_found(&ctx));
+        };
+        let Some(item) = site::item_in_category(db, category.id, &item_slug).await? else {
+            return Err(not_found(&ctx));
+        };
+        let is_staff = ctx.user.as_ref().is_some_and(|user| user.is_staff);
+        if !item.is_published() && !is_staff {
+            return Err(not_found(&ctx));
+        }
+        let page = ItemPage {
+            page: site_page(&ctx, item.title.clone()),
+            others: site::sidebar(db, category.id, item.id, SIDEBAR).await?,
+            category,
+            // Staff previewing a draft don't count as readers.
+            item: item.clone(),
+        };
+        html(&page, ITEM_CACHE, item.is_published().then_some(item.id))
+    })
+    .await
+}
+
+pub async fn feed(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response> {
+    cached(&ctx, &headers, FEED_KEY.into(), || async {
+        let entries = site::feed(&ctx.state.db, FEED_ENTRIES).await?;
+        let updated = entries
+            .iter()
+            .map(|entry| entry.updated_at)
+            .max()
+            .unwrap_or_else(Utc::now)
+            .to_rfc3339();
+        let feed = Feed {
+            base_url: ctx.state.settings.base_url.clone(),
+            updated,
+            entries,
+        };
+        let body = feed
+            .render()
+            .map_err(|err| AppError::Internal(anyhow::anyhow!("feed template: {err}")))?;
+        Ok(Rendered {
+            body,
+            content_type: FEED_TYPE,
+            cache_control: LIST_CACHE,
+            item_id: None,
+        })
+    })
+    .await
+}

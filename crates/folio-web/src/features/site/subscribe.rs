@@ -1,0 +1,234 @@
+//! Subscriptions to new items.
+//!
+//! - Anyone: enter an email, get a confirmation link (double opt-in); the link opens a page
+//!   whose button confirms, so a mail scanner that follows links can't confirm for someone.
+//! - Signed-in users: one click on their settings page subscribes their account email,
+//!   confirmed at once; the same place unsubscribes.
+//! - Unsubscribe: the link in every notification (`GET`), and the RFC 8058 one-click `POST`
+//!   that mail clients send from their own unsubscribe button. Both are idempotent.
+//!
+//! The answer to the public form is the same whether or not the email is already subscribed,
+//! so the form can't be used to learn who subscribes.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use folio_db::queries::subscribers::{self, Subscribed};
+use folio_jobs::Email as OutgoingEmail;
+use folio_jobs::jobs::SendEmail;
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+
+use crate::domain::Email;
+use crate::error::{AppError, AppResult};
+use crate::forms::{CsrfForm, FieldErrors};
+use crate::layout::{PageContext, invalid, ok, render};
+use crate::security::client::ClientIp;
+use crate::security::tokens::random_token;
+use crate::session::{RequestContext, SignedIn};
+
+pub const CHECK_INBOX: &str = "Check your inbox: we sent a link to confirm your subscription.";
+pub const CONFIRMED: &str = "You are subscribed: we will email you when a new item is published.";
+
+#[derive(Template)]
+#[template(path = "features/site/templates/subscribe.html")]
+struct SubscribePage {
+    page: PageContext,
+    email: String,
+    errors: FieldErrors,
+    subscribed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/confirm.html")]
+struct ConfirmPage {
+    page: PageContext,
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/unsubscribed.html")]
+struct UnsubscribedPage {
+    page: PageContext,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/confirm_email.txt")]
+struct ConfirmEmailText<'a> {
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/confirm_email.html")]
+struct ConfirmEmailHtml<'a> {
+    link: &'a str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SubscribeForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Whether the signed-in user's email is subscribed (false for anonymous visitors).
+pub async fn is_subscribed(ctx: &RequestContext) -> AppResult<bool> {
+    let Some(user) = &ctx.user else {
+        return Ok(false);
+    };
+    Ok(subscribers::find_by_email(&ctx.state.db, &user.email)
+        .await?
+        .is_some_and(|s| s.confirmed))
+}
+
+pub async fn show(ctx: RequestContext) -> AppResult<Response> {
+    let subscribed = is_subscribed(&ctx).await?;
+    let page = ctx.page("Subscribe").await?;
+    Ok(ok(&SubscribePage {
+        page,
+        email: String::new(),
+        errors: FieldErrors::default(),
+        subscribed,
+    }))
+}
+
+pub async fn submit(
+    ClientIp(client): ClientIp,
+    CsrfForm { ctx, data: form }: CsrfForm<SubscribeForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let Some(email) = errors.check("email", Email::parse(&form.email)) else {
+        let subscribed = is_subscribed(&ctx).await?;
+        let page = ctx.page("Subscribe").await?;
+        return Ok(invalid(&SubscribePage {
+            page,
+            email: form.email,
+            errors,
+            subscribed,
+        }));
+    };
+    if let Some(client) = client
+        && !ctx.state.form_limit.allow(client)
+    {
+        return super::contact::too_many(&ctx).await;
+    }
+    let txn = ctx.state.db.begin().await?;
+    match subscribers::subscribe(&txn, email.as_str(), &random_token(), None, false).await? {
+        Subscribed::New(row) | Subscribed::Existing(row) if !row.confirmed => {
+            let message = confirmation_email(&ctx, &row.email, &row.token)?;
+            folio_jobs::enqueue(&txn, &SendEmail { email: message }).await?;
+        }
+        // Already confirmed: nothing to send, and the same answer.
+        _ => {}
+    }
+    txn.commit().await?;
+    ctx.flash(CHECK_INBOX);
+    Ok(Redirect::to("/site/subscribe/").into_response())
+}
+
+fn confirmation_email(ctx: &RequestContext, to: &str, token: &str) -> AppResult<OutgoingEmail> {
+    let link = format!("{}/site/subscribe/confirm/{token}/", ctx.state.settings.base_url);
+    let render = |result: askama::Result<String>| {
+        result.map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
+    };
+    Ok(OutgoingEmail {
+        to: to.to_owned(),
+        subject: "Confirm your subscription to Folio".to_owned(),
+        text: render(ConfirmEmailText { link: &link }.render())?,
+        html: render(ConfirmEmailHtml { link: &link }.render())?,
+        list_unsubscribe: None,
+    })
+}
+
+/// Tokens are 64 hex characters; anything else (including a path segment that doesn't even
+/// decode) is unknown without asking the database.
+fn token_of(path: Result<Path<String>, PathRejection>) -> Option<String> {
+    path.ok()
+        .map(|Path(token)| token)
+        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub async fn show_confirm(
+    ctx: RequestContext,
+    token: Result<Path<String>, PathRejection>,
+) -> AppResult<Response> {
+    let Some(token) = token_of(token) else {
+        return Err(super::pages::not_found(&ctx));
+    };
+    if subscribers::find_by_token(&ctx.state.db, &token).await?.is_none() {
+        return Err(super::pages::not_found(&ctx));
+    }
+    let page = ctx.page("Confirm your subscription").await?;
+    Ok(ok(&ConfirmPage { page, token }))
+}
+
+pub async fn confirm(
+    token: Result<Path<String>, PathRejection>,
+    CsrfForm { ctx, .. }: CsrfForm<SubscribeForm>,
+) -> AppResult<Response> {
+    let Some(token) = token_of(token) else {
+        return Err(super::pages::not_found(&ctx));
+    };
+    if !subscribers::confirm(&ctx.state.db, &token).await? {
+        return Err(super::pages::not_found(&ctx));
+    }
+    ctx.flash(CONFIRMED);
+    Ok(Redirect::to("/site/").into_response())
+}
+
+/// The unsubscribe link: ends the subscription and says so (also when it had already ended).
+pub async fn unsubscribe_link(
+    ctx: RequestContext,
+    token: Result<Path<String>, PathRejection>,
+) -> AppResult<Response> {
+    if let Some(token) = token_of(token) {
+        subscribers::unsubscribe(&ctx.state.db, &token).await?;
+    }
+    let page = ctx.page("Unsubscribed").await?;
+    Ok(render(StatusCode::OK, &UnsubscribedPage { page }))
+}
+
+/// RFC 8058 one-click: a `POST` from the mail provider with `List-Unsubscribe=One-Click`. No
+/// form token (the mail client has none); the unguessable token in the URL is the proof.
+pub async fn unsubscribe_one_click(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    token: Result<Path<String>, PathRejection>,
+) -> AppResult<Response> {
+    if let Some(token) = token_of(token) {
+        subscribers::unsubscribe(&state.db, &token).await?;
+    }
+    Ok((StatusCode::OK, "Unsubscribed.").into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OwnSubscriptionForm {
+    #[serde(default)]
+    action: String,
+}
+
+/// The one-click subscribe / unsubscribe of a signed-in user's own email (settings page).
+pub async fn own_subscription(
+    SignedIn { user, .. }: SignedIn,
+    CsrfForm { ctx, data: form }: CsrfForm<OwnSubscriptionForm>,
+) -> AppResult<Response> {
+    match form.action.as_str() {
+        "subscribe" => {
+            let db = &ctx.state.db;
+            match subscribers::subscribe(db, &user.email, &random_token(), Some(user.id), true).await? {
+                Subscribed::Existing(row) if !row.confirmed => {
+                    // Pending from the public form: the account proves the address.
+                    subscribers::confirm(db, &row.token).await?;
+                }
+                _ => {}
+            }
+            ctx.flash(CONFIRMED);
+        }
+        "unsubscribe" => {
+            subscribers::unsubscribe_email(&ctx.state.db, &user.email).await?;
+            ctx.flash("You are unsubscribed: we will not email you about new items.");
+        }
+        _ => return Err(AppError::BadRequest("Unknown subscription action.")),
+    }
+    Ok(Redirect::to("/settings/").into_response())
+}

@@ -1,0 +1,221 @@
+//! Subscriptions end to end: double opt-in, one click from settings, unsubscribing by link and
+//! by RFC 8058 one-click POST, and the notifications a publication sends.
+
+use folio_db::entities::{delivery, subscriber};
+use folio_jobs::jobs::NotifySubscribers;
+use folio_testkit::{Mail, TestApp, Visitor, backend_tests};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+backend_tests!(
+    double_opt_in_then_notified_then_unsubscribed_by_link,
+    one_click_unsubscribe_by_post,
+    signed_in_users_subscribe_from_settings,
+    unconfirmed_and_unsubscribed_addresses_get_nothing,
+    the_form_answers_the_same_for_known_addresses,
+    bad_tokens_are_404_or_harmless,
+);
+
+/// Subscribes `email` through the public form and returns the confirmation path.
+async fn subscribe(app: &TestApp, v: &Visitor, email: &str) -> String {
+    v.submit("/site/subscribe/", &[("email", email)])
+        .await
+        .assert_redirect("/site/subscribe/");
+    let mail = app
+        .mails()
+        .await
+        .into_iter()
+        .rev()
+        .find(|mail| mail.to == email.to_lowercase())
+        .expect("a confirmation email");
+    assert_eq!(mail.subject, "Confirm your subscription to Folio");
+    path_of(&mail, "/site/subscribe/confirm/")
+}
+
+fn path_of(mail: &Mail, prefix: &str) -> String {
+    let link = mail.link_containing(prefix).expect("a link");
+    link.split_once(prefix)
+        .map(|(_, rest)| format!("{prefix}{rest}"))
+        .unwrap()
+}
+
+async fn confirm(v: &Visitor, path: &str) {
+    v.get(path).await.assert_contains("Confirm my subscription");
+    v.submit_via(path, path, &[]).await.assert_redirect("/site/");
+}
+
+/// Publishes a new item as the admin panel does: the fan-out job in the same transaction.
+async fn publish(app: &TestApp, title: &str) -> i64 {
+    let category = match folio_db::queries::site::category_by_slug(app.db(), "news")
+        .await
+        .unwrap()
+    {
+        Some(category) => category,
+        None => app.seed_category("News").await,
+    };
+    let item = app.seed_item(&category, title, true).await;
+    folio_jobs::enqueue(app.db(), &NotifySubscribers { item_id: item.id })
+        .await
+        .unwrap();
+    item.id
+}
+
+async fn notifications(app: &TestApp, title: &str) -> Vec<Mail> {
+    app.mails()
+        .await
+        .into_iter()
+        .filter(|mail| mail.subject == format!("New on Folio: {title}"))
+        .collect()
+}
+
+async fn double_opt_in_then_notified_then_unsubscribed_by_link(app: TestApp) {
+    let v = app.visitor();
+    let confirm_path = subscribe(&app, &v, "Reader@Example.org").await;
+    publish(&app, "Before confirming").await;
+    assert!(notifications(&app, "Before confirming").await.is_empty());
+    confirm(&v, &confirm_path).await;
+    let confirmed = subscriber::Entity::find().one(app.db()).await.unwrap().unwrap();
+    assert!(confirmed.confirmed && confirmed.email == "reader@example.org");
+
+    publish(&app, "Hello world").await;
+    let mails = notifications(&app, "Hello world").await;
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail.to, "reader@example.org");
+    assert!(
+        mail.decoded.contains("Content-Type: text/plain") && mail.decoded.contains("Content-Type: text/html")
+    );
+    assert!(mail.decoded.contains("/site/items/news/hello-world/"));
+    let unsubscribe = path_of(mail, "/site/unsubscribe/");
+    assert!(
+        mail.decoded
+            .contains(&format!("List-Unsubscribe: <http://127.0.0.1{unsubscribe}>")),
+        "{}",
+        mail.decoded
+    );
+    assert!(
+        mail.decoded
+            .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    );
+
+    let page = app.visitor().get(&unsubscribe).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("You are unsubscribed");
+    assert_eq!(app.count("subscribers").await, 0);
+    // The link keeps working (and changes nothing) when followed again.
+    assert_eq!(app.visitor().get(&unsubscribe).await.status, 200);
+    publish(&app, "After leaving").await;
+    assert!(notifications(&app, "After leaving").await.is_empty());
+}
+
+async fn one_click_unsubscribe_by_post(app: TestApp) {
+    let v = app.visitor();
+    let confirm_path = subscribe(&app, &v, "reader@example.org").await;
+    confirm(&v, &confirm_path).await;
+    publish(&app, "Hello world").await;
+    let mail = notifications(&app, "Hello world").await.pop().unwrap();
+    let unsubscribe = path_of(&mail, "/site/unsubscribe/");
+    // What a mail provider sends: a plain POST, no cookies, no form token.
+    let response = reqwest::Client::new()
+        .post(format!("{}{unsubscribe}", app.base_url()))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.count("subscribers").await, 0);
+}
+
+async fn signed_in_users_subscribe_from_settings(app: TestApp) {
+    let v = app.visitor();
+    v.register("member@example.org").await;
+    v.get("/settings/")
+        .await
+        .assert_contains("Subscribe with one click");
+    v.submit_via("/settings/", "/site/subscribe/me/", &[("action", "subscribe")])
+        .await
+        .assert_redirect("/settings/");
+    // No confirmation email: the account's own address needs none.
+    assert!(app.mails().await.is_empty());
+    let row = subscriber::Entity::find().one(app.db()).await.unwrap().unwrap();
+    assert!(row.confirmed && row.user_id.is_some());
+    publish(&app, "Members news").await;
+    assert_eq!(notifications(&app, "Members news").await.len(), 1);
+    v.get("/settings/").await.assert_contains("Unsubscribe");
+    v.submit_via("/settings/", "/site/subscribe/me/", &[("action", "unsubscribe")])
+        .await
+        .assert_redirect("/settings/");
+    assert_eq!(app.count("subscribers").await, 0);
+    // Anonymous visitors can't use the one-click form.
+    let anonymous = app.visitor();
+    let page = anonymous
+        .submit_via(
+            "/site/subscribe/",
+            "/site/subscribe/me/",
+            &[("action", "subscribe")],
+        )
+        .await;
+    assert!(page.location().is_some_and(|to| to.starts_with("/signin/")));
+}
+
+async fn unconfirmed_and_unsubscribed_addresses_get_nothing(app: TestApp) {
+    let readers = ["a@example.org", "b@example.org", "c@example.org"];
+    for email in readers {
+        let v = app.visitor();
+        let path = subscribe(&app, &v, email).await;
+        confirm(&v, &path).await;
+    }
+    subscribe(&app, &app.visitor(), "pending@example.org").await;
+    let item_id = publish(&app, "Fan out").await;
+    let mails = notifications(&app, "Fan out").await;
+    let mut recipients: Vec<_> = mails.iter().map(|mail| mail.to.as_str()).collect();
+    recipients.sort_unstable();
+    assert_eq!(recipients, readers);
+    let sent = delivery::Entity::find()
+        .filter(delivery::Column::ItemId.eq(item_id))
+        .filter(delivery::Column::State.eq(delivery::SENT))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(app.count("deliveries").await, 3);
+    assert_eq!(app.count("jobs").await, 0);
+}
+
+async fn the_form_answers_the_same_for_known_addresses(app: TestApp) {
+    let v = app.visitor();
+    let path = subscribe(&app, &v, "reader@example.org").await;
+    confirm(&v, &path).await;
+    let before = app.mails().await.len();
+    let again = app.visitor();
+    again
+        .submit("/site/subscribe/", &[("email", "reader@example.org")])
+        .await
+        .assert_redirect("/site/subscribe/");
+    again
+        .get("/site/subscribe/")
+        .await
+        .assert_contains("Check your inbox");
+    // Already confirmed: nothing is sent, and the row is unchanged.
+    assert_eq!(app.mails().await.len(), before);
+    assert_eq!(app.count("subscribers").await, 1);
+    let invalid = again.submit("/site/subscribe/", &[("email", "nope")]).await;
+    assert_eq!(invalid.status, 422);
+    invalid.assert_contains("Enter a valid email address.");
+}
+
+async fn bad_tokens_are_404_or_harmless(app: TestApp) {
+    let v = app.visitor();
+    for path in [
+        "/site/subscribe/confirm/abc/",
+        &format!("/site/subscribe/confirm/{}/", "0".repeat(64)),
+        "/site/subscribe/confirm/%FF/",
+    ] {
+        assert_eq!(v.get(path).await.status, 404, "{path}");
+    }
+    for path in [
+        "/site/unsubscribe/abc/",
+        &format!("/site/unsubscribe/{}/", "0".repeat(64)),
+    ] {
+        assert_eq!(v.get(path).await.status, 200, "{path}");
+    }
+}
