@@ -81,6 +81,12 @@ async fn make_and_remove_staff(app: TestApp) {
         .submit_via(&path, &format!("{path}staff/"), &[("value", "off")])
         .await
         .assert_redirect(&path);
+    // Their sessions (which remembered staff status) ended; signed in again, it's a 404.
+    assert_eq!(other.get("/admin/").await.status, 302);
+    other
+        .sign_in("helper@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
     assert_eq!(other.get("/admin/").await.status, 404);
     assert_eq!(audit_count(&app, "make_staff").await, 1);
     assert_eq!(audit_count(&app, "remove_staff").await, 1);
