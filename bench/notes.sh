@@ -16,6 +16,9 @@
 #        GET /notes/<id>/   one note, signed in
 #        GET /signin/       anonymous, no cookies
 #        POST /notes/create/  signed in, a valid csrf_token (bench/create_note.lua)
+#      and, on PostgreSQL, the public site (30 published items written with psql):
+#        GET /site/items/<category>/<item>/   anonymous (page cache + view counter)
+#        GET /site/items/<category>/          anonymous (page cache)
 #   5. reads the server's peak RSS (VmHWM) and stops it.
 # Then the ceiling (crates/folio-web/examples/pg_ceiling.rs) is measured the same way.
 #
@@ -54,8 +57,9 @@ PG_PARAMS=${BENCH_PG_PARAMS-?sslmode=disable}
 PADS=10
 NOTES=500
 
-FOLIO_BIN="$ROOT/target/release/folio"
-CEILING_BIN="$ROOT/target/release/examples/pg_ceiling"
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+FOLIO_BIN="$TARGET_DIR/release/folio"
+CEILING_BIN="$TARGET_DIR/release/examples/pg_ceiling"
 RESULTS_DIR="$BENCH_DIR/results"
 RUN_DIR="$RESULTS_DIR/last-run"   # raw wrk output and server logs of the latest run
 WORK=$(mktemp -d /tmp/folio-bench.XXXXXX)
@@ -240,6 +244,25 @@ seed() {
         grep -o '[0-9]*')
 }
 
+# Site content for the public-page runs: one category and $SITE_ITEMS published items with a
+# Markdown-sized body, written straight to PostgreSQL (the admin panel's forms would add
+# nothing to what is measured: page views).
+SITE_ITEMS=30
+seed_site() {
+    local url=$1
+    psql "$url" -v ON_ERROR_STOP=1 -qAt <<SQL
+INSERT INTO categories (name, slug, summary, position, created_at, updated_at)
+VALUES ('Bench', 'bench', 'Items for the benchmark.', 0, now(), now());
+INSERT INTO items (category_id, title, slug, summary, body, body_html, status, published_at,
+                   view_count, created_at, updated_at)
+SELECT (SELECT id FROM categories WHERE slug = 'bench'), 'Item ' || lpad(n::text, 2, '0'),
+       'item-' || lpad(n::text, 2, '0'), 'Summary of item ' || n, repeat('Body text. ', 300),
+       '<p>' || repeat('Body text. ', 300) || '</p>', 'published', now() - n * interval '1 hour',
+       0, now(), now()
+FROM generate_series(1, $SITE_ITEMS) AS n;
+SQL
+}
+
 # --- measuring -------------------------------------------------------------------------------
 
 # wrk prints latencies as 812.00us, 1.23ms, 1.02s or 1.50m; this turns one into milliseconds.
@@ -323,6 +346,11 @@ bench_folio() {
     bench "$backend" "GET / ($NOTES notes)" 200 "$base/" -H "Cookie: $SESSION_COOKIE"
     bench "$backend" "GET /notes/<id>/" 200 "$base/notes/$NOTE_ID/" -H "Cookie: $SESSION_COOKIE"
     bench "$backend" "GET /signin/ (anonymous)" 200 "$base/signin/"
+    if [[ $backend == postgres ]]; then
+        seed_site "$database_url"
+        bench "$backend" "GET /site/items/<category>/<item>/ (anonymous)" 200 "$base/site/items/bench/item-15/"
+        bench "$backend" "GET /site/items/<category>/ (anonymous)" 200 "$base/site/items/bench/"
+    fi
     # Last, because it grows the list that GET / renders.
     BENCH_COOKIE="$SESSION_COOKIE" BENCH_CSRF="$SESSION_CSRF" BENCH_PAD="${PAD_IDS[0]}" \
         bench "$backend" "POST /notes/create/" "" "$base/notes/create/" -s "$BENCH_DIR/create_note.lua"
