@@ -38,17 +38,22 @@ fn id_in(location: &str, prefix: &str) -> Option<i64> {
 }
 
 impl TestApp {
-    /// A visitor signed in as a new staff member: signs up and in through the UI, then sets
-    /// `is_staff` in the database (what `folio admin create-user --staff` would have done).
-    /// The admin guard reads the row on each request, so no new sign-in is needed.
+    /// A visitor signed in as a new staff member (password [`crate::PASSWORD`]): signs up
+    /// through the UI, sets `is_staff` in the database (what `folio admin create-user --staff`
+    /// does), then signs in, so the session knows too (the public site shows drafts to staff).
     pub async fn staff_visitor(&self, email: &str) -> Visitor {
         let visitor = self.visitor();
-        visitor.register(email).await;
+        visitor
+            .sign_up(email, crate::PASSWORD)
+            .await
+            .assert_redirect("/signin/");
         self.set_staff(email, true).await;
+        visitor.sign_in(email, crate::PASSWORD).await.assert_redirect("/");
         visitor
     }
 
-    /// Sets `users.is_staff` of `email` directly in the database.
+    /// Sets `users.is_staff` of `email` directly in the database. The admin guard reads the
+    /// row on every request, so this opens or closes the panel at once.
     pub async fn set_staff(&self, email: &str, is_staff: bool) {
         let updated = user::Entity::update_many()
             .col_expr(user::Column::IsStaff, Expr::value(is_staff))

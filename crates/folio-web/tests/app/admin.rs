@@ -635,3 +635,33 @@ async fn admin_posts_need_a_csrf_token(app: TestApp) {
     }
     assert_eq!(app.count("categories").await, 1);
 }
+
+/// The item form as staff see it after a preview (CSRF token and stylesheet hash replaced), so
+/// any change to the admin's main form is a reviewed snapshot change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_form_with_preview_snapshot() {
+    let app = TestApp::spawn(folio_testkit::Backend::Sqlite).await.unwrap();
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Snapshot", false).await;
+    let category = category.to_string();
+    let page = staff
+        .submit_via(
+            &format!("/admin/items/{id}/"),
+            &format!("/admin/items/{id}/preview/"),
+            &item_fields(
+                "Snapshot",
+                &category,
+                "draft",
+                "## Heading\n\nA [link](https://example.org/) and <b onclick=x>bold</b>.",
+            ),
+        )
+        .await;
+    let token = folio_testkit::csrf_token(&page.body).unwrap();
+    let html = page
+        .body
+        .replace(&token, "[csrf-token]")
+        .replace(folio_web::layout::CSS_URL.as_str(), "[stylesheet]");
+    insta::assert_snapshot!(html);
+    app.finish().await;
+}

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod admin;
+mod admin_people;
 mod contact;
 mod notes;
 mod ops;

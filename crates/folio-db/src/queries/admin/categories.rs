@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::WriteError;
@@ -71,6 +71,22 @@ pub async fn count_items(conn: &impl ConnectionTrait, id: i64) -> Result<u64, Db
     item::Entity::find()
         .filter(item::Column::CategoryId.eq(id))
         .count(conn)
+        .await
+}
+
+/// How many items each of `ids` has (categories without items are absent), in one query.
+pub async fn item_counts(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, i64)>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    item::Entity::find()
+        .select_only()
+        .column(item::Column::CategoryId)
+        .column_as(item::Column::Id.count(), "n")
+        .filter(item::Column::CategoryId.is_in(ids.iter().copied()))
+        .group_by(item::Column::CategoryId)
+        .into_tuple()
+        .all(conn)
         .await
 }
 

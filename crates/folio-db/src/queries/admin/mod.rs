@@ -114,6 +114,9 @@ pub enum WriteError {
     /// simultaneous saves can't both succeed.
     #[error("already taken: {0:?}")]
     Taken(Taken),
+    /// A foreign key refused the row: the item's category was deleted meanwhile.
+    #[error("the referenced row is gone")]
+    MissingParent,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -132,6 +135,7 @@ impl WriteError {
                     Self::Taken(Taken::Name)
                 }
             }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::MissingParent,
             _ => Self::Db(err),
         }
     }

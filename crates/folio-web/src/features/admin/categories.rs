@@ -40,7 +40,7 @@ struct ListPage {
     page: PageContext,
     nav: AdminNav,
     view: ListView,
-    rows: Vec<(category::Model, u64)>,
+    rows: Vec<(category::Model, i64)>,
 }
 
 async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
@@ -66,11 +66,17 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let found: Page<category::Model> =
         q::page_of(db, select, sort.order(), category::Column::Id, query.page()).await?;
     let view = ListView::new(LIST, &query, &sort, &found);
-    let mut rows = Vec::with_capacity(found.rows.len());
-    for row in found.rows {
-        let items = categories::count_items(db, row.id).await?;
-        rows.push((row, items));
-    }
+    let ids: Vec<i64> = found.rows.iter().map(|row| row.id).collect();
+    let counts = categories::item_counts(db, &ids).await?;
+    let count_of = |id: i64| counts.iter().find(|(c, _)| *c == id).map_or(0, |(_, n)| *n);
+    let rows = found
+        .rows
+        .into_iter()
+        .map(|row| {
+            let items = count_of(row.id);
+            (row, items)
+        })
+        .collect();
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Categories").await?,
         nav: AdminNav::new(LIST, &[]),
@@ -170,10 +176,14 @@ async fn form_page(
         ),
         None => ("Add category".to_owned(), "/admin/categories/add/".to_owned()),
     };
-    let crumb = if category_id.is_some() { "Change" } else { "Add" };
+    let crumb = if category_id.is_some() {
+        form.name.clone()
+    } else {
+        "Add".to_owned()
+    };
     Ok(FormPage {
         page: admin_page(ctx, heading.clone()).await?,
-        nav: AdminNav::new(LIST, &[(crumb, "")]),
+        nav: AdminNav::new(LIST, &[(&crumb, "")]),
         heading,
         action,
         form,
@@ -211,7 +221,8 @@ async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>)
                 return Ok(see_other(&format!("/admin/categories/{}/", created.id)));
             }
             Err(WriteError::Taken(taken)) => taken_error(&mut errors, taken, "name", "Category"),
-            Err(WriteError::Db(err)) => return Err(err.into()),
+            // Categories reference nothing, so this is a database failure.
+            Err(other) => return Err(AppError::Internal(other.into())),
         }
     }
     Ok(invalid(&form_page(&ctx, None, form, errors).await?))
@@ -257,7 +268,8 @@ async fn edit(
             }
             Err(WriteError::Taken(taken)) => taken_error(&mut errors, taken, "name", "Category"),
             Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
-            Err(WriteError::Db(err)) => return Err(err.into()),
+            // Categories reference nothing, so this is a database failure.
+            Err(other) => return Err(AppError::Internal(other.into())),
         }
     }
     Ok(invalid(&form_page(&ctx, Some(id), form, errors).await?))

@@ -237,6 +237,13 @@ impl FormPage {
     fn is_published(&self) -> bool {
         self.form.status == item::PUBLISHED
     }
+
+    /// Where the public (or, for a draft, staff) sees the saved item.
+    fn site_url(&self) -> Option<String> {
+        let item = self.item.as_ref()?;
+        let category = self.categories.iter().find(|c| c.id == item.category_id)?;
+        Some(format!("/site/items/{}/{}/", category.slug, item.slug))
+    }
 }
 
 async fn form_page(
@@ -261,10 +268,10 @@ async fn form_page(
             Vec::new(),
         ),
     };
-    let crumb = if item.is_some() { "Change" } else { "Add" };
+    let crumb = item.as_ref().map_or("Add", |item| item.title.as_str()).to_owned();
     Ok(FormPage {
         page: admin_page(ctx, heading.clone()).await?,
-        nav: AdminNav::new(LIST, &[(crumb, "")]),
+        nav: AdminNav::new(LIST, &[(&crumb, "")]),
         heading,
         action,
         preview_action,
@@ -376,6 +383,10 @@ async fn save(
         Ok(saved) => saved,
         Err(WriteError::Taken(taken)) => {
             taken_error(errors, taken, "title", "Item");
+            return Ok(None);
+        }
+        Err(WriteError::MissingParent) => {
+            errors.add("category", "This category was just deleted; select another.");
             return Ok(None);
         }
         Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),

@@ -207,7 +207,13 @@ async fn change(
     };
     let (action, message) = match (field, value) {
         (Field::Staff, true) => ("make_staff", format!("{} is now staff.", target.email)),
-        (Field::Staff, false) => ("remove_staff", format!("{} is no longer staff.", target.email)),
+        (Field::Staff, false) => (
+            "remove_staff",
+            format!(
+                "{} is no longer staff and was signed out everywhere.",
+                target.email
+            ),
+        ),
         (Field::Active, true) => ("reactivate", format!("{} was reactivated.", target.email)),
         (Field::Active, false) => (
             "deactivate",
@@ -224,9 +230,11 @@ async fn change(
         audit::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;
-    if changed && field == Field::Active && !value {
-        // After the commit: a session created meanwhile is refused by the guard's row check
-        // anyway; these calls make the existing ones end now rather than at their expiry.
+    if changed && !value {
+        // Deactivated: every session ends now (sign-in refuses the account from here on).
+        // Staff removed: sessions cache `is_staff` (the public site shows drafts to staff),
+        // so they end too rather than keep staff rights until they expire. After the commit,
+        // so a failed write signs nobody out.
         ctx.state.sessions.end_sessions_of(id, None).await?;
         ctx.state.sessions.forget_cached(id, None).await;
     }

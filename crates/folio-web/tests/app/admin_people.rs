@@ -1,0 +1,465 @@
+//! The admin panel's other lists and actions: users (staff, deactivation), subscribers,
+//! contact messages, jobs (retry, delete), the audit log, list parameters, and the public
+//! page cache after content writes.
+
+use chrono::Utc;
+use folio_db::entities::{audit_entry, contact_message, job, session, subscriber, user};
+use folio_testkit::{PASSWORD, TestApp, backend_tests};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+backend_tests!(
+    users_list_filters_and_never_shows_password_hashes,
+    make_and_remove_staff,
+    staff_cannot_unstaff_or_deactivate_themselves,
+    deactivating_ends_every_session_and_blocks_sign_in,
+    delete_a_subscriber,
+    read_and_delete_a_contact_message,
+    retry_and_delete_a_failed_job,
+    lists_paginate_and_never_fail_on_bad_parameters,
+    lists_sort_by_whitelisted_columns,
+    audit_log_lists_every_write_with_filters,
+    content_writes_refresh_the_public_pages,
+);
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn audit_count(app: &TestApp, action: &str) -> u64 {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq(action))
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+async fn users_list_filters_and_never_shows_password_hashes(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    app.visitor().register("reader@example.org").await;
+    let page = staff.get("/admin/users/").await;
+    page.assert_contains("reader@example.org");
+    page.assert_contains("boss@example.org");
+    page.assert_contains("2 results");
+    page.assert_lacks("argon2");
+    let staff_only = staff.get("/admin/users/?staff=yes").await;
+    staff_only.assert_lacks("reader@example.org");
+    staff_only.assert_contains("1 result");
+    let search = staff.get("/admin/users/?q=READER").await;
+    search.assert_contains("reader@example.org");
+    search.assert_lacks(">boss@example.org</a>");
+    let id = user_id(&app, "reader@example.org").await;
+    let detail = staff.get(&format!("/admin/users/{id}/")).await;
+    detail.assert_contains("Make staff");
+    detail.assert_contains("Deactivate");
+    detail.assert_lacks("argon2");
+}
+
+async fn make_and_remove_staff(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let other = app.visitor();
+    other.register("helper@example.org").await;
+    assert_eq!(other.get("/admin/").await.status, 404);
+    let id = user_id(&app, "helper@example.org").await;
+    let path = format!("/admin/users/{id}/");
+    staff
+        .submit_via(&path, &format!("{path}staff/"), &[("value", "on")])
+        .await
+        .assert_redirect(&path);
+    staff
+        .get(&path)
+        .await
+        .assert_contains("helper@example.org is now staff.");
+    assert_eq!(other.get("/admin/").await.status, 200);
+    staff
+        .submit_via(&path, &format!("{path}staff/"), &[("value", "off")])
+        .await
+        .assert_redirect(&path);
+    // Their sessions (which remembered staff status) ended; signed in again, it's a 404.
+    assert_eq!(other.get("/admin/").await.status, 302);
+    other
+        .sign_in("helper@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
+    assert_eq!(other.get("/admin/").await.status, 404);
+    assert_eq!(audit_count(&app, "make_staff").await, 1);
+    assert_eq!(audit_count(&app, "remove_staff").await, 1);
+    // A junk value changes nothing.
+    staff
+        .submit_via(&path, &format!("{path}staff/"), &[("value", "maybe")])
+        .await
+        .assert_redirect(&path);
+    assert_eq!(audit_count(&app, "make_staff").await, 1);
+}
+
+async fn staff_cannot_unstaff_or_deactivate_themselves(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let id = user_id(&app, "boss@example.org").await;
+    let path = format!("/admin/users/{id}/");
+    staff.get(&path).await.assert_contains("This is your own account");
+    for (action, message) in [
+        ("staff/", "remove your own staff status"),
+        ("active/", "deactivate your own account; ask"),
+    ] {
+        staff
+            .submit_via(
+                "/admin/categories/add/",
+                &format!("{path}{action}"),
+                &[("value", "off")],
+            )
+            .await
+            .assert_redirect(&path);
+        staff.get(&path).await.assert_contains(message);
+    }
+    assert_eq!(staff.get("/admin/").await.status, 200);
+    assert_eq!(app.count("audit_log").await, 0);
+}
+
+async fn deactivating_ends_every_session_and_blocks_sign_in(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let laptop = app.visitor();
+    laptop.register("gone@example.org").await;
+    let phone = app.visitor();
+    phone
+        .sign_in("gone@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
+    let id = user_id(&app, "gone@example.org").await;
+    let sessions_of = || async {
+        session::Entity::find()
+            .filter(session::Column::UserId.eq(id))
+            .count(app.db())
+            .await
+            .unwrap()
+    };
+    assert_eq!(sessions_of().await, 2);
+
+    let path = format!("/admin/users/{id}/");
+    staff
+        .submit_via(&path, &format!("{path}active/"), &[("value", "off")])
+        .await
+        .assert_redirect(&path);
+    staff
+        .get(&path)
+        .await
+        .assert_contains("was deactivated and signed out everywhere");
+    assert_eq!(sessions_of().await, 0);
+    for device in [&laptop, &phone] {
+        let page = device.get("/pads/create/").await;
+        assert_eq!(page.status, 302, "the session is gone");
+    }
+    assert_eq!(laptop.sign_in("gone@example.org", PASSWORD).await.status, 422);
+    assert_eq!(audit_count(&app, "deactivate").await, 1);
+
+    staff
+        .submit_via(&path, &format!("{path}active/"), &[("value", "on")])
+        .await
+        .assert_redirect(&path);
+    laptop
+        .sign_in("gone@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
+    assert_eq!(audit_count(&app, "reactivate").await, 1);
+}
+
+async fn add_subscriber(app: &TestApp, email: &str, confirmed: bool) -> i64 {
+    subscriber::Entity::insert(subscriber::ActiveModel {
+        email: Set(email.to_owned()),
+        user_id: Set(None),
+        token: Set(format!("token-{email}")),
+        confirmed: Set(confirmed),
+        created_at: Set(Utc::now()),
+        confirmed_at: Set(confirmed.then(Utc::now)),
+        ..Default::default()
+    })
+    .exec(app.db())
+    .await
+    .unwrap()
+    .last_insert_id
+}
+
+async fn delete_a_subscriber(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let keep = add_subscriber(&app, "keep@example.org", true).await;
+    let drop = add_subscriber(&app, "drop@example.org", false).await;
+    let list = staff.get("/admin/subscribers/").await;
+    list.assert_contains("keep@example.org");
+    list.assert_contains("2 results");
+    let confirmed = staff.get("/admin/subscribers/?confirmed=yes").await;
+    confirmed.assert_lacks("drop@example.org");
+    let path = format!("/admin/subscribers/{drop}/delete/");
+    staff
+        .get(&path)
+        .await
+        .assert_contains("drop@example.org will be deleted");
+    staff
+        .submit(&path, &[])
+        .await
+        .assert_redirect("/admin/subscribers/");
+    assert_eq!(app.count("subscribers").await, 1);
+    assert_eq!(audit_count(&app, "delete").await, 1);
+    assert_eq!(
+        staff
+            .get(&format!("/admin/subscribers/{drop}/delete/"))
+            .await
+            .status,
+        404
+    );
+    assert!(keep > 0);
+}
+
+async fn read_and_delete_a_contact_message(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let id = contact_message::Entity::insert(contact_message::ActiveModel {
+        name: Set("Ann".into()),
+        email: Set("ann@example.org".into()),
+        subject: Set("Hello <b>there</b>".into()),
+        message: Set("Line one\n<script>alert(1)</script>".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(app.db())
+    .await
+    .unwrap()
+    .last_insert_id;
+    let list = staff.get("/admin/contact-messages/").await;
+    list.assert_contains(&format!("href=\"/admin/contact-messages/{id}/\""));
+    let page = staff.get(&format!("/admin/contact-messages/{id}/")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("ann@example.org");
+    page.assert_contains("&#60;script&#62;alert(1)&#60;/script&#62;");
+    page.assert_lacks("<script>alert(1)");
+    let path = format!("/admin/contact-messages/{id}/delete/");
+    staff
+        .submit(&path, &[])
+        .await
+        .assert_redirect("/admin/contact-messages/");
+    assert_eq!(app.count("contact_messages").await, 0);
+    assert_eq!(
+        staff.get(&format!("/admin/contact-messages/{id}/")).await.status,
+        404
+    );
+    assert_eq!(audit_count(&app, "delete").await, 1);
+}
+
+async fn retry_and_delete_a_failed_job(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let id = folio_db::queries::jobs::enqueue(app.db(), "send_email", "{}", 3, Utc::now())
+        .await
+        .unwrap();
+    job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(job::FAILED))
+        .col_expr(job::Column::Attempts, Expr::value(3))
+        .col_expr(job::Column::LastError, Expr::value("SMTP said no\nsecond line"))
+        .filter(job::Column::Id.eq(id))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let list = staff.get("/admin/jobs/?state=failed").await;
+    list.assert_contains("SMTP said no");
+    list.assert_contains("3 / 3");
+    staff
+        .get("/admin/jobs/?state=queued")
+        .await
+        .assert_contains("0 results");
+    let path = format!("/admin/jobs/{id}/");
+    let detail = staff.get(&path).await;
+    detail.assert_contains("second line");
+    detail.assert_contains("Retry now");
+
+    staff
+        .submit_via(&path, &format!("{path}retry/"), &[])
+        .await
+        .assert_redirect(&path);
+    let retried = folio_db::queries::jobs::find(app.db(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retried.state, job::QUEUED);
+    assert_eq!(retried.attempts, 0);
+    assert_eq!(audit_count(&app, "retry").await, 1);
+    // Retrying a job that is not failed is refused with a message, not an error.
+    staff
+        .submit_via("/admin/categories/add/", &format!("{path}retry/"), &[])
+        .await
+        .assert_redirect(&path);
+    staff.get(&path).await.assert_contains("is not failed");
+    assert_eq!(audit_count(&app, "retry").await, 1);
+
+    staff
+        .submit(&format!("{path}delete/"), &[])
+        .await
+        .assert_redirect("/admin/jobs/");
+    assert_eq!(app.count("jobs").await, 0);
+    assert_eq!(audit_count(&app, "delete").await, 1);
+}
+
+async fn lists_paginate_and_never_fail_on_bad_parameters(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    for n in 0..55 {
+        app.seed_category(&format!("Category {n:02}")).await;
+    }
+    let first = staff.get("/admin/categories/?o=name").await;
+    first.assert_contains("55 results");
+    first.assert_contains("Page 1 of 2");
+    first.assert_contains("Category 49");
+    first.assert_lacks("Category 50");
+    first.assert_contains("href=\"/admin/categories/?o=name&#38;page=2\"");
+    let second = staff.get("/admin/categories/?o=name&page=2").await;
+    second.assert_contains("Category 54");
+    second.assert_lacks("Category 49<");
+    staff
+        .get("/admin/categories/?o=name&page=99")
+        .await
+        .assert_contains("Page 2 of 2");
+
+    let junk = [
+        "page=abc",
+        "page=-1",
+        "page=0",
+        "page=18446744073709551616",
+        "o=password_hash",
+        "o=-",
+        "o=--name",
+        "q=%25_%5C%27%22",
+        "q=%ZZ",
+        "status=bogus&category=abc&state=nope&staff=maybe&active=&confirmed=2",
+        "action=drop&object_type=%00",
+        "q=",
+    ];
+    for list in [
+        "/admin/categories/",
+        "/admin/items/",
+        "/admin/users/",
+        "/admin/subscribers/",
+        "/admin/contact-messages/",
+        "/admin/jobs/",
+        "/admin/audit-log/",
+    ] {
+        for query in junk {
+            let path = format!("{list}?{query}");
+            let page = staff.get(&path).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+        }
+    }
+    // A search with LIKE wildcards matches them literally.
+    staff
+        .get("/admin/categories/?q=%25")
+        .await
+        .assert_contains("0 results");
+    staff
+        .get("/admin/categories/?q=category+0")
+        .await
+        .assert_contains("10 results");
+}
+
+async fn lists_sort_by_whitelisted_columns(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    for title in ["Banana", "apple", "Cherry"] {
+        app.create_item(&staff, category, title, false).await;
+    }
+    let order_of = |body: &str| {
+        let mut found: Vec<(usize, &str)> = ["Banana", "apple", "Cherry"]
+            .iter()
+            .map(|t| (body.find(&format!(">{t}</a>")).unwrap(), *t))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
+    };
+    let asc = staff.get("/admin/items/?o=title").await;
+    asc.assert_contains("href=\"/admin/items/?o=-title\"");
+    let desc = staff.get("/admin/items/?o=-title").await;
+    let (asc, desc) = (order_of(&asc.body), order_of(&desc.body));
+    let mut reversed = asc.clone();
+    reversed.reverse();
+    assert_eq!(desc, reversed);
+    // The default is newest change first.
+    assert_eq!(
+        order_of(&staff.get("/admin/items/").await.body),
+        ["Cherry", "apple", "Banana"]
+    );
+}
+
+async fn audit_log_lists_every_write_with_filters(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let item = app.create_item(&staff, category, "Logged", true).await;
+    staff
+        .submit(&format!("/admin/items/{item}/delete/"), &[])
+        .await
+        .assert_redirect("/admin/items/");
+    let log = staff.get("/admin/audit-log/").await;
+    for line in [
+        "Created category “Essays”",
+        "Created item “Logged”",
+        "Published item “Logged”",
+        "Deleted item “Logged”",
+    ] {
+        log.assert_contains(line);
+    }
+    log.assert_contains("boss@example.org");
+    let creates = staff.get("/admin/audit-log/?action=create").await;
+    creates.assert_contains("2 results");
+    creates.assert_lacks("Deleted item");
+    let items = staff.get("/admin/audit-log/?object_type=category").await;
+    items.assert_contains("1 result");
+    let row = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("publish"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.object_type, "item");
+    assert_eq!(row.object_id, Some(item));
+    assert_eq!(row.actor_id, Some(user_id(&app, "boss@example.org").await));
+    staff
+        .get("/admin/")
+        .await
+        .assert_contains("Deleted item “Logged”");
+}
+
+async fn content_writes_refresh_the_public_pages(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let reader = app.visitor();
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Fresh", true).await;
+    let public = "/site/items/essays/fresh/";
+    reader.get(public).await.assert_contains("Fresh");
+    reader.get("/site/").await.assert_contains("Fresh");
+    let category = category.to_string();
+    staff
+        .submit(
+            &format!("/admin/items/{id}/"),
+            &[
+                ("title", "Fresh"),
+                ("slug", "fresh"),
+                ("category", &category),
+                ("summary", "Summary."),
+                ("body", "The **second** version."),
+                ("status", "published"),
+            ],
+        )
+        .await
+        .assert_redirect(&format!("/admin/items/{id}/"));
+    reader
+        .get(public)
+        .await
+        .assert_contains("<strong>second</strong>");
+    staff
+        .submit_via(
+            "/admin/categories/add/",
+            "/admin/items/bulk/",
+            &[("action", "unpublish"), ("ids", &id.to_string())],
+        )
+        .await
+        .assert_redirect("/admin/items/");
+    assert_eq!(reader.get(public).await.status, 404);
+    reader.get("/site/").await.assert_lacks("Fresh");
+}
