@@ -13,7 +13,7 @@ use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
 use super::list::{ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, flash_error, see_other};
+use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, see_other};
 use crate::content::line;
 use crate::content::slug::Slug;
 use crate::error::{AppError, AppResult};
@@ -286,23 +286,16 @@ fn refusal(category: &category::Model, items: u64) -> String {
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let category = found(&staff.ctx, id).await?;
     let items = categories::count_items(&staff.ctx.state.db, id).await?;
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, "Delete category").await?,
-        nav: AdminNav::new(
-            LIST,
-            &[
-                (&category.name, &format!("/admin/categories/{id}/")),
-                ("Delete", ""),
-            ],
-        ),
-        heading: "Delete category".into(),
-        lines: vec![format!("The category “{}” will be deleted.", category.name)],
+    let delete = DeleteOne {
+        list: LIST,
+        id,
+        noun: "category",
+        crumb: Some(&category.name),
+        line: format!("The category “{}” will be deleted.", category.name),
         refusal: (items > 0).then(|| refusal(&category, items)),
-        action: format!("/admin/categories/{id}/delete/"),
-        hidden: Vec::new(),
         button: "Yes, delete it",
-        cancel: format!("/admin/categories/{id}/"),
-    }))
+    };
+    ConfirmPage::delete_one(&staff, delete).await
 }
 
 async fn delete(

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::categories::taken_error;
 use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, flash_error, see_other};
+use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, see_other};
 use crate::content::slug::Slug;
 use crate::content::{line, markdown};
 use crate::error::AppResult;
@@ -468,23 +468,19 @@ async fn preview_existing(
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let item = found(&staff.ctx, id).await?;
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, "Delete item").await?,
-        nav: AdminNav::new(
-            LIST,
-            &[(&item.title, &format!("/admin/items/{id}/")), ("Delete", "")],
-        ),
-        heading: "Delete item".into(),
-        lines: vec![format!(
+    let delete = DeleteOne {
+        list: LIST,
+        id,
+        noun: "item",
+        crumb: Some(&item.title),
+        line: format!(
             "The item “{}” and its delivery records will be deleted.",
             item.title
-        )],
+        ),
         refusal: None,
-        action: format!("/admin/items/{id}/delete/"),
-        hidden: Vec::new(),
         button: "Yes, delete it",
-        cancel: format!("/admin/items/{id}/"),
-    }))
+    };
+    ConfirmPage::delete_one(&staff, delete).await
 }
 
 async fn delete(

@@ -14,7 +14,7 @@ use folio_db::queries::jobs;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, flash_error, see_other};
+use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, see_other};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -167,24 +167,21 @@ async fn retry(
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let job = found(&staff.ctx, id).await?;
     let running = job.state == job::RUNNING;
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, "Delete job").await?,
-        nav: AdminNav::new(
-            LIST,
-            &[(&format!("Job {id}"), &format!("{LIST}{id}/")), ("Delete", "")],
-        ),
-        heading: "Delete job".into(),
-        lines: vec![format!(
+    let label = format!("Job {id}");
+    let delete = DeleteOne {
+        list: LIST,
+        id,
+        noun: "job",
+        crumb: Some(&label),
+        line: format!(
             "Job {id} ({}, {}) will be deleted and never run.",
             job.kind, job.state
-        )],
+        ),
         refusal: running
             .then(|| "A running job can't be deleted; wait until it finishes or fails.".to_owned()),
-        action: format!("{LIST}{id}/delete/"),
-        hidden: Vec::new(),
         button: "Yes, delete",
-        cancel: format!("{LIST}{id}/"),
-    }))
+    };
+    ConfirmPage::delete_one(&staff, delete).await
 }
 
 async fn delete(

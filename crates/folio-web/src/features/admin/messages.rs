@@ -11,7 +11,7 @@ use folio_db::queries::admin::{self as q, users as admin_users};
 use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
 
 use super::list::{ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, see_other};
+use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, see_other};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -107,23 +107,19 @@ async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let message = found(&staff.ctx, id).await?;
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, "Delete message").await?,
-        nav: AdminNav::new(
-            LIST,
-            &[(&message.subject, &format!("{LIST}{id}/")), ("Delete", "")],
-        ),
-        heading: "Delete message".into(),
-        lines: vec![format!(
+    let delete = DeleteOne {
+        list: LIST,
+        id,
+        noun: "message",
+        crumb: Some(&message.subject),
+        line: format!(
             "The message “{}” from {} will be deleted.",
             message.subject, message.email
-        )],
+        ),
         refusal: None,
-        action: format!("{LIST}{id}/delete/"),
-        hidden: Vec::new(),
         button: "Yes, delete",
-        cancel: format!("{LIST}{id}/"),
-    }))
+    };
+    ConfirmPage::delete_one(&staff, delete).await
 }
 
 async fn delete(

@@ -162,3 +162,45 @@ pub struct ConfirmPage {
     pub button: &'static str,
     pub cancel: String,
 }
+
+/// What the confirmation of deleting one object says.
+pub struct DeleteOne<'a> {
+    /// The list the object belongs to (`/admin/items/`); its page is `<list><id>/`.
+    pub list: &'static str,
+    pub id: i64,
+    /// The kind of object: the heading reads "Delete <noun>".
+    pub noun: &'static str,
+    /// The object's name in the breadcrumb, linking to its page; `None` for objects without a
+    /// page of their own (cancelling then goes back to the list).
+    pub crumb: Option<&'a str>,
+    pub line: String,
+    pub refusal: Option<String>,
+    pub button: &'static str,
+}
+
+impl ConfirmPage {
+    /// The page that asks before one object is deleted; the button posts to `<object>/delete/`.
+    pub async fn delete_one(staff: &Staff, delete: DeleteOne<'_>) -> crate::error::AppResult<Response> {
+        let object = format!("{}{}/", delete.list, delete.id);
+        let heading = format!("Delete {}", delete.noun);
+        let crumbs: Vec<(&str, &str)> = match delete.crumb {
+            Some(name) => vec![(name, object.as_str()), ("Delete", "")],
+            None => vec![("Delete", "")],
+        };
+        let cancel = match delete.crumb {
+            Some(_) => object.clone(),
+            None => delete.list.to_owned(),
+        };
+        Ok(crate::layout::ok(&ConfirmPage {
+            page: admin_page(&staff.ctx, heading.clone()).await?,
+            nav: AdminNav::new(delete.list, &crumbs),
+            heading,
+            lines: vec![delete.line],
+            refusal: delete.refusal,
+            action: format!("{object}delete/"),
+            hidden: Vec::new(),
+            button: delete.button,
+            cancel,
+        }))
+    }
+}

@@ -11,7 +11,7 @@ use folio_db::queries::admin::{self as q, users as admin_users};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, Staff, admin_page, see_other};
+use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, see_other};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -87,20 +87,19 @@ async fn found(ctx: &RequestContext, id: i64) -> AppResult<subscriber::Model> {
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let subscriber = found(&staff.ctx, id).await?;
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, "Delete subscriber").await?,
-        nav: AdminNav::new(LIST, &[("Delete", "")]),
-        heading: "Delete subscriber".into(),
-        lines: vec![format!(
+    let delete = DeleteOne {
+        list: LIST,
+        id,
+        noun: "subscriber",
+        crumb: None,
+        line: format!(
             "{} will be deleted and receive no more notifications (with their delivery records).",
             subscriber.email
-        )],
+        ),
         refusal: None,
-        action: format!("/admin/subscribers/{id}/delete/"),
-        hidden: Vec::new(),
         button: "Yes, delete",
-        cancel: LIST.into(),
-    }))
+    };
+    ConfirmPage::delete_one(&staff, delete).await
 }
 
 async fn delete(

@@ -21,6 +21,8 @@ pub struct CachedPage {
     pub etag: String,
     /// The item the page shows, so a view served from the cache still counts.
     pub item_id: Option<i64>,
+    pub content_type: &'static str,
+    pub cache_control: &'static str,
 }
 
 /// Pages keyed by path and query. Cheap to clone.

@@ -115,22 +115,16 @@ fn etag_of(body: &str) -> String {
     format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..12]))
 }
 
-fn respond(
-    page: &CachedPage,
-    content_type: &'static str,
-    cache_control: &'static str,
-    headers: &HeaderMap,
-    public: bool,
-) -> Response {
+fn respond(page: &CachedPage, headers: &HeaderMap, public: bool) -> Response {
     let cache_control = if public {
-        cache_control
+        page.cache_control
     } else {
         "private, no-store"
     };
     let mut response = if public && matches_etag(headers, &page.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        ([(header::CONTENT_TYPE, content_type)], page.body.clone()).into_response()
+        ([(header::CONTENT_TYPE, page.content_type)], page.body.clone()).into_response()
     };
     let response_headers = response.headers_mut();
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
@@ -169,8 +163,7 @@ where
         if let Some(id) = page.item_id {
             ctx.state.views.record(id);
         }
-        let (content_type, cache_control) = kind_of(&key);
-        return Ok(respond(&page, content_type, cache_control, headers, true));
+        return Ok(respond(&page, headers, true));
     }
     let rendered = make().await?;
     if let Some(id) = rendered.item_id {
@@ -180,35 +173,18 @@ where
         etag: etag_of(&rendered.body),
         body: rendered.body,
         item_id: rendered.item_id,
+        content_type: rendered.content_type,
+        cache_control: rendered.cache_control,
     });
-    let response = respond(
-        &page,
-        rendered.content_type,
-        rendered.cache_control,
-        headers,
-        public,
-    );
+    let response = respond(&page, headers, public);
     if public {
         ctx.state.site_cache.insert(key, page).await;
     }
     Ok(response)
 }
 
-/// The content type and cache policy of a cached page, from its key.
-fn kind_of(key: &str) -> (&'static str, &'static str) {
-    if key == FEED_KEY {
-        (FEED_TYPE, LIST_CACHE)
-    } else if key.starts_with(ITEM_KEY) {
-        (HTML_TYPE, ITEM_CACHE)
-    } else {
-        (HTML_TYPE, LIST_CACHE)
-    }
-}
-
 const HTML_TYPE: &str = "text/html; charset=utf-8";
 const FEED_TYPE: &str = "application/atom+xml; charset=utf-8";
-const FEED_KEY: &str = "feed";
-const ITEM_KEY: &str = "item:";
 
 fn html(template: &impl Template, cache_control: &'static str, item_id: Option<i64>) -> AppResult<Rendered> {
     let body = template
@@ -304,7 +280,7 @@ pub async fn item(
     headers: HeaderMap,
     Path((category_slug, item_slug)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let key = format!("{ITEM_KEY}{category_slug}/{item_slug}");
+    let key = format!("item:{category_slug}/{item_slug}");
     cached(&ctx, &headers, key, || async {
         let db = &ctx.state.db;
         let Some(category) = site::category_by_slug(db, &category_slug).await? else {
@@ -330,7 +306,7 @@ pub async fn item(
 }
 
 pub async fn feed(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response> {
-    cached(&ctx, &headers, FEED_KEY.into(), || async {
+    cached(&ctx, &headers, "feed".into(), || async {
         let entries = site::feed(&ctx.state.db, FEED_ENTRIES).await?;
         let updated = entries
             .iter()
