@@ -14,4 +14,4 @@ pub mod worker;
 pub use context::{JobContext, RateLimiter};
 pub use mailer::{Email, MailError, Mailer};
 pub use queue::{Job, JobError, Registry, enqueue};
-pub use worker::{Outcome, Worker, WorkerOptions, backoff};
+pub use worker::{Outcome, QueueDepth, Worker, WorkerOptions, backoff};

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// A message ready to send: every Folio mail has a plain-text and an HTML part.
@@ -40,6 +41,11 @@ pub enum MailError {
     #[error("could not create the mail directory {path}: {source}")]
     Directory { path: String, source: std::io::Error },
 }
+
+/// Idle SMTP connections kept for reuse. lettre opens more when more sends are in flight, but
+/// closes any beyond this once they finish: sized for the default 4 worker loops each sending
+/// `SENDS_IN_FLIGHT` (8) messages at once, so a busy worker does not reconnect for every mail.
+const SMTP_POOL_SIZE: u32 = 32;
 
 #[derive(Clone)]
 enum Transport {
@@ -121,7 +127,11 @@ impl Mailer {
                     dir,
                 }
             }
-            "smtp" | "smtps" => Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
+            "smtp" | "smtps" => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                    .pool_config(PoolConfig::new().max_size(SMTP_POOL_SIZE))
+                    .build(),
+            ),
             other => return Err(MailError::UnsupportedScheme(other.to_owned())),
         };
         Ok(Self { transport, from })

@@ -49,6 +49,60 @@ impl Default for WorkerOptions {
     }
 }
 
+/// How often a running worker logs the queue's depth.
+const DEPTH_REPORT_EVERY: Duration = Duration::from_secs(60);
+
+/// Jobs per state, across every worker of the deployment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+}
+
+impl QueueDepth {
+    pub async fn read(db: &impl sea_orm::ConnectionTrait) -> Result<Self, sea_orm::DbErr> {
+        let mut depth = Self::default();
+        for (state, count) in queue::count_by_state(db).await? {
+            match state.as_str() {
+                job::QUEUED => depth.queued = count,
+                job::RUNNING => depth.running = count,
+                job::FAILED => depth.failed = count,
+                _ => {}
+            }
+        }
+        Ok(depth)
+    }
+}
+
+/// Logs the queue's depth as `queue depth` with `queued`, `running` and `failed` fields until
+/// shutdown. In AWS a CloudWatch metric filter turns these lines into the dashboard's
+/// queue-depth metric and its alarm, so the worker needs no metrics client of its own.
+async fn report_queue_depth(
+    db: sea_orm::DatabaseConnection,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped(shutdown.clone()) => return,
+        }
+        match QueueDepth::read(&db).await {
+            Ok(depth) => tracing::info!(
+                target: "folio::queue",
+                queued = depth.queued,
+                running = depth.running,
+                failed = depth.failed,
+                "queue depth"
+            ),
+            Err(err) => tracing::warn!(error = %err, "could not read the queue depth"),
+        }
+    }
+}
+
 /// The delay before retry number `attempt` (1 after the first failure).
 pub fn backoff(base: Duration, attempt: i32) -> Duration {
     let exponent = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
@@ -98,8 +152,11 @@ impl Worker {
             let id = worker_id(n);
             loops.spawn(async move { worker.run_loop(&id, shutdown).await });
         }
+        let db = self.ctx.db.clone();
+        let reporter = tokio::spawn(report_queue_depth(db, DEPTH_REPORT_EVERY, shutdown.clone()));
         tracing::info!(loops = self.options.concurrency, "job worker started");
         while loops.join_next().await.is_some() {}
+        reporter.abort();
         tracing::info!("job worker stopped");
     }
 

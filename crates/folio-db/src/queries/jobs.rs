@@ -73,7 +73,7 @@ where
     let now = Utc::now();
     let locked_until = now + lease;
     match db.get_database_backend() {
-        DbBackend::MySql => claim_in_transaction(db, worker, limit, now, locked_until).await,
+        DbBackend::MySql => claim_retrying_deadlocks(db, worker, limit, now, locked_until).await,
         backend => claim_in_one_statement(db, backend, worker, limit, now, locked_until).await,
     }
 }
@@ -118,6 +118,41 @@ async fn claim_in_one_statement(
         .filter(job::Column::Id.in_subquery(pick))
         .exec_with_returning(db)
         .await
+}
+
+/// Claims tried on MariaDB before a deadlock is reported.
+const CLAIM_TRIES: u32 = 5;
+
+/// InnoDB can pick a claimer as a deadlock victim even with `SKIP LOCKED`: the `UPDATE` moves
+/// rows within the `(state, run_at)` index that another claimer is scanning. The victim's
+/// transaction is rolled back whole, so nothing was claimed and trying again is safe.
+async fn claim_retrying_deadlocks(
+    db: &impl TransactionTrait,
+    worker: &str,
+    limit: u64,
+    now: DateTime<Utc>,
+    locked_until: DateTime<Utc>,
+) -> Result<Vec<job::Model>, DbErr> {
+    let mut tries = 1;
+    loop {
+        match claim_in_transaction(db, worker, limit, now, locked_until).await {
+            Err(err) if is_deadlock(&err) && tries < CLAIM_TRIES => {
+                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// MySQL's "deadlock found" (error 1213, SQLSTATE 40001).
+fn is_deadlock(err: &DbErr) -> bool {
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx))) = err
+    else {
+        return false;
+    };
+    matches!(&**sqlx, sea_orm::SqlxError::Database(db) if db.code().as_deref() == Some("40001"))
 }
 
 /// MySQL/MariaDB (no `UPDATE … RETURNING`): select and lock in a transaction, then update.

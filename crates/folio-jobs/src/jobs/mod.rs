@@ -8,4 +8,4 @@ mod send_notifications;
 pub use contact_received::ContactReceived;
 pub use notify_subscribers::NotifySubscribers;
 pub use send_email::SendEmail;
-pub use send_notifications::{BATCH_SIZE, SendNotifications};
+pub use send_notifications::{BATCH_SIZE, SENDS_IN_FLIGHT, SendNotifications};
