@@ -36,6 +36,11 @@ impl SmtpSink {
     pub fn messages(&self) -> Vec<String> {
         self.messages.lock().unwrap().clone()
     }
+
+    /// How many messages have arrived (without copying them).
+    pub fn count(&self) -> usize {
+        self.messages.lock().unwrap().len()
+    }
 }
 
 async fn serve(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
