@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use folio_db::entities::audit_entry;
-use folio_db::queries::admin as q;
+use folio_db::queries::admin::Page;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::list::{Filter, ListQuery, ListView};
@@ -57,21 +57,16 @@ pub async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> 
     if let Some(object_type) = object_type {
         select = select.filter(audit_entry::Column::ObjectType.eq(object_type));
     }
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(
-            &[audit_entry::Column::Summary, audit_entry::Column::ActorEmail],
-            &search,
-        ));
-    }
-    let found = q::page_of(
-        &staff.ctx.state.db,
-        select,
-        sort.order(),
-        audit_entry::Column::Id,
-        query.page(),
-    )
-    .await?;
+    let searched = [audit_entry::Column::Summary, audit_entry::Column::ActorEmail];
+    let found: Page<audit_entry::Model> = query
+        .fetch(
+            &staff.ctx.state.db,
+            select,
+            &searched,
+            &sort,
+            audit_entry::Column::Id,
+        )
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("action", action)
         .with_filter("object_type", object_type);

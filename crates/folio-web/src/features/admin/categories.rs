@@ -8,12 +8,15 @@ use axum::routing::get;
 use folio_db::entities::category;
 use folio_db::queries::admin::audit::{self, Entry};
 use folio_db::queries::admin::categories::{self, CategoryFields, DeleteError};
-use folio_db::queries::admin::{self as q, Page, Taken, WriteError};
+use folio_db::queries::admin::{Page, Taken, WriteError};
 use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
 use super::list::{ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, see_other};
+use super::{
+    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, flash_error, or_not_found,
+    see_other,
+};
 use crate::content::line;
 use crate::content::slug::Slug;
 use crate::error::{AppError, AppResult};
@@ -54,17 +57,17 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
         ],
         ("position", false),
     );
-    let mut select = category::Entity::find();
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(
-            &[category::Column::Name, category::Column::Slug],
-            &search,
-        ));
-    }
     let db = &staff.ctx.state.db;
-    let found: Page<category::Model> =
-        q::page_of(db, select, sort.order(), category::Column::Id, query.page()).await?;
+    let searched = [category::Column::Name, category::Column::Slug];
+    let found: Page<category::Model> = query
+        .fetch(
+            db,
+            category::Entity::find(),
+            &searched,
+            &sort,
+            category::Column::Id,
+        )
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found);
     let ids: Vec<i64> = found.rows.iter().map(|row| row.id).collect();
     let counts = categories::item_counts(db, &ids).await?;
@@ -214,8 +217,7 @@ async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>)
                     object_id: Some(created.id),
                     summary: format!("Created category “{}”", created.name),
                 };
-                audit::record(&txn, &staff.actor(), entry).await?;
-                txn.commit().await?;
+                commit_audited(txn, &staff, entry).await?;
                 ctx.state.site_cache.invalidate_all();
                 ctx.flash(format!("The category “{}” was added.", created.name));
                 return Ok(see_other(&format!("/admin/categories/{}/", created.id)));
@@ -229,10 +231,7 @@ async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>)
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<category::Model> {
-    match categories::find(&ctx.state.db, id).await? {
-        Some(found) => Ok(found),
-        None => Err(ctx.not_found().await),
-    }
+    or_not_found(ctx, categories::find(&ctx.state.db, id).await?).await
 }
 
 async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
@@ -260,8 +259,7 @@ async fn edit(
                     object_id: Some(id),
                     summary: format!("Changed category “{}”", saved.name),
                 };
-                audit::record(&txn, &staff.actor(), entry).await?;
-                txn.commit().await?;
+                commit_audited(txn, &staff, entry).await?;
                 ctx.state.site_cache.invalidate_all();
                 ctx.flash(format!("The category “{}” was changed.", saved.name));
                 return Ok(see_other(&format!("/admin/categories/{id}/")));

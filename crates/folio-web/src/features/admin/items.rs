@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use folio_db::entities::{category, item};
 use folio_db::queries::admin::audit::{self, Entry};
 use folio_db::queries::admin::items::{self, ItemFields, Saved};
-use folio_db::queries::admin::{self as q, WriteError};
+use folio_db::queries::admin::{Page, WriteError};
 use folio_db::queries::deliveries;
 use folio_jobs::jobs::NotifySubscribers;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
@@ -18,7 +18,9 @@ use serde::Deserialize;
 
 use super::categories::taken_error;
 use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, see_other};
+use super::{
+    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, or_not_found, see_other,
+};
 use crate::content::slug::Slug;
 use crate::content::{line, markdown};
 use crate::error::AppResult;
@@ -82,14 +84,10 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     if let Some(category) = category {
         select = select.filter(item::Column::CategoryId.eq(category));
     }
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(
-            &[item::Column::Title, item::Column::Slug, item::Column::Summary],
-            &search,
-        ));
-    }
-    let found = q::page_of(db, select, sort.order(), item::Column::Id, query.page()).await?;
+    let searched = [item::Column::Title, item::Column::Slug, item::Column::Summary];
+    let found: Page<item::Model> = query
+        .fetch(db, select, &searched, &sort, item::Column::Id)
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("status", status)
         .with_filter("category", category);
@@ -302,10 +300,7 @@ async fn show_add(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> 
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<item::Model> {
-    match items::find(&ctx.state.db, id).await? {
-        Some(found) => Ok(found),
-        None => Err(ctx.not_found().await),
-    }
+    or_not_found(ctx, items::find(&ctx.state.db, id).await?).await
 }
 
 async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {

@@ -8,13 +8,16 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::{get, post};
 use folio_db::entities::job;
-use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::{self as q, users as admin_users};
+use folio_db::queries::admin::audit::Entry;
+use folio_db::queries::admin::{Page, users as admin_users};
 use folio_db::queries::jobs;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, see_other};
+use super::{
+    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, flash_error, or_not_found,
+    see_other,
+};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -70,18 +73,10 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     if let Some(state) = state {
         select = select.filter(job::Column::State.eq(state));
     }
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(&[job::Column::Kind, job::Column::LastError], &search));
-    }
-    let found = q::page_of(
-        &staff.ctx.state.db,
-        select,
-        sort.order(),
-        job::Column::Id,
-        query.page(),
-    )
-    .await?;
+    let searched = [job::Column::Kind, job::Column::LastError];
+    let found: Page<job::Model> = query
+        .fetch(&staff.ctx.state.db, select, &searched, &sort, job::Column::Id)
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found).with_filter("state", state);
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Jobs").await?,
@@ -101,10 +96,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<job::Model> {
-    match jobs::find(&ctx.state.db, id).await? {
-        Some(found) => Ok(found),
-        None => Err(ctx.not_found().await),
-    }
+    or_not_found(ctx, jobs::find(&ctx.state.db, id).await?).await
 }
 
 #[derive(Template)]
@@ -158,8 +150,7 @@ async fn retry(
         object_id: Some(id),
         summary: format!("Retried job {id} ({})", job.kind),
     };
-    audit::record(&txn, &staff.actor(), entry).await?;
-    txn.commit().await?;
+    commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("Job {id} ({}) is queued again.", job.kind));
     Ok(see_other(&format!("{LIST}{id}/")))
 }
@@ -205,8 +196,7 @@ async fn delete(
         object_id: Some(id),
         summary: format!("Deleted job {id} ({}, {})", job.kind, job.state),
     };
-    audit::record(&txn, &staff.actor(), entry).await?;
-    txn.commit().await?;
+    commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("Job {id} was deleted."));
     Ok(see_other(LIST))
 }

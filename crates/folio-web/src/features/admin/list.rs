@@ -2,8 +2,10 @@
 //! (leniently: a bad value means "the default", never an error page), and building the links
 //! of the column headers, filters and pagination so each keeps the others.
 
-use folio_db::queries::admin::Page;
-use sea_orm::Order;
+use folio_db::queries::admin::{self as q, Page};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, Select,
+};
 
 use crate::forms::query_escape;
 
@@ -95,6 +97,32 @@ impl ListQuery {
                     column,
                 }
             })
+    }
+}
+
+impl ListQuery {
+    /// One page of `select`, narrowed to the rows where any of `searched` contains the search
+    /// text (when there is one), in the list's sort order with the id as the tie-breaker.
+    pub async fn fetch<E, M, C>(
+        &self,
+        db: &impl ConnectionTrait,
+        select: Select<E>,
+        searched: &[C],
+        sort: &Sort<C>,
+        id: C,
+    ) -> Result<Page<M>, DbErr>
+    where
+        E: EntityTrait,
+        M: FromQueryResult + Sized + Send + Sync,
+        C: ColumnTrait,
+    {
+        let search = self.search();
+        let select = if search.is_empty() {
+            select
+        } else {
+            select.filter(q::search(searched, &search))
+        };
+        q::page_of_model::<E, M, C>(db, select, sort.order(), id, self.page()).await
     }
 }
 

@@ -6,12 +6,14 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::contact_message;
-use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::{self as q, users as admin_users};
-use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
+use folio_db::queries::admin::audit::Entry;
+use folio_db::queries::admin::{Page, users as admin_users};
+use sea_orm::{EntityTrait, TransactionTrait};
 
 use super::list::{ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, see_other};
+use super::{
+    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, or_not_found, see_other,
+};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -51,27 +53,22 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
         ],
         ("created_at", true),
     );
-    let mut select = contact_message::Entity::find();
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(
-            &[
-                contact_message::Column::Name,
-                contact_message::Column::Email,
-                contact_message::Column::Subject,
-                contact_message::Column::Message,
-            ],
-            &search,
-        ));
-    }
-    let found = q::page_of(
-        &staff.ctx.state.db,
-        select,
-        sort.order(),
-        contact_message::Column::Id,
-        query.page(),
-    )
-    .await?;
+    let searched = [
+        contact_message::Column::Name,
+        contact_message::Column::Email,
+        contact_message::Column::Subject,
+        contact_message::Column::Message,
+    ];
+    let select = contact_message::Entity::find();
+    let found: Page<contact_message::Model> = query
+        .fetch(
+            &staff.ctx.state.db,
+            select,
+            &searched,
+            &sort,
+            contact_message::Column::Id,
+        )
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found);
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Contact messages").await?,
@@ -82,10 +79,11 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<contact_message::Model> {
-    match contact_message::Entity::find_by_id(id).one(&ctx.state.db).await? {
-        Some(found) => Ok(found),
-        None => Err(ctx.not_found().await),
-    }
+    or_not_found(
+        ctx,
+        contact_message::Entity::find_by_id(id).one(&ctx.state.db).await?,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -138,8 +136,7 @@ async fn delete(
         object_id: Some(id),
         summary: format!("Deleted message “{}” from {}", message.subject, message.email),
     };
-    audit::record(&txn, &staff.actor(), entry).await?;
-    txn.commit().await?;
+    commit_audited(txn, &staff, entry).await?;
     ctx.flash("The message was deleted.");
     Ok(see_other(LIST))
 }

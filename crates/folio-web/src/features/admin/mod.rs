@@ -18,6 +18,7 @@ mod users;
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use folio_db::queries::admin::audit;
 use serde::Deserialize;
 
 pub use staff::Staff;
@@ -135,6 +136,26 @@ pub fn flash_error(ctx: &RequestContext, message: impl Into<String>) {
             message: message.into(),
         },
     );
+}
+
+/// `found`, or the admin's 404 page (unknown ids look the same as ids of other kinds).
+pub async fn or_not_found<T>(ctx: &RequestContext, found: Option<T>) -> crate::error::AppResult<T> {
+    match found {
+        Some(found) => Ok(found),
+        None => Err(ctx.not_found().await),
+    }
+}
+
+/// Writes the audit entry of a change into the change's transaction and commits both, so
+/// there is never a change without its entry nor an entry without its change.
+pub async fn commit_audited(
+    txn: sea_orm::DatabaseTransaction,
+    staff: &Staff,
+    entry: audit::Entry<'_>,
+) -> crate::error::AppResult<()> {
+    audit::record(&txn, &staff.actor(), entry).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// 303 to `to` (after a POST, the browser follows with a GET).

@@ -6,12 +6,14 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::subscriber;
-use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::{self as q, users as admin_users};
+use folio_db::queries::admin::audit::Entry;
+use folio_db::queries::admin::{Page, users as admin_users};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, see_other};
+use super::{
+    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, or_not_found, see_other,
+};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -52,18 +54,16 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     if let Some(value) = confirmed {
         select = select.filter(subscriber::Column::Confirmed.eq(value == "yes"));
     }
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(&[subscriber::Column::Email], &search));
-    }
-    let found = q::page_of(
-        &staff.ctx.state.db,
-        select,
-        sort.order(),
-        subscriber::Column::Id,
-        query.page(),
-    )
-    .await?;
+    let searched = [subscriber::Column::Email];
+    let found: Page<subscriber::Model> = query
+        .fetch(
+            &staff.ctx.state.db,
+            select,
+            &searched,
+            &sort,
+            subscriber::Column::Id,
+        )
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found).with_filter("confirmed", confirmed);
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Subscribers").await?,
@@ -79,10 +79,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<subscriber::Model> {
-    match subscriber::Entity::find_by_id(id).one(&ctx.state.db).await? {
-        Some(found) => Ok(found),
-        None => Err(ctx.not_found().await),
-    }
+    or_not_found(ctx, subscriber::Entity::find_by_id(id).one(&ctx.state.db).await?).await
 }
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
@@ -118,8 +115,7 @@ async fn delete(
         object_id: Some(id),
         summary: format!("Deleted subscriber {}", subscriber.email),
     };
-    audit::record(&txn, &staff.actor(), entry).await?;
-    txn.commit().await?;
+    commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("The subscriber {} was deleted.", subscriber.email));
     Ok(see_other(LIST))
 }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use folio_db::entities::user;
 use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::{self as q, users as admin_users};
+use folio_db::queries::admin::{Page, users as admin_users};
 use folio_db::queries::users;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use serde::Deserialize;
@@ -90,13 +90,10 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     if let Some(value) = yes_no(is_active) {
         select = select.filter(user::Column::IsActive.eq(value));
     }
-    let search = query.search();
-    if !search.is_empty() {
-        select = select.filter(q::search(&[user::Column::Email], &search));
-    }
     let db = &staff.ctx.state.db;
-    let found =
-        q::page_of_model::<_, UserRow, _>(db, select, sort.order(), user::Column::Id, query.page()).await?;
+    let found: Page<UserRow> = query
+        .fetch(db, select, &[user::Column::Email], &sort, user::Column::Id)
+        .await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("staff", is_staff)
         .with_filter("active", is_active);
