@@ -14,8 +14,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionSession, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait, Value,
 };
 
 use crate::entities::job::{self, FAILED, QUEUED, RUNNING};
@@ -73,7 +73,9 @@ where
     let now = Utc::now();
     let locked_until = now + lease;
     match db.get_database_backend() {
-        DbBackend::MySql => claim_retrying_deadlocks(db, worker, limit, now, locked_until).await,
+        DbBackend::MySql => {
+            retrying_deadlocks(|| claim_in_transaction(db, worker, limit, now, locked_until)).await
+        }
         backend => claim_in_one_statement(db, backend, worker, limit, now, locked_until).await,
     }
 }
@@ -120,23 +122,23 @@ async fn claim_in_one_statement(
         .await
 }
 
-/// Claims tried on MariaDB before a deadlock is reported.
-const CLAIM_TRIES: u32 = 5;
+/// Tries before a deadlock is reported.
+const DEADLOCK_TRIES: u32 = 5;
 
-/// InnoDB can pick a claimer as a deadlock victim even with `SKIP LOCKED`: the `UPDATE` moves
-/// rows within the `(state, run_at)` index that another claimer is scanning. The victim's
-/// transaction is rolled back whole, so nothing was claimed and trying again is safe.
-async fn claim_retrying_deadlocks(
-    db: &impl TransactionTrait,
-    worker: &str,
-    limit: u64,
-    now: DateTime<Utc>,
-    locked_until: DateTime<Utc>,
-) -> Result<Vec<job::Model>, DbErr> {
+/// Runs `attempt` again when the database chose it as a deadlock victim. InnoDB does so even
+/// with `SKIP LOCKED`: a claim's update moves rows within the `(state, run_at)` index that
+/// another claimer is scanning, and a completion's delete can cross a claim the same way. The
+/// victim's statement or transaction is rolled back whole, so trying again is safe; only pass
+/// work that is a whole transaction or a statement on its own (never a step of a caller's
+/// transaction, which the deadlock has already rolled back).
+async fn retrying_deadlocks<T, Fut>(mut attempt: impl FnMut() -> Fut) -> Result<T, DbErr>
+where
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
     let mut tries = 1;
     loop {
-        match claim_in_transaction(db, worker, limit, now, locked_until).await {
-            Err(err) if is_deadlock(&err) && tries < CLAIM_TRIES => {
+        match attempt().await {
+            Err(err) if is_deadlock(&err) && tries < DEADLOCK_TRIES => {
                 tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
                 tries += 1;
             }
@@ -145,14 +147,14 @@ async fn claim_retrying_deadlocks(
     }
 }
 
-/// MySQL's "deadlock found" (error 1213, SQLSTATE 40001).
+/// A deadlock victim: MySQL's error 1213 (SQLSTATE 40001) or PostgreSQL's 40P01.
 fn is_deadlock(err: &DbErr) -> bool {
     let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))
     | DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx))) = err
     else {
         return false;
     };
-    matches!(&**sqlx, sea_orm::SqlxError::Database(db) if db.code().as_deref() == Some("40001"))
+    matches!(&**sqlx, sea_orm::SqlxError::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
 }
 
 /// MySQL/MariaDB (no `UPDATE … RETURNING`): select and lock in a transaction, then update.
@@ -203,17 +205,14 @@ fn held_by(id: i64, worker: &str) -> sea_orm::Condition {
 }
 
 /// The job succeeded: its row goes. False when the lease had been taken over meanwhile.
-pub async fn complete(db: &impl ConnectionTrait, id: i64, worker: &str) -> Result<bool, DbErr> {
-    let result = job::Entity::delete_many()
-        .filter(held_by(id, worker))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+pub async fn complete(db: &DatabaseConnection, id: i64, worker: &str) -> Result<bool, DbErr> {
+    let delete = || job::Entity::delete_many().filter(held_by(id, worker)).exec(db);
+    Ok(retrying_deadlocks(delete).await?.rows_affected == 1)
 }
 
 /// The job failed: it runs again at `retry_at`, or, with `None`, is kept as failed.
 pub async fn fail(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
     worker: &str,
     error: &str,
@@ -234,13 +233,14 @@ pub async fn fail(
             .col_expr(job::Column::RunAt, Expr::value(at)),
         None => update.col_expr(job::Column::State, Expr::value(FAILED)),
     };
-    let result = update.filter(held_by(id, worker)).exec(db).await?;
+    let update = update.filter(held_by(id, worker));
+    let result = retrying_deadlocks(|| update.clone().exec(db)).await?;
     Ok(result.rows_affected == 1)
 }
 
 /// Gives a claimed job back without counting the attempt (a worker shutting down).
-pub async fn release(db: &impl ConnectionTrait, id: i64, worker: &str) -> Result<bool, DbErr> {
-    let result = job::Entity::update_many()
+pub async fn release(db: &DatabaseConnection, id: i64, worker: &str) -> Result<bool, DbErr> {
+    let update = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(QUEUED))
         .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).sub(1))
         .col_expr(
@@ -249,24 +249,22 @@ pub async fn release(db: &impl ConnectionTrait, id: i64, worker: &str) -> Result
         )
         .col_expr(job::Column::LockedBy, Expr::value(Value::String(None)))
         .col_expr(job::Column::RunAt, Expr::value(Utc::now()))
-        .filter(held_by(id, worker))
-        .exec(db)
-        .await?;
+        .filter(held_by(id, worker));
+    let result = retrying_deadlocks(|| update.clone().exec(db)).await?;
     Ok(result.rows_affected == 1)
 }
 
 /// Pushes the lease of a job still running to `now + lease`; false when it is no longer ours.
 pub async fn extend_lease(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
     worker: &str,
     lease: chrono::Duration,
 ) -> Result<bool, DbErr> {
-    let result = job::Entity::update_many()
+    let update = job::Entity::update_many()
         .col_expr(job::Column::LockedUntil, Expr::value(Utc::now() + lease))
-        .filter(held_by(id, worker))
-        .exec(db)
-        .await?;
+        .filter(held_by(id, worker));
+    let result = retrying_deadlocks(|| update.clone().exec(db)).await?;
     Ok(result.rows_affected == 1)
 }
 
