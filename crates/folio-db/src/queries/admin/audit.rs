@@ -22,6 +22,18 @@ pub struct Entry<'a> {
     pub summary: String,
 }
 
+impl<'a> Entry<'a> {
+    /// `action` on the `object_type` with id `object_id`.
+    pub fn new(action: &'a str, object_type: &'a str, object_id: i64, summary: impl Into<String>) -> Self {
+        Self {
+            action,
+            object_type,
+            object_id: Some(object_id),
+            summary: summary.into(),
+        }
+    }
+}
+
 /// The longest summary kept; longer ones are cut (on a character boundary).
 const SUMMARY_MAX_CHARS: usize = 500;
 

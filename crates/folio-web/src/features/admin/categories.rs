@@ -211,12 +211,12 @@ async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>)
         let txn = ctx.state.db.begin().await?;
         match categories::create(&txn, &fields).await {
             Ok(created) => {
-                let entry = Entry {
-                    action: "create",
-                    object_type: "category",
-                    object_id: Some(created.id),
-                    summary: format!("Created category “{}”", created.name),
-                };
+                let entry = Entry::new(
+                    "create",
+                    "category",
+                    created.id,
+                    format!("Created category “{}”", created.name),
+                );
                 commit_audited(txn, &staff, entry).await?;
                 ctx.state.site_cache.invalidate_all();
                 ctx.flash(format!("The category “{}” was added.", created.name));
@@ -253,12 +253,12 @@ async fn edit(
         let txn = ctx.state.db.begin().await?;
         match categories::update(&txn, id, &fields).await {
             Ok(saved) => {
-                let entry = Entry {
-                    action: "update",
-                    object_type: "category",
-                    object_id: Some(id),
-                    summary: format!("Changed category “{}”", saved.name),
-                };
+                let entry = Entry::new(
+                    "update",
+                    "category",
+                    id,
+                    format!("Changed category “{}”", saved.name),
+                );
                 commit_audited(txn, &staff, entry).await?;
                 ctx.state.site_cache.invalidate_all();
                 ctx.flash(format!("The category “{}” was changed.", saved.name));
@@ -284,15 +284,14 @@ fn refusal(category: &category::Model, items: u64) -> String {
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let category = found(&staff.ctx, id).await?;
     let items = categories::count_items(&staff.ctx.state.db, id).await?;
-    let delete = DeleteOne {
-        list: LIST,
+    let delete = DeleteOne::new(
+        LIST,
         id,
-        noun: "category",
-        crumb: Some(&category.name),
-        line: format!("The category “{}” will be deleted.", category.name),
-        refusal: (items > 0).then(|| refusal(&category, items)),
-        button: "Yes, delete it",
-    };
+        "category",
+        format!("The category “{}” will be deleted.", category.name),
+    )
+    .named(&category.name)
+    .refused((items > 0).then(|| refusal(&category, items)));
     ConfirmPage::delete_one(&staff, delete).await
 }
 
@@ -328,12 +327,12 @@ async fn delete_all(
             Err(DeleteError::HasItems(items)) => return Ok(Err(refusal(category, items))),
             Err(DeleteError::Db(err)) => return Err(AppError::from(err)),
         }
-        let entry = Entry {
-            action: "delete",
-            object_type: "category",
-            object_id: Some(category.id),
-            summary: format!("Deleted category “{}”", category.name),
-        };
+        let entry = Entry::new(
+            "delete",
+            "category",
+            category.id,
+            format!("Deleted category “{}”", category.name),
+        );
         audit::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;

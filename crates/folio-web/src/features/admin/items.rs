@@ -344,12 +344,12 @@ async fn after_save(
         audit::record(
             txn,
             &staff.actor(),
-            Entry {
-                action: "publish",
-                object_type: "item",
-                object_id: Some(item.id),
-                summary: format!("Published item “{}”", item.title),
-            },
+            Entry::new(
+                "publish",
+                "item",
+                item.id,
+                format!("Published item “{}”", item.title),
+            ),
         )
         .await?;
     }
@@ -463,18 +463,16 @@ async fn preview_existing(
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let item = found(&staff.ctx, id).await?;
-    let delete = DeleteOne {
-        list: LIST,
+    let delete = DeleteOne::new(
+        LIST,
         id,
-        noun: "item",
-        crumb: Some(&item.title),
-        line: format!(
+        "item",
+        format!(
             "The item “{}” and its delivery records will be deleted.",
             item.title
         ),
-        refusal: None,
-        button: "Yes, delete it",
-    };
+    )
+    .named(&item.title);
     ConfirmPage::delete_one(&staff, delete).await
 }
 
@@ -581,12 +579,12 @@ async fn apply(
             Action::Unpublish => "Unpublished",
             Action::Delete => "Deleted",
         };
-        let entry = Entry {
-            action: action.name(),
-            object_type: "item",
-            object_id: Some(item.id),
-            summary: format!("{verb} item “{}”", item.title),
-        };
+        let entry = Entry::new(
+            action.name(),
+            "item",
+            item.id,
+            format!("{verb} item “{}”", item.title),
+        );
         audit::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;

@@ -144,12 +144,7 @@ async fn retry(
         );
         return Ok(see_other(&format!("{LIST}{id}/")));
     }
-    let entry = Entry {
-        action: "retry",
-        object_type: "job",
-        object_id: Some(id),
-        summary: format!("Retried job {id} ({})", job.kind),
-    };
+    let entry = Entry::new("retry", "job", id, format!("Retried job {id} ({})", job.kind));
     commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("Job {id} ({}) is queued again.", job.kind));
     Ok(see_other(&format!("{LIST}{id}/")))
@@ -159,19 +154,17 @@ async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let job = found(&staff.ctx, id).await?;
     let running = job.state == job::RUNNING;
     let label = format!("Job {id}");
-    let delete = DeleteOne {
-        list: LIST,
+    let delete = DeleteOne::new(
+        LIST,
         id,
-        noun: "job",
-        crumb: Some(&label),
-        line: format!(
+        "job",
+        format!(
             "Job {id} ({}, {}) will be deleted and never run.",
             job.kind, job.state
         ),
-        refusal: running
-            .then(|| "A running job can't be deleted; wait until it finishes or fails.".to_owned()),
-        button: "Yes, delete",
-    };
+    )
+    .named(&label)
+    .refused(running.then(|| "A running job can't be deleted; wait until it finishes or fails.".to_owned()));
     ConfirmPage::delete_one(&staff, delete).await
 }
 
@@ -190,12 +183,12 @@ async fn delete(
         );
         return Ok(see_other(&format!("{LIST}{id}/")));
     }
-    let entry = Entry {
-        action: "delete",
-        object_type: "job",
-        object_id: Some(id),
-        summary: format!("Deleted job {id} ({}, {})", job.kind, job.state),
-    };
+    let entry = Entry::new(
+        "delete",
+        "job",
+        id,
+        format!("Deleted job {id} ({}, {})", job.kind, job.state),
+    );
     commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("Job {id} was deleted."));
     Ok(see_other(LIST))

@@ -105,18 +105,16 @@ async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let message = found(&staff.ctx, id).await?;
-    let delete = DeleteOne {
-        list: LIST,
+    let delete = DeleteOne::new(
+        LIST,
         id,
-        noun: "message",
-        crumb: Some(&message.subject),
-        line: format!(
+        "message",
+        format!(
             "The message “{}” from {} will be deleted.",
             message.subject, message.email
         ),
-        refusal: None,
-        button: "Yes, delete",
-    };
+    )
+    .named(&message.subject);
     ConfirmPage::delete_one(&staff, delete).await
 }
 
@@ -130,12 +128,12 @@ async fn delete(
     if !admin_users::delete_contact_message(&txn, id).await? {
         return Err(ctx.not_found().await);
     }
-    let entry = Entry {
-        action: "delete",
-        object_type: "contact_message",
-        object_id: Some(id),
-        summary: format!("Deleted message “{}” from {}", message.subject, message.email),
-    };
+    let entry = Entry::new(
+        "delete",
+        "contact_message",
+        id,
+        format!("Deleted message “{}” from {}", message.subject, message.email),
+    );
     commit_audited(txn, &staff, entry).await?;
     ctx.flash("The message was deleted.");
     Ok(see_other(LIST))

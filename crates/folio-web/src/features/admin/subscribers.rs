@@ -84,18 +84,15 @@ async fn found(ctx: &RequestContext, id: i64) -> AppResult<subscriber::Model> {
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let subscriber = found(&staff.ctx, id).await?;
-    let delete = DeleteOne {
-        list: LIST,
+    let delete = DeleteOne::new(
+        LIST,
         id,
-        noun: "subscriber",
-        crumb: None,
-        line: format!(
+        "subscriber",
+        format!(
             "{} will be deleted and receive no more notifications (with their delivery records).",
             subscriber.email
         ),
-        refusal: None,
-        button: "Yes, delete",
-    };
+    );
     ConfirmPage::delete_one(&staff, delete).await
 }
 
@@ -109,12 +106,12 @@ async fn delete(
     if !admin_users::delete_subscriber(&txn, id).await? {
         return Err(ctx.not_found().await);
     }
-    let entry = Entry {
-        action: "delete",
-        object_type: "subscriber",
-        object_id: Some(id),
-        summary: format!("Deleted subscriber {}", subscriber.email),
-    };
+    let entry = Entry::new(
+        "delete",
+        "subscriber",
+        id,
+        format!("Deleted subscriber {}", subscriber.email),
+    );
     commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("The subscriber {} was deleted.", subscriber.email));
     Ok(see_other(LIST))
