@@ -3,7 +3,7 @@
 
 use folio_db::entities::{delivery, subscriber};
 use folio_jobs::jobs::NotifySubscribers;
-use folio_testkit::{Mail, TestApp, Visitor, backend_tests};
+use folio_testkit::{Mail, SmtpSink, TestApp, Visitor, backend_tests};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 backend_tests!(
@@ -13,6 +13,7 @@ backend_tests!(
     unconfirmed_and_unsubscribed_addresses_get_nothing,
     the_form_answers_the_same_for_known_addresses,
     bad_tokens_are_404_or_harmless,
+    the_whole_flow_over_smtp,
 );
 
 /// Subscribes `email` through the public form and returns the confirmation path.
@@ -218,4 +219,73 @@ async fn bad_tokens_are_404_or_harmless(app: TestApp) {
     ] {
         assert_eq!(v.get(path).await.status, 200, "{path}");
     }
+}
+
+/// The flow again with the real SMTP transport and a mail server (the sink) instead of files:
+/// the confirmation, a publication made through the admin panel, the notification with its
+/// unsubscribe headers, and the one-click unsubscribe it offers.
+async fn the_whole_flow_over_smtp(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let smtp_app = TestApp::spawn_with(app.backend(), |config| config.email_url = url)
+        .await
+        .unwrap();
+    let received = |subject: &str| -> Vec<Mail> {
+        sink.messages()
+            .iter()
+            .map(|raw| Mail::parse(raw))
+            .filter(|mail| mail.subject == subject)
+            .collect()
+    };
+    let reader = smtp_app.visitor();
+    reader
+        .submit("/site/subscribe/", &[("email", "smtp.reader@example.org")])
+        .await
+        .assert_redirect("/site/subscribe/");
+    assert!(
+        sink.messages().is_empty(),
+        "mail goes out from the worker, not the request"
+    );
+    smtp_app.run_jobs().await;
+    let confirmation = received("Confirm your subscription to Folio");
+    assert_eq!(confirmation.len(), 1);
+    assert_eq!(confirmation[0].to, "smtp.reader@example.org");
+    confirm(&reader, &path_of(&confirmation[0], "/site/subscribe/confirm/")).await;
+
+    let staff = smtp_app.staff_visitor("editor@example.org").await;
+    let category = smtp_app.create_category(&staff, "Dispatches").await;
+    smtp_app
+        .create_item(&staff, category, "Over the wire", true)
+        .await;
+    smtp_app.run_jobs().await;
+    let notified = received("New on Folio: Over the wire");
+    assert_eq!(notified.len(), 1, "one notification for one confirmed subscriber");
+    let mail = &notified[0];
+    assert_eq!(mail.to, "smtp.reader@example.org");
+    assert!(
+        mail.decoded.contains("Content-Type: text/plain") && mail.decoded.contains("Content-Type: text/html")
+    );
+    assert!(mail.decoded.contains("/site/items/dispatches/over-the-wire/"));
+    assert!(
+        mail.decoded
+            .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    );
+    let deliveries = delivery::Entity::find()
+        .filter(delivery::Column::State.eq(delivery::SENT))
+        .all(smtp_app.db())
+        .await
+        .unwrap();
+    assert_eq!(deliveries.len(), 1);
+
+    // What a mail client does with List-Unsubscribe-Post: a POST with no cookies or token.
+    let unsubscribe = path_of(mail, "/site/unsubscribe/");
+    let response = reqwest::Client::new()
+        .post(format!("{}{unsubscribe}", smtp_app.base_url()))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(smtp_app.count("subscribers").await, 0);
+    smtp_app.finish().await;
 }
