@@ -97,3 +97,18 @@ output "container_secrets" {
   description = "Environment variable => secret ARN, as injected into the containers."
   value       = local.secrets
 }
+
+output "https_certificate_arn" {
+  description = "Certificate of the HTTPS listener."
+  value       = aws_lb_listener.https.certificate_arn
+}
+
+output "rollback_alarm_names" {
+  description = "Alarms CodeDeploy watches during a deployment."
+  value       = aws_codedeploy_deployment_group.web.alarm_configuration[0].alarms
+}
+
+output "scheduled_action_count" {
+  description = "Night-time scale-down/up actions (0 in production)."
+  value       = length(aws_appautoscaling_scheduled_action.down) + length(aws_appautoscaling_scheduled_action.up)
+}

@@ -12,3 +12,8 @@ output "url_secret_arn" {
   description = "Secrets Manager secret holding FOLIO_CACHE_URL."
   value       = aws_secretsmanager_secret.url.arn
 }
+
+output "automatic_failover" {
+  description = "Whether a replica takes over automatically."
+  value       = aws_elasticache_replication_group.this.automatic_failover_enabled
+}

@@ -17,3 +17,18 @@ output "url_secret_arn" {
   description = "Secrets Manager secret holding FOLIO_DATABASE_URL."
   value       = aws_secretsmanager_secret.url.arn
 }
+
+output "multi_az" {
+  description = "Whether a standby runs in a second zone."
+  value       = aws_db_instance.this.multi_az
+}
+
+output "deletion_protection" {
+  description = "Whether deletion is refused."
+  value       = aws_db_instance.this.deletion_protection
+}
+
+output "backup_retention_days" {
+  description = "Days of PITR."
+  value       = aws_db_instance.this.backup_retention_period
+}

@@ -44,14 +44,17 @@ resource "aws_acm_certificate" "cdn" {
   tags = var.tags
 }
 
+locals {
+  validation = { for o in aws_acm_certificate.alb.domain_validation_options : o.domain_name => o }
+}
+
 resource "aws_route53_record" "validation" {
-  for_each = {
-    for o in aws_acm_certificate.alb.domain_validation_options : o.domain_name => o
-  }
+  # Keys from configuration (known at plan), values from the certificate.
+  for_each        = toset(local.names)
   zone_id         = var.zone_id
-  name            = each.value.resource_record_name
-  type            = each.value.resource_record_type
-  records         = [each.value.resource_record_value]
+  name            = local.validation[each.key].resource_record_name
+  type            = local.validation[each.key].resource_record_type
+  records         = [local.validation[each.key].resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }

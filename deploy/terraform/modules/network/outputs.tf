@@ -37,3 +37,8 @@ output "cache_security_group_id" {
   description = "Security group of the cache."
   value       = aws_security_group.cache.id
 }
+
+output "nat_gateway_count" {
+  description = "NAT gateways (one per zone, or one shared)."
+  value       = length(aws_nat_gateway.this)
+}
