@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cache="${FOLIO_CI_CACHE:-$HOME/.cache/folio-ci}"
+mkdir -p "$cache/emulator"
 venv="$cache/venv"
 export TF_PLUGIN_MIRROR="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
 export TF_PLUGIN_CACHE_DIR="$cache/terraform-plugins"
@@ -78,6 +79,32 @@ done
 [ "$(cd "$tf/envs/dev" && ls ./*.tf)" = "$(cd "$tf/envs/prod" && ls ./*.tf)" ] || fail "envs/dev and envs/prod have different .tf files"
 echo "dev and prod: identical .tf files"
 
+# --- workflows, Dockerfile, compose, shell ----------------------------------------------------
+stage "workflows: schema + zizmor"
+check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml || fail "workflow schema"
+# Offline: no GitHub API look-ups; every finding is fixed or ignored inline with its reason.
+zizmor --offline --no-progress .github/workflows/ || fail "zizmor"
+
+stage "Dockerfile (hadolint) + compose (schema)"
+hadolint deploy/docker/Dockerfile || fail "hadolint"
+echo "hadolint: no findings"
+# No Docker engine here; the compose file is checked against the Compose specification.
+check-jsonschema --builtin-schema vendor.compose-spec deploy/docker/compose.yaml || fail "compose schema"
+
+stage "shellcheck"
+mapfile -t scripts < <(git ls-files | while read -r f; do
+  [ -f "$f" ] && head -n1 "$f" | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f"; done)
+for f in "${scripts[@]}"; do
+  case "$f" in
+    # Ours: every finding, style included.
+    deploy/*) shellcheck "$f" || fail "shellcheck $f" ;;
+    # Other owners' scripts: warnings and errors (info-level notes are reported, not fatal).
+    *) shellcheck --severity=warning "$f" || fail "shellcheck $f"
+       shellcheck "$f" >/dev/null 2>&1 || echo "note: $f has info-level shellcheck notes (shellcheck $f)" ;;
+  esac
+done
+echo "shellcheck: ${#scripts[@]} scripts clean: ${scripts[*]}"
+
 # --- init + validate ---------------------------------------------------------------------------
 stage "terraform init + validate (offline)"
 init() { (cd "$1" && terraform init -backend=false -input=false -no-color >"$cache/init.log" 2>&1) || { cat "$cache/init.log"; fail "terraform init in $1"; }; }
@@ -113,6 +140,43 @@ for d in "${modules[@]}" "${envs[@]}"; do
   printf '%-40s %s\n' "$d" "$summary"
 done
 echo "terraform test: $total_runs runs passed in ${#modules[@]} modules and ${#envs[@]} environments"
+
+# --- checkov -----------------------------------------------------------------------------------
+stage "checkov (static analysis of deploy/ and .github/)"
+checkov_json="$cache/checkov.json"
+set +e
+checkov_status=0
+: >"$checkov_json"
+for dir in deploy .github; do
+  checkov --skip-download --quiet -d "$dir" --output json >>"$checkov_json" 2>"$cache/checkov.err" || checkov_status=$?
+done
+set -e
+python3 - "$checkov_json" <<'PY' || fail "checkov"
+import json, sys
+# One JSON document per scanned directory, each a report or a list of reports (per framework).
+text, decoder, reports, i = open(sys.argv[1]).read(), json.JSONDecoder(), [], 0
+while i < len(text):
+    if text[i].isspace():
+        i += 1
+        continue
+    doc, i = decoder.raw_decode(text, i)
+    reports += doc if isinstance(doc, list) else [doc]
+reports = [r for r in reports if "summary" in r]
+passed = sum(r["summary"]["passed"] for r in reports)
+failed = sum(r["summary"]["failed"] for r in reports)
+skipped = sum(r["summary"]["skipped"] for r in reports)
+for r in reports:
+    for f in r["results"].get("failed_checks", []):
+        print(f"FAILED {f['check_id']} {f['resource']} {f['file_path']}:{f['file_line_range'][0]}")
+print(f"checkov: {passed} passed, {failed} failed, {skipped} skipped (each skip has its reason inline)")
+sys.exit(1 if failed else 0)
+PY
+[ "$checkov_status" -eq 0 ] || fail "checkov exited with $checkov_status"
+
+# --- emulator -----------------------------------------------------------------------------------
+stage "integration: dev applied to and destroyed from moto"
+EMULATOR_LOG_DIR="$cache/emulator" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/run.sh \
+  || fail "emulator apply/destroy (logs in $cache/emulator)"
 
 stage_end
 printf '\n==> platform checks passed\n'

@@ -6,6 +6,6 @@ terraform {
       version = "~> 5.100"
     }
   }
-  # Applied once per account with local state, which the runbook then moves into the bucket it
-  # created (terraform init -migrate-state with backend.hcl; first-deploy.md, step 3).
+  # Applied once per account with local state (it must exist before the bucket it creates);
+  # first-deploy.md, step 2, then copies that state into the bucket for safekeeping.
 }

@@ -72,6 +72,8 @@ resource "aws_s3_bucket_logging" "media" {
   bucket        = aws_s3_bucket.media.id
   target_bucket = aws_s3_bucket.logs.id
   target_prefix = "s3/media/"
+  # The log bucket must allow the logging service before logging can point at it.
+  depends_on = [aws_s3_bucket_policy.logs]
 }
 
 # --- access logs ----------------------------------------------------------------------------
@@ -96,6 +98,7 @@ resource "aws_s3_bucket_public_access_block" "logs" {
 
 # CloudFront standard logs are delivered with an ACL, which needs ACLs enabled on the bucket.
 resource "aws_s3_bucket_ownership_controls" "logs" {
+  # checkov:skip=CKV2_AWS_65:CloudFront standard logging writes with an ACL, so ACLs must stay enabled on the log bucket (only).
   bucket = aws_s3_bucket.logs.id
   rule {
     object_ownership = "BucketOwnerPreferred"
@@ -153,7 +156,7 @@ resource "aws_s3_bucket_policy" "logs" {
         Effect    = "Allow"
         Principal = { Service = "logging.s3.amazonaws.com" }
         Action    = "s3:PutObject"
-        Resource  = "${aws_s3_bucket.logs.arn}/s3/*"
+        Resource  = "${aws_s3_bucket.logs.arn}/s3/media/*"
         Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
       },
       {

@@ -1,15 +1,7 @@
 # WAF for CloudFront (so this module's provider must be in us-east-1): AWS managed rule groups
 # for common exploits, known bad inputs (Log4Shell among them) and IP reputation, a rate limit
 # on sign-in attempts, and a coarse per-IP rate limit. The app has its own sign-in throttling;
-# this stops floods before they cost anything.
-
-locals {
-  managed = {
-    AWSManagedRulesAmazonIpReputationList = 10
-    AWSManagedRulesCommonRuleSet          = 20
-    AWSManagedRulesKnownBadInputsRuleSet  = 30
-  }
-}
+# this stops floods before they cost anything. KnownBadInputs covers Log4Shell (CVE-2021-44228).
 
 resource "aws_wafv2_web_acl" "this" {
   name        = var.name
@@ -20,25 +12,60 @@ resource "aws_wafv2_web_acl" "this" {
     allow {}
   }
 
-  dynamic "rule" {
-    for_each = local.managed
-    content {
-      name     = rule.key
-      priority = rule.value
-      override_action {
-        none {}
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 10
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAmazonIpReputationList"
       }
-      statement {
-        managed_rule_group_statement {
-          vendor_name = "AWS"
-          name        = rule.key
-        }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 20
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesCommonRuleSet"
       }
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = rule.key
-        sampled_requests_enabled   = true
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 30
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
       }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
     }
   }
 
@@ -120,6 +147,7 @@ resource "aws_wafv2_web_acl" "this" {
 
 # WAF requires its log group's name to start with aws-waf-logs-.
 resource "aws_cloudwatch_log_group" "this" {
+  # checkov:skip=CKV_AWS_338:WAF logs serve investigations of recent attacks; 30 days by default, longer by variable.
   # checkov:skip=CKV_AWS_158:WAF log delivery to a KMS-encrypted group would need a us-east-1 key only for these logs; they hold request metadata, not user data.
   name              = "aws-waf-logs-${var.name}"
   retention_in_days = var.log_retention_days

@@ -26,11 +26,11 @@ run "dkim_and_smtp" {
     error_message = "The three DKIM CNAMEs are published."
   }
   assert {
-    condition     = startswith(aws_secretsmanager_secret_version.url.secret_string, "smtps://AKIAMOCKMOCKMOCKMOCK:") && endswith(aws_secretsmanager_secret_version.url.secret_string, "@email-smtp.eu-central-1.amazonaws.com:465")
+    condition     = startswith(aws_secretsmanager_secret_version.url.secret_string, "smtps://mock-access-key-id:") && endswith(aws_secretsmanager_secret_version.url.secret_string, "@email-smtp.eu-central-1.amazonaws.com:465")
     error_message = "FOLIO_EMAIL_URL is SES over SMTPS."
   }
   assert {
-    condition     = strcontains(aws_secretsmanager_secret_version.url.secret_string, urlencode("mock/smtp+password="))
+    condition     = strcontains(aws_secretsmanager_secret_version.url.secret_string, urlencode("mock-smtp-password+/="))
     error_message = "The SMTP password is URL-encoded in the URL."
   }
   assert {
