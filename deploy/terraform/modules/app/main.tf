@@ -311,9 +311,10 @@ resource "aws_lb_listener" "https" {
   tags = var.tags
 }
 
-# The test listener: CodeDeploy points it at the new tasks first, and the pipeline's smoke
-# test reaches them here before any viewer does. Port 8443 is not opened to the internet in
-# the ALB security group; the smoke test runs as a one-off task inside the VPC.
+# The test listener: CodeDeploy routes it to the new tasks before production traffic moves
+# (CodeDeploy's blue/green for ECS requires a test route to offer it). No security group rule
+# opens 8443, so only something inside the VPC could use it; the pipeline smoke-tests the
+# public URL after the shift instead (deploy/ci/deploy.sh) and rolls back on failure.
 resource "aws_lb_listener" "test" {
   load_balancer_arn = aws_lb.this.arn
   port              = 8443

@@ -176,7 +176,7 @@ resource "aws_flow_log" "this" {
 resource "aws_security_group" "alb" {
   # checkov:skip=CKV2_AWS_5:Attached by the app module (this module only defines the chain); the environment tests check the wiring.
   name        = "${var.name}-alb"
-  description = "Load balancer: HTTPS and the HTTP redirect from anywhere; to the tasks only"
+  description = "Load balancer: HTTPS from CloudFront only; to the tasks only"
   vpc_id      = aws_vpc.this.id
   tags        = merge(var.tags, { Name = "${var.name}-alb" })
 }
@@ -205,23 +205,21 @@ resource "aws_security_group" "cache" {
   tags        = merge(var.tags, { Name = "${var.name}-cache" })
 }
 
+# Only CloudFront reaches the ALB, so the WAF on CloudFront cannot be bypassed. The managed
+# prefix list counts as ~55 rules against the security group's quota (60), so there is room for
+# this one rule only: viewers get HTTP->HTTPS from CloudFront, and the ALB's port-80 redirect
+# listener stays as a second line should this rule ever be widened.
+data "aws_ec2_managed_prefix_list" "cloudfront" {
+  name = "com.amazonaws.global.cloudfront.origin-facing"
+}
+
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   security_group_id = aws_security_group.alb.id
-  description       = "HTTPS from viewers (via CloudFront)"
-  cidr_ipv4         = "0.0.0.0/0"
+  description       = "HTTPS from CloudFront's origin-facing servers only"
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront.id
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
-}
-
-resource "aws_vpc_security_group_ingress_rule" "alb_http" {
-  # checkov:skip=CKV_AWS_260:Port 80 only answers with a redirect to HTTPS (app module's http listener).
-  security_group_id = aws_security_group.alb.id
-  description       = "HTTP, answered only with a redirect to HTTPS"
-  cidr_ipv4         = "0.0.0.0/0"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
 }
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_app" {

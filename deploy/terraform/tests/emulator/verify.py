@@ -54,6 +54,18 @@ listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb_arn
 check("port 80 redirects to HTTPS", listeners[80]["DefaultActions"][0]["Type"] == "redirect")
 check("port 443 is HTTPS", listeners[443]["Protocol"] == "HTTPS")
 
+ec2 = client("ec2")
+groups = {g["GroupName"]: g for g in ec2.describe_security_groups(
+    Filters=[{"Name": "group-name", "Values": ["folio-dev-alb", "folio-dev-db"]}])["SecurityGroups"]}
+alb_in = groups["folio-dev-alb"]["IpPermissions"]
+check("ALB accepts only 443 from CloudFront's prefix list",
+      len(alb_in) == 1 and alb_in[0]["FromPort"] == 443 and alb_in[0]["PrefixListIds"] and not alb_in[0].get("IpRanges"))
+db_in = groups["folio-dev-db"]["IpPermissions"]
+check("database accepts only 5432 from the tasks' security group",
+      len(db_in) == 1 and db_in[0]["FromPort"] == 5432 and not db_in[0].get("IpRanges")
+      and [p["GroupId"] for p in db_in[0]["UserIdGroupPairs"]] == [
+          ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["folio-dev-app"]}])["SecurityGroups"][0]["GroupId"]])
+
 logs = client("logs")
 filters = logs.describe_metric_filters(logGroupName="/folio/folio-dev/worker")["metricFilters"]
 queued = [f for f in filters if f["metricTransformations"][0]["metricName"] == "QueuedJobs"]

@@ -22,6 +22,12 @@ mock_data "aws_partition" {
   }
 }
 
+mock_data "aws_ec2_managed_prefix_list" {
+  defaults = {
+    id = "pl-0123456789abcdef0"
+  }
+}
+
 mock_data "aws_elb_service_account" {
   defaults = {
     arn = "arn:aws:iam::054676820928:root"

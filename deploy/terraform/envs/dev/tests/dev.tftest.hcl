@@ -75,6 +75,10 @@ run "wiring" {
     error_message = "CodeDeploy rolls back on the observability module's alarms."
   }
   assert {
+    condition     = module.app.target_group_health_check_paths == { blue = "/readyz", green = "/readyz" }
+    error_message = "Both target groups check /readyz."
+  }
+  assert {
     condition     = module.app.https_certificate_arn == module.edge.alb_certificate_arn
     error_message = "The ALB uses the validated certificate."
   }

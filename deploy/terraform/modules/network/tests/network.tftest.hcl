@@ -29,8 +29,8 @@ run "subnets_per_zone" {
 
 run "security_groups_chain" {
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.alb_https.from_port == 443 && aws_vpc_security_group_ingress_rule.alb_http.from_port == 80
-    error_message = "The ALB takes 443 and 80 (redirect) from anywhere."
+    condition     = aws_vpc_security_group_ingress_rule.alb_https.from_port == 443 && aws_vpc_security_group_ingress_rule.alb_https.prefix_list_id == data.aws_ec2_managed_prefix_list.cloudfront.id && aws_vpc_security_group_ingress_rule.alb_https.cidr_ipv4 == null
+    error_message = "The ALB takes HTTPS from CloudFront's origin-facing prefix list only (WAF cannot be bypassed)."
   }
   assert {
     condition     = aws_vpc_security_group_egress_rule.alb_to_app.referenced_security_group_id == aws_security_group.app.id && aws_vpc_security_group_egress_rule.alb_to_app.from_port == 8000
