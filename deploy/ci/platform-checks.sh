@@ -172,6 +172,10 @@ print(f"checkov: {passed} passed, {failed} failed, {skipped} skipped (each skip 
 sys.exit(1 if failed else 0)
 PY
 [ "$checkov_status" -eq 0 ] || fail "checkov exited with $checkov_status"
+# A skip must say why: "checkov:skip=<ID>:<reason of a few words>".
+unexplained=$(grep -rnE 'checkov:skip=[A-Z0-9_]+(:.{0,15})?$' deploy .github || true)
+[ -z "$unexplained" ] || fail "checkov skips without a reason: $unexplained"
+echo "checkov skips in the code: $(grep -rhoE 'checkov:skip=[A-Z0-9_]+' deploy .github | wc -l), each with its reason"
 
 # --- emulator -----------------------------------------------------------------------------------
 stage "integration: dev applied to and destroyed from moto"

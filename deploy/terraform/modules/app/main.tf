@@ -419,10 +419,10 @@ resource "aws_appautoscaling_policy" "web_cpu" {
   }
 }
 
-# Requests per target is read from the blue target group. After a blue/green swap live traffic
-# sits in green until the next deploy swaps back, and this policy then sees no requests; target
-# tracking only scales in when every policy agrees, so the CPU policy still holds capacity.
-# deploy/runbooks/scaling.md says how to re-point it (an apply after the deploy).
+# Requests per task per minute, over both target groups: CodeDeploy moves live traffic between
+# blue and green, so the predefined ALBRequestCountPerTarget (one target group) would go blind
+# after every other deployment. Metric math adds both groups' requests and divides by the
+# running web tasks (Container Insights).
 resource "aws_appautoscaling_policy" "web_requests" {
   name               = "${var.name}-web-requests"
   policy_type        = "TargetTrackingScaling"
@@ -433,9 +433,54 @@ resource "aws_appautoscaling_policy" "web_requests" {
     target_value       = var.web.requests_per_target
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
-    predefined_metric_specification {
-      predefined_metric_type = "ALBRequestCountPerTarget"
-      resource_label         = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this["blue"].arn_suffix}"
+    customized_metric_specification {
+      dynamic "metrics" {
+        for_each = aws_lb_target_group.this
+        content {
+          id          = "requests_${metrics.key}"
+          return_data = false
+          metric_stat {
+            stat = "Sum"
+            metric {
+              namespace   = "AWS/ApplicationELB"
+              metric_name = "RequestCount"
+              dimensions {
+                name  = "LoadBalancer"
+                value = aws_lb.this.arn_suffix
+              }
+              dimensions {
+                name  = "TargetGroup"
+                value = metrics.value.arn_suffix
+              }
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "tasks"
+        return_data = false
+        metric_stat {
+          stat = "Average"
+          metric {
+            namespace   = "ECS/ContainerInsights"
+            metric_name = "RunningTaskCount"
+            dimensions {
+              name  = "ClusterName"
+              value = aws_ecs_cluster.this.name
+            }
+            dimensions {
+              name  = "ServiceName"
+              value = aws_ecs_service.web.name
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "requests_per_task"
+        label       = "Requests per web task per minute (blue + green)"
+        expression  = "(FILL(requests_blue, 0) + FILL(requests_green, 0)) / MAX([tasks, 1])"
+        return_data = true
+      }
     }
   }
 }

@@ -95,7 +95,7 @@ variable "app_port" {
 }
 
 variable "web" {
-  description = "Web service size and scaling: CPU units, memory MiB, min/max tasks, CPU target %, requests per target per minute."
+  description = "Web service size and scaling: CPU units, memory MiB, min/max tasks, CPU target %, requests per task per minute (both target groups)."
   type = object({
     cpu                 = number
     memory              = number

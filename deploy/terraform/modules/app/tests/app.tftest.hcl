@@ -125,8 +125,13 @@ run "registry_and_scaling" {
     error_message = "web scales between min and max."
   }
   assert {
-    condition     = aws_appautoscaling_policy.web_cpu.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization" && aws_appautoscaling_policy.web_requests.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ALBRequestCountPerTarget"
-    error_message = "web scales on CPU and on requests per target."
+    condition     = aws_appautoscaling_policy.web_cpu.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization"
+    error_message = "web scales on CPU."
+  }
+  assert {
+    condition = toset(flatten([for m in aws_appautoscaling_policy.web_requests.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics :
+    [for s in m.metric_stat : [for d in s.metric[0].dimensions : d.value if d.name == "TargetGroup"]]])) == toset([for tg in aws_lb_target_group.this : tg.arn_suffix])
+    error_message = "web scales on requests counted over both blue and green target groups (live traffic moves between them)."
   }
   assert {
     condition     = length(aws_appautoscaling_scheduled_action.down) == 0
