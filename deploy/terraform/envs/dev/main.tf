@@ -1,0 +1,156 @@
+# One Folio environment. dev and prod use these same files; only terraform.tfvars and
+# backend.hcl differ (CI checks that the .tf files are identical).
+
+locals {
+  name = "folio-${var.environment}"
+  tags = {
+    Project     = "folio"
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  }
+}
+
+module "kms" {
+  source = "../../modules/kms"
+  name   = local.name
+}
+
+module "network" {
+  source               = "../../modules/network"
+  name                 = local.name
+  cidr                 = var.vpc_cidr
+  availability_zones   = var.availability_zones
+  nat_gateway_per_zone = var.production
+  kms_key_arn          = module.kms.key_arn
+  log_retention_days   = var.log_retention_days
+}
+
+module "data" {
+  source                = "../../modules/data"
+  name                  = local.name
+  subnet_ids            = module.network.data_subnet_ids
+  security_group_id     = module.network.db_security_group_id
+  kms_key_arn           = module.kms.key_arn
+  instance_class        = var.db_instance_class
+  multi_az              = var.production
+  deletion_protection   = var.production
+  backup_retention_days = var.backup_retention_days
+}
+
+module "cache" {
+  source             = "../../modules/cache"
+  name               = local.name
+  subnet_ids         = module.network.data_subnet_ids
+  security_group_id  = module.network.cache_security_group_id
+  kms_key_arn        = module.kms.key_arn
+  node_type          = var.cache_node_type
+  replicas           = var.production ? 1 : 0
+  log_retention_days = var.log_retention_days
+}
+
+module "storage" {
+  source             = "../../modules/storage"
+  name               = local.name
+  log_retention_days = var.log_retention_days
+}
+
+module "email" {
+  source      = "../../modules/email"
+  name        = local.name
+  domain_name = var.domain_name
+  zone_id     = var.route53_zone_id
+  kms_key_arn = module.kms.key_arn
+}
+
+module "waf" {
+  source    = "../../modules/waf"
+  providers = { aws = aws.us_east_1 }
+  name      = local.name
+}
+
+module "edge" {
+  source                            = "../../modules/edge"
+  providers                         = { aws = aws, aws.us_east_1 = aws.us_east_1 }
+  name                              = local.name
+  domain_name                       = var.domain_name
+  zone_id                           = var.route53_zone_id
+  alb_dns_name                      = module.app.alb_dns_name
+  alb_zone_id                       = module.app.alb_zone_id
+  media_bucket_id                   = module.storage.media_bucket_id
+  media_bucket_arn                  = module.storage.media_bucket_arn
+  media_bucket_regional_domain_name = module.storage.media_bucket_regional_domain_name
+  origin_access_control_id          = module.storage.origin_access_control_id
+  logs_bucket_domain_name           = module.storage.logs_bucket_domain_name
+  web_acl_arn                       = module.waf.web_acl_arn
+}
+
+module "observability" {
+  source                     = "../../modules/observability"
+  name                       = local.name
+  kms_key_arn                = module.kms.key_arn
+  log_retention_days         = var.log_retention_days
+  alarm_emails               = var.alarm_emails
+  alb_arn_suffix             = module.app.alb_arn_suffix
+  target_group_arn_suffixes  = module.app.target_group_arn_suffixes
+  cluster_name               = module.app.cluster_name
+  service_names              = module.app.service_names
+  db_instance_id             = module.data.instance_id
+  cache_replication_group_id = module.cache.replication_group_id
+}
+
+module "app" {
+  source                = "../../modules/app"
+  name                  = local.name
+  vpc_id                = module.network.vpc_id
+  public_subnet_ids     = module.network.public_subnet_ids
+  app_subnet_ids        = module.network.app_subnet_ids
+  alb_security_group_id = module.network.alb_security_group_id
+  app_security_group_id = module.network.app_security_group_id
+  certificate_arn       = module.edge.alb_certificate_arn
+  kms_key_arn           = module.kms.key_arn
+  logs_bucket_id        = module.storage.logs_bucket_id
+  log_group_names       = module.observability.log_group_names
+  base_url              = "https://${var.domain_name}"
+  email_from            = var.email_from
+  media_bucket_id       = module.storage.media_bucket_id
+  media_bucket_arn      = module.storage.media_bucket_arn
+  ses_identity_arn      = module.email.identity_arn
+  secrets = {
+    FOLIO_DATABASE_URL = module.data.url_secret_arn
+    FOLIO_CACHE_URL    = module.cache.url_secret_arn
+    FOLIO_EMAIL_URL    = module.email.url_secret_arn
+  }
+  image_tag               = var.image_tag
+  web                     = var.web
+  worker                  = var.worker
+  scale_down_schedule     = var.production ? null : var.scale_down_schedule
+  rollback_alarm_names    = module.observability.rollback_alarm_names
+  deployment_config_name  = var.deployment_config_name
+  alb_deletion_protection = var.production
+}
+
+module "backup" {
+  source               = "../../modules/backup"
+  providers            = { aws = aws, aws.dr = aws.dr }
+  name                 = local.name
+  kms_key_arn          = module.kms.key_arn
+  resource_arns        = [module.data.instance_arn, module.storage.media_bucket_arn]
+  db_instance_arn      = module.data.instance_arn
+  replicate_db_backups = var.production
+  retention_days       = var.backup_retention_days
+}
+
+module "deployer" {
+  source                           = "../../modules/deployer"
+  name                             = local.name
+  oidc_provider_arn                = var.github_oidc_provider_arn
+  github_repository                = var.github_repository
+  github_environment               = var.environment
+  ecr_repository_arn               = module.app.ecr_repository_arn
+  cluster_arn                      = module.app.cluster_arn
+  task_definition_families         = values(module.app.task_definition_families)
+  pass_role_arns                   = [module.app.execution_role_arn, module.app.task_role_arn]
+  codedeploy_app_name              = module.app.codedeploy_app_name
+  codedeploy_deployment_group_name = module.app.codedeploy_deployment_group_name
+  migrate_log_group_name           = module.observability.log_group_names.migrate
+}

@@ -1,0 +1,119 @@
+variable "environment" {
+  description = "Environment name: dev or prod."
+  type        = string
+}
+
+variable "region" {
+  description = "Primary AWS region."
+  type        = string
+}
+
+variable "dr_region" {
+  description = "Disaster-recovery region for backup copies."
+  type        = string
+}
+
+variable "availability_zones" {
+  description = "Zones of the primary region to use (2 or 3)."
+  type        = list(string)
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 range of the VPC."
+  type        = string
+}
+
+variable "domain_name" {
+  description = "The site's host name; FOLIO_BASE_URL is https://<domain_name>."
+  type        = string
+}
+
+variable "route53_zone_id" {
+  description = "Hosted zone that holds domain_name (created before the first apply)."
+  type        = string
+}
+
+variable "email_from" {
+  description = "FOLIO_EMAIL_FROM, an address at domain_name."
+  type        = string
+}
+
+variable "alarm_emails" {
+  description = "Who gets alarm emails."
+  type        = list(string)
+}
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository that deploys."
+  type        = string
+}
+
+variable "github_oidc_provider_arn" {
+  description = "GitHub OIDC provider of the account (output of deploy/terraform/bootstrap)."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "Image tag of the first task definitions (pushed before the first full apply)."
+  type        = string
+}
+
+variable "production" {
+  description = "Production settings: Multi-AZ database, deletion protection, a NAT gateway and a cache replica per zone, no night-time scale-down."
+  type        = bool
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+}
+
+variable "cache_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+}
+
+variable "web" {
+  description = "Web service size and autoscaling."
+  type = object({
+    cpu                 = number
+    memory              = number
+    min                 = number
+    max                 = number
+    cpu_target          = number
+    requests_per_target = number
+  })
+}
+
+variable "worker" {
+  description = "Worker service size."
+  type = object({
+    cpu    = number
+    memory = number
+    count  = number
+  })
+}
+
+variable "scale_down_schedule" {
+  description = "Nightly scale-to-zero (UTC cron expressions) for non-production; null to keep running."
+  type = object({
+    down = string
+    up   = string
+  })
+  default = null
+}
+
+variable "log_retention_days" {
+  description = "Days to keep logs."
+  type        = number
+}
+
+variable "backup_retention_days" {
+  description = "Days of database PITR and of daily backups."
+  type        = number
+}
+
+variable "deployment_config_name" {
+  description = "CodeDeploy traffic-shifting configuration."
+  type        = string
+}

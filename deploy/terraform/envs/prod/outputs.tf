@@ -1,0 +1,69 @@
+output "site_url" {
+  description = "The site."
+  value       = module.edge.site_url
+}
+
+output "ecr_repository_url" {
+  description = "Where images are pushed (GitHub environment variable ECR_REPOSITORY)."
+  value       = module.app.ecr_repository_url
+}
+
+output "deploy_role_arn" {
+  description = "GitHub environment variable AWS_DEPLOY_ROLE_ARN."
+  value       = module.deployer.role_arn
+}
+
+output "cluster_name" {
+  description = "GitHub environment variable ECS_CLUSTER."
+  value       = module.app.cluster_name
+}
+
+output "service_names" {
+  description = "ECS services."
+  value       = module.app.service_names
+}
+
+output "task_definition_families" {
+  description = "Task definition families (web, worker, migrate)."
+  value       = module.app.task_definition_families
+}
+
+output "codedeploy" {
+  description = "CodeDeploy application and deployment group."
+  value       = { app = module.app.codedeploy_app_name, group = module.app.codedeploy_deployment_group_name }
+}
+
+output "migrate_network" {
+  description = "Network settings for `aws ecs run-task` of the migrate task (GitHub environment variable MIGRATE_NETWORK)."
+  value       = "awsvpcConfiguration={subnets=[${join(",", module.network.app_subnet_ids)}],securityGroups=[${module.network.app_security_group_id}],assignPublicIp=DISABLED}"
+}
+
+output "log_group_names" {
+  description = "Container log groups."
+  value       = module.observability.log_group_names
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the alarms."
+  value       = module.observability.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard."
+  value       = module.observability.dashboard_name
+}
+
+output "distribution_id" {
+  description = "CloudFront distribution."
+  value       = module.edge.distribution_id
+}
+
+output "db_instance_id" {
+  description = "RDS instance."
+  value       = module.data.instance_id
+}
+
+output "backup_vaults" {
+  description = "Backup vaults in the primary and DR regions."
+  value       = { primary = module.backup.primary_vault_name, dr = module.backup.dr_vault_arn }
+}

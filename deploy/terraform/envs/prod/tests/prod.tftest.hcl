@@ -1,0 +1,89 @@
+# The whole prod composition, planned and applied against mocked providers (offline).
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "us_east_1"
+  source = "../../tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "dr"
+  source = "../../tests/mocks"
+}
+
+# ACM's validation records only exist once ACM made them.
+override_resource {
+  target = module.edge.aws_acm_certificate.alb
+  values = {
+    arn = "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-0000000000a1"
+    domain_validation_options = [
+      { domain_name = "folio.example.org", resource_record_name = "_a.folio.example.org.", resource_record_type = "CNAME", resource_record_value = "_a.acm-validations.aws." },
+      { domain_name = "origin.folio.example.org", resource_record_name = "_b.origin.folio.example.org.", resource_record_type = "CNAME", resource_record_value = "_b.acm-validations.aws." },
+    ]
+  }
+}
+
+# Distinct ARNs for the three secrets, so the wiring check can tell them apart.
+override_resource {
+  target = module.data.aws_secretsmanager_secret.url
+  values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-prod/database-url-AAAAAA" }
+}
+
+override_resource {
+  target = module.cache.aws_secretsmanager_secret.url
+  values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-prod/cache-url-BBBBBB" }
+}
+
+override_resource {
+  target = module.email.aws_secretsmanager_secret.url
+  values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-prod/email-url-CCCCCC" }
+}
+
+run "prod_is_resilient" {
+  assert {
+    condition     = module.data.multi_az && module.data.deletion_protection && module.data.backup_retention_days == 35
+    error_message = "prod: Multi-AZ database with deletion protection and 35 days of PITR."
+  }
+  assert {
+    condition     = module.network.nat_gateway_count == 3 && module.cache.automatic_failover
+    error_message = "prod: a NAT gateway per zone and a cache replica that takes over."
+  }
+  assert {
+    condition     = module.app.scheduled_action_count == 0
+    error_message = "prod never scales to zero."
+  }
+  assert {
+    condition     = module.backup.db_backup_replication_arn != null
+    error_message = "prod: database backups and transaction logs are replicated to the DR region."
+  }
+}
+
+run "wiring" {
+  assert {
+    condition = module.app.container_secrets == {
+      FOLIO_DATABASE_URL = module.data.url_secret_arn
+      FOLIO_CACHE_URL    = module.cache.url_secret_arn
+      FOLIO_EMAIL_URL    = module.email.url_secret_arn
+      FOLIO_SECRET_KEY   = module.app.secret_key_secret_arn
+    }
+    error_message = "The containers get the database, cache, email and signing-key secrets of this environment."
+  }
+  assert {
+    condition     = module.app.rollback_alarm_names == toset(module.observability.rollback_alarm_names)
+    error_message = "CodeDeploy rolls back on the observability module's alarms."
+  }
+  assert {
+    condition     = module.app.target_group_health_check_paths == { blue = "/readyz", green = "/readyz" }
+    error_message = "Both target groups check /readyz."
+  }
+  assert {
+    condition     = module.app.https_certificate_arn == module.edge.alb_certificate_arn
+    error_message = "The ALB uses the validated certificate."
+  }
+  assert {
+    condition     = output.site_url == "https://folio.example.org"
+    error_message = "The site URL follows the domain."
+  }
+}

@@ -1,0 +1,602 @@
+# Folio on ECS Fargate. One image, three task definitions that differ only in their command:
+# `serve` (service web, behind the ALB, deployed blue/green by CodeDeploy), `worker` (service
+# worker, rolling) and `migrate` (no service: the pipeline runs it once before traffic moves).
+#
+# Who owns what: Terraform creates the first task definitions; after that the pipeline
+# registers new revisions with the new image tag, so the services ignore task_definition (and
+# web ignores load_balancer, which CodeDeploy swaps between blue and green).
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  region    = data.aws_region.current.name
+  image     = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+  container = "folio"
+
+  secrets = merge(var.secrets, { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn })
+
+  environment = merge({
+    FOLIO_LISTEN      = "0.0.0.0:${var.app_port}"
+    FOLIO_BASE_URL    = var.base_url
+    FOLIO_EMAIL_FROM  = var.email_from
+    FOLIO_STORAGE_URL = "s3://${var.media_bucket_id}/media"
+    FOLIO_LOG         = "info"
+    FOLIO_LOG_FORMAT  = "json"
+    # web tasks serve only; the worker service runs the jobs.
+    FOLIO_WORKER = "off"
+    # CloudFront, then the ALB: the client is the second address from the right.
+    FOLIO_TRUSTED_PROXY_HOPS = "2"
+  }, var.extra_environment)
+
+  commands = {
+    web     = ["serve"]
+    worker  = ["worker"]
+    migrate = ["migrate"]
+  }
+  sizes = {
+    web     = { cpu = var.web.cpu, memory = var.web.memory }
+    worker  = { cpu = var.worker.cpu, memory = var.worker.memory }
+    migrate = { cpu = var.worker.cpu, memory = var.worker.memory }
+  }
+}
+
+# --- image registry -------------------------------------------------------------------------
+
+resource "aws_ecr_repository" "this" {
+  name                 = var.name
+  image_tag_mutability = "IMMUTABLE"
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = var.kms_key_arn
+  }
+  tags = var.tags
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy = jsonencode({
+    rules = [
+      {
+        rulePriority = 1
+        description  = "Untagged layers of failed pushes go after a day"
+        selection    = { tagStatus = "untagged", countType = "sinceImagePushed", countUnit = "days", countNumber = 1 }
+        action       = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the newest ${var.ecr_keep_images} images (enough to roll back weeks)"
+        selection    = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = var.ecr_keep_images }
+        action       = { type = "expire" }
+      },
+    ]
+  })
+}
+
+# --- the cookie-signing key ---------------------------------------------------------------------
+
+data "aws_secretsmanager_random_password" "secret_key" {
+  password_length     = 96
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "secret_key" {
+  # checkov:skip=CKV2_AWS_57:Rotated by deploy/runbooks/rotate-secrets.md: the secret is a whole URL (or a key that signs sessions), which no managed rotation function rebuilds.
+  name        = "${var.name}/secret-key"
+  description = "FOLIO_SECRET_KEY for ${var.name} (signs cookies and CSRF tokens)"
+  kms_key_id  = var.kms_key_arn
+  tags        = var.tags
+}
+
+# Generated once; rotation is a runbook step (it signs everyone out).
+resource "aws_secretsmanager_secret_version" "secret_key" {
+  secret_id     = aws_secretsmanager_secret.secret_key.id
+  secret_string = data.aws_secretsmanager_random_password.secret_key.random_password
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+# --- IAM ----------------------------------------------------------------------------------------
+
+locals {
+  ecs_tasks_trust = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+}
+
+# The execution role starts containers: pull the image, write logs, read exactly our secrets.
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-execution"
+  assume_role_policy = local.ecs_tasks_trust
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  role       = aws_iam_role.execution.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+}
+
+resource "aws_iam_role_policy" "execution_secrets" {
+  name = "read-folio-secrets"
+  role = aws_iam_role.execution.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = sort(values(local.secrets))
+      },
+      {
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = var.kms_key_arn
+      },
+    ]
+  })
+}
+
+# The task role is what the app itself may do: media objects and sending email.
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-task"
+  assume_role_policy = local.ecs_tasks_trust
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "task" {
+  name = "folio-app"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "MediaObjects"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = "${var.media_bucket_arn}/media/*"
+      },
+      {
+        Sid       = "MediaList"
+        Effect    = "Allow"
+        Action    = "s3:ListBucket"
+        Resource  = var.media_bucket_arn
+        Condition = { StringLike = { "s3:prefix" = ["media/*"] } }
+      },
+      {
+        Sid      = "SendEmail"
+        Effect   = "Allow"
+        Action   = ["ses:SendEmail", "ses:SendRawEmail"]
+        Resource = var.ses_identity_arn
+      },
+    ]
+  })
+}
+
+# --- cluster and task definitions -------------------------------------------------------------
+
+resource "aws_ecs_cluster" "this" {
+  name = var.name
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+  tags = var.tags
+}
+
+resource "aws_ecs_cluster_capacity_providers" "this" {
+  cluster_name       = aws_ecs_cluster.this.name
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
+}
+
+resource "aws_ecs_task_definition" "this" {
+  for_each                 = local.commands
+  family                   = "${var.name}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = local.sizes[each.key].cpu
+  memory                   = local.sizes[each.key].memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+  container_definitions = jsonencode([{
+    name                   = local.container
+    image                  = local.image
+    essential              = true
+    command                = each.value
+    readonlyRootFilesystem = true
+    # Within FOLIO_SHUTDOWN_GRACE_SECS (20 s) plus slack: in-flight requests finish.
+    stopTimeout  = 30
+    portMappings = each.key == "web" ? [{ containerPort = var.app_port, protocol = "tcp" }] : []
+    environment  = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    secrets      = [for k in sort(keys(local.secrets)) : { name = k, valueFrom = local.secrets[k] }]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_names[each.key]
+        awslogs-region        = local.region
+        awslogs-stream-prefix = each.key
+      }
+    }
+  }])
+  tags = var.tags
+}
+
+# --- load balancer ------------------------------------------------------------------------------
+
+resource "aws_lb" "this" {
+  # checkov:skip=CKV2_AWS_28:The WAF web ACL sits on CloudFront in front of this ALB (waf module); a second regional ACL would only repeat it.
+  name                       = var.name
+  load_balancer_type         = "application"
+  internal                   = false
+  security_groups            = [var.alb_security_group_id]
+  subnets                    = var.public_subnet_ids
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.alb_deletion_protection
+  idle_timeout               = 60
+  access_logs {
+    bucket  = var.logs_bucket_id
+    prefix  = "alb"
+    enabled = true
+  }
+  tags = var.tags
+}
+
+resource "aws_lb_target_group" "this" {
+  for_each             = toset(["blue", "green"])
+  name                 = "${var.name}-${each.key}"
+  port                 = var.app_port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+  health_check {
+    path                = "/readyz"
+    matcher             = "200"
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+  tags = var.tags
+}
+
+resource "aws_lb_listener" "http" {
+  # checkov:skip=CKV_AWS_2:This listener only redirects to HTTPS.
+  # checkov:skip=CKV_AWS_103:No TLS on a redirect-only listener.
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type = "redirect"
+    redirect {
+      protocol    = "HTTPS"
+      port        = "443"
+      status_code = "HTTP_301"
+    }
+  }
+  tags = var.tags
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this["blue"].arn
+  }
+  # CodeDeploy moves the default action between blue and green.
+  lifecycle {
+    ignore_changes = [default_action]
+  }
+  tags = var.tags
+}
+
+# The test listener: CodeDeploy routes it to the new tasks before production traffic moves
+# (CodeDeploy's blue/green for ECS requires a test route to offer it). No security group rule
+# opens 8443, so only something inside the VPC could use it; the pipeline smoke-tests the
+# public URL after the shift instead (deploy/ci/deploy.sh) and rolls back on failure.
+resource "aws_lb_listener" "test" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 8443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this["green"].arn
+  }
+  lifecycle {
+    ignore_changes = [default_action]
+  }
+  tags = var.tags
+}
+
+# --- services -----------------------------------------------------------------------------------
+
+resource "aws_ecs_service" "web" {
+  name                              = "web"
+  cluster                           = aws_ecs_cluster.this.id
+  task_definition                   = aws_ecs_task_definition.this["web"].arn
+  desired_count                     = var.web.min
+  launch_type                       = "FARGATE"
+  platform_version                  = "LATEST"
+  health_check_grace_period_seconds = 30
+  propagate_tags                    = "SERVICE"
+  enable_ecs_managed_tags           = true
+  deployment_controller {
+    type = "CODE_DEPLOY"
+  }
+  network_configuration {
+    subnets          = var.app_subnet_ids
+    security_groups  = [var.app_security_group_id]
+    assign_public_ip = false
+  }
+  load_balancer {
+    target_group_arn = aws_lb_target_group.this["blue"].arn
+    container_name   = local.container
+    container_port   = var.app_port
+  }
+  # The pipeline owns the image tag (task_definition), CodeDeploy owns which target group is
+  # live (load_balancer), and autoscaling owns the count.
+  lifecycle {
+    ignore_changes = [task_definition, load_balancer, desired_count]
+  }
+  depends_on = [aws_lb_listener.https]
+  tags       = var.tags
+}
+
+resource "aws_ecs_service" "worker" {
+  name                    = "worker"
+  cluster                 = aws_ecs_cluster.this.id
+  task_definition         = aws_ecs_task_definition.this["worker"].arn
+  desired_count           = var.worker.count
+  launch_type             = "FARGATE"
+  platform_version        = "LATEST"
+  propagate_tags          = "SERVICE"
+  enable_ecs_managed_tags = true
+  deployment_controller {
+    type = "ECS"
+  }
+  # A worker release that cannot start is rolled back by ECS itself.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+  network_configuration {
+    subnets          = var.app_subnet_ids
+    security_groups  = [var.app_security_group_id]
+    assign_public_ip = false
+  }
+  lifecycle {
+    ignore_changes = [task_definition, desired_count]
+  }
+  tags = var.tags
+}
+
+# --- autoscaling --------------------------------------------------------------------------------
+
+resource "aws_appautoscaling_target" "web" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.web.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.web.min
+  max_capacity       = var.web.max
+}
+
+resource "aws_appautoscaling_policy" "web_cpu" {
+  name               = "${var.name}-web-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.web.service_namespace
+  resource_id        = aws_appautoscaling_target.web.resource_id
+  scalable_dimension = aws_appautoscaling_target.web.scalable_dimension
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.web.cpu_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+# Requests per task per minute, over both target groups: CodeDeploy moves live traffic between
+# blue and green, so the predefined ALBRequestCountPerTarget (one target group) would go blind
+# after every other deployment. Metric math adds both groups' requests and divides by the
+# running web tasks (Container Insights).
+resource "aws_appautoscaling_policy" "web_requests" {
+  name               = "${var.name}-web-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.web.service_namespace
+  resource_id        = aws_appautoscaling_target.web.resource_id
+  scalable_dimension = aws_appautoscaling_target.web.scalable_dimension
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.web.requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    customized_metric_specification {
+      dynamic "metrics" {
+        for_each = aws_lb_target_group.this
+        content {
+          id          = "requests_${metrics.key}"
+          return_data = false
+          metric_stat {
+            stat = "Sum"
+            metric {
+              namespace   = "AWS/ApplicationELB"
+              metric_name = "RequestCount"
+              dimensions {
+                name  = "LoadBalancer"
+                value = aws_lb.this.arn_suffix
+              }
+              dimensions {
+                name  = "TargetGroup"
+                value = metrics.value.arn_suffix
+              }
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "tasks"
+        return_data = false
+        metric_stat {
+          stat = "Average"
+          metric {
+            namespace   = "ECS/ContainerInsights"
+            metric_name = "RunningTaskCount"
+            dimensions {
+              name  = "ClusterName"
+              value = aws_ecs_cluster.this.name
+            }
+            dimensions {
+              name  = "ServiceName"
+              value = aws_ecs_service.web.name
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "requests_per_task"
+        label       = "Requests per web task per minute (blue + green)"
+        expression  = "(FILL(requests_blue, 0) + FILL(requests_green, 0)) / MAX([tasks, 1])"
+        return_data = true
+      }
+    }
+  }
+}
+
+resource "aws_appautoscaling_target" "worker" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.worker.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.worker.count
+  max_capacity       = var.worker.count
+}
+
+# Non-production environments sleep at night: both services to zero, back in the morning.
+resource "aws_appautoscaling_scheduled_action" "down" {
+  for_each           = var.scale_down_schedule == null ? {} : { web = aws_appautoscaling_target.web, worker = aws_appautoscaling_target.worker }
+  name               = "${var.name}-${each.key}-night"
+  service_namespace  = each.value.service_namespace
+  resource_id        = each.value.resource_id
+  scalable_dimension = each.value.scalable_dimension
+  schedule           = var.scale_down_schedule.down
+  scalable_target_action {
+    min_capacity = 0
+    max_capacity = 0
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "up" {
+  for_each           = var.scale_down_schedule == null ? {} : { web = aws_appautoscaling_target.web, worker = aws_appautoscaling_target.worker }
+  name               = "${var.name}-${each.key}-morning"
+  service_namespace  = each.value.service_namespace
+  resource_id        = each.value.resource_id
+  scalable_dimension = each.value.scalable_dimension
+  schedule           = var.scale_down_schedule.up
+  scalable_target_action {
+    min_capacity = each.value.min_capacity
+    max_capacity = each.value.max_capacity
+  }
+}
+
+# --- blue/green deployments ---------------------------------------------------------------------
+
+resource "aws_iam_role" "codedeploy" {
+  name = "${var.name}-codedeploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "codedeploy.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "codedeploy" {
+  role       = aws_iam_role.codedeploy.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
+}
+
+resource "aws_codedeploy_app" "this" {
+  name             = var.name
+  compute_platform = "ECS"
+  tags             = var.tags
+}
+
+resource "aws_codedeploy_deployment_group" "web" {
+  app_name               = aws_codedeploy_app.this.name
+  deployment_group_name  = "web"
+  service_role_arn       = aws_iam_role.codedeploy.arn
+  deployment_config_name = var.deployment_config_name
+
+  deployment_style {
+    deployment_option = "WITH_TRAFFIC_CONTROL"
+    deployment_type   = "BLUE_GREEN"
+  }
+
+  blue_green_deployment_config {
+    deployment_ready_option {
+      action_on_timeout = "CONTINUE_DEPLOYMENT"
+    }
+    terminate_blue_instances_on_deployment_success {
+      action                           = "TERMINATE"
+      termination_wait_time_in_minutes = var.termination_wait_minutes
+    }
+  }
+
+  # A failed deployment, or any of these alarms firing while it runs, moves traffic back.
+  auto_rollback_configuration {
+    enabled = true
+    events  = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+  }
+  alarm_configuration {
+    enabled = true
+    alarms  = var.rollback_alarm_names
+  }
+
+  ecs_service {
+    cluster_name = aws_ecs_cluster.this.name
+    service_name = aws_ecs_service.web.name
+  }
+
+  load_balancer_info {
+    target_group_pair_info {
+      prod_traffic_route {
+        listener_arns = [aws_lb_listener.https.arn]
+      }
+      test_traffic_route {
+        listener_arns = [aws_lb_listener.test.arn]
+      }
+      target_group {
+        name = aws_lb_target_group.this["blue"].name
+      }
+      target_group {
+        name = aws_lb_target_group.this["green"].name
+      }
+    }
+  }
+  tags = var.tags
+}

@@ -1,0 +1,114 @@
+output "cluster_name" {
+  description = "ECS cluster name."
+  value       = aws_ecs_cluster.this.name
+}
+
+output "cluster_arn" {
+  description = "ECS cluster ARN."
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "ecr_repository_url" {
+  description = "Where the pipeline pushes images."
+  value       = aws_ecr_repository.this.repository_url
+}
+
+output "ecr_repository_arn" {
+  description = "ARN of the image repository."
+  value       = aws_ecr_repository.this.arn
+}
+
+output "task_definition_families" {
+  description = "Task definition families, keyed web, worker, migrate."
+  value       = { for k, v in aws_ecs_task_definition.this : k => v.family }
+}
+
+output "task_definition_arns" {
+  description = "First task definition revisions, keyed web, worker, migrate."
+  value       = { for k, v in aws_ecs_task_definition.this : k => v.arn }
+}
+
+output "service_names" {
+  description = "ECS service names, keyed web and worker."
+  value       = { web = aws_ecs_service.web.name, worker = aws_ecs_service.worker.name }
+}
+
+output "execution_role_arn" {
+  description = "Role that starts the containers."
+  value       = aws_iam_role.execution.arn
+}
+
+output "task_role_arn" {
+  description = "Role of the running app."
+  value       = aws_iam_role.task.arn
+}
+
+output "alb_arn" {
+  description = "ARN of the load balancer."
+  value       = aws_lb.this.arn
+}
+
+output "alb_arn_suffix" {
+  description = "ALB ARN suffix (CloudWatch dimension)."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer (CloudFront's origin points at an alias of it)."
+  value       = aws_lb.this.dns_name
+}
+
+output "alb_zone_id" {
+  description = "Hosted zone of the load balancer, for alias records."
+  value       = aws_lb.this.zone_id
+}
+
+output "target_group_arn_suffixes" {
+  description = "Target group ARN suffixes (CloudWatch dimension), keyed blue and green."
+  value       = { for k, v in aws_lb_target_group.this : k => v.arn_suffix }
+}
+
+output "target_group_health_check_paths" {
+  description = "Health check path of each target group."
+  value       = { for k, v in aws_lb_target_group.this : k => v.health_check[0].path }
+}
+
+output "https_listener_arn" {
+  description = "Production listener."
+  value       = aws_lb_listener.https.arn
+}
+
+output "codedeploy_app_name" {
+  description = "CodeDeploy application."
+  value       = aws_codedeploy_app.this.name
+}
+
+output "codedeploy_deployment_group_name" {
+  description = "CodeDeploy deployment group of the web service."
+  value       = aws_codedeploy_deployment_group.web.deployment_group_name
+}
+
+output "secret_key_secret_arn" {
+  description = "Secrets Manager secret holding FOLIO_SECRET_KEY."
+  value       = aws_secretsmanager_secret.secret_key.arn
+}
+
+output "container_secrets" {
+  description = "Environment variable => secret ARN, as injected into the containers."
+  value       = local.secrets
+}
+
+output "https_certificate_arn" {
+  description = "Certificate of the HTTPS listener."
+  value       = aws_lb_listener.https.certificate_arn
+}
+
+output "rollback_alarm_names" {
+  description = "Alarms CodeDeploy watches during a deployment."
+  value       = aws_codedeploy_deployment_group.web.alarm_configuration[0].alarms
+}
+
+output "scheduled_action_count" {
+  description = "Night-time scale-down/up actions (0 in production)."
+  value       = length(aws_appautoscaling_scheduled_action.down) + length(aws_appautoscaling_scheduled_action.up)
+}

@@ -1,0 +1,188 @@
+# Offline: the AWS provider is mocked (shared ARN-valid defaults in tests/mocks).
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+variables {
+  name                  = "folio-test"
+  vpc_id                = "vpc-0123456789abcdef0"
+  public_subnet_ids     = ["subnet-pub-a", "subnet-pub-b"]
+  app_subnet_ids        = ["subnet-app-a", "subnet-app-b"]
+  alb_security_group_id = "sg-alb"
+  app_security_group_id = "sg-app"
+  certificate_arn       = "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-00000000000c"
+  kms_key_arn           = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+  logs_bucket_id        = "folio-test-logs"
+  log_group_names       = { web = "/folio/t/web", worker = "/folio/t/worker", migrate = "/folio/t/migrate" }
+  base_url              = "https://folio.example.org"
+  email_from            = "Folio <no-reply@folio.example.org>"
+  media_bucket_id       = "folio-test-media"
+  media_bucket_arn      = "arn:aws:s3:::folio-test-media"
+  ses_identity_arn      = "arn:aws:ses:eu-central-1:123456789012:identity/folio.example.org"
+  secrets = {
+    FOLIO_DATABASE_URL = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AAAAAA"
+    FOLIO_CACHE_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:cache-BBBBBB"
+    FOLIO_EMAIL_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:email-CCCCCC"
+  }
+  web                  = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
+  worker               = { cpu = 256, memory = 512, count = 1 }
+  rollback_alarm_names = ["folio-test-app-5xx", "folio-test-unhealthy-blue"]
+}
+
+run "load_balancer" {
+  assert {
+    condition     = alltrue([for tg in aws_lb_target_group.this : tg.health_check[0].path == "/readyz" && tg.port == 8000 && tg.target_type == "ip"])
+    error_message = "Both target groups must check /readyz on the app port."
+  }
+  assert {
+    condition     = toset(keys(aws_lb_target_group.this)) == toset(["blue", "green"])
+    error_message = "Blue/green needs exactly two target groups."
+  }
+  assert {
+    condition     = aws_lb_listener.http.port == 80 && aws_lb_listener.http.default_action[0].type == "redirect" && aws_lb_listener.http.default_action[0].redirect[0].protocol == "HTTPS" && aws_lb_listener.http.default_action[0].redirect[0].port == "443"
+    error_message = "HTTP must only redirect to HTTPS."
+  }
+  assert {
+    condition     = aws_lb_listener.https.protocol == "HTTPS" && aws_lb_listener.https.certificate_arn == var.certificate_arn && startswith(aws_lb_listener.https.ssl_policy, "ELBSecurityPolicy-TLS13")
+    error_message = "The production listener must be HTTPS with a TLS 1.3 policy and our certificate."
+  }
+  assert {
+    condition     = aws_lb.this.drop_invalid_header_fields && aws_lb.this.access_logs[0].enabled
+    error_message = "The ALB drops invalid headers and writes access logs."
+  }
+}
+
+run "services_and_tasks" {
+  assert {
+    condition     = aws_ecs_service.web.deployment_controller[0].type == "CODE_DEPLOY"
+    error_message = "web is deployed blue/green by CodeDeploy."
+  }
+  assert {
+    condition     = !one(aws_ecs_service.web.network_configuration).assign_public_ip && !one(aws_ecs_service.worker.network_configuration).assign_public_ip
+    error_message = "Tasks have no public IP."
+  }
+  assert {
+    condition     = one(aws_ecs_service.web.load_balancer).container_port == 8000 && one(aws_ecs_service.web.load_balancer).target_group_arn == aws_lb_target_group.this["blue"].arn
+    error_message = "web starts on the blue target group."
+  }
+  assert {
+    condition     = [for k in ["web", "worker", "migrate"] : jsondecode(aws_ecs_task_definition.this[k].container_definitions)[0].command[0]] == ["serve", "worker", "migrate"]
+    error_message = "One image, three commands: serve, worker, migrate."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.this : jsondecode(td.container_definitions)[0].readonlyRootFilesystem])
+    error_message = "Containers run with a read-only root file system."
+  }
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.this["web"].container_definitions)[0].environment, { name = "FOLIO_WORKER", value = "off" })
+    error_message = "Web tasks do not run jobs (the worker service does)."
+  }
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.this["web"].container_definitions)[0].environment, { name = "FOLIO_BASE_URL", value = "https://folio.example.org" })
+    error_message = "FOLIO_BASE_URL is the public https URL."
+  }
+}
+
+run "secrets_wiring" {
+  assert {
+    condition = alltrue([for td in aws_ecs_task_definition.this :
+      { for s in jsondecode(td.container_definitions)[0].secrets : s.name => s.valueFrom } == merge(var.secrets, { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn })
+    ])
+    error_message = "Every container gets exactly the four secrets, from Secrets Manager."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.this : length([for e in jsondecode(td.container_definitions)[0].environment : e if contains(["FOLIO_DATABASE_URL", "FOLIO_SECRET_KEY", "FOLIO_CACHE_URL", "FOLIO_EMAIL_URL"], e.name)]) == 0])
+    error_message = "No secret is passed as a plain environment variable."
+  }
+  assert {
+    condition     = toset(jsondecode(aws_iam_role_policy.execution_secrets.policy).Statement[0].Resource) == toset(concat(values(var.secrets), [aws_secretsmanager_secret.secret_key.arn]))
+    error_message = "The execution role reads exactly these secrets and no others."
+  }
+}
+
+run "rollback_wiring" {
+  assert {
+    condition     = aws_codedeploy_deployment_group.web.alarm_configuration[0].enabled && aws_codedeploy_deployment_group.web.alarm_configuration[0].alarms == toset(var.rollback_alarm_names)
+    error_message = "CodeDeploy watches the rollback alarms."
+  }
+  assert {
+    condition     = aws_codedeploy_deployment_group.web.auto_rollback_configuration[0].enabled && contains(aws_codedeploy_deployment_group.web.auto_rollback_configuration[0].events, "DEPLOYMENT_STOP_ON_ALARM")
+    error_message = "An alarm during a deployment rolls it back."
+  }
+  assert {
+    condition     = aws_codedeploy_deployment_group.web.deployment_style[0].deployment_type == "BLUE_GREEN"
+    error_message = "Deployments are blue/green."
+  }
+}
+
+run "registry_and_scaling" {
+  assert {
+    condition     = aws_ecr_repository.this.image_scanning_configuration[0].scan_on_push && aws_ecr_repository.this.image_tag_mutability == "IMMUTABLE"
+    error_message = "Images are scanned on push and tags never move."
+  }
+  assert {
+    condition     = aws_appautoscaling_target.web.min_capacity == 2 && aws_appautoscaling_target.web.max_capacity == 6
+    error_message = "web scales between min and max."
+  }
+  assert {
+    condition     = aws_appautoscaling_policy.web_cpu.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization"
+    error_message = "web scales on CPU."
+  }
+  assert {
+    condition = toset(flatten([for m in aws_appautoscaling_policy.web_requests.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics :
+    [for s in m.metric_stat : [for d in s.metric[0].dimensions : d.value if d.name == "TargetGroup"]]])) == toset([for tg in aws_lb_target_group.this : tg.arn_suffix])
+    error_message = "web scales on requests counted over both blue and green target groups (live traffic moves between them)."
+  }
+  assert {
+    condition     = length(aws_appautoscaling_scheduled_action.down) == 0
+    error_message = "No night-time scale-down without a schedule."
+  }
+}
+
+run "scheduled_scale_down" {
+  variables {
+    scale_down_schedule = { down = "cron(0 20 ? * MON-FRI *)", up = "cron(0 7 ? * MON-FRI *)" }
+  }
+  assert {
+    condition     = length(aws_appautoscaling_scheduled_action.down) == 2 && aws_appautoscaling_scheduled_action.down["web"].scalable_target_action[0].max_capacity == "0"
+    error_message = "With a schedule, web and worker go to zero at night."
+  }
+  assert {
+    condition     = aws_appautoscaling_scheduled_action.up["web"].scalable_target_action[0].min_capacity == "2"
+    error_message = "In the morning web returns to its minimum."
+  }
+}
+
+# The pipeline owns the image tag: a new tag gives new task definitions, but the services keep
+# the revision they run (ignore_changes) until the pipeline deploys one.
+run "first_apply" {
+  assert {
+    condition     = aws_ecs_service.web.task_definition == aws_ecs_task_definition.this["web"].arn
+    error_message = "The service starts on Terraform's first revision."
+  }
+}
+
+run "image_tag_belongs_to_the_pipeline" {
+  command = plan
+  variables {
+    image_tag = "0123abc"
+  }
+  # A real provider replaces a task definition whose image changes; the mock only updates it
+  # in place, so the test asks for the replacement: the new ARN is then unknown at plan time, and
+  # only ignore_changes keeps the services' value known and equal to the first revision.
+  plan_options {
+    replace = [aws_ecs_task_definition.this["web"], aws_ecs_task_definition.this["worker"]]
+  }
+  assert {
+    condition     = aws_ecs_service.web.task_definition == run.first_apply.task_definition_arns["web"] && aws_ecs_service.worker.task_definition == run.first_apply.task_definition_arns["worker"]
+    error_message = "Terraform must not move the services to a task definition it registered (ignore_changes = [task_definition])."
+  }
+}
+
+run "https_only_base_url" {
+  command = plan
+  variables {
+    base_url = "http://folio.example.org"
+  }
+  expect_failures = [var.base_url]
+}

@@ -1,0 +1,166 @@
+variable "name" {
+  description = "Name prefix, e.g. folio-prod."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the target groups."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Subnets of the load balancer."
+  type        = list(string)
+}
+
+variable "app_subnet_ids" {
+  description = "Private subnets of the tasks."
+  type        = list(string)
+}
+
+variable "alb_security_group_id" {
+  description = "Security group of the load balancer."
+  type        = string
+}
+
+variable "app_security_group_id" {
+  description = "Security group of the tasks."
+  type        = string
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate (same region) for the HTTPS listeners."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for ECR, the secret key's secret, and reading the other secrets."
+  type        = string
+}
+
+variable "logs_bucket_id" {
+  description = "Bucket for ALB access logs (prefix alb/)."
+  type        = string
+}
+
+variable "log_group_names" {
+  description = "CloudWatch log groups of the containers, keyed web, worker, migrate (observability module)."
+  type        = object({ web = string, worker = string, migrate = string })
+}
+
+variable "base_url" {
+  description = "Public URL of the site: FOLIO_BASE_URL (https://…)."
+  type        = string
+  validation {
+    condition     = startswith(var.base_url, "https://")
+    error_message = "The base URL of a deployed environment must be https://."
+  }
+}
+
+variable "email_from" {
+  description = "FOLIO_EMAIL_FROM, e.g. Folio <no-reply@example.org>."
+  type        = string
+}
+
+variable "media_bucket_id" {
+  description = "Media bucket; the tasks may read and write under media/."
+  type        = string
+}
+
+variable "media_bucket_arn" {
+  description = "ARN of the media bucket."
+  type        = string
+}
+
+variable "ses_identity_arn" {
+  description = "SES identity the tasks may send as."
+  type        = string
+}
+
+variable "secrets" {
+  description = "Environment variable name => Secrets Manager secret ARN, injected into every container as ECS secrets (besides FOLIO_SECRET_KEY, which this module creates)."
+  type        = map(string)
+}
+
+variable "image_tag" {
+  description = "Image tag of the first task definitions. Later tags are the pipeline's: Terraform ignores task-definition changes on the services."
+  type        = string
+  default     = "bootstrap"
+}
+
+variable "app_port" {
+  description = "Port the container listens on."
+  type        = number
+  default     = 8000
+}
+
+variable "web" {
+  description = "Web service size and scaling: CPU units, memory MiB, min/max tasks, CPU target %, requests per task per minute (both target groups)."
+  type = object({
+    cpu                 = number
+    memory              = number
+    min                 = number
+    max                 = number
+    cpu_target          = number
+    requests_per_target = number
+  })
+}
+
+variable "worker" {
+  description = "Worker service size: CPU units, memory MiB and task count."
+  type = object({
+    cpu    = number
+    memory = number
+    count  = number
+  })
+}
+
+variable "scale_down_schedule" {
+  description = "Optional nightly scale-to-zero of web and worker (non-production): cron expressions in UTC. null keeps the services up."
+  type = object({
+    down = string
+    up   = string
+  })
+  default = null
+}
+
+variable "rollback_alarm_names" {
+  description = "CloudWatch alarms that stop a blue/green deployment and roll it back."
+  type        = list(string)
+}
+
+variable "deployment_config_name" {
+  description = "CodeDeploy traffic shifting, e.g. CodeDeployDefault.ECSAllAtOnce or CodeDeployDefault.ECSCanary10Percent5Minutes."
+  type        = string
+  default     = "CodeDeployDefault.ECSAllAtOnce"
+}
+
+variable "termination_wait_minutes" {
+  description = "Minutes the old (blue) tasks stay up after traffic moves, for a quick manual rollback."
+  type        = number
+  default     = 10
+}
+
+variable "alb_deletion_protection" {
+  description = "Refuse deletion of the load balancer (prod)."
+  type        = bool
+  default     = true
+}
+
+variable "ecr_keep_images" {
+  description = "Tagged images kept in ECR; older ones expire."
+  type        = number
+  default     = 30
+}
+
+variable "extra_environment" {
+  description = "More plain FOLIO_* settings for every container (never secrets)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,11 @@
+terraform {
+  required_version = ">= 1.10"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.80, < 6.0"
+      # aws.dr: the disaster-recovery region, where backup copies are kept.
+      configuration_aliases = [aws.dr]
+    }
+  }
+}

@@ -1,0 +1,63 @@
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+variables {
+  name                = "folio-test"
+  subnet_ids          = ["subnet-a", "subnet-b"]
+  security_group_id   = "sg-db"
+  kms_key_arn         = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+  instance_class      = "db.t4g.micro"
+  multi_az            = true
+  deletion_protection = true
+}
+
+run "production_database" {
+  assert {
+    condition     = aws_db_instance.this.storage_encrypted && aws_db_instance.this.kms_key_id == var.kms_key_arn
+    error_message = "Storage is encrypted with our key."
+  }
+  assert {
+    condition     = aws_db_instance.this.multi_az && aws_db_instance.this.deletion_protection
+    error_message = "Multi-AZ and deletion protection follow the inputs."
+  }
+  assert {
+    condition     = aws_db_instance.this.backup_retention_period >= 7 && !aws_db_instance.this.skip_final_snapshot
+    error_message = "At least 7 days of PITR, and a final snapshot."
+  }
+  assert {
+    condition     = !aws_db_instance.this.publicly_accessible && aws_db_instance.this.vpc_security_group_ids == toset(["sg-db"])
+    error_message = "Private, behind its own security group."
+  }
+  assert {
+    condition     = one([for p in aws_db_parameter_group.this.parameter : p.value if p.name == "rds.force_ssl"]) == "1"
+    error_message = "Connections must use TLS."
+  }
+  assert {
+    condition     = startswith(aws_secretsmanager_secret_version.url.secret_string, "postgres://folio:") && endswith(aws_secretsmanager_secret_version.url.secret_string, "@${aws_db_instance.this.address}:5432/folio?sslmode=require")
+    error_message = "The secret holds the whole FOLIO_DATABASE_URL, with TLS required."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret.url.kms_key_id == var.kms_key_arn
+    error_message = "The secret is encrypted with our key."
+  }
+}
+
+run "dev_database" {
+  variables {
+    multi_az            = false
+    deletion_protection = false
+  }
+  assert {
+    condition     = !aws_db_instance.this.multi_az && !aws_db_instance.this.deletion_protection && aws_db_instance.this.storage_encrypted
+    error_message = "dev: single-AZ, deletable, still encrypted."
+  }
+}
+
+run "short_retention_is_refused" {
+  command = plan
+  variables {
+    backup_retention_days = 3
+  }
+  expect_failures = [var.backup_retention_days]
+}

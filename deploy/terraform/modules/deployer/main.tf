@@ -1,0 +1,118 @@
+# The role GitHub Actions assumes through OIDC to deploy one environment: no stored AWS keys,
+# and only the deploy job of this repository's matching GitHub environment can assume it.
+# It may push images, register task definitions of our families, run the migrate task,
+# update the worker service and drive CodeDeploy. It cannot change infrastructure: Terraform
+# is applied by people (deploy/runbooks/first-deploy.md), not by the pipeline.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account = data.aws_caller_identity.current.account_id
+  region  = data.aws_region.current.name
+}
+
+resource "aws_iam_role" "this" {
+  name                 = "${var.name}-github-deploy"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = var.oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:${var.github_repository}:environment:${var.github_environment}"
+        }
+      }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name = "deploy-folio"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "EcrLogin"
+        Effect   = "Allow"
+        Action   = "ecr:GetAuthorizationToken"
+        Resource = "*"
+      },
+      {
+        Sid    = "EcrPushAndScan"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+          "ecr:DescribeImages", "ecr:DescribeImageScanFindings", "ecr:GetDownloadUrlForLayer",
+          "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+        ]
+        Resource = var.ecr_repository_arn
+      },
+      {
+        # Register/Describe task definition take no resource-level restriction.
+        Sid      = "TaskDefinitions"
+        Effect   = "Allow"
+        Action   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
+        Resource = "*"
+      },
+      {
+        Sid      = "RunMigrate"
+        Effect   = "Allow"
+        Action   = "ecs:RunTask"
+        Resource = [for f in var.task_definition_families : "arn:aws:ecs:${local.region}:${local.account}:task-definition/${f}:*"]
+        Condition = {
+          ArnEquals = { "ecs:cluster" = var.cluster_arn }
+        }
+      },
+      {
+        Sid      = "WatchTasksAndServices"
+        Effect   = "Allow"
+        Action   = ["ecs:DescribeTasks", "ecs:DescribeServices", "ecs:UpdateService"]
+        Resource = ["arn:aws:ecs:${local.region}:${local.account}:task/*", "arn:aws:ecs:${local.region}:${local.account}:service/*"]
+        Condition = {
+          ArnEquals = { "ecs:cluster" = var.cluster_arn }
+        }
+      },
+      {
+        Sid      = "PassTaskRoles"
+        Effect   = "Allow"
+        Action   = "iam:PassRole"
+        Resource = var.pass_role_arns
+        Condition = {
+          StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" }
+        }
+      },
+      {
+        Sid    = "BlueGreen"
+        Effect = "Allow"
+        Action = [
+          "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:StopDeployment",
+          "codedeploy:GetDeploymentGroup", "codedeploy:GetApplicationRevision",
+          "codedeploy:RegisterApplicationRevision",
+        ]
+        Resource = [
+          "arn:aws:codedeploy:${local.region}:${local.account}:application:${var.codedeploy_app_name}",
+          "arn:aws:codedeploy:${local.region}:${local.account}:deploymentgroup:${var.codedeploy_app_name}/${var.codedeploy_deployment_group_name}",
+        ]
+      },
+      {
+        Sid      = "DeploymentConfig"
+        Effect   = "Allow"
+        Action   = "codedeploy:GetDeploymentConfig"
+        Resource = "arn:aws:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
+      },
+      {
+        Sid      = "MigrateLogs"
+        Effect   = "Allow"
+        Action   = ["logs:GetLogEvents", "logs:FilterLogEvents"]
+        Resource = "arn:aws:logs:${local.region}:${local.account}:log-group:${var.migrate_log_group_name}:*"
+      },
+    ]
+  })
+}

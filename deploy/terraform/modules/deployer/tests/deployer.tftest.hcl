@@ -1,0 +1,40 @@
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+variables {
+  name                             = "folio-prod"
+  oidc_provider_arn                = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  github_repository                = "example-org/folio"
+  github_environment               = "prod"
+  ecr_repository_arn               = "arn:aws:ecr:eu-central-1:123456789012:repository/folio-prod"
+  cluster_arn                      = "arn:aws:ecs:eu-central-1:123456789012:cluster/folio-prod"
+  task_definition_families         = ["folio-prod-web", "folio-prod-worker", "folio-prod-migrate"]
+  pass_role_arns                   = ["arn:aws:iam::123456789012:role/folio-prod-execution", "arn:aws:iam::123456789012:role/folio-prod-task"]
+  codedeploy_app_name              = "folio-prod"
+  codedeploy_deployment_group_name = "web"
+  migrate_log_group_name           = "/folio/folio-prod/migrate"
+}
+
+run "trust_and_least_privilege" {
+  assert {
+    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:example-org/folio:environment:prod"
+    error_message = "Only the repository's prod environment may assume the prod role."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    error_message = "The token's audience is STS."
+  }
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource != "*" || contains(["EcrLogin", "TaskDefinitions"], s.Sid)])
+    error_message = "Only actions without resource-level permissions use Resource \"*\"."
+  }
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : !anytrue([for a in flatten([s.Action]) : endswith(a, ":*")])])
+    error_message = "No wildcard actions."
+  }
+  assert {
+    condition     = toset(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "PassTaskRoles"])) == toset(var.pass_role_arns)
+    error_message = "The pipeline passes only the task roles."
+  }
+}

@@ -1,0 +1,60 @@
+variable "name" {
+  description = "Name prefix, e.g. folio-prod."
+  type        = string
+}
+
+variable "oidc_provider_arn" {
+  description = "The account's GitHub OIDC provider (created once by deploy/terraform/bootstrap)."
+  type        = string
+}
+
+variable "github_repository" {
+  description = "owner/name of the repository whose workflows may deploy."
+  type        = string
+}
+
+variable "github_environment" {
+  description = "GitHub environment the deploy job runs in (dev, prod); only that job may assume the role."
+  type        = string
+}
+
+variable "ecr_repository_arn" {
+  description = "Repository the pipeline pushes to."
+  type        = string
+}
+
+variable "cluster_arn" {
+  description = "ECS cluster the pipeline deploys to."
+  type        = string
+}
+
+variable "task_definition_families" {
+  description = "Task definition families the pipeline registers revisions of."
+  type        = list(string)
+}
+
+variable "pass_role_arns" {
+  description = "Roles the new task definitions name (execution and task roles)."
+  type        = list(string)
+}
+
+variable "codedeploy_app_name" {
+  description = "CodeDeploy application."
+  type        = string
+}
+
+variable "codedeploy_deployment_group_name" {
+  description = "CodeDeploy deployment group."
+  type        = string
+}
+
+variable "migrate_log_group_name" {
+  description = "Log group of the migrate task, which the pipeline prints on failure."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

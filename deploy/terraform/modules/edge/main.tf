@@ -1,0 +1,307 @@
+# The front door: CloudFront for the site's domain, in front of the ALB (dynamic pages), the
+# media bucket (/media/*) and a static failover page, with the WAF web ACL, TLS certificates
+# and DNS records.
+#
+# Failover: when the ALB answers 502/503/504 or cannot be reached, CloudFront serves
+# /_failover/index.html from its own bucket with status 503. CloudFront origin groups would be
+# the other way, but they only fail over GET/HEAD/OPTIONS and the site's default behaviour must
+# accept POST (every form), so custom error responses are the mechanism that covers all
+# requests.
+
+locals {
+  origin_domain = "origin.${var.domain_name}"
+  names         = [var.domain_name, local.origin_domain]
+  # AWS-managed policies; their IDs are fixed and documented by CloudFront.
+  caching_disabled  = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+  caching_optimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+  all_viewer        = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+}
+
+data "aws_caller_identity" "current" {}
+
+# --- certificates ---------------------------------------------------------------------------
+# The ALB's (regional) and CloudFront's (us-east-1) certificates cover the same two names, so
+# one set of DNS validation records serves both.
+
+resource "aws_acm_certificate" "alb" {
+  domain_name               = local.origin_domain
+  subject_alternative_names = [var.domain_name]
+  validation_method         = "DNS"
+  lifecycle {
+    create_before_destroy = true
+  }
+  tags = var.tags
+}
+
+resource "aws_acm_certificate" "cdn" {
+  provider                  = aws.us_east_1
+  domain_name               = var.domain_name
+  subject_alternative_names = [local.origin_domain]
+  validation_method         = "DNS"
+  lifecycle {
+    create_before_destroy = true
+  }
+  tags = var.tags
+}
+
+locals {
+  validation = { for o in aws_acm_certificate.alb.domain_validation_options : o.domain_name => o }
+}
+
+resource "aws_route53_record" "validation" {
+  # Keys from configuration (known at plan), values from the certificate.
+  for_each        = toset(local.names)
+  zone_id         = var.zone_id
+  name            = local.validation[each.key].resource_record_name
+  type            = local.validation[each.key].resource_record_type
+  records         = [local.validation[each.key].resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "alb" {
+  certificate_arn         = aws_acm_certificate.alb.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
+resource "aws_acm_certificate_validation" "cdn" {
+  provider                = aws.us_east_1
+  certificate_arn         = aws_acm_certificate.cdn.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
+# --- the failover page ----------------------------------------------------------------------
+
+resource "aws_s3_bucket" "failover" {
+  # checkov:skip=CKV_AWS_18:One static page read only by CloudFront, whose access logs already record every request.
+  # checkov:skip=CKV_AWS_144:The page is in the repository; Terraform recreates it anywhere.
+  # checkov:skip=CKV_AWS_145:SSE-S3: a public maintenance page needs no customer-managed key.
+  # checkov:skip=CKV2_AWS_62:Nothing consumes object events.
+  # checkov:skip=CKV2_AWS_61:One small object that Terraform owns; nothing to expire.
+  bucket        = "${var.name}-failover-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "failover" {
+  bucket                  = aws_s3_bucket.failover.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "failover" {
+  bucket = aws_s3_bucket.failover.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "failover" {
+  bucket = aws_s3_bucket.failover.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_object" "failover" {
+  bucket        = aws_s3_bucket.failover.id
+  key           = "_failover/index.html"
+  source        = "${path.module}/files/failover.html"
+  etag          = filemd5("${path.module}/files/failover.html")
+  content_type  = "text/html; charset=utf-8"
+  cache_control = "no-store"
+}
+
+# Only this distribution may read the two private buckets.
+resource "aws_s3_bucket_policy" "failover" {
+  bucket = aws_s3_bucket.failover.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "CloudFrontReads"
+        Effect    = "Allow"
+        Principal = { Service = "cloudfront.amazonaws.com" }
+        Action    = "s3:GetObject"
+        Resource  = "${aws_s3_bucket.failover.arn}/_failover/*"
+        Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.this.arn } }
+      },
+      {
+        Sid       = "TlsOnly"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.failover.arn, "${aws_s3_bucket.failover.arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.failover]
+}
+
+resource "aws_s3_bucket_policy" "media" {
+  bucket = var.media_bucket_id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "CloudFrontReads"
+        Effect    = "Allow"
+        Principal = { Service = "cloudfront.amazonaws.com" }
+        Action    = "s3:GetObject"
+        Resource  = "${var.media_bucket_arn}/media/*"
+        Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.this.arn } }
+      },
+      {
+        Sid       = "TlsOnly"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [var.media_bucket_arn, "${var.media_bucket_arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+
+# --- the distribution -----------------------------------------------------------------------
+
+resource "aws_cloudfront_distribution" "this" {
+  # checkov:skip=CKV_AWS_310:Origin groups fail over only GET/HEAD/OPTIONS and the default behaviour takes POST; custom_error_response below serves the failover page instead (see the comment at the top).
+  # checkov:skip=CKV2_AWS_32:The app sets its own security headers (CSP, HSTS, frame and referrer policies) on every response; a CloudFront policy would duplicate them.
+  # checkov:skip=CKV_AWS_305:The root path goes to the app (the ALB origin), which serves / itself; a default root object is for S3 websites.
+  # checkov:skip=CKV2_AWS_47:The attached web ACL (waf module) includes AWSManagedRulesKnownBadInputsRuleSet, the Log4j rule group; checkov cannot follow the ARN across modules.
+  # checkov:skip=CKV_AWS_374:Folio serves readers everywhere; no geo restriction is wanted.
+  enabled         = true
+  is_ipv6_enabled = true
+  http_version    = "http2and3"
+  comment         = var.name
+  aliases         = [var.domain_name]
+  price_class     = var.price_class
+  web_acl_id      = var.web_acl_arn
+
+  origin {
+    origin_id   = "alb"
+    domain_name = local.origin_domain
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+      origin_read_timeout    = 60
+    }
+  }
+
+  origin {
+    origin_id                = "media"
+    domain_name              = var.media_bucket_regional_domain_name
+    origin_access_control_id = var.origin_access_control_id
+  }
+
+  origin {
+    origin_id                = "failover"
+    domain_name              = aws_s3_bucket.failover.bucket_regional_domain_name
+    origin_access_control_id = var.origin_access_control_id
+  }
+
+  # Pages are private or carry CSRF tokens: never cached, every header and cookie forwarded.
+  default_cache_behavior {
+    target_origin_id         = "alb"
+    viewer_protocol_policy   = "redirect-to-https"
+    allowed_methods          = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods           = ["GET", "HEAD"]
+    cache_policy_id          = local.caching_disabled
+    origin_request_policy_id = local.all_viewer
+    compress                 = true
+  }
+
+  # The stylesheet's name carries its content hash: cache it for good.
+  ordered_cache_behavior {
+    path_pattern           = "/static/*"
+    target_origin_id       = "alb"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = local.caching_optimized
+    compress               = true
+  }
+
+  ordered_cache_behavior {
+    path_pattern           = "/media/*"
+    target_origin_id       = "media"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = local.caching_optimized
+    compress               = true
+  }
+
+  ordered_cache_behavior {
+    path_pattern           = "/_failover/*"
+    target_origin_id       = "failover"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = local.caching_optimized
+    compress               = true
+  }
+
+  dynamic "custom_error_response" {
+    for_each = [502, 503, 504]
+    content {
+      error_code            = custom_error_response.value
+      response_code         = 503
+      response_page_path    = "/_failover/index.html"
+      error_caching_min_ttl = 10
+    }
+  }
+
+  logging_config {
+    bucket          = var.logs_bucket_domain_name
+    prefix          = "cloudfront/"
+    include_cookies = false
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    acm_certificate_arn      = aws_acm_certificate_validation.cdn.certificate_arn
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+  tags = var.tags
+}
+
+# --- DNS ------------------------------------------------------------------------------------
+
+resource "aws_route53_record" "site" {
+  for_each = toset(["A", "AAAA"])
+  zone_id  = var.zone_id
+  name     = var.domain_name
+  type     = each.key
+  alias {
+    name                   = aws_cloudfront_distribution.this.domain_name
+    zone_id                = aws_cloudfront_distribution.this.hosted_zone_id
+    evaluate_target_health = false
+  }
+}
+
+# CloudFront reaches the ALB by this name, which its certificate covers.
+resource "aws_route53_record" "origin" {
+  zone_id = var.zone_id
+  name    = local.origin_domain
+  type    = "A"
+  alias {
+    name                   = var.alb_dns_name
+    zone_id                = var.alb_zone_id
+    evaluate_target_health = true
+  }
+}

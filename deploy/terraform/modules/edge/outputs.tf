@@ -1,0 +1,29 @@
+output "distribution_id" {
+  description = "CloudFront distribution (for invalidations)."
+  value       = aws_cloudfront_distribution.this.id
+}
+
+output "distribution_domain_name" {
+  description = "CloudFront's own domain name."
+  value       = aws_cloudfront_distribution.this.domain_name
+}
+
+output "alb_certificate_arn" {
+  description = "Validated regional certificate for the ALB's HTTPS listeners."
+  value       = aws_acm_certificate_validation.alb.certificate_arn
+}
+
+output "failover_bucket_id" {
+  description = "Bucket with the failover page."
+  value       = aws_s3_bucket.failover.id
+}
+
+output "failover_error_codes" {
+  description = "Origin statuses answered with the failover page."
+  value       = [for r in aws_cloudfront_distribution.this.custom_error_response : r.error_code]
+}
+
+output "site_url" {
+  description = "The site's URL."
+  value       = "https://${var.domain_name}"
+}

@@ -1,0 +1,91 @@
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "us_east_1"
+  source = "../../tests/mocks"
+}
+
+# The certificate's DNS validation records are only known once ACM has made them.
+override_resource {
+  target = aws_acm_certificate.alb
+  values = {
+    arn = "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-0000000000a1"
+    domain_validation_options = [
+      { domain_name = "folio.example.org", resource_record_name = "_a.folio.example.org.", resource_record_type = "CNAME", resource_record_value = "_a.acm-validations.aws." },
+      { domain_name = "origin.folio.example.org", resource_record_name = "_b.origin.folio.example.org.", resource_record_type = "CNAME", resource_record_value = "_b.acm-validations.aws." },
+    ]
+  }
+}
+
+variables {
+  name                              = "folio-test"
+  domain_name                       = "folio.example.org"
+  zone_id                           = "Z0123456789"
+  alb_dns_name                      = "folio-test-1.eu-central-1.elb.amazonaws.com"
+  alb_zone_id                       = "Z215JYRZR1TBD5"
+  media_bucket_id                   = "folio-test-media"
+  media_bucket_arn                  = "arn:aws:s3:::folio-test-media"
+  media_bucket_regional_domain_name = "folio-test-media.s3.eu-central-1.amazonaws.com"
+  origin_access_control_id          = "E2OAC"
+  logs_bucket_domain_name           = "folio-test-logs.s3.amazonaws.com"
+  web_acl_arn                       = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/folio-test/00000000-0000-0000-0000-000000000003"
+}
+
+run "failover_page" {
+  assert {
+    condition     = toset([for r in aws_cloudfront_distribution.this.custom_error_response : r.error_code]) == toset([502, 503, 504])
+    error_message = "Origin failures (502/503/504) get the failover page."
+  }
+  assert {
+    condition     = alltrue([for r in aws_cloudfront_distribution.this.custom_error_response : r.response_page_path == "/_failover/index.html" && r.response_code == 503])
+    error_message = "The failover page is served with 503."
+  }
+  assert {
+    condition     = one([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.target_origin_id if b.path_pattern == "/_failover/*"]) == "failover"
+    error_message = "/_failover/* comes from the failover bucket."
+  }
+  assert {
+    condition     = aws_s3_object.failover.key == "_failover/index.html"
+    error_message = "The page is in the bucket where the behaviour looks."
+  }
+}
+
+run "certificates" {
+  assert {
+    condition     = toset([for r in aws_route53_record.validation : r.name]) == toset(["_a.folio.example.org.", "_b.origin.folio.example.org."])
+    error_message = "Both names are validated by DNS."
+  }
+  assert {
+    condition     = aws_acm_certificate.cdn.domain_name == "folio.example.org" && aws_route53_record.origin.name == "origin.folio.example.org"
+    error_message = "CloudFront's certificate is for the site; the ALB is reached as origin.<domain>."
+  }
+}
+
+run "edge_security" {
+  assert {
+    condition     = aws_cloudfront_distribution.this.web_acl_id == var.web_acl_arn
+    error_message = "WAF is attached."
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.default_cache_behavior[0].viewer_protocol_policy == "redirect-to-https" && aws_cloudfront_distribution.this.viewer_certificate[0].minimum_protocol_version == "TLSv1.2_2021"
+    error_message = "Viewers use HTTPS, TLS 1.2 or later."
+  }
+  assert {
+    condition     = one([for o in aws_cloudfront_distribution.this.origin : o.custom_origin_config[0].origin_protocol_policy if o.origin_id == "alb"]) == "https-only"
+    error_message = "CloudFront reaches the ALB over HTTPS only."
+  }
+  assert {
+    condition     = one([for o in aws_cloudfront_distribution.this.origin : o.origin_access_control_id if o.origin_id == "media"]) == var.origin_access_control_id
+    error_message = "Media is read through OAC."
+  }
+  assert {
+    condition     = jsondecode(aws_s3_bucket_policy.media.policy).Statement[0].Condition.StringEquals["AWS:SourceArn"] == aws_cloudfront_distribution.this.arn
+    error_message = "Only this distribution may read media."
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.default_cache_behavior[0].cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    error_message = "Pages are never cached at the edge."
+  }
+}

@@ -1,0 +1,74 @@
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+variables {
+  name               = "folio-test"
+  availability_zones = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+  kms_key_arn        = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+}
+
+run "subnets_per_zone" {
+  assert {
+    condition     = length(aws_subnet.public) == 3 && length(aws_subnet.app) == 3 && length(aws_subnet.data) == 3
+    error_message = "One public, one app and one data subnet per zone."
+  }
+  assert {
+    condition     = length(distinct(concat(aws_subnet.public[*].cidr_block, aws_subnet.app[*].cidr_block, aws_subnet.data[*].cidr_block))) == 9
+    error_message = "Subnet ranges must not overlap."
+  }
+  assert {
+    condition     = alltrue([for s in aws_subnet.public : !s.map_public_ip_on_launch])
+    error_message = "Nothing gets a public IP by default."
+  }
+  assert {
+    condition     = length(aws_nat_gateway.this) == 3
+    error_message = "A NAT gateway per zone by default."
+  }
+}
+
+run "security_groups_chain" {
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.alb_https.from_port == 443 && aws_vpc_security_group_ingress_rule.alb_https.prefix_list_id == data.aws_ec2_managed_prefix_list.cloudfront.id && aws_vpc_security_group_ingress_rule.alb_https.cidr_ipv4 == null
+    error_message = "The ALB takes HTTPS from CloudFront's origin-facing prefix list only (WAF cannot be bypassed)."
+  }
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.alb_to_app.referenced_security_group_id == aws_security_group.app.id && aws_vpc_security_group_egress_rule.alb_to_app.from_port == 8000
+    error_message = "The ALB talks only to the tasks' app port."
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.app_from_alb.referenced_security_group_id == aws_security_group.alb.id && aws_vpc_security_group_ingress_rule.app_from_alb.from_port == 8000 && aws_vpc_security_group_ingress_rule.app_from_alb.to_port == 8000
+    error_message = "Tasks accept the app port from the ALB only."
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.db_from_app.referenced_security_group_id == aws_security_group.app.id && aws_vpc_security_group_ingress_rule.db_from_app.from_port == 5432 && aws_vpc_security_group_ingress_rule.db_from_app.to_port == 5432
+    error_message = "PostgreSQL accepts 5432 from the tasks only."
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.cache_from_app.referenced_security_group_id == aws_security_group.app.id && aws_vpc_security_group_ingress_rule.cache_from_app.from_port == 6379
+    error_message = "Redis accepts 6379 from the tasks only."
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.db_from_app.cidr_ipv4 == null && aws_vpc_security_group_ingress_rule.cache_from_app.cidr_ipv4 == null
+    error_message = "No address range reaches the data tier."
+  }
+}
+
+run "single_nat_for_dev" {
+  variables {
+    availability_zones   = ["eu-central-1a", "eu-central-1b"]
+    nat_gateway_per_zone = false
+  }
+  assert {
+    condition     = length(aws_nat_gateway.this) == 1 && length(aws_route.private_nat) == 2
+    error_message = "dev shares one NAT gateway between its zones."
+  }
+}
+
+run "one_zone_is_refused" {
+  command = plan
+  variables {
+    availability_zones = ["eu-central-1a"]
+  }
+  expect_failures = [var.availability_zones]
+}

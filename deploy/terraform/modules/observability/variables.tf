@@ -1,0 +1,75 @@
+variable "name" {
+  description = "Name prefix, e.g. folio-prod."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the log groups and the alarm topic."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Days to keep the containers' logs."
+  type        = number
+  default     = 90
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (each must confirm by email)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alb_arn_suffix" {
+  description = "ALB ARN suffix (app module)."
+  type        = string
+}
+
+variable "target_group_arn_suffixes" {
+  description = "Target group ARN suffixes keyed blue and green (app module)."
+  type        = map(string)
+}
+
+variable "cluster_name" {
+  description = "ECS cluster (app module)."
+  type        = string
+}
+
+variable "service_names" {
+  description = "ECS services keyed web and worker (app module)."
+  type        = object({ web = string, worker = string })
+}
+
+variable "db_instance_id" {
+  description = "RDS instance identifier (data module)."
+  type        = string
+}
+
+variable "cache_replication_group_id" {
+  description = "ElastiCache replication group (cache module)."
+  type        = string
+}
+
+variable "queue_depth_threshold" {
+  description = "Queued jobs that, sustained for 15 minutes, raise an alarm."
+  type        = number
+  default     = 500
+}
+
+variable "target_5xx_threshold" {
+  description = "App 5xx responses per minute that stop a deployment and page."
+  type        = number
+  default     = 10
+}
+
+variable "latency_p99_seconds" {
+  description = "p99 response time that stops a deployment and pages."
+  type        = number
+  default     = 2
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,94 @@
+"""Starts moto's server for the emulator run, with two small fixes for gaps that Terraform's
+AWS provider trips over (moto pinned in deploy/ci/platform-checks.sh):
+
+1. Application Auto Scaling has no ListTagsForResource in moto; the provider calls it after
+   every scalable target it creates. Answer with no tags (we set none on them).
+2. SESv2 CreateEmailIdentity returns LastKeyGenerationTimestamp as a string where the API has a
+   number, and no DKIM tokens, which the email module publishes as CNAME records. Give the
+   identity three tokens and a numeric timestamp, as SES does.
+3. SESv2 has no PutEmailIdentityMailFromAttributes in moto: keep the attributes on the
+   identity and return them from GetEmailIdentity, as SES does.
+4. moto evaluates bucket policies but ignores their Conditions, so the modules' TLS-only
+   statement (Deny unless aws:SecureTransport) denies every request, including Terraform's own
+   over the emulator's plain HTTP. Evaluate bucket policies without conditional statements.
+5. moto fails to delete a delete marker in a versioned bucket (it calls a dispose() that
+   delete markers lack), which force_destroy does when emptying a bucket. Give them a no-op.
+
+Usage: python moto_server.py PORT  (MOTO_IAM_LOAD_MANAGED_POLICIES=true in the environment)
+"""
+import json
+import sys
+import time
+
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.server import main
+from moto.s3 import models as s3_models
+from moto.ses import models as ses_models
+from moto.sesv2 import urls as sesv2_urls
+from moto.sesv2.responses import SESV2Response
+
+
+def list_tags_for_resource(self):  # noqa: ARG001 - moto's handler signature
+    return json.dumps({"Tags": {}})
+
+
+ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+
+_original_init = ses_models.EmailIdentity.__init__
+
+
+def _init_with_tokens(self, *args, **kwargs):
+    _original_init(self, *args, **kwargs)
+    if "LastKeyGenerationTimestamp" in self.dkim_attributes:
+        self.dkim_attributes["LastKeyGenerationTimestamp"] = int(time.time())
+    if self.identity_type == "DOMAIN":
+        self.dkim_attributes.setdefault("Tokens", [f"emulator-dkim-{i}" for i in range(1, 4)])
+
+
+ses_models.EmailIdentity.__init__ = _init_with_tokens
+
+
+def put_email_identity_mail_from_attributes(self):
+    identity = self.sesv2_backend.get_email_identity(email_identity=self._get_param("EmailIdentity"))
+    identity.mail_from_attributes = {
+        "MailFromDomain": self._get_param("MailFromDomain"),
+        "MailFromDomainStatus": "SUCCESS",
+        "BehaviorOnMxFailure": self._get_param("BehaviorOnMxFailure") or "USE_DEFAULT_VALUE",
+    }
+    return json.dumps({})
+
+
+SESV2Response.put_email_identity_mail_from_attributes = put_email_identity_mail_from_attributes
+sesv2_urls.url_paths["{0}/v2/email/identities/(?P<EmailIdentity>[^/]+)/mail-from$"] = SESV2Response.dispatch
+_original_response_object = ses_models.EmailIdentity.get_response_object
+
+
+def _response_object_with_mail_from(self):
+    response = dict(_original_response_object.fget(self))
+    if getattr(self, "mail_from_attributes", None):
+        response["MailFromAttributes"] = self.mail_from_attributes
+    return response
+
+
+ses_models.EmailIdentity.get_response_object = property(_response_object_with_mail_from)
+
+
+
+def _get_permission_unconditional(self, action, resource):
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(self.policy.decode())
+    statements = policy.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    policy["Statement"] = [st for st in statements if "Condition" not in st]
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
+s3_models.FakeBucket.get_permission = _get_permission_unconditional
+if not hasattr(s3_models.FakeDeleteMarker, "dispose"):
+    s3_models.FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+if __name__ == "__main__":
+    main(["-H", "127.0.0.1", "-p", sys.argv[1]])

@@ -1,0 +1,96 @@
+"""After the emulator apply: read the environment back from the emulator's APIs and check what
+the plan promised (outputs alone could be right while the resources are wrong).
+
+Usage: python verify.py ENDPOINT OUTPUTS_JSON
+"""
+import json
+import sys
+
+import boto3
+
+endpoint, outputs_file = sys.argv[1], sys.argv[2]
+out = {k: v["value"] for k, v in json.load(open(outputs_file)).items()}
+region = "eu-central-1"
+
+
+def client(service, region_name=region):
+    return boto3.client(service, endpoint_url=endpoint, region_name=region_name)
+
+
+checks = []
+
+
+def check(what, ok):
+    checks.append((what, bool(ok)))
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}")
+
+
+# Outputs
+check("site_url is https://dev.folio.example.org", out["site_url"] == "https://dev.folio.example.org")
+check("cluster is folio-dev", out["cluster_name"] == "folio-dev")
+check("task definition families web/worker/migrate",
+      out["task_definition_families"] == {"web": "folio-dev-web", "worker": "folio-dev-worker", "migrate": "folio-dev-migrate"})
+check("ECR repository URL", out["ecr_repository_url"].endswith(".amazonaws.com/folio-dev"))
+check("deploy role", out["deploy_role_arn"].endswith(":role/folio-dev-github-deploy"))
+check("CodeDeploy app/group", out["codedeploy"] == {"app": "folio-dev", "group": "web"})
+check("migrate network is private", "assignPublicIp=DISABLED" in out["migrate_network"])
+
+# Resources, read back
+ecs = client("ecs")
+services = {s["serviceName"]: s for s in ecs.describe_services(cluster="folio-dev", services=["web", "worker"])["services"]}
+check("web is deployed by CodeDeploy", services["web"]["deploymentController"]["type"] == "CODE_DEPLOY")
+check("worker rolls with ECS", services["worker"]["deploymentController"]["type"] == "ECS")
+for family, command in [("folio-dev-web", "serve"), ("folio-dev-worker", "worker"), ("folio-dev-migrate", "migrate")]:
+    container = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]["containerDefinitions"][0]
+    secrets = {s["name"] for s in container.get("secrets", [])}
+    check(f"{family} runs `{command}` with the four secrets",
+          container["command"] == [command] and secrets == {"FOLIO_DATABASE_URL", "FOLIO_CACHE_URL", "FOLIO_EMAIL_URL", "FOLIO_SECRET_KEY"})
+
+elb = client("elbv2")
+groups = elb.describe_target_groups(Names=["folio-dev-blue", "folio-dev-green"])["TargetGroups"]
+check("blue and green target groups check /readyz", len(groups) == 2 and all(g["HealthCheckPath"] == "/readyz" for g in groups))
+lb_arn = elb.describe_load_balancers(Names=["folio-dev"])["LoadBalancers"][0]["LoadBalancerArn"]
+listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]}
+check("port 80 redirects to HTTPS", listeners[80]["DefaultActions"][0]["Type"] == "redirect")
+check("port 443 is HTTPS", listeners[443]["Protocol"] == "HTTPS")
+
+ec2 = client("ec2")
+groups = {g["GroupName"]: g for g in ec2.describe_security_groups(
+    Filters=[{"Name": "group-name", "Values": ["folio-dev-alb", "folio-dev-db"]}])["SecurityGroups"]}
+alb_in = groups["folio-dev-alb"]["IpPermissions"]
+check("ALB accepts only 443 from CloudFront's prefix list",
+      len(alb_in) == 1 and alb_in[0]["FromPort"] == 443 and alb_in[0]["PrefixListIds"] and not alb_in[0].get("IpRanges"))
+db_in = groups["folio-dev-db"]["IpPermissions"]
+check("database accepts only 5432 from the tasks' security group",
+      len(db_in) == 1 and db_in[0]["FromPort"] == 5432 and not db_in[0].get("IpRanges")
+      and [p["GroupId"] for p in db_in[0]["UserIdGroupPairs"]] == [
+          ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["folio-dev-app"]}])["SecurityGroups"][0]["GroupId"]])
+
+logs = client("logs")
+filters = logs.describe_metric_filters(logGroupName="/folio/folio-dev/worker")["metricFilters"]
+queued = [f for f in filters if f["metricTransformations"][0]["metricName"] == "QueuedJobs"]
+check("QueuedJobs metric filter on the queue-depth log line",
+      queued and queued[0]["filterPattern"] == '{ $.message = "queue depth" }' and queued[0]["metricTransformations"][0]["metricValue"] == "$.queued")
+
+secrets = client("secretsmanager")
+db_url = secrets.get_secret_value(SecretId="folio-dev/database-url")["SecretString"]
+check("FOLIO_DATABASE_URL secret is a TLS PostgreSQL URL", db_url.startswith("postgres://folio:") and db_url.endswith("sslmode=require"))
+key = secrets.get_secret_value(SecretId="folio-dev/secret-key")["SecretString"]
+check("FOLIO_SECRET_KEY secret has at least 64 bytes", len(key) >= 64)
+
+rds = client("rds")
+db = rds.describe_db_instances(DBInstanceIdentifier="folio-dev")["DBInstances"][0]
+check("database encrypted, private, PITR >= 7 days",
+      db["StorageEncrypted"] and not db["PubliclyAccessible"] and db["BackupRetentionPeriod"] >= 7)
+
+alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix="folio-dev-")["MetricAlarms"]
+check("every alarm notifies the SNS topic", alarms and all(out["alarm_topic_arn"] in a["AlarmActions"] for a in alarms))
+
+backup = client("backup")
+plan = [p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == "folio-dev"][0]
+rule = backup.get_backup_plan(BackupPlanId=plan["BackupPlanId"])["BackupPlan"]["Rules"][0]
+check("daily backups are copied to the DR region", rule["CopyActions"][0]["DestinationBackupVaultArn"].split(":")[3] == "eu-west-1")
+
+failed = [what for what, ok in checks if not ok]
+print(f"emulator checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)
