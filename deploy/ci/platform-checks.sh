@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Platform checks: everything under deploy/ and .github/, offline, on a fresh clone.
 #   terraform fmt, validate and test (mocked provider) for every module and environment;
-#   module READMEs current; envs/dev and envs/prod identical but for their variables;
+#   module READMEs current; envs/prod's .tf files are links to envs/dev's (only variables differ);
 #   checkov with zero failed checks; a whole environment applied to and destroyed from a local
 #   AWS emulator (moto); workflows against their schema and zizmor; hadolint; shellcheck.
 # Tools come from PyPI into a cached venv and from Debian; the AWS provider from a local
@@ -72,12 +72,14 @@ for m in "${modules[@]}"; do
   done
 done
 python3 deploy/ci/tf-docs.py --check || fail "module READMEs are stale"
-# The environments differ only in terraform.tfvars and backend.hcl.
+# The environments differ only in terraform.tfvars and backend.hcl: prod's .tf files are links
+# to dev's, so the two can't drift apart and there is one copy to review.
 for f in "$tf"/envs/dev/*.tf; do
-  cmp -s "$f" "$tf/envs/prod/$(basename "$f")" || fail "$(basename "$f") differs between envs/dev and envs/prod"
+  name=$(basename "$f")
+  [ "$(readlink "$tf/envs/prod/$name")" = "../dev/$name" ] || fail "envs/prod/$name is not a link to ../dev/$name"
 done
 [ "$(cd "$tf/envs/dev" && ls ./*.tf)" = "$(cd "$tf/envs/prod" && ls ./*.tf)" ] || fail "envs/dev and envs/prod have different .tf files"
-echo "dev and prod: identical .tf files"
+echo "dev and prod: the same .tf files (prod links to dev's)"
 
 # --- workflows, Dockerfile, compose, shell ----------------------------------------------------
 stage "workflows: schema + zizmor"

@@ -1,5 +1,5 @@
-# One Folio environment. dev and prod use these same files; only terraform.tfvars and
-# backend.hcl differ (CI checks that the .tf files are identical).
+# One Folio environment. dev and prod use these same files (envs/prod links to them); only
+# terraform.tfvars and backend.hcl differ.
 
 locals {
   name = "folio-${var.environment}"
