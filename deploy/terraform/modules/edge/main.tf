@@ -219,35 +219,24 @@ resource "aws_cloudfront_distribution" "this" {
     compress                 = true
   }
 
-  # The stylesheet's name carries its content hash: cache it for good.
-  ordered_cache_behavior {
-    path_pattern           = "/static/*"
-    target_origin_id       = "alb"
-    viewer_protocol_policy = "redirect-to-https"
-    allowed_methods        = ["GET", "HEAD"]
-    cached_methods         = ["GET", "HEAD"]
-    cache_policy_id        = local.caching_optimized
-    compress               = true
-  }
-
-  ordered_cache_behavior {
-    path_pattern           = "/media/*"
-    target_origin_id       = "media"
-    viewer_protocol_policy = "redirect-to-https"
-    allowed_methods        = ["GET", "HEAD"]
-    cached_methods         = ["GET", "HEAD"]
-    cache_policy_id        = local.caching_optimized
-    compress               = true
-  }
-
-  ordered_cache_behavior {
-    path_pattern           = "/_failover/*"
-    target_origin_id       = "failover"
-    viewer_protocol_policy = "redirect-to-https"
-    allowed_methods        = ["GET", "HEAD"]
-    cached_methods         = ["GET", "HEAD"]
-    cache_policy_id        = local.caching_optimized
-    compress               = true
+  # Static content, cached for good: the stylesheet's name carries its content hash, media keys
+  # are content-addressed or random, and the failover page is only read when the origin fails.
+  # In order: CloudFront matches ordered behaviours first to last.
+  dynamic "ordered_cache_behavior" {
+    for_each = [
+      { path = "/static/*", origin = "alb" },
+      { path = "/media/*", origin = "media" },
+      { path = "/_failover/*", origin = "failover" },
+    ]
+    content {
+      path_pattern           = ordered_cache_behavior.value.path
+      target_origin_id       = ordered_cache_behavior.value.origin
+      viewer_protocol_policy = "redirect-to-https"
+      allowed_methods        = ["GET", "HEAD"]
+      cached_methods         = ["GET", "HEAD"]
+      cache_policy_id        = local.caching_optimized
+      compress               = true
+    }
   }
 
   dynamic "custom_error_response" {
