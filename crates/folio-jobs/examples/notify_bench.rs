@@ -17,12 +17,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use folio_db::entities::{delivery, job, subscriber};
+use folio_db::entities::{delivery, job};
 use folio_jobs::jobs::NotifySubscribers;
 use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions, enqueue};
 use folio_testkit::{Backend, Mail, SmtpSink, TestApp};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use tokio::sync::watch;
 
 fn setting(name: &str, default: u64) -> u64 {
@@ -47,7 +46,7 @@ async fn main() {
     .await
     .expect("FOLIO_TEST_POSTGRES_URL must point at a PostgreSQL server");
     let sink = SmtpSink::start().await;
-    seed_subscribers(&app, subscribers).await;
+    app.seed_subscribers("reader", subscribers, true).await;
     let category = app.seed_category("Bench").await;
     let item = app.seed_item(&category, "Ten thousand readers", true).await;
 
@@ -97,27 +96,6 @@ async fn main() {
     if report.duplicates > 0 || report.lost > 0 {
         eprintln!("FAILED: duplicates or losses");
         std::process::exit(1);
-    }
-}
-
-async fn seed_subscribers(app: &TestApp, count: usize) {
-    let now = Utc::now();
-    let rows: Vec<subscriber::ActiveModel> = (0..count)
-        .map(|i| subscriber::ActiveModel {
-            email: Set(format!("reader{i}@example.org")),
-            user_id: Set(None),
-            token: Set(format!("bench-token-{i:08}")),
-            confirmed: Set(true),
-            created_at: Set(now),
-            confirmed_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in rows.chunks(1000) {
-        subscriber::Entity::insert_many(chunk.to_vec())
-            .exec(app.db())
-            .await
-            .unwrap();
     }
 }
 

@@ -23,7 +23,7 @@ use folio_jobs::{
     WorkerOptions, enqueue,
 };
 use folio_testkit::{Backend, Mail, SmtpSink, TestApp, backend_tests};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -398,31 +398,9 @@ async fn a_job_whose_worker_is_killed_mid_run_runs_again_after_the_lease(app: Te
 
 /// `confirmed` confirmed subscribers `reader{i}@example.org` and two unconfirmed ones.
 async fn seed_subscribers(app: &TestApp, confirmed: usize) -> Vec<subscriber::Model> {
-    let now = Utc::now();
-    let mut confirmed_rows = Vec::new();
-    for i in 0..confirmed + 2 {
-        let is_confirmed = i < confirmed;
-        let row = subscriber::ActiveModel {
-            email: Set(if is_confirmed {
-                format!("reader{i}@example.org")
-            } else {
-                format!("unconfirmed{i}@example.org")
-            }),
-            user_id: Set(None),
-            token: Set(format!("token-{i}-{}", uuid::Uuid::new_v4().simple())),
-            confirmed: Set(is_confirmed),
-            created_at: Set(now),
-            confirmed_at: Set(is_confirmed.then_some(now)),
-            ..Default::default()
-        }
-        .insert(app.db())
-        .await
-        .unwrap();
-        if is_confirmed {
-            confirmed_rows.push(row);
-        }
-    }
-    confirmed_rows
+    let readers = app.seed_subscribers("reader", confirmed, true).await;
+    app.seed_subscribers("unconfirmed", 2, false).await;
+    readers
 }
 
 /// A job context sending to `sink`, at `rate` emails per second (None: unlimited).

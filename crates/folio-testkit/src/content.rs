@@ -2,8 +2,8 @@
 //! need to go through the admin panel.
 
 use chrono::{Duration, Utc};
-use folio_db::entities::{category, item};
-use sea_orm::{ActiveModelTrait, Set};
+use folio_db::entities::{category, item, subscriber};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::TestApp;
 
@@ -68,5 +68,40 @@ impl TestApp {
         .insert(self.db())
         .await
         .unwrap()
+    }
+
+    /// `count` subscribers `{prefix}{i}@example.org` (i from 0), confirmed or not, inserted a
+    /// thousand rows per statement (the notification benchmark seeds 10,000); returned in id
+    /// order.
+    pub async fn seed_subscribers(
+        &self,
+        prefix: &str,
+        count: usize,
+        confirmed: bool,
+    ) -> Vec<subscriber::Model> {
+        let now = Utc::now();
+        let rows: Vec<subscriber::ActiveModel> = (0..count)
+            .map(|i| subscriber::ActiveModel {
+                email: Set(format!("{prefix}{i}@example.org")),
+                user_id: Set(None),
+                token: Set(uuid::Uuid::new_v4().simple().to_string()),
+                confirmed: Set(confirmed),
+                created_at: Set(now),
+                confirmed_at: Set(confirmed.then_some(now)),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in rows.chunks(1000) {
+            subscriber::Entity::insert_many(chunk.to_vec())
+                .exec(self.db())
+                .await
+                .unwrap();
+        }
+        subscriber::Entity::find()
+            .filter(subscriber::Column::Email.starts_with(prefix))
+            .order_by_asc(subscriber::Column::Id)
+            .all(self.db())
+            .await
+            .unwrap()
     }
 }
