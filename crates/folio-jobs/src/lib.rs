@@ -12,6 +12,7 @@ pub mod queue;
 pub mod worker;
 
 pub use context::{JobContext, RateLimiter};
+pub use folio_db::queries::jobs::QueueDepth;
 pub use mailer::{Email, MailError, Mailer};
 pub use queue::{Job, JobError, Registry, enqueue};
-pub use worker::{Outcome, QueueDepth, Worker, WorkerOptions, backoff};
+pub use worker::{Outcome, Worker, WorkerOptions, backoff};

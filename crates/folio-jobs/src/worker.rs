@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use folio_db::entities::job;
-use folio_db::queries::jobs as queue;
+use folio_db::queries::jobs::{self as queue, QueueDepth};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -51,29 +51,6 @@ impl Default for WorkerOptions {
 
 /// How often a running worker logs the queue's depth.
 const DEPTH_REPORT_EVERY: Duration = Duration::from_secs(60);
-
-/// Jobs per state, across every worker of the deployment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct QueueDepth {
-    pub queued: i64,
-    pub running: i64,
-    pub failed: i64,
-}
-
-impl QueueDepth {
-    pub async fn read(db: &impl sea_orm::ConnectionTrait) -> Result<Self, sea_orm::DbErr> {
-        let mut depth = Self::default();
-        for (state, count) in queue::count_by_state(db).await? {
-            match state.as_str() {
-                job::QUEUED => depth.queued = count,
-                job::RUNNING => depth.running = count,
-                job::FAILED => depth.failed = count,
-                _ => {}
-            }
-        }
-        Ok(depth)
-    }
-}
 
 /// Logs the queue's depth as `queue depth` with `queued`, `running` and `failed` fields until
 /// shutdown. In AWS a CloudWatch metric filter turns these lines into the dashboard's

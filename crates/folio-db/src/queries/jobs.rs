@@ -289,16 +289,36 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<job::Mode
     job::Entity::find_by_id(id).one(db).await
 }
 
-/// How many jobs wait in each state, for the admin panel and metrics.
-pub async fn count_by_state(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
-    job::Entity::find()
-        .select_only()
-        .column(job::Column::State)
-        .column_as(job::Column::Id.count(), "n")
-        .group_by(job::Column::State)
-        .into_tuple()
-        .all(db)
-        .await
+/// Jobs per state, across every worker of the deployment: the admin dashboard shows it and
+/// the worker logs it once a minute for the queue-depth metric.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+}
+
+impl QueueDepth {
+    pub async fn read(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let counts: Vec<(String, i64)> = job::Entity::find()
+            .select_only()
+            .column(job::Column::State)
+            .column_as(job::Column::Id.count(), "n")
+            .group_by(job::Column::State)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut depth = Self::default();
+        for (state, count) in counts {
+            match state.as_str() {
+                QUEUED => depth.queued = count,
+                RUNNING => depth.running = count,
+                FAILED => depth.failed = count,
+                _ => {}
+            }
+        }
+        Ok(depth)
+    }
 }
 
 /// The soonest `run_at` of a queued job, so an idle worker knows how long it may sleep.

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::response::Response;
 use folio_db::entities::{audit_entry, category, contact_message, item, subscriber, user};
-use folio_db::queries::jobs;
+use folio_db::queries::jobs::QueueDepth;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{AdminNav, Staff, admin_page};
@@ -36,13 +36,7 @@ pub async fn show(staff: Staff) -> AppResult<Response> {
             .filter(item::Column::Status.eq(status))
             .count(db)
     };
-    let job_counts = jobs::count_by_state(db).await?;
-    let jobs_in = |state: &str| {
-        job_counts
-            .iter()
-            .find(|(name, _)| name == state)
-            .map_or(0, |(_, n)| *n)
-    };
+    let jobs = QueueDepth::read(db).await?;
     let recent = audit_entry::Entity::find()
         .order_by_desc(audit_entry::Column::Id)
         .limit(10)
@@ -61,9 +55,9 @@ pub async fn show(staff: Staff) -> AppResult<Response> {
             .count(db)
             .await?,
         messages: contact_message::Entity::find().count(db).await?,
-        queued_jobs: jobs_in(folio_db::entities::job::QUEUED),
-        running_jobs: jobs_in(folio_db::entities::job::RUNNING),
-        failed_jobs: jobs_in(folio_db::entities::job::FAILED),
+        queued_jobs: jobs.queued,
+        running_jobs: jobs.running,
+        failed_jobs: jobs.failed,
         recent,
     };
     Ok(ok(&page))
