@@ -29,25 +29,10 @@ pub struct Page<T> {
     pub pages: u64,
 }
 
-/// Fetches page `page` (1-based) of `select`, sorted by `sort` then by id so that rows with
-/// equal sort keys keep a stable order across pages. A page past the end shows the last one.
-pub async fn page_of<E, C>(
-    db: &impl ConnectionTrait,
-    select: Select<E>,
-    sort: (C, Order),
-    id: C,
-    page: u64,
-) -> Result<Page<E::Model>, DbErr>
-where
-    E: EntityTrait,
-    E::Model: FromQueryResult + Sized + Send + Sync,
-    C: ColumnTrait,
-{
-    page_of_model::<E, E::Model, C>(db, select, sort, id, page).await
-}
-
-/// [`page_of`] reading rows as `M` (a partial model, e.g. a user without the password hash).
-pub async fn page_of_model<E, M, C>(
+/// Fetches page `page` (1-based) of `select` as rows of `M` (the model, or a partial one such
+/// as a user without the password hash), sorted by `sort` then by id so that rows with equal
+/// sort keys keep a stable order across pages. A page past the end shows the last one.
+pub async fn page_of<E, M, C>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     sort: (C, Order),

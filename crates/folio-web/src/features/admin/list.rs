@@ -98,9 +98,7 @@ impl ListQuery {
                 }
             })
     }
-}
 
-impl ListQuery {
     /// One page of `select`, narrowed to the rows where any of `searched` contains the search
     /// text (when there is one), in the list's sort order with the id as the tie-breaker.
     pub async fn fetch<E, M, C>(
@@ -122,7 +120,7 @@ impl ListQuery {
         } else {
             select.filter(q::search(searched, &search))
         };
-        q::page_of_model::<E, M, C>(db, select, sort.order(), id, self.page()).await
+        q::page_of::<E, M, C>(db, select, sort.order(), id, self.page()).await
     }
 }
 
