@@ -32,22 +32,30 @@ fn status(published: bool) -> String {
     if published { PUBLISHED } else { DRAFT }.to_owned()
 }
 
-pub async fn create(conn: &impl ConnectionTrait, fields: &ItemFields) -> Result<Saved, WriteError> {
-    let now = Utc::now();
-    let row = item::ActiveModel {
+/// The columns the item form edits, stamped `updated_at` now; the rest stay unset.
+fn edited(fields: &ItemFields) -> item::ActiveModel {
+    item::ActiveModel {
         category_id: Set(fields.category_id),
         title: Set(fields.title.clone()),
         slug: Set(fields.slug.clone()),
         summary: Set(fields.summary.clone()),
         body: Set(fields.body.clone()),
         body_html: Set(fields.body_html.clone()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+pub async fn create(conn: &impl ConnectionTrait, fields: &ItemFields) -> Result<Saved, WriteError> {
+    let now = Utc::now();
+    let row = item::ActiveModel {
         image_key: Set(None),
         status: Set(status(fields.published)),
         published_at: Set(fields.published.then_some(now)),
         view_count: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
-        ..Default::default()
+        ..edited(fields)
     };
     let item = row.insert(conn).await.map_err(WriteError::from_db)?;
     Ok(Saved {
@@ -63,14 +71,7 @@ pub async fn create(conn: &impl ConnectionTrait, fields: &ItemFields) -> Result<
 pub async fn update(conn: &impl ConnectionTrait, id: i64, fields: &ItemFields) -> Result<Saved, WriteError> {
     let row = item::ActiveModel {
         id: Set(id),
-        category_id: Set(fields.category_id),
-        title: Set(fields.title.clone()),
-        slug: Set(fields.slug.clone()),
-        summary: Set(fields.summary.clone()),
-        body: Set(fields.body.clone()),
-        body_html: Set(fields.body_html.clone()),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
+        ..edited(fields)
     };
     let mut item = row.update(conn).await.map_err(WriteError::from_db)?;
     let status_changed = set_status(conn, id, fields.published).await?;
