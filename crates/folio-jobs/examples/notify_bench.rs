@@ -55,6 +55,7 @@ async fn main() {
         mailer: Mailer::from_url(&sink.url(), "Folio <folio@example.org>").unwrap(),
         base_url: "http://folio.bench".into(),
         email_rate: Arc::new(RateLimiter::new(None)),
+        storage: app.state().storage.clone(),
     };
     let options = WorkerOptions {
         concurrency: workers,

@@ -18,6 +18,8 @@ pub struct JobContext {
     pub base_url: String,
     /// Paces outgoing notification email (SES has a per-second quota).
     pub email_rate: Arc<RateLimiter>,
+    /// Where images and their renditions are kept.
+    pub storage: folio_storage::Storage,
 }
 
 /// Spaces events at least `1/rate` seconds apart across all tasks of one process.

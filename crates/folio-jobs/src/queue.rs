@@ -77,6 +77,8 @@ impl Registry {
             .with::<crate::jobs::NotifySubscribers>()
             .with::<crate::jobs::SendNotifications>()
             .with::<crate::jobs::ContactReceived>()
+            .with::<crate::jobs::MakeRenditions>()
+            .with::<crate::jobs::DeleteImage>()
     }
 
     /// Adds job type `J`.

@@ -410,6 +410,7 @@ fn smtp_context(app: &TestApp, sink: &SmtpSink, rate: Option<u32>) -> JobContext
         mailer: Mailer::from_url(&sink.url(), "Folio <folio@example.org>").unwrap(),
         base_url: "http://folio.test".into(),
         email_rate: Arc::new(RateLimiter::new(rate)),
+        storage: app.state().storage.clone(),
     }
 }
 

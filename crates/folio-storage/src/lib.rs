@@ -6,4 +6,5 @@
 //! what it returns through [`store::Storage`].
 
 pub mod images;
+pub mod media;
 pub mod store;

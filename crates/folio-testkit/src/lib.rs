@@ -11,6 +11,7 @@
 
 mod content;
 mod database;
+pub mod fixtures;
 mod mail;
 mod smtp;
 mod staff;
@@ -40,6 +41,7 @@ struct Inner {
     base_url: String,
     db: DatabaseConnection,
     mail_dir: tempfile::TempDir,
+    media_dir: tempfile::TempDir,
     database: database::TestDatabase,
     worker: folio_jobs::Worker,
     state: folio_web::state::AppState,
@@ -48,7 +50,7 @@ struct Inner {
 }
 
 /// A configuration for tests: port 0, mail to a temporary directory, short timeouts.
-pub fn test_config(database_url: String, mail_dir: &std::path::Path) -> AppConfig {
+pub fn test_config(database_url: String, mail_dir: &std::path::Path, media_dir: &std::path::Path) -> AppConfig {
     AppConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         base_url: "http://127.0.0.1".into(),
@@ -56,6 +58,8 @@ pub fn test_config(database_url: String, mail_dir: &std::path::Path) -> AppConfi
         secret_key: SecretKey::new(vec![7u8; 64]).unwrap(),
         email_url: format!("file://{}", mail_dir.display()),
         email_from: "Folio <folio@example.org>".into(),
+        storage_url: format!("file://{}", media_dir.display()),
+        media_base_url: None,
         privacy_mode: false,
         auto_migrate: true,
         shutdown_grace: Duration::from_secs(5),
@@ -78,16 +82,34 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with a chance to change the configuration first.
     pub async fn spawn_with(backend: Backend, customise: impl FnOnce(&mut AppConfig)) -> Option<Self> {
+        Self::start(backend, customise, None).await
+    }
+
+    /// Starts the app on `backend` with `storage` instead of a local media directory.
+    pub async fn spawn_on(backend: Backend, storage: folio_storage::Storage) -> Option<Self> {
+        Self::start(backend, |_| {}, Some(storage)).await
+    }
+
+    async fn start(
+        backend: Backend,
+        customise: impl FnOnce(&mut AppConfig),
+        storage: Option<folio_storage::Storage>,
+    ) -> Option<Self> {
         init_logging();
         let database = database::TestDatabase::create(backend).await?;
         let mail_dir = tempfile::tempdir().unwrap();
-        let mut config = test_config(database.url().to_owned(), mail_dir.path());
+        let media_dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(database.url().to_owned(), mail_dir.path(), media_dir.path());
         customise(&mut config);
-        let app = App::build(config.clone()).await.expect("the app should start");
+        let app = match storage {
+            Some(storage) => App::build_on(config.clone(), storage).await,
+            None => App::build(config.clone()).await,
+        }
+        .expect("the app should start");
         let addr = app.local_addr().unwrap();
         let db = app.db.clone();
         let state = app.state.clone();
-        let worker = folio_web::job_worker(&config, db.clone(), state.mailer.clone());
+        let worker = folio_web::job_worker(&config, db.clone(), state.mailer.clone(), state.storage.clone());
         let (tx, rx) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -98,6 +120,7 @@ impl TestApp {
                 base_url: format!("http://{addr}"),
                 db,
                 mail_dir,
+                media_dir,
                 database,
                 worker,
                 state,
@@ -149,6 +172,30 @@ impl TestApp {
     pub async fn mails(&self) -> Vec<Mail> {
         self.run_jobs().await;
         mail::read_dir(self.inner.mail_dir.path())
+    }
+
+    /// The local media directory (unless the test configured other storage).
+    pub fn media_dir(&self) -> &std::path::Path {
+        self.inner.media_dir.path()
+    }
+
+    /// Every file under the media directory, as paths relative to it, sorted.
+    pub fn media_files(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut pending = vec![self.media_dir().to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let relative = path.strip_prefix(self.media_dir()).unwrap();
+                    found.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        found.sort();
+        found
     }
 
     /// Counts the rows of `table` (tests check that a refused request changed nothing).

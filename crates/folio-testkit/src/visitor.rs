@@ -174,6 +174,48 @@ impl Visitor {
         self.post(action, &all).await
     }
 
+    /// Like a browser sending a form with a file input: takes a CSRF token from `form_page`,
+    /// then posts `multipart/form-data` to `action`, the text fields first and the file (as
+    /// field `image`, named `file_name`, declared `image/jpeg` whatever it holds) last.
+    pub async fn submit_file(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Page {
+        let form = self.get(form_page).await;
+        let token =
+            csrf_token(&form.body).unwrap_or_else(|| panic!("no CSRF token on {form_page}: {}", form.body));
+        let mut multipart = reqwest::multipart::Form::new().text("csrf_token", token);
+        for (name, value) in fields {
+            multipart = multipart.text(name.to_string(), value.to_string());
+        }
+        let (file_name, bytes) = file.unwrap_or(("", Vec::new()));
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str("image/jpeg")
+            .unwrap();
+        multipart = multipart.part("image", part);
+        Self::read(
+            self.client
+                .post(self.url(action))
+                .multipart(multipart)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// GETs `path` and returns the status, headers and raw body (images).
+    pub async fn fetch_bytes(&self, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     /// The cookies this visitor would send, as a `Cookie` header value.
     pub fn cookie_header(&self) -> String {
         let url: Url = self.base.parse().unwrap();

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use folio_storage::Storage;
 use axum::http::{HeaderName, StatusCode};
 use folio_db::{DatabaseConnection, Migrator};
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::config::{AppConfig, WorkerMode};
 use crate::features;
 use crate::state::AppState;
+use crate::uploads::MAX_UPLOAD_BODY_BYTES;
 
 /// The largest request body accepted (a note of 256 Ki characters, url-encoded, fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -57,6 +59,27 @@ pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConn
     Ok(db)
 }
 
+/// The storage `FOLIO_STORAGE_URL` names (used by `serve` and by `folio worker`).
+pub fn open_storage(config: &AppConfig) -> anyhow::Result<Storage> {
+    Storage::from_settings(&config.storage_settings()).map_err(|err| anyhow::anyhow!("FOLIO_STORAGE_URL: {err}"))
+}
+
+/// Where pages' images come from when that is not this site (a CDN, or S3 itself with
+/// presigned URLs): the content security policy must allow it.
+async fn media_origin(storage: &Storage) -> Option<String> {
+    let probe = folio_storage::store::Key::parse("images/probe.jpg").ok()?;
+    let url = match storage.public_url(&probe).await {
+        Ok(url) => url,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not work out where images are served from");
+            return None;
+        }
+    };
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?']).next()?;
+    Some(format!("{scheme}://{host}"))
+}
+
 /// The router with every feature and all middleware.
 pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
     let sessions = SessionManagerLayer::new(state.sessions.clone())
@@ -77,6 +100,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::pads::router())
         .merge(features::site::router())
         .merge(features::ops::router())
+        .merge(features::media::router())
         .fallback(features::ops::fallback)
         .with_state(state)
         .layer(sessions)
@@ -84,8 +108,12 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // No response compression here: pages carry CSRF tokens next to reflected input, and
         // compressing both together is what BREACH exploits. The CDN compresses static files.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    for layer in crate::security::headers::layers(config.is_https()) {
+        // The hard limit is the largest body any route takes (a form with an image); each
+        // extractor enforces its own, smaller limit below it.
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES))
+        .layer(axum::middleware::map_response(explain_too_large));
+    let media_origin = state.media_origin.clone();
+    for layer in crate::security::headers::layers(config.is_https(), media_origin.as_deref()) {
         app = app.layer(layer);
     }
     Ok(app
@@ -97,6 +125,20 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(CatchPanicLayer::new()))
+}
+
+/// The body-limit layer answers 413 in plain text before any handler runs; people get the same
+/// page as every other refusal, saying what the limits are.
+async fn explain_too_large(response: axum::response::Response) -> axum::response::Response {
+    let is_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_page {
+        return axum::response::IntoResponse::into_response(crate::error::AppError::PayloadTooLarge);
+    }
+    response
 }
 
 /// `scheme://host[:port]` of the base URL: the origin browsers send on our own forms.
@@ -123,12 +165,13 @@ pub struct App {
 }
 
 /// The job worker for `config`, on `db` (used by `serve` and by `folio worker`).
-pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer) -> Worker {
+pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, storage: Storage) -> Worker {
     let ctx = JobContext {
         db,
         mailer,
         base_url: config.base_url.trim_end_matches('/').to_owned(),
         email_rate: Arc::new(RateLimiter::new(config.email_rate)),
+        storage,
     };
     let options = WorkerOptions {
         concurrency: config.worker_concurrency,
@@ -141,16 +184,24 @@ pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer) ->
 impl App {
     /// Connects, migrates or checks the schema, and binds the listener.
     pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
+        let storage = open_storage(&config)?;
+        Self::build_on(config, storage).await
+    }
+
+    /// [`App::build`] with storage opened by the caller (tests pass S3 credentials this way,
+    /// rather than through the process environment).
+    pub async fn build_on(config: AppConfig, storage: Storage) -> anyhow::Result<Self> {
         let db = prepare_database(&config).await?;
         let mailer = Mailer::from_url(&config.email_url, &config.email_from).context("FOLIO_EMAIL_URL")?;
-        let state = AppState::new(&config, db.clone(), mailer.clone());
+        let mut state = AppState::new(&config, db.clone(), mailer.clone(), storage.clone());
+        state.media_origin = media_origin(&storage).await;
         spawn_session_sweeper(db.clone());
         let router = router(state.clone(), &config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("FOLIO_LISTEN: could not listen on {}", config.listen))?;
         let embedded_worker =
-            (config.worker == WorkerMode::Embedded).then(|| job_worker(&config, db.clone(), mailer));
+            (config.worker == WorkerMode::Embedded).then(|| job_worker(&config, db.clone(), mailer, storage));
         Ok(Self {
             listener,
             router,

@@ -45,6 +45,11 @@ pub struct AppConfig {
     pub email_url: String,
     /// The `From:` of every email.
     pub email_from: String,
+    /// Where uploads go: `file://DIR` or `s3://bucket/prefix` (`FOLIO_STORAGE_URL`).
+    pub storage_url: String,
+    /// The CDN URL that serves the storage's objects (`FOLIO_MEDIA_BASE_URL`); with S3 and no
+    /// CDN, pages link to presigned URLs instead.
+    pub media_base_url: Option<String>,
     /// When true, the forgot-password form answers the same for known and unknown emails.
     pub privacy_mode: bool,
     /// Apply pending migrations at start (the embedded SQLite default); otherwise refuse to
@@ -76,9 +81,22 @@ pub enum WorkerMode {
     Off,
 }
 
+/// How long a presigned media URL stays valid: well beyond the page cache's minute, so a page
+/// served from any cache still shows its images.
+pub const PRESIGNED_URL_LIFETIME: Duration = Duration::from_secs(6 * 3600);
+
 impl AppConfig {
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// The storage settings of this configuration.
+    pub fn storage_settings(&self) -> folio_storage::store::StorageSettings {
+        folio_storage::store::StorageSettings {
+            url: self.storage_url.clone(),
+            media_base_url: self.media_base_url.clone(),
+            presign_expiry: PRESIGNED_URL_LIFETIME,
+        }
     }
 }
 
@@ -105,6 +123,8 @@ impl std::fmt::Debug for AppConfig {
             .field("secret_key", &self.secret_key)
             .field("email_url", &redact_url(&self.email_url))
             .field("email_from", &self.email_from)
+            .field("storage_url", &self.storage_url)
+            .field("media_base_url", &self.media_base_url)
             .field("privacy_mode", &self.privacy_mode)
             .field("auto_migrate", &self.auto_migrate)
             .field("shutdown_grace", &self.shutdown_grace)
@@ -131,6 +151,8 @@ mod tests {
             secret_key: SecretKey::new(vec![b'k'; 64]).unwrap(),
             email_url: "smtps://mailer:smtp-secret@mail:465".into(),
             email_from: "a@b.c".into(),
+            storage_url: "file://media".into(),
+            media_base_url: None,
             privacy_mode: false,
             auto_migrate: false,
             shutdown_grace: Duration::from_secs(1),

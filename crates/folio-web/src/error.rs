@@ -19,6 +19,9 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// An uploaded file over [`crate::uploads::MAX_IMAGE_BYTES`].
+    #[error("image too large")]
+    ImageTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// An error page already rendered with the request's context (the 404 page with the
@@ -48,12 +51,17 @@ impl AppError {
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
-                "What you sent is larger than Folio accepts.",
+                "What you sent is larger than Folio accepts (images up to 16 MB, other forms up to 4 MB).",
+            ),
+            Self::ImageTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Image too large",
+                "Images may be at most 16 MB and this one is larger. Go back and choose a smaller file; nothing was saved.",
             ),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "Unsupported form encoding",
-                "Forms must be sent as application/x-www-form-urlencoded.",
+                "Forms must be sent as application/x-www-form-urlencoded (or multipart/form-data where a file is expected).",
             ),
             Self::Page(_) | Self::Database(_) | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,6 +14,7 @@ pub mod layout;
 pub mod security;
 pub mod session;
 pub mod state;
+pub mod uploads;
 
-pub use app::{App, job_worker, prepare_database, shutdown_signal};
+pub use app::{App, job_worker, open_storage, prepare_database, shutdown_signal};
 pub use config::{AppConfig, SecretKey, WorkerMode};

@@ -33,6 +33,10 @@ pub struct AppState {
     pub views: ViewCounter,
     /// Limits the contact and subscription forms per client.
     pub form_limit: RateLimit,
+    /// Where uploaded images and their renditions are kept.
+    pub storage: folio_storage::Storage,
+    /// `scheme://host` serving the images when that is not this site (for the CSP).
+    pub media_origin: Option<String>,
 }
 
 /// The part of the configuration that handlers need at request time.
@@ -64,7 +68,7 @@ pub fn cookie_key(secret: &SecretKey) -> Key {
 }
 
 impl AppState {
-    pub fn new(config: &AppConfig, db: DatabaseConnection, mailer: Mailer) -> Self {
+    pub fn new(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, storage: folio_storage::Storage) -> Self {
         Self {
             sessions: DbSessionStore::new(db.clone()),
             db,
@@ -79,6 +83,8 @@ impl AppState {
             site_cache: SiteCache::new(),
             views: ViewCounter::default(),
             form_limit: RateLimit::new(FORM_POSTS_PER_HOUR, std::time::Duration::from_secs(3600)),
+            storage,
+            media_origin: None,
         }
     }
 }

@@ -98,6 +98,14 @@ pub struct Settings {
         global = true
     )]
     pub email_from: String,
+    /// Where uploaded images go: file://DIR, or s3://bucket/prefix (with ?region=… and, for
+    /// S3-compatible servers, ?endpoint=…; credentials come from the standard AWS chain).
+    #[arg(long, env = "FOLIO_STORAGE_URL", default_value = "file://data/media", global = true)]
+    pub storage_url: String,
+    /// The CDN URL serving the storage's objects, e.g. https://cdn.example.org/media. With S3
+    /// and no CDN, pages link to presigned URLs.
+    #[arg(long, env = "FOLIO_MEDIA_BASE_URL", global = true)]
+    pub media_base_url: Option<String>,
     /// Answer the forgot-password form the same whether or not the email has an account.
     #[arg(long, env = "FOLIO_PRIVACY_MODE", default_value = "false", global = true)]
     pub privacy_mode: String,

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use folio_db::queries::users::{self, CreateUserError};
 use folio_db::{DatabaseConnection, Migrator, connect};
 use folio_web::domain::{Email, NewPassword};
-use folio_web::{App, job_worker, prepare_database, shutdown_signal};
+use folio_web::{App, job_worker, open_storage, prepare_database, shutdown_signal};
 use sea_orm_migration::MigratorTrait;
 
 use crate::cli::{AdminCommand, Command, CreateUser};
@@ -64,7 +64,8 @@ async fn bootstrap_admin(db: &DatabaseConnection, email: Email, password: NewPas
 async fn worker(config: Config) -> anyhow::Result<()> {
     let db = prepare_database(&config.app).await?;
     let mailer = folio_jobs::Mailer::from_url(&config.app.email_url, &config.app.email_from)?;
-    let worker = job_worker(&config.app, db.clone(), mailer);
+    let storage = open_storage(&config.app)?;
+    let worker = job_worker(&config.app, db.clone(), mailer, storage);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopping));
     shutdown_signal().await;
@@ -133,6 +134,14 @@ async fn check(config: Config) -> anyhow::Result<()> {
         .await
         .context("FOLIO_EMAIL_URL: email transport not usable")?;
     println!("email: usable");
+    // Reading an object that need not exist proves the location and credentials work without
+    // writing anything.
+    let probe = folio_storage::store::Key::parse("folio-check/probe").context("probe key")?;
+    open_storage(&config.app)?
+        .head(&probe)
+        .await
+        .context("FOLIO_STORAGE_URL: storage not usable")?;
+    println!("storage: usable");
     if pending > 0 && !config.app.auto_migrate {
         bail!("{pending} migration(s) pending: run `folio migrate`");
     }

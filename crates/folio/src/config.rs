@@ -146,6 +146,27 @@ fn email_url(value: &str) -> Result<String, String> {
     }
 }
 
+/// An absolute http(s) URL, or a path on this site (`/media`); unset or empty means none.
+fn media_base_url(value: Option<&str>) -> Result<Option<String>, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(None);
+    };
+    let absolute = ["https://", "http://"]
+        .iter()
+        .any(|scheme| value.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
+    let path = value.starts_with('/') && !value.starts_with("//");
+    let clean = !value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '?' | '#'));
+    if (absolute || path) && clean {
+        Ok(Some(value.trim_end_matches('/').to_owned()))
+    } else {
+        Err(invalid(
+            "FOLIO_MEDIA_BASE_URL",
+            value,
+            "use an http(s) URL or a path such as /media, without query or fragment",
+        ))
+    }
+}
+
 fn log_config(settings: &Settings) -> Result<LogConfig, String> {
     let json = match settings.log_format.trim() {
         "json" => true,
@@ -183,6 +204,8 @@ impl Config {
             secret_key: secret_key(s.secret_key.as_deref())?,
             email_url: email_url(s.email_url.trim())?,
             email_from: s.email_from.clone(),
+            storage_url: s.storage_url.trim().to_owned(),
+            media_base_url: media_base_url(s.media_base_url.as_deref())?,
             privacy_mode: boolean("FOLIO_PRIVACY_MODE", &s.privacy_mode)?,
             // The embedded database migrates itself; a shared one is migrated by `folio migrate`
             // as a deploy step, so two releases never race to change it.
@@ -205,6 +228,7 @@ impl Config {
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         folio_jobs::Mailer::from_url(&app.email_url, &app.email_from)
             .map_err(|err| format!("FOLIO_EMAIL_URL / FOLIO_EMAIL_FROM: {err}"))?;
+        folio_web::open_storage(&app).map_err(|err| err.to_string())?;
         Ok(Self {
             app,
             log,

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_notes;
 mod m0002_site;
+mod m0003_images;
 mod types;
 
 pub struct Migrator;
@@ -13,6 +14,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_notes::Migration), Box::new(m0002_site::Migration)]
+        vec![
+            Box::new(m0001_notes::Migration),
+            Box::new(m0002_site::Migration),
+            Box::new(m0003_images::Migration),
+        ]
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod deliveries;
+pub mod images;
 pub mod jobs;
 pub mod notes;
 pub mod pads;

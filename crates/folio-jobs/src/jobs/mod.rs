@@ -1,11 +1,13 @@
 //! Folio's jobs, one file each. Each has a stable `KIND` and is idempotent (see `queue`).
 
 mod contact_received;
+pub mod images;
 mod notify_subscribers;
 mod send_email;
 mod send_notifications;
 
 pub use contact_received::ContactReceived;
+pub use images::{DeleteImage, MakeRenditions};
 pub use notify_subscribers::NotifySubscribers;
 pub use send_email::SendEmail;
 pub use send_notifications::{BATCH_SIZE, SENDS_IN_FLIGHT, SendNotifications};

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod media;
 pub mod notes;
 pub mod ops;
 pub mod pads;

@@ -4,16 +4,22 @@
 use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// The policy; images may also come from `media_origin` (the CDN or S3 serving uploads).
+fn csp(media_origin: Option<&str>) -> HeaderValue {
+    let media = media_origin.map(|origin| format!(" {origin}")).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data:{media}; style-src 'self'; script-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    // The origin comes from validated configuration; should it ever not fit in a header, the
+    // policy without it is still safe (images from there just won't show).
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| csp(None))
+}
 
 /// The layers that add the headers; HSTS only when the site is served over https.
-pub fn layers(https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+pub fn layers(https: bool, media_origin: Option<&str>) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let mut layers = vec![
-        SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ),
+        SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp(media_origin)),
         SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod admin_people;
 mod contact;
+mod media;
 mod notes;
 mod ops;
 mod pads;

@@ -116,7 +116,7 @@ async fn serve_refuses_a_schema_that_is_behind(app: TestApp) {
         Backend::Sqlite => format!("sqlite://{}/empty.db?mode=rwc", dir.path().display()),
         _ => return, // the SQLite case covers the shared code path; servers are covered by `folio migrate` in CI
     };
-    let mut config = test_config(url, dir.path());
+    let mut config = test_config(url, dir.path(), dir.path());
     config.auto_migrate = false;
     let error = folio_web::App::build(config)
         .await

@@ -20,9 +20,11 @@ locals {
     FOLIO_LISTEN      = "0.0.0.0:${var.app_port}"
     FOLIO_BASE_URL    = var.base_url
     FOLIO_EMAIL_FROM  = var.email_from
-    FOLIO_STORAGE_URL = "s3://${var.media_bucket_id}/media"
-    FOLIO_LOG         = "info"
-    FOLIO_LOG_FORMAT  = "json"
+    FOLIO_STORAGE_URL = "s3://${var.media_bucket_id}/media?region=${local.region}"
+    # CloudFront serves /media/* from the bucket on the site's own domain.
+    FOLIO_MEDIA_BASE_URL = "${trimsuffix(var.base_url, "/")}/media"
+    FOLIO_LOG            = "info"
+    FOLIO_LOG_FORMAT     = "json"
     # web tasks serve only; the worker service runs the jobs.
     FOLIO_WORKER = "off"
     # CloudFront, then the ALB: the client is the second address from the right.

@@ -9,9 +9,12 @@ use folio_db::entities::category;
 use folio_db::queries::admin::audit::{self, Entry};
 use folio_db::queries::admin::categories::{self, CategoryFields, DeleteError};
 use folio_db::queries::admin::{Page, Taken, WriteError};
+use folio_db::queries::images::Owner;
+use folio_jobs::jobs::images::forget_image;
 use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
+use super::images;
 use super::list::{ListQuery, ListView};
 use super::{
     AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, flash_error, or_not_found,
@@ -21,17 +24,25 @@ use crate::content::line;
 use crate::content::slug::Slug;
 use crate::error::{AppError, AppResult};
 use crate::features::PathId;
+use crate::features::media::Picture;
 use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
+use crate::uploads::{self, CsrfUploadForm, Upload};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/categories/", get(list))
-        .route("/admin/categories/add/", get(show_add).post(add))
+        .route(
+            "/admin/categories/add/",
+            get(show_add).post(add).layer(uploads::body_limit()),
+        )
         .route("/admin/categories/bulk/", get(show_bulk).post(bulk))
-        .route("/admin/categories/{id}/", get(show_edit).post(edit))
+        .route(
+            "/admin/categories/{id}/",
+            get(show_edit).post(edit).layer(uploads::body_limit()),
+        )
         .route("/admin/categories/{id}/delete/", get(show_delete).post(delete))
 }
 
@@ -98,6 +109,8 @@ struct FormPage {
     form: CategoryForm,
     errors: FieldErrors,
     category_id: Option<i64>,
+    /// The category's current image.
+    picture: Option<Picture>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -110,6 +123,9 @@ pub struct CategoryForm {
     pub summary: String,
     #[serde(default)]
     pub position: String,
+    /// The "remove the image" checkbox.
+    #[serde(default)]
+    pub clear_image: String,
 }
 
 /// The longest category summary accepted (a card's text, not an article).
@@ -122,6 +138,7 @@ impl CategoryForm {
             slug: model.slug.clone(),
             summary: model.summary.clone(),
             position: model.position.to_string(),
+            clear_image: String::new(),
         }
     }
 
@@ -168,22 +185,23 @@ pub fn taken_error(errors: &mut FieldErrors, taken: Taken, name_field: &'static 
 
 async fn form_page(
     ctx: &RequestContext,
-    category_id: Option<i64>,
+    current: Option<&category::Model>,
     form: CategoryForm,
     errors: FieldErrors,
 ) -> AppResult<FormPage> {
-    let (heading, action) = match category_id {
-        Some(id) => (
-            format!("Change category “{}”", form.name),
-            format!("/admin/categories/{id}/"),
+    let (heading, action, crumb) = match current {
+        Some(category) => (
+            format!("Change category “{}”", category.name),
+            format!("/admin/categories/{}/", category.id),
+            category.name.clone(),
         ),
-        None => ("Add category".to_owned(), "/admin/categories/add/".to_owned()),
+        None => (
+            "Add category".to_owned(),
+            "/admin/categories/add/".to_owned(),
+            "Add".to_owned(),
+        ),
     };
-    let crumb = if category_id.is_some() {
-        form.name.clone()
-    } else {
-        "Add".to_owned()
-    };
+    let picture = images::current(&ctx.state, current.and_then(|c| c.image_key.as_ref())).await?;
     Ok(FormPage {
         page: admin_page(ctx, heading.clone()).await?,
         nav: AdminNav::new(LIST, &[(&crumb, "")]),
@@ -191,7 +209,8 @@ async fn form_page(
         action,
         form,
         errors,
-        category_id,
+        category_id: current.map(|category| category.id),
+        picture,
     })
 }
 
@@ -205,29 +224,82 @@ async fn show_add(staff: Staff) -> AppResult<Response> {
     .await?))
 }
 
-async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>) -> AppResult<Response> {
-    let mut errors = FieldErrors::default();
-    if let Some(fields) = form.validate(&mut errors) {
-        let txn = ctx.state.db.begin().await?;
-        match categories::create(&txn, &fields).await {
-            Ok(created) => {
-                let entry = Entry::new(
-                    "create",
-                    "category",
-                    created.id,
-                    format!("Created category “{}”", created.name),
-                );
-                commit_audited(txn, &staff, entry).await?;
-                ctx.state.site_cache.invalidate_all();
-                ctx.flash(format!("The category “{}” was added.", created.name));
-                return Ok(see_other(&format!("/admin/categories/{}/", created.id)));
-            }
-            Err(WriteError::Taken(taken)) => taken_error(&mut errors, taken, "name", "Category"),
-            // Categories reference nothing, so this is a database failure.
-            Err(other) => return Err(AppError::Internal(other.into())),
+/// Saves the form (a new category when `current` is `None`); `Ok(None)` means the form is
+/// re-rendered with errors. The image goes as for items (see `images`).
+async fn save(
+    staff: &Staff,
+    ctx: &RequestContext,
+    current: Option<&category::Model>,
+    form: &CategoryForm,
+    file: Option<Upload>,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<category::Model>> {
+    let fields = form.validate(errors);
+    let checked = images::check(file, errors).await?;
+    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
+        return Ok(None);
+    };
+    let storage = &ctx.state.storage;
+    let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
+    let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
+    pending.settle(storage, &outcome).await;
+    outcome
+}
+
+/// The save's transaction: the category, its image change and the audit row.
+async fn write(
+    staff: &Staff,
+    ctx: &RequestContext,
+    current: Option<&category::Model>,
+    fields: &CategoryFields,
+    image: images::Change<'_>,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<category::Model>> {
+    let txn = ctx.state.db.begin().await?;
+    let result = match current {
+        None => categories::create(&txn, fields).await,
+        Some(current) => categories::update(&txn, current.id, fields).await,
+    };
+    let saved = match result {
+        Ok(saved) => saved,
+        Err(WriteError::Taken(taken)) => {
+            taken_error(errors, taken, "name", "Category");
+            return Ok(None);
         }
+        Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
+        // Categories reference nothing, so this is a database failure.
+        Err(other) => return Err(AppError::Internal(other.into())),
+    };
+    let current_image = current.and_then(|category| category.image_key.as_deref());
+    image
+        .apply(&txn, Owner::Category(saved.id), current_image)
+        .await?;
+    let (action, verb) = match current {
+        Some(_) => ("update", "Changed"),
+        None => ("create", "Created"),
+    };
+    let entry = Entry::new(
+        action,
+        "category",
+        saved.id,
+        format!("{verb} category “{}”", saved.name),
+    );
+    commit_audited(txn, staff, entry).await?;
+    ctx.state.site_cache.invalidate_all();
+    let past = if current.is_some() { "changed" } else { "added" };
+    ctx.flash(format!("The category “{}” was {past}.", saved.name));
+    Ok(Some(saved))
+}
+
+async fn add(
+    staff: Staff,
+    CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<CategoryForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    match save(&staff, &ctx, None, &form, file, &mut errors).await? {
+        Some(saved) => Ok(see_other(&format!("/admin/categories/{}/", saved.id))),
+        None => Ok(invalid(&form_page(&ctx, None, form, errors).await?)),
     }
-    Ok(invalid(&form_page(&ctx, None, form, errors).await?))
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<category::Model> {
@@ -237,40 +309,28 @@ async fn found(ctx: &RequestContext, id: i64) -> AppResult<category::Model> {
 async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     let category = found(&staff.ctx, id).await?;
     let form = CategoryForm::of(&category);
-    Ok(ok(
-        &form_page(&staff.ctx, Some(id), form, FieldErrors::default()).await?
-    ))
+    Ok(ok(&form_page(
+        &staff.ctx,
+        Some(&category),
+        form,
+        FieldErrors::default(),
+    )
+    .await?))
 }
 
 async fn edit(
     staff: Staff,
     PathId(id): PathId,
-    CsrfForm { ctx, data: form }: CsrfForm<CategoryForm>,
+    CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<CategoryForm>,
 ) -> AppResult<Response> {
-    found(&ctx, id).await?;
+    let current = found(&ctx, id).await?;
     let mut errors = FieldErrors::default();
-    if let Some(fields) = form.validate(&mut errors) {
-        let txn = ctx.state.db.begin().await?;
-        match categories::update(&txn, id, &fields).await {
-            Ok(saved) => {
-                let entry = Entry::new(
-                    "update",
-                    "category",
-                    id,
-                    format!("Changed category “{}”", saved.name),
-                );
-                commit_audited(txn, &staff, entry).await?;
-                ctx.state.site_cache.invalidate_all();
-                ctx.flash(format!("The category “{}” was changed.", saved.name));
-                return Ok(see_other(&format!("/admin/categories/{id}/")));
-            }
-            Err(WriteError::Taken(taken)) => taken_error(&mut errors, taken, "name", "Category"),
-            Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
-            // Categories reference nothing, so this is a database failure.
-            Err(other) => return Err(AppError::Internal(other.into())),
-        }
+    match save(&staff, &ctx, Some(&current), &form, file, &mut errors).await? {
+        Some(_) => Ok(see_other(&format!("/admin/categories/{id}/"))),
+        None => Ok(invalid(
+            &form_page(&ctx, Some(&current), form, errors).await?,
+        )),
     }
-    Ok(invalid(&form_page(&ctx, Some(id), form, errors).await?))
 }
 
 fn refusal(category: &category::Model, items: u64) -> String {
@@ -323,7 +383,12 @@ async fn delete_all(
     let txn = ctx.state.db.begin().await?;
     for category in categories {
         match categories::delete(&txn, category.id).await {
-            Ok(_) => {}
+            Ok(true) => {
+                if let Some(key) = category.image_key.as_deref() {
+                    forget_image(&txn, key).await?;
+                }
+            }
+            Ok(false) => {}
             Err(DeleteError::HasItems(items)) => return Ok(Err(refusal(category, items))),
             Err(DeleteError::Db(err)) => return Err(AppError::from(err)),
         }

@@ -12,11 +12,14 @@ use folio_db::queries::admin::audit::{self, Entry};
 use folio_db::queries::admin::items::{self, ItemFields, Saved};
 use folio_db::queries::admin::{Page, WriteError};
 use folio_db::queries::deliveries;
+use folio_db::queries::images::Owner;
 use folio_jobs::jobs::NotifySubscribers;
+use folio_jobs::jobs::images::forget_image;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
 use super::categories::taken_error;
+use super::images;
 use super::list::{Filter, ListQuery, ListView};
 use super::{
     AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, or_not_found, see_other,
@@ -25,7 +28,9 @@ use crate::content::slug::Slug;
 use crate::content::{line, markdown};
 use crate::error::AppResult;
 use crate::features::PathId;
+use crate::features::media::Picture;
 use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::uploads::{self, CsrfUploadForm, Upload};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
@@ -33,11 +38,14 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/items/", get(list))
-        .route("/admin/items/add/", get(show_add).post(add))
-        .route("/admin/items/preview/", post(preview_new))
+        .route("/admin/items/add/", get(show_add).post(add).layer(uploads::body_limit()))
+        .route("/admin/items/preview/", post(preview_new).layer(uploads::body_limit()))
         .route("/admin/items/bulk/", get(show_bulk).post(bulk))
-        .route("/admin/items/{id}/", get(show_edit).post(edit))
-        .route("/admin/items/{id}/preview/", post(preview_existing))
+        .route("/admin/items/{id}/", get(show_edit).post(edit).layer(uploads::body_limit()))
+        .route(
+            "/admin/items/{id}/preview/",
+            post(preview_existing).layer(uploads::body_limit()),
+        )
         .route("/admin/items/{id}/delete/", get(show_delete).post(delete))
 }
 
@@ -143,6 +151,9 @@ pub struct ItemForm {
     body: String,
     #[serde(default)]
     status: String,
+    /// The "remove the image" checkbox.
+    #[serde(default)]
+    clear_image: String,
 }
 
 /// The longest Markdown body accepted (far more than any article; bounds one request's work).
@@ -157,6 +168,7 @@ impl ItemForm {
             summary: model.summary.clone(),
             body: model.body.clone(),
             status: model.status.clone(),
+            clear_image: String::new(),
         }
     }
 
@@ -225,6 +237,8 @@ struct FormPage {
     deliveries: Vec<(String, i64)>,
     /// The body rendered by the same function that fills `body_html` on save.
     preview: Option<String>,
+    /// The item's current image.
+    picture: Option<Picture>,
 }
 
 impl FormPage {
@@ -267,6 +281,7 @@ async fn form_page(
         ),
     };
     let crumb = item.as_ref().map_or("Add", |item| item.title.as_str()).to_owned();
+    let picture = images::current(&ctx.state, item.as_ref().and_then(|item| item.image_key.as_ref())).await?;
     Ok(FormPage {
         page: admin_page(ctx, heading.clone()).await?,
         nav: AdminNav::new(LIST, &[(&crumb, "")]),
@@ -279,6 +294,7 @@ async fn form_page(
         item,
         deliveries,
         preview,
+        picture,
     })
 }
 
@@ -357,22 +373,42 @@ async fn after_save(
 }
 
 /// Saves the form (a new item when `current` is `None`); `Ok(None)` means the form was
-/// re-rendered with errors.
+/// re-rendered with errors. A new image is checked with the other fields and stored before the
+/// transaction; when the save does not commit, the stored image is removed again.
 async fn save(
     staff: &Staff,
     ctx: &RequestContext,
     current: Option<&item::Model>,
     form: &ItemForm,
+    file: Option<Upload>,
     errors: &mut FieldErrors,
 ) -> AppResult<Option<item::Model>> {
     let categories = folio_db::queries::admin::categories::all(&ctx.state.db).await?;
-    let Some(fields) = form.validate(errors, &categories) else {
+    let fields = form.validate(errors, &categories);
+    let checked = images::check(file, errors).await?;
+    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
         return Ok(None);
     };
+    let storage = &ctx.state.storage;
+    let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
+    let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
+    pending.settle(storage, &outcome).await;
+    outcome
+}
+
+/// The save's transaction: the item, its image change, the audit row and any notification.
+async fn write(
+    staff: &Staff,
+    ctx: &RequestContext,
+    current: Option<&item::Model>,
+    fields: &ItemFields,
+    image: images::Change<'_>,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<item::Model>> {
     let txn = ctx.state.db.begin().await?;
     let result = match current {
-        None => items::create(&txn, &fields).await,
-        Some(current) => items::update(&txn, current.id, &fields).await,
+        None => items::create(&txn, fields).await,
+        Some(current) => items::update(&txn, current.id, fields).await,
     };
     let saved = match result {
         Ok(saved) => saved,
@@ -387,6 +423,10 @@ async fn save(
         Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
         Err(WriteError::Db(err)) => return Err(err.into()),
     };
+    let current_image = current.and_then(|item| item.image_key.as_deref());
+    image
+        .apply(&txn, Owner::Item(saved.item.id), current_image)
+        .await?;
     after_save(
         &txn,
         staff,
@@ -406,9 +446,9 @@ async fn save(
     Ok(Some(saved.item))
 }
 
-async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<ItemForm>) -> AppResult<Response> {
+async fn add(staff: Staff, CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<ItemForm>) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
-    match save(&staff, &ctx, None, &form, &mut errors).await? {
+    match save(&staff, &ctx, None, &form, file, &mut errors).await? {
         Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
         None => Ok(invalid(&form_page(&ctx, None, form, errors, None).await?)),
     }
@@ -417,11 +457,11 @@ async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<ItemForm>) -> 
 async fn edit(
     staff: Staff,
     PathId(id): PathId,
-    CsrfForm { ctx, data: form }: CsrfForm<ItemForm>,
+    CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<ItemForm>,
 ) -> AppResult<Response> {
     let current = found(&ctx, id).await?;
     let mut errors = FieldErrors::default();
-    match save(&staff, &ctx, Some(&current), &form, &mut errors).await? {
+    match save(&staff, &ctx, Some(&current), &form, file, &mut errors).await? {
         Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
         None => Ok(invalid(
             &form_page(&ctx, Some(current), form, errors, None).await?,
@@ -429,7 +469,7 @@ async fn edit(
     }
 }
 
-async fn preview_new(_staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<ItemForm>) -> AppResult<Response> {
+async fn preview_new(_staff: Staff, CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>) -> AppResult<Response> {
     let preview = markdown::render(&form.body);
     Ok(ok(&form_page(
         &ctx,
@@ -444,7 +484,7 @@ async fn preview_new(_staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<ItemF
 async fn preview_existing(
     _staff: Staff,
     PathId(id): PathId,
-    CsrfForm { ctx, data: form }: CsrfForm<ItemForm>,
+    CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>,
 ) -> AppResult<Response> {
     let current = found(&ctx, id).await?;
     let preview = markdown::render(&form.body);
@@ -563,7 +603,13 @@ async fn apply(
     let mut changed = 0;
     for item in chosen {
         let done = match action {
-            Action::Delete => items::delete(&txn, item.id).await?,
+            Action::Delete => {
+                let deleted = items::delete(&txn, item.id).await?;
+                if let Some(key) = item.image_key.as_deref().filter(|_| deleted) {
+                    forget_image(&txn, key).await?;
+                }
+                deleted
+            }
             Action::Publish => items::set_status(&txn, item.id, true).await?,
             Action::Unpublish => items::set_status(&txn, item.id, false).await?,
         };

@@ -7,6 +7,7 @@
 mod audit_log;
 mod categories;
 mod dashboard;
+mod images;
 mod items;
 mod jobs;
 mod list;

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::cache::CachedPage;
 use crate::error::{AppError, AppResult};
+use crate::features::media::{Picture, Pictures, Size};
 use crate::layout::{PageContext, render};
 use crate::session::RequestContext;
 
@@ -42,6 +43,7 @@ struct HomePage {
     page: PageContext,
     items: Vec<ItemCard>,
     categories: Vec<CategoryCard>,
+    pictures: Pictures,
 }
 
 #[derive(Template)]
@@ -49,6 +51,7 @@ struct HomePage {
 struct CategoriesPage {
     page: PageContext,
     categories: Vec<CategoryCard>,
+    pictures: Pictures,
 }
 
 #[derive(Template)]
@@ -59,6 +62,7 @@ struct CategoryPage {
     items: Vec<ItemCard>,
     page_number: u64,
     pages: u64,
+    pictures: Pictures,
 }
 
 #[derive(Template)]
@@ -68,6 +72,8 @@ struct ItemPage {
     category: category::Model,
     item: item::Model,
     others: Vec<ItemCard>,
+    /// The item's own image, at display size.
+    picture: Option<Picture>,
 }
 
 #[derive(Template)]
@@ -206,13 +212,21 @@ pub fn not_found(ctx: &RequestContext) -> AppError {
     AppError::Page(Box::new(render(StatusCode::NOT_FOUND, &page)))
 }
 
+/// The thumbnails of a list of item cards.
+async fn card_pictures(ctx: &RequestContext, cards: &[ItemCard]) -> AppResult<Pictures> {
+    Pictures::load(&ctx.state, cards.iter().map(|card| &card.image_key), Size::Thumb).await
+}
+
 pub async fn home(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response> {
     cached(&ctx, &headers, "home".into(), || async {
         let db = &ctx.state.db;
+        let items = site::latest(db, LATEST).await?;
+        let pictures = card_pictures(&ctx, &items).await?;
         let page = HomePage {
             page: site_page(&ctx, "Folio"),
-            items: site::latest(db, LATEST).await?,
+            items,
             categories: site::categories(db).await?,
+            pictures,
         };
         html(&page, LIST_CACHE, None)
     })
@@ -221,9 +235,12 @@ pub async fn home(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response
 
 pub async fn categories(ctx: RequestContext, headers: HeaderMap) -> AppResult<Response> {
     cached(&ctx, &headers, "categories".into(), || async {
+        let categories = site::categories(&ctx.state.db).await?;
+        let keys = categories.iter().map(|card| &card.category.image_key);
         let page = CategoriesPage {
             page: site_page(&ctx, "Categories"),
-            categories: site::categories(&ctx.state.db).await?,
+            pictures: Pictures::load(&ctx.state, keys, Size::Thumb).await?,
+            categories,
         };
         html(&page, LIST_CACHE, None)
     })
@@ -265,6 +282,7 @@ pub async fn category(
         }
         let page = CategoryPage {
             page: site_page(&ctx, category.name.clone()),
+            pictures: card_pictures(&ctx, &items).await?,
             category,
             items,
             page_number,
@@ -293,8 +311,10 @@ pub async fn item(
         if !item.is_published() && !is_staff {
             return Err(not_found(&ctx));
         }
+        let pictures = Pictures::load(&ctx.state, [&item.image_key], Size::Display).await?;
         let page = ItemPage {
             page: site_page(&ctx, item.title.clone()),
+            picture: pictures.get(&item.image_key).cloned(),
             others: site::sidebar(db, category.id, item.id, SIDEBAR).await?,
             category,
             // Staff previewing a draft don't count as readers.

@@ -1,0 +1,343 @@
+//! Images: uploads through the admin forms, the renditions job, serving, replacing and
+//! deleting, and every kind of bad upload, on each backend with local storage. (The S3 path
+//! runs in `media_s3.rs`.)
+
+use folio_db::entities::image;
+use folio_db::queries::images;
+use folio_jobs::jobs::MakeRenditions;
+use folio_testkit::fixtures::{self, dimensions};
+use folio_testkit::{TestApp, Visitor, backend_tests};
+use image::ImageFormat;
+use sea_orm::EntityTrait;
+
+backend_tests!(
+    an_item_image_shows_as_original_then_as_renditions,
+    every_accepted_format_is_stored_cleaned,
+    bad_uploads_are_refused_and_leave_nothing_behind,
+    oversize_uploads_get_a_clear_413,
+    replacing_removing_and_deleting_remove_old_objects,
+    a_retried_thumbnail_job_overwrites_instead_of_adding,
+    media_urls_cannot_escape_or_list,
+);
+
+const LANDSCAPE: (u32, u32) = (1600, 1000);
+
+fn item_fields<'a>(category: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", ""),
+        ("category", category),
+        ("summary", "With a picture."),
+        ("body", "Body."),
+        ("status", "published"),
+    ]
+}
+
+/// Creates a published item with `file` as its image; returns the item's id.
+async fn item_with_image(app: &TestApp, staff: &Visitor, title: &str, file: Vec<u8>) -> i64 {
+    let category = app.create_category(staff, &format!("{title} things")).await.to_string();
+    let page = staff
+        .submit_file(
+            "/admin/items/add/",
+            "/admin/items/add/",
+            &item_fields(&category, title),
+            Some(("photo.jpg", file)),
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let location = page.location().unwrap();
+    location
+        .trim_start_matches("/admin/items/")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
+}
+
+async fn image_row(app: &TestApp, key: &str) -> image::Model {
+    images::find(app.db(), key).await.unwrap().expect("image row")
+}
+
+async fn image_key_of(app: &TestApp, item_id: i64) -> String {
+    app.item(item_id).await.image_key.expect("the item has an image")
+}
+
+/// The value of the first `attribute="…"` after `marker` in `html`.
+fn attribute_after(html: &str, marker: &str, attribute: &str) -> String {
+    let from = html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}"));
+    let rest = &html[from..];
+    let start = rest.find(&format!("{attribute}=\"")).unwrap() + attribute.len() + 2;
+    let end = rest[start..].find('"').unwrap();
+    rest[start..start + end].to_owned()
+}
+
+async fn an_item_image_shows_as_original_then_as_renditions(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Sunset", fixtures::jpeg(LANDSCAPE.0, LANDSCAPE.1)).await;
+    let key = image_key_of(&app, id).await;
+    assert!(key.starts_with("images/"), "{key}");
+    let row = image_row(&app, &key).await;
+    assert_eq!((row.width, row.height, row.renditions_ready), (1600, 1000, false));
+    assert_eq!(app.media_files(), vec![format!("{key}/original.jpg")]);
+
+    // Before the job: the page shows the original.
+    let public = app.visitor();
+    let page = public.get("/site/items/sunset-things/sunset/").await;
+    assert_eq!(page.status, 200);
+    let src = attribute_after(&page.body, "site-figure", "src");
+    assert_eq!(src, format!("/media/{key}/original.jpg"));
+    let (status, headers, bytes) = public.fetch_bytes(&src).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(dimensions(&bytes), (ImageFormat::Jpeg, 1600, 1000));
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let revalidated = public
+        .send(public.request(reqwest::Method::GET, &src).header("if-none-match", &etag))
+        .await;
+    assert_eq!(revalidated.status, 304);
+
+    // The job makes four renditions with the right sizes.
+    app.run_jobs().await;
+    assert!(image_row(&app, &key).await.renditions_ready);
+    let expected = [
+        ("display.jpg", ImageFormat::Jpeg, 1200, 750),
+        ("display.webp", ImageFormat::WebP, 1200, 750),
+        ("thumb.jpg", ImageFormat::Jpeg, 300, 300),
+        ("thumb.webp", ImageFormat::WebP, 300, 300),
+    ];
+    for (name, format, width, height) in expected {
+        let (status, headers, bytes) = public.fetch_bytes(&format!("/media/{key}/{name}")).await;
+        assert_eq!(status, 200, "{name}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("image/"));
+        assert_eq!(dimensions(&bytes), (format, width, height), "{name}");
+    }
+    assert_eq!(app.media_files().len(), 5, "{:?}", app.media_files());
+
+    // Pages now offer WebP with a JPEG fallback (anonymous pages catch up within the cache's
+    // minute; this one is fresh).
+    app.state().site_cache.invalidate_all();
+    let page = public.get("/site/items/sunset-things/sunset/").await;
+    page.assert_contains(&format!("<source type=\"image/webp\" srcset=\"/media/{key}/display.webp\">"));
+    page.assert_contains(&format!("src=\"/media/{key}/display.jpg\" width=\"1200\" height=\"750\""));
+    let list = public.get("/site/items/sunset-things/").await;
+    list.assert_contains(&format!("/media/{key}/thumb.webp"));
+    let home = public.get("/site/").await;
+    home.assert_contains(&format!("/media/{key}/thumb.jpg"));
+    // The admin form shows the current image with a box to remove it.
+    let form = staff.get(&format!("/admin/items/{id}/")).await;
+    form.assert_contains(&format!("/media/{key}/thumb.jpg"));
+    form.assert_contains("name=\"clear_image\"");
+    form.assert_contains("enctype=\"multipart/form-data\"");
+}
+
+async fn every_accepted_format_is_stored_cleaned(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = app.create_category(&staff, "Formats").await;
+    let edit = format!("/admin/categories/{id}/");
+    let cases = [
+        ("a.jpg", fixtures::jpeg(64, 48), "jpg"),
+        ("a.png", fixtures::png(64, 48), "png"),
+        ("a.webp", fixtures::webp(64, 48), "png"),
+        ("a.gif", fixtures::gif(64, 48), "png"),
+    ];
+    for (name, bytes, stored_as) in cases {
+        let fields = [("name", "Formats"), ("slug", "formats"), ("summary", ""), ("position", "0")];
+        let page = staff.submit_file(&edit, &edit, &fields, Some((name, bytes))).await;
+        assert_eq!(page.status, 303, "{name}: {}", page.body);
+        let category = folio_db::entities::category::Entity::find_by_id(id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let key = category.image_key.unwrap();
+        let row = image_row(&app, &key).await;
+        assert_eq!((row.format.as_str(), row.width, row.height), (stored_as, 64, 48), "{name}");
+        let (status, _, bytes) = staff.fetch_bytes(&format!("/media/{key}/original.{stored_as}")).await;
+        assert_eq!(status, 200);
+        assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{name}: metadata left in");
+    }
+    // Each replacement queued the deletion of the one before.
+    app.run_jobs().await;
+    assert_eq!(app.count("images").await, 1);
+    assert_eq!(app.media_files().len(), 5, "{:?}", app.media_files());
+}
+
+async fn bad_uploads_are_refused_and_leave_nothing_behind(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Bad").await.to_string();
+    let mut text_file = b"GIF? no: just text pretending to be a photo\n".to_vec();
+    text_file.extend_from_slice(&[b'x'; 200]);
+    let cases = [
+        ("notes.jpg", text_file, "not a JPEG, PNG, WebP or GIF"),
+        ("empty.jpg", Vec::new(), "not a JPEG, PNG, WebP or GIF"),
+        ("half.jpg", fixtures::truncated(&fixtures::jpeg(400, 300)), "damaged or incomplete"),
+        ("half.png", fixtures::truncated(&fixtures::png(400, 300)), "damaged or incomplete"),
+        ("bomb.png", fixtures::png_bomb(50_000, 50_000), "50000"),
+    ];
+    for (name, bytes, message) in cases {
+        let page = staff
+            .submit_file(
+                "/admin/items/add/",
+                "/admin/items/add/",
+                &item_fields(&category, "Refused"),
+                Some((name, bytes)),
+            )
+            .await;
+        assert_eq!(page.status, 422, "{name}: {}", page.body);
+        page.assert_contains(message);
+        // The other fields come back as typed.
+        page.assert_contains("value=\"Refused\"");
+    }
+    assert_eq!(app.count("items").await, 0);
+    assert_eq!(app.count("images").await, 0);
+    assert_eq!(app.count("jobs").await, 0);
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+
+    // A valid image with an invalid field is not stored either.
+    let mut fields = item_fields(&category, "");
+    fields[0] = ("title", "");
+    let page = staff
+        .submit_file("/admin/items/add/", "/admin/items/add/", &fields, Some(("ok.jpg", fixtures::jpeg(40, 30))))
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+    assert_eq!(app.count("images").await, 0);
+}
+
+async fn oversize_uploads_get_a_clear_413(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Big").await.to_string();
+    // Over the image limit but under the body limit: the upload reader stops it.
+    let just_over = vec![0xFFu8; 16 * 1024 * 1024 + 1];
+    let page = staff
+        .submit_file("/admin/items/add/", "/admin/items/add/", &item_fields(&category, "Big"), Some(("big.jpg", just_over)))
+        .await;
+    assert_eq!(page.status, 413);
+    page.assert_contains("Images may be at most 16 MB");
+    // Far over: the body limit answers before any handler, with the same kind of page.
+    let far_over = vec![0xFFu8; 24 * 1024 * 1024];
+    let page = staff
+        .submit_file("/admin/items/add/", "/admin/items/add/", &item_fields(&category, "Big"), Some(("huge.jpg", far_over)))
+        .await;
+    assert_eq!(page.status, 413);
+    page.assert_contains("images up to 16 MB");
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert_eq!(app.count("items").await, 0);
+    assert!(app.media_files().is_empty());
+}
+
+async fn replacing_removing_and_deleting_remove_old_objects(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Changing", fixtures::jpeg(500, 400)).await;
+    app.run_jobs().await;
+    let first = image_key_of(&app, id).await;
+    assert_eq!(app.media_files().len(), 5);
+    let edit = format!("/admin/items/{id}/");
+    let category = app.item(id).await.category_id.to_string();
+
+    // Replace: the new image's objects stay, the old one's go.
+    let page = staff
+        .submit_file(&edit, &edit, &item_fields(&category, "Changing"), Some(("new.png", fixtures::png(500, 400))))
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    app.run_jobs().await;
+    let second = image_key_of(&app, id).await;
+    assert_ne!(first, second);
+    let files = app.media_files();
+    assert_eq!(files.len(), 5, "{files:?}");
+    assert!(files.iter().all(|file| file.starts_with(&second)), "{files:?}");
+    assert_eq!(app.count("images").await, 1);
+
+    // Saving without a file keeps the image.
+    let page = staff.submit_file(&edit, &edit, &item_fields(&category, "Changing"), None).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(image_key_of(&app, id).await, second);
+
+    // The remove box removes it.
+    let mut fields = item_fields(&category, "Changing");
+    fields.push(("clear_image", "on"));
+    let page = staff.submit_file(&edit, &edit, &fields, None).await;
+    assert_eq!(page.status, 303);
+    app.run_jobs().await;
+    assert_eq!(app.item(id).await.image_key, None);
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+    assert_eq!(app.count("images").await, 0);
+
+    // Deleting an item with an image deletes its objects.
+    let page = staff.submit_file(&edit, &edit, &item_fields(&category, "Changing"), Some(("again.jpg", fixtures::jpeg(80, 60)))).await;
+    assert_eq!(page.status, 303);
+    app.run_jobs().await;
+    assert_eq!(app.media_files().len(), 5);
+    let page = staff.submit(&format!("/admin/items/{id}/delete/"), &[]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    app.run_jobs().await;
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+    assert_eq!(app.count("images").await, 0);
+
+    // And a category's image goes with the category.
+    let category_id = app.create_category(&staff, "Doomed").await;
+    let edit = format!("/admin/categories/{category_id}/");
+    let fields = [("name", "Doomed"), ("slug", "doomed"), ("summary", ""), ("position", "0")];
+    let page = staff.submit_file(&edit, &edit, &fields, Some(("c.jpg", fixtures::jpeg(80, 60)))).await;
+    assert_eq!(page.status, 303);
+    app.run_jobs().await;
+    assert_eq!(app.media_files().len(), 5);
+    let page = staff.submit(&format!("/admin/categories/{category_id}/delete/"), &[]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    app.run_jobs().await;
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+}
+
+async fn a_retried_thumbnail_job_overwrites_instead_of_adding(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Twice", fixtures::jpeg(640, 480)).await;
+    let key = image_key_of(&app, id).await;
+    assert_eq!(app.run_jobs().await, 2, "notification fan-out and renditions");
+    let before = app.media_files();
+    assert_eq!(before.len(), 5);
+    // As if the worker died after storing the renditions and before marking the row.
+    images::delete(app.db(), &key).await.unwrap();
+    images::insert(
+        app.db(),
+        &images::NewImage {
+            key: key.clone(),
+            format: "jpg".into(),
+            width: 640,
+            height: 480,
+            byte_size: 1,
+        },
+    )
+    .await
+    .unwrap();
+    folio_jobs::enqueue(app.db(), &MakeRenditions { image_key: key.clone() })
+        .await
+        .unwrap();
+    assert_eq!(app.run_jobs().await, 1);
+    assert_eq!(app.media_files(), before);
+    assert!(image_row(&app, &key).await.renditions_ready);
+}
+
+async fn media_urls_cannot_escape_or_list(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    item_with_image(&app, &staff, "Private", fixtures::jpeg(64, 64)).await;
+    // Something next to the media directory that must never be reachable.
+    std::fs::write(app.media_dir().join("../secret.txt"), b"secret").ok();
+    let v = app.visitor();
+    for path in [
+        "/media/",
+        "/media/images",
+        "/media/images/",
+        "/media/../secret.txt",
+        "/media/%2e%2e/secret.txt",
+        "/media/images/%2e%2e/%2e%2e/secret.txt",
+        "/media/images/..%2f..%2fsecret.txt",
+        "/media/.hidden",
+        "/media/images/nope/original.jpg",
+        "/media/images%00/x.jpg",
+        "/media//etc/passwd",
+    ] {
+        let (status, _, body) = v.fetch_bytes(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
+    }
+}
