@@ -7,3 +7,5 @@
 
 pub mod images;
 pub mod store;
+
+pub use store::{ConfigError, Key, ObjectInfo, Storage, StorageError, StorageSettings, StoredObject};
