@@ -538,3 +538,13 @@ fn bad_expiry_and_cdn_base_are_refused() {
     let message = Storage::from_settings(&cdn).map(|_| ()).unwrap_err().to_string();
     assert!(message.contains("media base URL"), "{message}");
 }
+
+#[tokio::test]
+async fn s3_from_the_environment_chain_is_built_lazily() {
+    // Credentials are looked up at the first request, so a machine without AWS credentials
+    // can still start (and fail later, per request, with a storage error).
+    let server = S3Server::start().await;
+    let storage = Storage::from_settings(&server.settings("media")).unwrap();
+    assert!(!storage.is_local());
+    assert!(format!("{storage:?}").contains("folio-test"));
+}
