@@ -8,3 +8,5 @@
 pub mod images;
 pub mod media;
 pub mod store;
+
+pub use store::{ConfigError, Key, ObjectInfo, Storage, StorageError, StorageSettings, StoredObject};

@@ -13,6 +13,7 @@ mod content;
 mod database;
 pub mod fixtures;
 mod mail;
+mod s3;
 mod smtp;
 mod staff;
 mod visitor;
@@ -26,6 +27,7 @@ use tokio::sync::{Mutex, oneshot};
 
 pub use database::Backend;
 pub use mail::{Mail, quoted_printable_decode};
+pub use s3::S3Server;
 pub use smtp::SmtpSink;
 pub use staff::NewItem;
 pub use visitor::{PASSWORD, Page, Visitor, csrf_token};
