@@ -93,6 +93,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .add_trusted_origin(&origin)
         .map_err(|err| anyhow::anyhow!("FOLIO_BASE_URL: not a usable origin ({err:?})"))?;
 
+    let media_origin = state.media_origin.clone();
     let mut app = Router::new()
         .merge(features::accounts::router())
         .merge(features::admin::router())
@@ -112,7 +113,6 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         // extractor enforces its own, smaller limit below it.
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES))
         .layer(axum::middleware::map_response(explain_too_large));
-    let media_origin = state.media_origin.clone();
     for layer in crate::security::headers::layers(config.is_https(), media_origin.as_deref()) {
         app = app.layer(layer);
     }

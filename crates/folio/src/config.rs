@@ -146,7 +146,7 @@ fn email_url(value: &str) -> Result<String, String> {
     }
 }
 
-/// An absolute http(s) URL, or a path on this site (`/media`); unset or empty means none.
+/// An absolute http(s) URL; unset or empty means none.
 fn media_base_url(value: Option<&str>) -> Result<Option<String>, String> {
     let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
         return Ok(None);
@@ -154,15 +154,14 @@ fn media_base_url(value: Option<&str>) -> Result<Option<String>, String> {
     let absolute = ["https://", "http://"]
         .iter()
         .any(|scheme| value.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
-    let path = value.starts_with('/') && !value.starts_with("//");
     let clean = !value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '?' | '#'));
-    if (absolute || path) && clean {
+    if absolute && clean {
         Ok(Some(value.trim_end_matches('/').to_owned()))
     } else {
         Err(invalid(
             "FOLIO_MEDIA_BASE_URL",
             value,
-            "use an http(s) URL or a path such as /media, without query or fragment",
+            "use an http(s) URL such as https://cdn.example.org/media, without query or fragment",
         ))
     }
 }

@@ -242,7 +242,9 @@ async fn save(
     let storage = &ctx.state.storage;
     let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
     let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
-    pending.settle(storage, &outcome).await;
+    pending
+        .settle(storage, matches!(outcome, Ok(Some(_))))
+        .await;
     outcome
 }
 

@@ -67,11 +67,11 @@ impl Pending {
         Change::of(self.stored.as_ref(), self.remove)
     }
 
-    /// After the save: keeps the stored original only if the save committed (`Ok(Some(_))`).
-    /// A failed removal is only logged: the save's own outcome is what the person needs to
-    /// see, and an unreferenced object harms nobody.
-    pub async fn settle<T>(self, storage: &Storage, outcome: &AppResult<Option<T>>) {
-        let Some(stored) = self.stored.filter(|_| !matches!(outcome, Ok(Some(_)))) else {
+    /// After the save: keeps the stored original only if the save `committed`. A failed
+    /// removal is only logged: the save's own outcome is what the person needs to see, and an
+    /// unreferenced object harms nobody.
+    pub async fn settle(self, storage: &Storage, committed: bool) {
+        let Some(stored) = self.stored.filter(|_| !committed) else {
             return;
         };
         if let Err(err) = storage.delete(&stored.key).await {
