@@ -7,3 +7,8 @@
 
 pub mod images;
 pub mod store;
+
+pub use images::{
+    CleanImage, ImageError, ImageFormat, Limits, Rendition, RenditionKind, SizeLimit, clean_upload,
+    make_renditions,
+};
