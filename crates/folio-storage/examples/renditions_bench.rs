@@ -2,7 +2,8 @@
 //! the same number of worker threads the thumbnail job uses.
 //!
 //! cargo run --release -p folio-storage --example renditions_bench -- [workers] [images_each]
-//! Run it under `/usr/bin/time -v` to see the peak RSS.
+//! Run it under `/usr/bin/time -v` to see the peak RSS; set RENDITIONS_OUT to a directory to
+//! look at the renditions.
 
 use std::error::Error;
 use std::time::Instant;
@@ -22,6 +23,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let upload = photo_like_jpeg()?;
     println!("upload: {WIDTH}x{HEIGHT} JPEG, {} KiB", upload.len() / 1024);
     report_one(&upload)?;
+    if workers == 0 || images_each == 0 {
+        return Ok(());
+    }
 
     let started = Instant::now();
     std::thread::scope(|scope| {
@@ -53,7 +57,12 @@ fn report_one(upload: &[u8]) -> Result<(), Box<dyn Error>> {
         "clean_upload: {cleaned:.2?} ({} KiB), make_renditions: {rendered:.2?}",
         clean.bytes.len() / 1024
     );
+    let out_dir = std::env::var_os("RENDITIONS_OUT");
     for rendition in renditions {
+        if let Some(dir) = &out_dir {
+            let name = format!("{}.{}", rendition.kind.name(), rendition.format.extension());
+            std::fs::write(std::path::Path::new(dir).join(name), &rendition.bytes)?;
+        }
         println!(
             "  {:<7} {:<4} {}x{}: {} KiB",
             rendition.kind.name(),
