@@ -9,4 +9,8 @@ pub mod images;
 pub mod media;
 pub mod store;
 
+pub use images::{
+    CleanImage, ImageError, ImageFormat, Limits, Rendition, RenditionKind, SizeLimit, clean_upload,
+    make_renditions,
+};
 pub use store::{ConfigError, Key, ObjectInfo, Storage, StorageError, StorageSettings, StoredObject};

@@ -7,7 +7,7 @@ use folio_db::queries::images;
 use folio_jobs::jobs::MakeRenditions;
 use folio_testkit::fixtures::{self, dimensions};
 use folio_testkit::{TestApp, Visitor, backend_tests};
-use image::ImageFormat;
+use ::image::ImageFormat;
 use sea_orm::EntityTrait;
 
 backend_tests!(
