@@ -38,7 +38,9 @@ impl ImageObjects {
     /// valid key, so a corrupted row can't point a delete job elsewhere.
     pub fn at(base: &str) -> Result<Self, BadKey> {
         Key::parse(base)?;
-        Ok(Self { base: base.to_owned() })
+        Ok(Self {
+            base: base.to_owned(),
+        })
     }
 
     /// The prefix, as stored in `images.key`.
@@ -58,10 +60,14 @@ impl ImageObjects {
     /// Every object this image can have, whether or not it exists yet: deleting them all
     /// needs no listing and is safe to repeat.
     pub fn every_possible(&self) -> Result<Vec<Key>, BadKey> {
-        let originals = ORIGINAL_FORMATS.iter().map(|format| self.original(format.extension()));
-        let renditions = RenditionKind::ALL
+        let originals = ORIGINAL_FORMATS
             .iter()
-            .flat_map(|kind| RENDITION_FORMATS.iter().map(|format| self.rendition(*kind, *format)));
+            .map(|format| self.original(format.extension()));
+        let renditions = RenditionKind::ALL.iter().flat_map(|kind| {
+            RENDITION_FORMATS
+                .iter()
+                .map(|format| self.rendition(*kind, *format))
+        });
         originals.chain(renditions).collect()
     }
 }
@@ -82,7 +88,10 @@ mod tests {
     #[test]
     fn names_are_fixed_per_image() {
         let objects = ImageObjects::at("images/abc").unwrap();
-        assert_eq!(objects.original("jpg").unwrap().as_str(), "images/abc/original.jpg");
+        assert_eq!(
+            objects.original("jpg").unwrap().as_str(),
+            "images/abc/original.jpg"
+        );
         assert_eq!(
             objects
                 .rendition(RenditionKind::Thumb, ImageFormat::WebP)

@@ -52,7 +52,11 @@ struct Inner {
 }
 
 /// A configuration for tests: port 0, mail to a temporary directory, short timeouts.
-pub fn test_config(database_url: String, mail_dir: &std::path::Path, media_dir: &std::path::Path) -> AppConfig {
+pub fn test_config(
+    database_url: String,
+    mail_dir: &std::path::Path,
+    media_dir: &std::path::Path,
+) -> AppConfig {
     AppConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         base_url: "http://127.0.0.1".into(),

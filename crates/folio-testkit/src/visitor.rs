@@ -209,7 +209,10 @@ impl Visitor {
     }
 
     /// GETs `path` and returns the status, headers and raw body (images).
-    pub async fn fetch_bytes(&self, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    pub async fn fetch_bytes(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use folio_storage::Storage;
 use axum::http::{HeaderName, StatusCode};
 use folio_db::{DatabaseConnection, Migrator};
+use folio_storage::Storage;
 use std::sync::Arc;
 
 use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions};
@@ -61,7 +61,8 @@ pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConn
 
 /// The storage `FOLIO_STORAGE_URL` names (used by `serve` and by `folio worker`).
 pub fn open_storage(config: &AppConfig) -> anyhow::Result<Storage> {
-    Storage::from_settings(&config.storage_settings()).map_err(|err| anyhow::anyhow!("FOLIO_STORAGE_URL: {err}"))
+    Storage::from_settings(&config.storage_settings())
+        .map_err(|err| anyhow::anyhow!("FOLIO_STORAGE_URL: {err}"))
 }
 
 /// Where pages' images come from when that is not this site (a CDN, or S3 itself with
@@ -94,7 +95,10 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .map_err(|err| anyhow::anyhow!("FOLIO_BASE_URL: not a usable origin ({err:?})"))?;
 
     let media_origin = state.media_origin.clone();
-    let mut app = Router::new()
+    // Every route refuses a body over MAX_BODY_BYTES from its declared length, before reading
+    // it; the forms with an image get room for one (their extractor then enforces the image's
+    // own limit while streaming).
+    let forms = Router::new()
         .merge(features::accounts::router())
         .merge(features::admin::router())
         .merge(features::notes::router())
@@ -102,16 +106,20 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::site::router())
         .merge(features::ops::router())
         .merge(features::media::router())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let uploads = features::admin::upload_router()
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES));
+    let mut app = Router::new()
+        .merge(forms)
+        .merge(uploads)
         .fallback(features::ops::fallback)
         .with_state(state)
         .layer(sessions)
         .layer(cross_origin)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // No response compression here: pages carry CSRF tokens next to reflected input, and
         // compressing both together is what BREACH exploits. The CDN compresses static files.
-        // The hard limit is the largest body any route takes (a form with an image); each
-        // extractor enforces its own, smaller limit below it.
-        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES))
         .layer(axum::middleware::map_response(explain_too_large));
     for layer in crate::security::headers::layers(config.is_https(), media_origin.as_deref()) {
         app = app.layer(layer);

@@ -68,7 +68,12 @@ pub fn cookie_key(secret: &SecretKey) -> Key {
 }
 
 impl AppState {
-    pub fn new(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, storage: folio_storage::Storage) -> Self {
+    pub fn new(
+        config: &AppConfig,
+        db: DatabaseConnection,
+        mailer: Mailer,
+        storage: folio_storage::Storage,
+    ) -> Self {
         Self {
             sessions: DbSessionStore::new(db.clone()),
             db,

@@ -22,11 +22,6 @@ pub const MAX_UPLOAD_BODY_BYTES: usize = MAX_IMAGE_BYTES + 1024 * 1024;
 /// The name of the file input in Folio's forms.
 pub const FILE_FIELD: &str = "image";
 
-/// The body limit of routes whose forms carry an image (others keep the app's default).
-pub fn body_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES)
-}
-
 /// A file as uploaded: only its bytes. The client's file name is never used (storage keys are
 /// random) and its content type is never trusted (the bytes are sniffed).
 #[derive(Clone, Debug)]
@@ -53,7 +48,11 @@ where
         if !is_multipart(&req) {
             // A form sent without a file (or by a client that never sends one).
             let CsrfForm { ctx, data } = CsrfForm::from_request(req, state).await?;
-            return Ok(Self { ctx, data, file: None });
+            return Ok(Self {
+                ctx,
+                data,
+                file: None,
+            });
         }
         if declared_length(&req).is_some_and(|length| length > MAX_UPLOAD_BODY_BYTES) {
             return Err(AppError::ImageTooLarge);
@@ -72,10 +71,10 @@ where
         ctx.verify_csrf(token).await?;
         // The text fields go through the same deserialiser as url-encoded forms, so both
         // encodings of one form mean exactly the same.
-        let encoded =
-            serde_urlencoded::to_string(&fields).map_err(|_| AppError::BadRequest("The form could not be read."))?;
-        let data =
-            serde_urlencoded::from_str(&encoded).map_err(|_| AppError::BadRequest("The form could not be read."))?;
+        let encoded = serde_urlencoded::to_string(&fields)
+            .map_err(|_| AppError::BadRequest("The form could not be read."))?;
+        let data = serde_urlencoded::from_str(&encoded)
+            .map_err(|_| AppError::BadRequest("The form could not be read."))?;
         Ok(Self { ctx, data, file })
     }
 }
@@ -88,12 +87,7 @@ fn is_multipart(req: &Request) -> bool {
 }
 
 fn declared_length(req: &Request) -> Option<usize> {
-    req.headers()
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+    req.headers().get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// The text fields in order, and the file of [`FILE_FIELD`] when one was chosen (browsers send

@@ -100,7 +100,12 @@ pub struct Settings {
     pub email_from: String,
     /// Where uploaded images go: file://DIR, or s3://bucket/prefix (with ?region=… and, for
     /// S3-compatible servers, ?endpoint=…; credentials come from the standard AWS chain).
-    #[arg(long, env = "FOLIO_STORAGE_URL", default_value = "file://data/media", global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_STORAGE_URL",
+        default_value = "file://data/media",
+        global = true
+    )]
     pub storage_url: String,
     /// The CDN URL serving the storage's objects, e.g. https://cdn.example.org/media. With S3
     /// and no CDN, pages link to presigned URLs.

@@ -154,7 +154,9 @@ fn media_base_url(value: Option<&str>) -> Result<Option<String>, String> {
     let absolute = ["https://", "http://"]
         .iter()
         .any(|scheme| value.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
-    let clean = !value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '?' | '#'));
+    let clean = !value
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '?' | '#'));
     if absolute && clean {
         Ok(Some(value.trim_end_matches('/').to_owned()))
     } else {

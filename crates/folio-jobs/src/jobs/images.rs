@@ -95,7 +95,9 @@ impl Job for MakeRenditions {
         let renditions = render(stored.bytes).await?;
         let mut written = Vec::with_capacity(renditions.len());
         for rendition in renditions {
-            let key = objects.rendition(rendition.kind, rendition.format).map_err(bad_key)?;
+            let key = objects
+                .rendition(rendition.kind, rendition.format)
+                .map_err(bad_key)?;
             let content_type = rendition.format.content_type();
             ctx.storage
                 .put(&key, Bytes::from(rendition.bytes), content_type)

@@ -6,7 +6,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy; images may also come from `media_origin` (the CDN or S3 serving uploads).
 fn csp(media_origin: Option<&str>) -> HeaderValue {
-    let media = media_origin.map(|origin| format!(" {origin}")).unwrap_or_default();
+    let media = media_origin
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     let policy = format!(
         "default-src 'self'; img-src 'self' data:{media}; style-src 'self'; script-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

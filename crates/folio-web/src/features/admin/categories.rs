@@ -29,21 +29,20 @@ use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
-use crate::uploads::{self, CsrfUploadForm, Upload};
+use crate::uploads::{CsrfUploadForm, Upload};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/categories/", get(list))
-        .route(
-            "/admin/categories/add/",
-            get(show_add).post(add).layer(uploads::body_limit()),
-        )
         .route("/admin/categories/bulk/", get(show_bulk).post(bulk))
-        .route(
-            "/admin/categories/{id}/",
-            get(show_edit).post(edit).layer(uploads::body_limit()),
-        )
         .route("/admin/categories/{id}/delete/", get(show_delete).post(delete))
+}
+
+/// The routes whose forms carry an image (they get the upload body limit).
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/categories/add/", get(show_add).post(add))
+        .route("/admin/categories/{id}/", get(show_edit).post(edit))
 }
 
 const LIST: &str = "/admin/categories/";
@@ -242,9 +241,7 @@ async fn save(
     let storage = &ctx.state.storage;
     let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
     let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
-    pending
-        .settle(storage, matches!(outcome, Ok(Some(_))))
-        .await;
+    pending.settle(storage, matches!(outcome, Ok(Some(_)))).await;
     outcome
 }
 
@@ -295,7 +292,11 @@ async fn write(
 
 async fn add(
     staff: Staff,
-    CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<CategoryForm>,
+    CsrfUploadForm {
+        ctx,
+        data: form,
+        file,
+    }: CsrfUploadForm<CategoryForm>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     match save(&staff, &ctx, None, &form, file, &mut errors).await? {
@@ -323,15 +324,17 @@ async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
 async fn edit(
     staff: Staff,
     PathId(id): PathId,
-    CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<CategoryForm>,
+    CsrfUploadForm {
+        ctx,
+        data: form,
+        file,
+    }: CsrfUploadForm<CategoryForm>,
 ) -> AppResult<Response> {
     let current = found(&ctx, id).await?;
     let mut errors = FieldErrors::default();
     match save(&staff, &ctx, Some(&current), &form, file, &mut errors).await? {
         Some(_) => Ok(see_other(&format!("/admin/categories/{id}/"))),
-        None => Ok(invalid(
-            &form_page(&ctx, Some(&current), form, errors).await?,
-        )),
+        None => Ok(invalid(&form_page(&ctx, Some(&current), form, errors).await?)),
     }
 }
 

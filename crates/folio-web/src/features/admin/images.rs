@@ -133,7 +133,12 @@ impl<'a> Change<'a> {
     }
 
     /// Applies the change in the save's transaction; `current` is the owner's image now.
-    pub async fn apply(self, txn: &impl ConnectionTrait, owner: Owner, current: Option<&str>) -> Result<(), DbErr> {
+    pub async fn apply(
+        self,
+        txn: &impl ConnectionTrait,
+        owner: Owner,
+        current: Option<&str>,
+    ) -> Result<(), DbErr> {
         match self {
             Self::Keep => Ok(()),
             Self::Replace(new) => set_image(txn, owner, Some(new), current).await,

@@ -30,23 +30,25 @@ use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::media::Picture;
 use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
-use crate::uploads::{self, CsrfUploadForm, Upload};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
+use crate::uploads::{CsrfUploadForm, Upload};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/items/", get(list))
-        .route("/admin/items/add/", get(show_add).post(add).layer(uploads::body_limit()))
-        .route("/admin/items/preview/", post(preview_new).layer(uploads::body_limit()))
         .route("/admin/items/bulk/", get(show_bulk).post(bulk))
-        .route("/admin/items/{id}/", get(show_edit).post(edit).layer(uploads::body_limit()))
-        .route(
-            "/admin/items/{id}/preview/",
-            post(preview_existing).layer(uploads::body_limit()),
-        )
         .route("/admin/items/{id}/delete/", get(show_delete).post(delete))
+}
+
+/// The routes whose forms carry an image (they get the upload body limit).
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/items/add/", get(show_add).post(add))
+        .route("/admin/items/preview/", post(preview_new))
+        .route("/admin/items/{id}/", get(show_edit).post(edit))
+        .route("/admin/items/{id}/preview/", post(preview_existing))
 }
 
 const LIST: &str = "/admin/items/";
@@ -392,9 +394,7 @@ async fn save(
     let storage = &ctx.state.storage;
     let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
     let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
-    pending
-        .settle(storage, matches!(outcome, Ok(Some(_))))
-        .await;
+    pending.settle(storage, matches!(outcome, Ok(Some(_)))).await;
     outcome
 }
 
@@ -448,7 +448,14 @@ async fn write(
     Ok(Some(saved.item))
 }
 
-async fn add(staff: Staff, CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<ItemForm>) -> AppResult<Response> {
+async fn add(
+    staff: Staff,
+    CsrfUploadForm {
+        ctx,
+        data: form,
+        file,
+    }: CsrfUploadForm<ItemForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     match save(&staff, &ctx, None, &form, file, &mut errors).await? {
         Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
@@ -459,7 +466,11 @@ async fn add(staff: Staff, CsrfUploadForm { ctx, data: form, file }: CsrfUploadF
 async fn edit(
     staff: Staff,
     PathId(id): PathId,
-    CsrfUploadForm { ctx, data: form, file }: CsrfUploadForm<ItemForm>,
+    CsrfUploadForm {
+        ctx,
+        data: form,
+        file,
+    }: CsrfUploadForm<ItemForm>,
 ) -> AppResult<Response> {
     let current = found(&ctx, id).await?;
     let mut errors = FieldErrors::default();
@@ -471,7 +482,10 @@ async fn edit(
     }
 }
 
-async fn preview_new(_staff: Staff, CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>) -> AppResult<Response> {
+async fn preview_new(
+    _staff: Staff,
+    CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>,
+) -> AppResult<Response> {
     let preview = markdown::render(&form.body);
     Ok(ok(&form_page(
         &ctx,

@@ -41,6 +41,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit-log/", get(audit_log::list))
 }
 
+/// The admin forms that carry an image: the app gives them the upload body limit.
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .merge(categories::upload_router())
+        .merge(items::upload_router())
+}
+
 /// One link of the admin navigation.
 #[derive(Debug)]
 pub struct NavLink {

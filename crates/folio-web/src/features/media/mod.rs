@@ -29,7 +29,11 @@ pub fn router() -> Router<AppState> {
 /// Objects never change under a key (a new upload gets a new key).
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-async fn serve(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> AppResult<Response> {
+async fn serve(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     if !state.storage.is_local() {
         return Err(AppError::NotFound);
     }
@@ -64,7 +68,10 @@ fn respond(object: StoredObject, headers: &HeaderMap) -> Response {
         out.insert(header::ETAG, etag);
     }
     // An image is never a document: even if a browser were told to open one, it runs nothing.
-    out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
     response
 }
 
