@@ -15,6 +15,29 @@ pub fn picture(width: u32, height: u32) -> RgbImage {
     })
 }
 
+/// A camera-like JPEG (quality 90): gradients under per-pixel noise, so it compresses about as
+/// badly as a real photo (a 4000×3000 one is a few megabytes).
+pub fn photo_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut noise = move || {
+        // xorshift64: deterministic, so every run benchmarks the same bytes.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 56) as u8 / 4
+    };
+    let base = picture(width, height);
+    let noisy = RgbImage::from_fn(width, height, |x, y| {
+        let Rgb([r, g, b]) = *base.get_pixel(x, y);
+        Rgb([r.saturating_add(noise()), g.saturating_add(noise()), b.saturating_add(noise())])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&noisy)
+        .unwrap();
+    out.into_inner()
+}
+
 fn encode(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     picture(width, height).write_to(&mut out, format).unwrap();

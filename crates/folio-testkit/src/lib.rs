@@ -169,6 +169,18 @@ impl TestApp {
         &self.inner.worker
     }
 
+    /// A job context on this app's database, mail and storage, for callers that build their
+    /// own worker (benchmarks, queue tests).
+    pub fn worker_context(&self) -> folio_jobs::JobContext {
+        folio_jobs::JobContext {
+            db: self.db().clone(),
+            mailer: self.state().mailer.clone(),
+            base_url: self.base_url().to_owned(),
+            email_rate: Arc::new(folio_jobs::RateLimiter::new(None)),
+            storage: self.state().storage.clone(),
+        }
+    }
+
     /// The app's shared state (caches, view counters).
     pub fn state(&self) -> &folio_web::state::AppState {
         &self.inner.state
