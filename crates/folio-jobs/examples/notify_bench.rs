@@ -20,25 +20,16 @@ use std::time::{Duration, Instant};
 use folio_db::entities::{delivery, job};
 use folio_jobs::jobs::NotifySubscribers;
 use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions, enqueue};
-use folio_testkit::{Backend, Mail, SmtpSink, TestApp};
+use folio_testkit::{Backend, Mail, SmtpSink, TestApp, bench_setting};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use tokio::sync::watch;
 
-fn setting(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a whole number, not {value:?}")),
-        Err(_) => default,
-    }
-}
-
 #[tokio::main]
 async fn main() {
-    let subscribers = setting("BENCH_SUBSCRIBERS", 10_000) as usize;
-    let workers = setting("BENCH_WORKERS", 4) as usize;
-    let connections = setting("BENCH_DB_CONNECTIONS", 4) as u32;
-    let timeout = Duration::from_secs(setting("BENCH_TIMEOUT", 300));
+    let subscribers = bench_setting("BENCH_SUBSCRIBERS", 10_000) as usize;
+    let workers = bench_setting("BENCH_WORKERS", 4) as usize;
+    let connections = bench_setting("BENCH_DB_CONNECTIONS", 4) as u32;
+    let timeout = Duration::from_secs(bench_setting("BENCH_TIMEOUT", 300));
 
     let app = TestApp::spawn_with(Backend::Postgres, |config| {
         config.database_max_connections = connections;

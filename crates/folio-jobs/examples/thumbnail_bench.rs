@@ -23,26 +23,17 @@ use folio_jobs::jobs::MakeRenditions;
 use folio_jobs::{Worker, WorkerOptions, enqueue};
 use folio_storage::images::{Limits, clean_upload};
 use folio_storage::media::ImageObjects;
-use folio_testkit::{Backend, TestApp, fixtures};
+use folio_testkit::{Backend, TestApp, bench_setting, fixtures};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use tokio::sync::watch;
 
-fn setting(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a whole number, not {value:?}")),
-        Err(_) => default,
-    }
-}
-
 #[tokio::main]
 async fn main() {
-    let count = setting("BENCH_IMAGES", 200) as usize;
-    let workers = setting("BENCH_WORKERS", 2) as usize;
-    let width = setting("BENCH_WIDTH", 4000) as u32;
-    let height = setting("BENCH_HEIGHT", 3000) as u32;
-    let timeout = Duration::from_secs(setting("BENCH_TIMEOUT", 900));
+    let count = bench_setting("BENCH_IMAGES", 200) as usize;
+    let workers = bench_setting("BENCH_WORKERS", 2) as usize;
+    let width = bench_setting("BENCH_WIDTH", 4000) as u32;
+    let height = bench_setting("BENCH_HEIGHT", 3000) as u32;
+    let timeout = Duration::from_secs(bench_setting("BENCH_TIMEOUT", 900));
 
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let upload = fixtures::photo_jpeg(width, height);
@@ -76,7 +67,10 @@ async fn main() {
     let ready = ready_count(&app).await;
     println!("time: {elapsed:.1} s, {:.2} images/s", ready as f64 / elapsed);
     println!("peak RSS while the worker ran: {peak}");
-    println!("renditions ready: {ready} of {count}, objects stored: {}", app.media_files().len());
+    println!(
+        "renditions ready: {ready} of {count}, objects stored: {}",
+        app.media_files().len()
+    );
     app.finish().await;
     if !finished || ready != count as u64 {
         eprintln!("FAILED: not every image got its renditions");
@@ -103,9 +97,14 @@ async fn seed(app: &TestApp, original: Bytes, width: u32, height: u32, count: us
             byte_size: original.len() as u64,
         };
         images::insert(&txn, &new).await.unwrap();
-        enqueue(&txn, &MakeRenditions { image_key: new.key.clone() })
-            .await
-            .unwrap();
+        enqueue(
+            &txn,
+            &MakeRenditions {
+                image_key: new.key.clone(),
+            },
+        )
+        .await
+        .unwrap();
         txn.commit().await.unwrap();
     }
 }
@@ -130,7 +129,11 @@ async fn wait_until_ready(app: &TestApp, count: usize, started: Instant, timeout
             return false;
         }
         if last_report.elapsed() > Duration::from_secs(10) {
-            println!("  {:>5.0} s: {ready} ready, {}", started.elapsed().as_secs_f64(), peak_rss_mb());
+            println!(
+                "  {:>5.0} s: {ready} ready, {}",
+                started.elapsed().as_secs_f64(),
+                peak_rss_mb()
+            );
             last_report = Instant::now();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -151,5 +154,8 @@ fn peak_rss_mb() -> String {
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or_else(|| "unknown".to_owned(), |kb| format!("{:.0} MB", kb as f64 / 1024.0))
+        .map_or_else(
+            || "unknown".to_owned(),
+            |kb| format!("{:.0} MB", kb as f64 / 1024.0),
+        )
 }

@@ -29,7 +29,11 @@ pub fn photo_jpeg(width: u32, height: u32) -> Vec<u8> {
     let base = picture(width, height);
     let noisy = RgbImage::from_fn(width, height, |x, y| {
         let Rgb([r, g, b]) = *base.get_pixel(x, y);
-        Rgb([r.saturating_add(noise()), g.saturating_add(noise()), b.saturating_add(noise())])
+        Rgb([
+            r.saturating_add(noise()),
+            g.saturating_add(noise()),
+            b.saturating_add(noise()),
+        ])
     });
     let mut out = Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)

@@ -236,6 +236,16 @@ impl TestApp {
     }
 }
 
+/// A whole-number setting of a benchmark driver from the environment, or `default`.
+pub fn bench_setting(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a whole number, not {value:?}")),
+        Err(_) => default,
+    }
+}
+
 /// With `FOLIO_TEST_LOG` set (e.g. `debug`), the app's logs go to the test output.
 fn init_logging() {
     if let Ok(filter) = std::env::var("FOLIO_TEST_LOG") {

@@ -238,11 +238,12 @@ async fn save(
     let Some(fields) = fields.filter(|_| errors.is_empty()) else {
         return Ok(None);
     };
-    let storage = &ctx.state.storage;
-    let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
-    let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
-    pending.settle(storage, matches!(outcome, Ok(Some(_)))).await;
-    outcome
+    let remove = images::ticked(&form.clear_image);
+    let fields = &fields;
+    images::save_with(&ctx.state.storage, checked, remove, move |image| {
+        write(staff, ctx, current, fields, image, errors)
+    })
+    .await
 }
 
 /// The save's transaction: the category, its image change and the audit row.
@@ -251,7 +252,7 @@ async fn write(
     ctx: &RequestContext,
     current: Option<&category::Model>,
     fields: &CategoryFields,
-    image: images::Change<'_>,
+    image: images::Change,
     errors: &mut FieldErrors,
 ) -> AppResult<Option<category::Model>> {
     let txn = ctx.state.db.begin().await?;

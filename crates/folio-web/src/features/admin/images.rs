@@ -45,39 +45,36 @@ pub async fn check(upload: Option<Upload>, errors: &mut FieldErrors) -> AppResul
     }
 }
 
-/// An image change waiting for its save's transaction: the cleaned upload already stored (if
-/// there was one) and whether the "remove" box was ticked.
-pub struct Pending {
-    stored: Option<Stored>,
+/// Runs a save with an image field: the checked upload (if any) is stored first, `write` runs
+/// the save's transaction with the resulting [`Change`], and the stored original is removed
+/// again unless `write` committed (`Ok(Some(_))`). A failed removal is only logged: the save's
+/// own outcome is what the person needs to see, and an unreferenced object harms nobody.
+pub async fn save_with<T, Fut>(
+    storage: &Storage,
+    checked: Option<Checked>,
     remove: bool,
-}
-
-impl Pending {
-    /// Stores the checked upload, if any, under a fresh key.
-    pub async fn store(storage: &Storage, checked: Option<Checked>, remove: bool) -> AppResult<Self> {
-        let stored = match checked {
-            Some(checked) => Some(store(storage, checked).await?),
-            None => None,
-        };
-        Ok(Self { stored, remove })
+    write: impl FnOnce(Change) -> Fut,
+) -> AppResult<Option<T>>
+where
+    Fut: Future<Output = AppResult<Option<T>>>,
+{
+    let stored = match checked {
+        Some(checked) => Some(store(storage, checked).await?),
+        None => None,
+    };
+    let change = match (&stored, remove) {
+        (Some(stored), _) => Change::Replace(stored.image.clone()),
+        (None, true) => Change::Remove,
+        (None, false) => Change::Keep,
+    };
+    let outcome = write(change).await;
+    let committed = matches!(outcome, Ok(Some(_)));
+    if let Some(stored) = stored.filter(|_| !committed)
+        && let Err(err) = storage.delete(&stored.key).await
+    {
+        tracing::warn!(key = %stored.key, error = %err, "could not remove the original of a refused save");
     }
-
-    /// What the transaction must do.
-    pub fn change(&self) -> Change<'_> {
-        Change::of(self.stored.as_ref(), self.remove)
-    }
-
-    /// After the save: keeps the stored original only if the save `committed`. A failed
-    /// removal is only logged: the save's own outcome is what the person needs to see, and an
-    /// unreferenced object harms nobody.
-    pub async fn settle(self, storage: &Storage, committed: bool) {
-        let Some(stored) = self.stored.filter(|_| !committed) else {
-            return;
-        };
-        if let Err(err) = storage.delete(&stored.key).await {
-            tracing::warn!(key = %stored.key, error = %err, "could not remove the original of a refused save");
-        }
-    }
+    outcome
 }
 
 /// A cleaned original in storage.
@@ -114,24 +111,14 @@ pub async fn current(state: &AppState, key: Option<&String>) -> AppResult<Option
     Ok(pictures.get(&key).cloned())
 }
 
-/// What a save does to its object's image.
-#[derive(Clone, Copy)]
-pub enum Change<'a> {
+/// What a save does to its object's image (a new upload wins over the "remove" box).
+pub enum Change {
     Keep,
-    Replace(&'a NewImage),
+    Replace(NewImage),
     Remove,
 }
 
-impl<'a> Change<'a> {
-    /// A new upload wins over the "remove" box.
-    fn of(stored: Option<&'a Stored>, remove: bool) -> Self {
-        match (stored, remove) {
-            (Some(stored), _) => Self::Replace(&stored.image),
-            (None, true) => Self::Remove,
-            (None, false) => Self::Keep,
-        }
-    }
-
+impl Change {
     /// Applies the change in the save's transaction; `current` is the owner's image now.
     pub async fn apply(
         self,
@@ -141,7 +128,7 @@ impl<'a> Change<'a> {
     ) -> Result<(), DbErr> {
         match self {
             Self::Keep => Ok(()),
-            Self::Replace(new) => set_image(txn, owner, Some(new), current).await,
+            Self::Replace(new) => set_image(txn, owner, Some(&new), current).await,
             Self::Remove if current.is_some() => set_image(txn, owner, None, current).await,
             Self::Remove => Ok(()),
         }

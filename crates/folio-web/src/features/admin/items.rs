@@ -391,11 +391,12 @@ async fn save(
     let Some(fields) = fields.filter(|_| errors.is_empty()) else {
         return Ok(None);
     };
-    let storage = &ctx.state.storage;
-    let pending = images::Pending::store(storage, checked, images::ticked(&form.clear_image)).await?;
-    let outcome = write(staff, ctx, current, &fields, pending.change(), errors).await;
-    pending.settle(storage, matches!(outcome, Ok(Some(_)))).await;
-    outcome
+    let remove = images::ticked(&form.clear_image);
+    let fields = &fields;
+    images::save_with(&ctx.state.storage, checked, remove, move |image| {
+        write(staff, ctx, current, fields, image, errors)
+    })
+    .await
 }
 
 /// The save's transaction: the item, its image change, the audit row and any notification.
@@ -404,7 +405,7 @@ async fn write(
     ctx: &RequestContext,
     current: Option<&item::Model>,
     fields: &ItemFields,
-    image: images::Change<'_>,
+    image: images::Change,
     errors: &mut FieldErrors,
 ) -> AppResult<Option<item::Model>> {
     let txn = ctx.state.db.begin().await?;
