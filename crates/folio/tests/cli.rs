@@ -45,6 +45,10 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         ("FOLIO_PRIVACY_MODE", "perhaps"),
         ("FOLIO_REQUEST_TIMEOUT_SECS", "0"),
         ("FOLIO_LOG_FORMAT", "xml"),
+        ("FOLIO_STORAGE_URL", "ftp://files.example.org/media"),
+        ("FOLIO_STORAGE_URL", "s3://bucket/media?acl=public-read"),
+        ("FOLIO_STORAGE_URL", "s3:///media"),
+        ("FOLIO_MEDIA_BASE_URL", "javascript:alert(1)"),
     ] {
         let output = folio(dir.path(), &["check"], &[(variable, value)], "");
         assert_eq!(output.status.code(), Some(2), "{variable}");
@@ -68,6 +72,8 @@ fn help_documents_every_variable() {
         "FOLIO_SECRET_KEY",
         "FOLIO_EMAIL_URL",
         "FOLIO_EMAIL_FROM",
+        "FOLIO_STORAGE_URL",
+        "FOLIO_MEDIA_BASE_URL",
         "FOLIO_PRIVACY_MODE",
         "FOLIO_LOG",
         "FOLIO_LOG_FORMAT",
