@@ -51,7 +51,7 @@ fi
 command -v terraform >/dev/null || fail "terraform is not installed"
 [ -d "$TF_PLUGIN_MIRROR/registry.terraform.io/hashicorp/aws" ] || fail "no AWS provider under TF_PLUGIN_MIRROR=$TF_PLUGIN_MIRROR"
 sed "s|\${TF_PLUGIN_MIRROR}|$TF_PLUGIN_MIRROR|" deploy/terraform/terraform.tfrc.tpl > "$TF_CLI_CONFIG_FILE"
-terraform version | head -n1
+terraform version 2>/dev/null | sed -n 1p  # sed reads everything: no SIGPIPE under pipefail
 printf 'checkov %s, moto %s, zizmor %s, hadolint %s, shellcheck %s\n' \
   "$(checkov --version)" "$(python -c 'import moto; print(moto.__version__)')" \
   "$(zizmor --version | awk '{print $2}')" "$(hadolint --version | awk '{print $NF}')" \
