@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 use crate::entities::{category, image, item};
 
@@ -76,6 +78,25 @@ pub async fn delete(conn: &impl ConnectionTrait, key: &str) -> Result<bool, DbEr
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The image `owner` shows now, read with a row lock (`FOR UPDATE` on PostgreSQL and MySQL;
+/// SQLite's writer lock serialises instead), so that two saves replacing the same image can't
+/// both take the old one for theirs and leave the other's orphaned.
+pub async fn current_key(conn: &impl ConnectionTrait, owner: Owner) -> Result<Option<String>, DbErr> {
+    let key = match owner {
+        Owner::Category(id) => category::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .and_then(|row| row.image_key),
+        Owner::Item(id) => item::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .and_then(|row| row.image_key),
+    };
+    Ok(key)
 }
 
 /// Points `owner` at image `key` (or at none), stamping `updated_at`.

@@ -68,6 +68,15 @@ pub async fn forget_image(txn: &impl ConnectionTrait, key: &str) -> Result<(), D
     Ok(())
 }
 
+/// In the caller's transaction, before `owner` is deleted: drops its image (read under the
+/// row's lock, so a concurrent replacement can't slip past) and queues the object deletion.
+pub async fn forget_image_of(txn: &impl ConnectionTrait, owner: Owner) -> Result<(), DbErr> {
+    match images::current_key(txn, owner).await? {
+        Some(key) => forget_image(txn, &key).await,
+        None => Ok(()),
+    }
+}
+
 fn bad_key(err: BadKey) -> JobError {
     JobError::Permanent(format!("image key: {err}"))
 }

@@ -17,6 +17,7 @@ backend_tests!(
     oversize_uploads_get_a_clear_413,
     replacing_removing_and_deleting_remove_old_objects,
     a_retried_thumbnail_job_overwrites_instead_of_adding,
+    concurrent_replacements_leave_one_image,
     media_urls_cannot_escape_or_list,
 );
 
@@ -393,6 +394,27 @@ async fn replacing_removing_and_deleting_remove_old_objects(app: TestApp) {
     assert_eq!(page.status, 303, "{}", page.body);
     app.run_jobs().await;
     assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+}
+
+async fn concurrent_replacements_leave_one_image(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let other = app.staff_visitor("other@example.org").await;
+    let id = item_with_image(&app, &staff, "Contested", fixtures::jpeg(120, 90)).await;
+    let edit = format!("/admin/items/{id}/");
+    let category = app.item(id).await.category_id.to_string();
+    let fields = item_fields(&category, "Contested");
+    let (first, second) = tokio::join!(
+        staff.submit_file(&edit, &edit, &fields, Some(("a.jpg", fixtures::jpeg(100, 80)))),
+        other.submit_file(&edit, &edit, &fields, Some(("b.png", fixtures::png(100, 80)))),
+    );
+    assert_eq!((first.status.as_u16(), second.status.as_u16()), (303, 303));
+    app.run_jobs().await;
+    // Whichever committed last won; the other's image and the first one are gone, objects too.
+    assert_eq!(app.count("images").await, 1);
+    let key = image_key_of(&app, id).await;
+    let files = app.media_files();
+    assert_eq!(files.len(), 5, "{files:?}");
+    assert!(files.iter().all(|file| file.starts_with(&key)), "{files:?}");
 }
 
 async fn a_retried_thumbnail_job_overwrites_instead_of_adding(app: TestApp) {

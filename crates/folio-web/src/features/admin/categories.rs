@@ -10,7 +10,7 @@ use folio_db::queries::admin::audit::{self, Entry};
 use folio_db::queries::admin::categories::{self, CategoryFields, DeleteError};
 use folio_db::queries::admin::{Page, Taken, WriteError};
 use folio_db::queries::images::Owner;
-use folio_jobs::jobs::images::forget_image;
+use folio_jobs::jobs::images::forget_image_of;
 use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
@@ -270,10 +270,7 @@ async fn write(
         // Categories reference nothing, so this is a database failure.
         Err(other) => return Err(AppError::Internal(other.into())),
     };
-    let current_image = current.and_then(|category| category.image_key.as_deref());
-    image
-        .apply(&txn, Owner::Category(saved.id), current_image)
-        .await?;
+    image.apply(&txn, Owner::Category(saved.id)).await?;
     let (action, verb) = match current {
         Some(_) => ("update", "Changed"),
         None => ("create", "Created"),
@@ -388,13 +385,10 @@ async fn delete_all(
 ) -> AppResult<Result<(), String>> {
     let txn = ctx.state.db.begin().await?;
     for category in categories {
+        // Refusing the delete below drops the transaction, and this with it.
+        forget_image_of(&txn, Owner::Category(category.id)).await?;
         match categories::delete(&txn, category.id).await {
-            Ok(true) => {
-                if let Some(key) = category.image_key.as_deref() {
-                    forget_image(&txn, key).await?;
-                }
-            }
-            Ok(false) => {}
+            Ok(_) => {}
             Err(DeleteError::HasItems(items)) => return Ok(Err(refusal(category, items))),
             Err(DeleteError::Db(err)) => return Err(AppError::from(err)),
         }

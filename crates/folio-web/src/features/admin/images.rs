@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 use folio_db::DbErr;
-use folio_db::queries::images::{NewImage, Owner};
+use folio_db::queries::images::{self, NewImage, Owner};
 use folio_jobs::jobs::images::set_image;
 use folio_storage::Storage;
 use folio_storage::images::{CleanImage, Limits, clean_upload};
@@ -119,18 +119,17 @@ pub enum Change {
 }
 
 impl Change {
-    /// Applies the change in the save's transaction; `current` is the owner's image now.
-    pub async fn apply(
-        self,
-        txn: &impl ConnectionTrait,
-        owner: Owner,
-        current: Option<&str>,
-    ) -> Result<(), DbErr> {
+    /// Applies the change in the save's transaction, after the owner's row was written (so
+    /// its current image is read under the row's lock).
+    pub async fn apply(self, txn: &impl ConnectionTrait, owner: Owner) -> Result<(), DbErr> {
+        let current = match self {
+            Self::Keep => return Ok(()),
+            Self::Replace(_) | Self::Remove => images::current_key(txn, owner).await?,
+        };
         match self {
-            Self::Keep => Ok(()),
-            Self::Replace(new) => set_image(txn, owner, Some(&new), current).await,
-            Self::Remove if current.is_some() => set_image(txn, owner, None, current).await,
-            Self::Remove => Ok(()),
+            Self::Replace(new) => set_image(txn, owner, Some(&new), current.as_deref()).await,
+            Self::Remove if current.is_some() => set_image(txn, owner, None, current.as_deref()).await,
+            Self::Keep | Self::Remove => Ok(()),
         }
     }
 }

@@ -14,7 +14,7 @@ use folio_db::queries::admin::{Page, WriteError};
 use folio_db::queries::deliveries;
 use folio_db::queries::images::Owner;
 use folio_jobs::jobs::NotifySubscribers;
-use folio_jobs::jobs::images::forget_image;
+use folio_jobs::jobs::images::forget_image_of;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
@@ -426,10 +426,7 @@ async fn write(
         Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
         Err(WriteError::Db(err)) => return Err(err.into()),
     };
-    let current_image = current.and_then(|item| item.image_key.as_deref());
-    image
-        .apply(&txn, Owner::Item(saved.item.id), current_image)
-        .await?;
+    image.apply(&txn, Owner::Item(saved.item.id)).await?;
     after_save(
         &txn,
         staff,
@@ -621,11 +618,8 @@ async fn apply(
     for item in chosen {
         let done = match action {
             Action::Delete => {
-                let deleted = items::delete(&txn, item.id).await?;
-                if let Some(key) = item.image_key.as_deref().filter(|_| deleted) {
-                    forget_image(&txn, key).await?;
-                }
-                deleted
+                forget_image_of(&txn, Owner::Item(item.id)).await?;
+                items::delete(&txn, item.id).await?
             }
             Action::Publish => items::set_status(&txn, item.id, true).await?,
             Action::Unpublish => items::set_status(&txn, item.id, false).await?,
