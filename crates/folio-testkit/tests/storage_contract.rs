@@ -365,13 +365,7 @@ async fn s3_with_a_cdn_base_gives_cdn_urls() {
 
 #[tokio::test]
 async fn presigned_url_serves_the_object() {
-    let server = S3Server::start().await;
-    let storage = server.storage(&server.settings(""));
-    let k = key("images/abc/original.jpg");
-    storage
-        .put(&k, Bytes::from_static(JPEG), "image/jpeg")
-        .await
-        .unwrap();
+    let (server, storage, k) = server_with_jpeg(|server| server.settings("")).await;
 
     let url = storage.public_url(&k).await.unwrap();
     assert!(url.starts_with(&server.endpoint()), "{url}");
@@ -388,14 +382,8 @@ async fn presigned_url_serves_the_object() {
 
 #[tokio::test]
 async fn tampered_presigned_urls_are_refused() {
-    let server = S3Server::start().await;
-    let storage = server.storage(&server.settings(""));
-    let k = key("images/abc/original.jpg");
+    let (_server, storage, k) = server_with_jpeg(|server| server.settings("")).await;
     let other = key("images/abc/other.jpg");
-    storage
-        .put(&k, Bytes::from_static(JPEG), "image/jpeg")
-        .await
-        .unwrap();
     storage
         .put(&other, Bytes::from_static(b"other"), "image/jpeg")
         .await
@@ -417,6 +405,18 @@ async fn tampered_presigned_urls_are_refused() {
     assert_eq!(status, 403, "{body}");
 }
 
+/// A server holding one JPEG at `images/abc/original.jpg`, and storage on it with `settings`.
+async fn server_with_jpeg(settings: impl FnOnce(&S3Server) -> StorageSettings) -> (S3Server, Storage, Key) {
+    let server = S3Server::start().await;
+    let storage = server.storage(&settings(&server));
+    let k = key("images/abc/original.jpg");
+    storage
+        .put(&k, Bytes::from_static(JPEG), "image/jpeg")
+        .await
+        .unwrap();
+    (server, storage, k)
+}
+
 fn flip_last_signature_char(url: &str) -> String {
     let mut chars: Vec<char> = url.chars().collect();
     let start = url.find("X-Amz-Signature=").expect("a signature") + "X-Amz-Signature=".len();
@@ -430,17 +430,11 @@ fn flip_last_signature_char(url: &str) -> String {
 
 #[tokio::test]
 async fn expired_presigned_urls_are_refused() {
-    let server = S3Server::start().await;
-    let settings = StorageSettings {
+    let (_server, storage, k) = server_with_jpeg(|server| StorageSettings {
         presign_expiry: Duration::from_secs(1),
         ..server.settings("")
-    };
-    let storage = server.storage(&settings);
-    let k = key("images/abc/original.jpg");
-    storage
-        .put(&k, Bytes::from_static(JPEG), "image/jpeg")
-        .await
-        .unwrap();
+    })
+    .await;
     let url = storage.public_url(&k).await.unwrap();
     assert!(url.contains("X-Amz-Expires=1&"), "{url}");
 
@@ -470,13 +464,7 @@ async fn requests_with_the_wrong_secret_are_refused() {
 
 #[tokio::test]
 async fn unsigned_requests_are_refused() {
-    let server = S3Server::start().await;
-    let storage = server.storage(&server.settings(""));
-    let k = key("images/abc/original.jpg");
-    storage
-        .put(&k, Bytes::from_static(JPEG), "image/jpeg")
-        .await
-        .unwrap();
+    let (server, _storage, k) = server_with_jpeg(|server| server.settings("")).await;
     let plain = format!("{}/{}/{k}", server.endpoint(), server.bucket());
     let (status, body) = status_and_body(&plain).await;
     assert_eq!(status, 403, "{body}");
