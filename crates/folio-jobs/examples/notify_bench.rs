@@ -43,7 +43,9 @@ async fn main() {
 
     let ctx = JobContext {
         db: app.db().clone(),
-        mailer: Mailer::from_url(&sink.url(), "Folio <folio@example.org>").unwrap(),
+        mailer: Mailer::connect(&sink.url(), "Folio <folio@example.org>")
+            .await
+            .unwrap(),
         base_url: "http://folio.bench".into(),
         email_rate: Arc::new(RateLimiter::new(None)),
         storage: app.state().storage.clone(),

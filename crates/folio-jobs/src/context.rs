@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
+use folio_db::queries::email_suppressions;
+use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -20,6 +21,28 @@ pub struct JobContext {
     pub email_rate: Arc<RateLimiter>,
     /// Where images and their renditions are kept.
     pub storage: folio_storage::Storage,
+}
+
+impl JobContext {
+    /// Why no mail may go to `address` (SES reported a hard bounce or a complaint), if so;
+    /// logs the refusal with the message's subject, so an operator sees which mail was held back.
+    pub async fn suppression(&self, address: &str, subject: &str) -> Result<Option<String>, DbErr> {
+        let Some(suppressed) = email_suppressions::find(&self.db, address).await? else {
+            return Ok(None);
+        };
+        tracing::warn!(
+            suppression = suppressed.id,
+            reason = %suppressed.reason,
+            detail = %suppressed.detail,
+            subject,
+            "email not sent: the address is suppressed after a {} reported by SES",
+            suppressed.reason
+        );
+        Ok(Some(format!(
+            "address suppressed ({}: {})",
+            suppressed.reason, suppressed.detail
+        )))
+    }
 }
 
 /// Spaces events at least `1/rate` seconds apart across all tasks of one process.

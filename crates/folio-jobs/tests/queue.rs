@@ -404,10 +404,12 @@ async fn seed_subscribers(app: &TestApp, confirmed: usize) -> Vec<subscriber::Mo
 }
 
 /// A job context sending to `sink`, at `rate` emails per second (None: unlimited).
-fn smtp_context(app: &TestApp, sink: &SmtpSink, rate: Option<u32>) -> JobContext {
+async fn smtp_context(app: &TestApp, sink: &SmtpSink, rate: Option<u32>) -> JobContext {
     JobContext {
         db: app.db().clone(),
-        mailer: Mailer::from_url(&sink.url(), "Folio <folio@example.org>").unwrap(),
+        mailer: Mailer::connect(&sink.url(), "Folio <folio@example.org>")
+            .await
+            .unwrap(),
         base_url: "http://folio.test".into(),
         email_rate: Arc::new(RateLimiter::new(rate)),
         storage: app.state().storage.clone(),
@@ -453,7 +455,7 @@ async fn run_until_empty(app: &TestApp, worker: &Worker, limit: Duration) {
 /// `sending` are not sent again, and the fan-out added no second delivery for anyone.
 async fn a_notification_retried_after_a_crash_emails_nobody_twice(app: TestApp) {
     let sink = SmtpSink::start().await;
-    let ctx = smtp_context(&app, &sink, None);
+    let ctx = smtp_context(&app, &sink, None).await;
     let worker = worker_with(ctx.clone(), quick());
     let category = app.seed_category("Crash course").await;
     let item = app.seed_item(&category, "After the crash", true).await;
@@ -549,7 +551,7 @@ async fn a_notification_worker_killed_mid_batch_emails_nobody_twice(app: TestApp
         .unwrap();
 
     let (_stop, stopping) = watch::channel(false);
-    let throttled = worker_with(smtp_context(&app, &sink, Some(40)), quick());
+    let throttled = worker_with(smtp_context(&app, &sink, Some(40)).await, quick());
     let doomed = tokio::spawn(throttled.run(stopping));
     wait_until("a few emails went out", Duration::from_secs(20), || {
         sink.messages().len() >= 5
@@ -563,7 +565,7 @@ async fn a_notification_worker_killed_mid_batch_emails_nobody_twice(app: TestApp
         "the kill came too late to test anything ({at_kill} sent)"
     );
 
-    let survivor = worker_with(smtp_context(&app, &sink, None), quick());
+    let survivor = worker_with(smtp_context(&app, &sink, None).await, quick());
     run_until_empty(&app, &survivor, Duration::from_secs(20)).await;
 
     let mails = mails_per_recipient(&sink);

@@ -13,8 +13,10 @@ mod content;
 mod database;
 pub mod fixtures;
 mod mail;
+mod moto;
 mod s3;
 mod smtp;
+mod sns;
 mod staff;
 mod visitor;
 
@@ -27,8 +29,10 @@ use tokio::sync::{Mutex, oneshot};
 
 pub use database::Backend;
 pub use mail::{Mail, quoted_printable_decode};
+pub use moto::{MOTO_ACCESS_KEY, MOTO_SECRET_KEY, MotoServer};
 pub use s3::S3Server;
 pub use smtp::SmtpSink;
+pub use sns::{SnsEnvelope, SnsSigner};
 pub use staff::NewItem;
 pub use visitor::{PASSWORD, Page, Visitor, csrf_token};
 
@@ -76,6 +80,8 @@ pub fn test_config(
         worker_concurrency: 1,
         email_rate: None,
         trusted_proxy_hops: 0,
+        ses_topic_arns: Vec::new(),
+        sns_cert_host: None,
     }
 }
 

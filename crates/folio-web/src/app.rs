@@ -81,6 +81,19 @@ async fn media_origin(storage: &Storage) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
+/// The verifier of `POST /hooks/ses`, when SES topics are configured.
+fn ses_hook_verifier(config: &AppConfig) -> Option<Arc<crate::sns::SnsVerifier>> {
+    let first = config.ses_topic_arns.first()?;
+    let cert_host = config
+        .sns_cert_host
+        .clone()
+        .or_else(|| crate::sns::SnsVerifier::default_cert_host(first))?;
+    Some(Arc::new(crate::sns::SnsVerifier::new(
+        cert_host,
+        config.ses_topic_arns.clone(),
+    )))
+}
+
 /// The router with every feature and all middleware.
 pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
     let sessions = SessionManagerLayer::new(state.sessions.clone())
@@ -106,6 +119,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::site::router())
         .merge(features::ops::router())
         .merge(features::media::router())
+        .merge(features::hooks::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     let uploads = features::admin::upload_router()
@@ -200,9 +214,12 @@ impl App {
     /// rather than through the process environment).
     pub async fn build_on(config: AppConfig, storage: Storage) -> anyhow::Result<Self> {
         let db = prepare_database(&config).await?;
-        let mailer = Mailer::from_url(&config.email_url, &config.email_from).context("FOLIO_EMAIL_URL")?;
+        let mailer = Mailer::connect(&config.email_url, &config.email_from)
+            .await
+            .context("FOLIO_EMAIL_URL")?;
         let mut state = AppState::new(&config, db.clone(), mailer.clone(), storage.clone());
         state.media_origin = media_origin(&storage).await;
+        state.sns = ses_hook_verifier(&config);
         spawn_session_sweeper(db.clone());
         let router = router(state.clone(), &config)?;
         let listener = TcpListener::bind(config.listen)

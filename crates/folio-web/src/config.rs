@@ -41,7 +41,7 @@ pub struct AppConfig {
     pub database_url: String,
     /// Signs cookies (CSRF, flash) and nothing else; rotating it signs everyone out of forms only.
     pub secret_key: SecretKey,
-    /// Where email goes: `file://DIR`, `smtp://…`, `smtps://…`.
+    /// Where email goes: `file://DIR`, `smtp://…`, `smtps://…`, `ses://REGION`.
     pub email_url: String,
     /// The `From:` of every email.
     pub email_from: String,
@@ -70,6 +70,12 @@ pub struct AppConfig {
     /// How many proxies (load balancer, CDN) stand in front of the app: the client address is
     /// taken that many entries from the right of `X-Forwarded-For`; 0 uses the peer address.
     pub trusted_proxy_hops: usize,
+    /// SNS topics whose SES notifications `/hooks/ses` accepts (`FOLIO_SES_TOPIC_ARN`); empty
+    /// turns the hook off.
+    pub ses_topic_arns: Vec<String>,
+    /// The only host SNS signing certificates may come from (`FOLIO_SNS_CERT_HOST`); unset:
+    /// `sns.<region of the first topic>.amazonaws.com`.
+    pub sns_cert_host: Option<String>,
 }
 
 /// Where jobs run.
@@ -134,6 +140,8 @@ impl std::fmt::Debug for AppConfig {
             .field("worker_concurrency", &self.worker_concurrency)
             .field("email_rate", &self.email_rate)
             .field("trusted_proxy_hops", &self.trusted_proxy_hops)
+            .field("ses_topic_arns", &self.ses_topic_arns)
+            .field("sns_cert_host", &self.sns_cert_host)
             .finish()
     }
 }
@@ -162,6 +170,8 @@ mod tests {
             worker_concurrency: 1,
             email_rate: None,
             trusted_proxy_hops: 0,
+            ses_topic_arns: Vec::new(),
+            sns_cert_host: None,
         };
         let printed = format!("{config:?}");
         assert!(

@@ -13,6 +13,7 @@ pub mod forms;
 pub mod layout;
 pub mod security;
 pub mod session;
+pub mod sns;
 pub mod state;
 pub mod uploads;
 

@@ -37,6 +37,8 @@ pub struct AppState {
     pub storage: folio_storage::Storage,
     /// `scheme://host` serving the images when that is not this site (for the CSP).
     pub media_origin: Option<String>,
+    /// Verifies SES notifications at `/hooks/ses`; `None` turns the hook off.
+    pub sns: Option<Arc<crate::sns::SnsVerifier>>,
 }
 
 /// The part of the configuration that handlers need at request time.
@@ -90,6 +92,7 @@ impl AppState {
             form_limit: RateLimit::new(FORM_POSTS_PER_HOUR, std::time::Duration::from_secs(3600)),
             storage,
             media_origin: None,
+            sns: None,
         }
     }
 }

@@ -81,7 +81,8 @@ pub struct Settings {
     /// Secret for signing cookies, at least 64 bytes. Unset: generated once into data/secret.key.
     #[arg(long, env = "FOLIO_SECRET_KEY", hide_env_values = true, global = true)]
     pub secret_key: Option<String>,
-    /// Where email goes: file://DIR, smtp://[user:pass@]host[:port], smtps://user:pass@host[:port].
+    /// Where email goes: file://DIR, smtp://[user:pass@]host[:port], smtps://user:pass@host[:port],
+    /// or ses://REGION[?configuration_set=NAME] (the SES v2 API with the AWS credential chain).
     #[arg(
         long,
         env = "FOLIO_EMAIL_URL",
@@ -134,6 +135,14 @@ pub struct Settings {
     /// that many entries from the right of X-Forwarded-For. 0 uses the peer address.
     #[arg(long, env = "FOLIO_TRUSTED_PROXY_HOPS", default_value = "0", global = true)]
     pub trusted_proxy_hops: String,
+    /// SNS topic ARNs (comma-separated) whose SES bounce and complaint notifications
+    /// POST /hooks/ses accepts. Unset: the hook answers 404.
+    #[arg(long, env = "FOLIO_SES_TOPIC_ARN", global = true)]
+    pub ses_topic_arn: Option<String>,
+    /// The only host SNS signing certificates may be fetched from. Unset:
+    /// sns.<region of the topic>.amazonaws.com.
+    #[arg(long, env = "FOLIO_SNS_CERT_HOST", global = true)]
+    pub sns_cert_host: Option<String>,
     /// With FOLIO_ADMIN_PASSWORD: the staff user created at start if no user has this email.
     #[arg(long, env = "FOLIO_ADMIN_EMAIL", global = true)]
     pub admin_email: Option<String>,

@@ -63,7 +63,7 @@ async fn bootstrap_admin(db: &DatabaseConnection, email: Email, password: NewPas
 /// shutdown grace to finish and are released otherwise.
 async fn worker(config: Config) -> anyhow::Result<()> {
     let db = prepare_database(&config.app).await?;
-    let mailer = folio_jobs::Mailer::from_url(&config.app.email_url, &config.app.email_from)?;
+    let mailer = folio_jobs::Mailer::connect(&config.app.email_url, &config.app.email_from).await?;
     let storage = open_storage(&config.app)?;
     let worker = job_worker(&config.app, db.clone(), mailer, storage);
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -128,7 +128,7 @@ async fn check(config: Config) -> anyhow::Result<()> {
         .context("reading the migration status")?
         .len();
     println!("database: reachable, {pending} pending migration(s)");
-    let mailer = folio_jobs::Mailer::from_url(&config.app.email_url, &config.app.email_from)?;
+    let mailer = folio_jobs::Mailer::connect(&config.app.email_url, &config.app.email_from).await?;
     mailer
         .check()
         .await

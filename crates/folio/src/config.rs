@@ -137,11 +137,11 @@ fn load_or_create_secret(path: &Path) -> Result<SecretKey, String> {
 
 fn email_url(value: &str) -> Result<String, String> {
     match value.split_once("://") {
-        Some(("file" | "smtp" | "smtps", rest)) if !rest.is_empty() => Ok(value.to_owned()),
+        Some(("file" | "smtp" | "smtps" | "ses", rest)) if !rest.is_empty() => Ok(value.to_owned()),
         _ => Err(invalid(
             "FOLIO_EMAIL_URL",
             &redact_url(value),
-            "use file://DIR, smtp://host[:port] or smtps://…",
+            "use file://DIR, smtp://host[:port], smtps://… or ses://REGION",
         )),
     }
 }
@@ -225,16 +225,82 @@ impl Config {
             worker_concurrency: number("FOLIO_WORKER_CONCURRENCY", &s.worker_concurrency, 1)?,
             email_rate: Some(number::<u32>("FOLIO_EMAIL_RATE", &s.email_rate, 0)?).filter(|rate| *rate > 0),
             trusted_proxy_hops: number("FOLIO_TRUSTED_PROXY_HOPS", &s.trusted_proxy_hops, 0)?,
+            ses_topic_arns: ses_topic_arns(s.ses_topic_arn.as_deref())?,
+            sns_cert_host: sns_cert_host(s.sns_cert_host.as_deref())?,
         };
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
-        folio_jobs::Mailer::from_url(&app.email_url, &app.email_from)
+        // Checked without building anything: the mailer, storage and pool are built once, inside
+        // the runtime, by the command that needs them.
+        folio_jobs::mailer::MailTarget::parse(&app.email_url, &app.email_from)
             .map_err(|err| format!("FOLIO_EMAIL_URL / FOLIO_EMAIL_FROM: {err}"))?;
-        folio_web::open_storage(&app).map_err(|err| err.to_string())?;
+        app.storage_settings()
+            .validate()
+            .map_err(|err| format!("FOLIO_STORAGE_URL: {err}"))?;
         Ok(Self {
             app,
             log,
             bootstrap_admin,
         })
+    }
+}
+
+/// `arn:<partition>:sns:<region>:<account>:<topic>`, comma-separated; unset or empty: none.
+fn ses_topic_arns(value: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .map(|arn| {
+            if is_sns_topic_arn(arn) {
+                Ok(arn.to_owned())
+            } else {
+                Err(invalid(
+                    "FOLIO_SES_TOPIC_ARN",
+                    arn,
+                    "use arn:aws:sns:<region>:<account id>:<topic name>",
+                ))
+            }
+        })
+        .collect()
+}
+
+fn is_sns_topic_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let word = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    let topic = |part: &str| {
+        (1..=256).contains(&part.len())
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    matches!(parts.as_slice(), ["arn", partition, "sns", region, account, name]
+        if partition.starts_with("aws") && word(partition) && word(region)
+            && account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) && topic(name))
+}
+
+/// A host name or address with an optional port, nothing else.
+fn sns_cert_host(value: Option<&str>) -> Result<Option<String>, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok && !value.starts_with([':', '.']) {
+        Ok(Some(value.to_ascii_lowercase()))
+    } else {
+        Err(invalid(
+            "FOLIO_SNS_CERT_HOST",
+            value,
+            "a host name, with an optional :port, e.g. sns.eu-central-1.amazonaws.com",
+        ))
     }
 }
 
@@ -291,6 +357,37 @@ mod tests {
                 .starts_with("FOLIO_DATABASE_URL")
         );
         assert!(worker_mode("sometimes").unwrap_err().starts_with("FOLIO_WORKER"));
+        assert_eq!(
+            ses_topic_arns(Some(
+                "arn:aws:sns:eu-central-1:123456789012:folio-ses, arn:aws-cn:sns:cn-north-1:123456789012:b_2"
+            ))
+            .unwrap()
+            .len(),
+            2
+        );
+        assert!(ses_topic_arns(None).unwrap().is_empty());
+        for bad in [
+            "topic",
+            "arn:aws:sqs:eu-central-1:123456789012:q",
+            "arn:aws:sns:eu-central-1:12345:t",
+            "arn:aws:sns:eu-central-1:123456789012:",
+        ] {
+            assert!(
+                ses_topic_arns(Some(bad))
+                    .unwrap_err()
+                    .starts_with("FOLIO_SES_TOPIC_ARN"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            sns_cert_host(Some("127.0.0.1:8080")).unwrap().as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert!(
+            sns_cert_host(Some("evil.example/x"))
+                .unwrap_err()
+                .starts_with("FOLIO_SNS_CERT_HOST")
+        );
         assert!(
             bootstrap_admin(Some("admin@example.org"), None)
                 .unwrap_err()

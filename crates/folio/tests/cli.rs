@@ -42,6 +42,15 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         ("FOLIO_DATABASE_URL", "oracle://db"),
         ("FOLIO_SECRET_KEY", "too-short"),
         ("FOLIO_EMAIL_URL", "carrier-pigeon://coop"),
+        ("FOLIO_EMAIL_URL", "smtp://"),
+        ("FOLIO_EMAIL_URL", "smtp://mail.example.org:notaport"),
+        ("FOLIO_EMAIL_URL", "ses://"),
+        (
+            "FOLIO_EMAIL_URL",
+            "ses://eu-central-1?configuration_set=not valid",
+        ),
+        ("FOLIO_DATABASE_URL", "postgres"),
+        ("FOLIO_BASE_URL", "https://"),
         ("FOLIO_PRIVACY_MODE", "perhaps"),
         ("FOLIO_REQUEST_TIMEOUT_SECS", "0"),
         ("FOLIO_LOG_FORMAT", "xml"),
@@ -178,4 +187,125 @@ fn postgres_needs_folio_migrate_before_serving() {
     let again = folio(dir.path(), &["migrate"], &env, "");
     assert!(text(&again.stdout).contains("applied 0 migration(s)"));
     psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+}
+
+/// A port nobody listens on now (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts a long-running subcommand, waits for the log line saying it is up, sends SIGTERM
+/// and returns its exit code and everything it logged.
+fn run_until_terminated(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    ready: &str,
+) -> (Option<i32>, String) {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("FOLIO_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("FOLIO_LOG_FORMAT", "json").envs(env.iter().copied());
+    let mut child = command.spawn().unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains(ready) {
+            break;
+        }
+    }
+    // The signal handler is installed right after the ready line.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for line in lines {
+        log.push_str(&line.unwrap());
+        log.push('\n');
+    }
+    (child.wait().unwrap().code(), log)
+}
+
+/// The production mail URLs (SES over SMTP(S)) once made every subcommand abort with a panic:
+/// the configuration check built lettre's connection pool before the Tokio runtime existed.
+#[test]
+fn every_subcommand_runs_with_smtp_and_smtps_urls() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sink = runtime.block_on(folio_testkit::SmtpSink::start());
+    let smtp = sink.url();
+    // Nothing listens there: only `check` contacts the mail server.
+    let smtps = format!("smtps://user:secret-password@127.0.0.1:{}", free_port());
+    for url in [smtp.as_str(), smtps.as_str()] {
+        let dir = tempfile::tempdir().unwrap();
+        let listen = format!("127.0.0.1:{}", free_port());
+        let env = [("FOLIO_EMAIL_URL", url), ("FOLIO_LISTEN", listen.as_str())];
+        let not_a_panic = |output: &Output, what: &str| {
+            let stderr = text(&output.stderr);
+            assert!(!stderr.contains("panicked"), "{url} {what}: {stderr}");
+            assert!(
+                !stderr.contains("secret-password"),
+                "{what} printed the password: {stderr}"
+            );
+        };
+
+        let migrate = folio(dir.path(), &["migrate"], &env, "");
+        not_a_panic(&migrate, "migrate");
+        assert!(migrate.status.success(), "{url}: {}", text(&migrate.stderr));
+
+        let created = folio(
+            dir.path(),
+            &["admin", "create-user", "--email", "staff@example.org", "--staff"],
+            &env,
+            "a-strong-password\n",
+        );
+        not_a_panic(&created, "create-user");
+        assert!(created.status.success(), "{url}: {}", text(&created.stderr));
+
+        let check = folio(dir.path(), &["check"], &env, "");
+        not_a_panic(&check, "check");
+        if url == smtp {
+            assert!(check.status.success(), "{}", text(&check.stderr));
+            assert!(text(&check.stdout).contains("email: usable"));
+        } else {
+            // An unreachable server is a clear failure, not a crash.
+            assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+            assert!(text(&check.stderr).contains("FOLIO_EMAIL_URL"));
+        }
+
+        for (command, worker, ready) in [
+            ("serve", "embedded", "listening on"),
+            ("serve", "off", "listening on"),
+            ("worker", "off", "job worker started"),
+        ] {
+            let mut env = env.to_vec();
+            env.push(("FOLIO_WORKER", worker));
+            let (code, log) = run_until_terminated(dir.path(), &[command], &env, ready);
+            assert!(!log.contains("panicked"), "{url} {command}: {log}");
+            assert!(
+                !log.contains("secret-password"),
+                "{command} logged the password: {log}"
+            );
+            assert!(log.contains(ready), "{url} {command}: {log}");
+            assert_eq!(code, Some(0), "{url} {command} FOLIO_WORKER={worker}: {log}");
+        }
+    }
 }

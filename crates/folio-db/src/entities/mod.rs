@@ -5,6 +5,7 @@ pub mod audit_entry;
 pub mod category;
 pub mod contact_message;
 pub mod delivery;
+pub mod email_suppression;
 pub mod image;
 pub mod item;
 pub mod job;

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_notes;
 mod m0002_site;
 mod m0003_images;
+mod m0004_email_suppressions;
 mod types;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_notes::Migration),
             Box::new(m0002_site::Migration),
             Box::new(m0003_images::Migration),
+            Box::new(m0004_email_suppressions::Migration),
         ]
     }
 }

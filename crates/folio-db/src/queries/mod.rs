@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod deliveries;
+pub mod email_suppressions;
 pub mod images;
 pub mod jobs;
 pub mod notes;

@@ -75,7 +75,9 @@ impl Job for ContactReceived {
                 html: html.clone(),
                 list_unsubscribe: None,
             };
-            ctx.mailer.send(&email).await.map_err(delivery_error)?;
+            if ctx.suppression(&email.to, &email.subject).await?.is_none() {
+                ctx.mailer.send(&email).await.map_err(delivery_error)?;
+            }
         }
         Ok(())
     }

@@ -16,7 +16,15 @@ pub struct SendEmail {
 impl Job for SendEmail {
     const KIND: &'static str = "send_email";
 
+    /// Nothing is sent to a suppressed address (a password reset included); the job is done.
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        if ctx
+            .suppression(&self.email.to, &self.email.subject)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
         ctx.mailer.send(&self.email).await.map_err(delivery_error)
     }
 }
@@ -26,6 +34,7 @@ pub(crate) fn delivery_error(err: MailError) -> JobError {
     match &err {
         MailError::InvalidAddress { .. } | MailError::Build(_) => JobError::Permanent(err.to_string()),
         MailError::Smtp(smtp) if smtp.is_permanent() => JobError::Permanent(err.to_string()),
+        MailError::Ses { transient: false, .. } => JobError::Permanent(err.to_string()),
         _ => JobError::Retry(err.to_string()),
     }
 }

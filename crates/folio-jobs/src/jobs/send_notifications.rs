@@ -136,6 +136,10 @@ async fn deliver(
         return Ok(Sent::Skipped); // another worker has it, or had it
     }
     let email = notification(ctx, item, item_url, delivery)?;
+    if let Some(why) = ctx.suppression(&email.to, &email.subject).await? {
+        deliveries::mark_failed(&ctx.db, delivery.id, &why).await?;
+        return Ok(Sent::Failed);
+    }
     match ctx.mailer.send(&email).await {
         Ok(()) => {
             deliveries::mark_sent(&ctx.db, delivery.id).await?;

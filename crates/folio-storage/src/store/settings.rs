@@ -22,6 +22,22 @@ pub struct StorageSettings {
     pub presign_expiry: Duration,
 }
 
+impl StorageSettings {
+    /// Checks the settings as [`super::Storage::from_settings`] would, without creating a
+    /// directory or a client: configuration is checked before the async runtime exists.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match Target::parse(&self.url)? {
+            Target::Local { .. } => Ok(()),
+            Target::S3(_) if cfg!(not(feature = "aws")) => Err(ConfigError::AwsNotBuiltIn),
+            Target::S3(_) => {
+                parse_media_base(self.media_base_url.as_deref())?;
+                check_presign_expiry(self.presign_expiry)?;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Where the storage URL points, checked but not yet connected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {

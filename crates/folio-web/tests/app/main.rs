@@ -14,5 +14,6 @@ mod ops;
 mod pads;
 mod reset;
 mod security;
+mod ses_hook;
 mod site;
 mod subscriptions;

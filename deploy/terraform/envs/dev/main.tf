@@ -55,11 +55,13 @@ module "storage" {
 }
 
 module "email" {
-  source      = "../../modules/email"
-  name        = local.name
-  domain_name = var.domain_name
-  zone_id     = var.route53_zone_id
-  kms_key_arn = module.kms.key_arn
+  source         = "../../modules/email"
+  name           = local.name
+  domain_name    = var.domain_name
+  zone_id        = var.route53_zone_id
+  base_url       = "https://${var.domain_name}"
+  subscribe_hook = var.ses_hook_subscription
+  kms_key_arn    = module.kms.key_arn
 }
 
 module "waf" {
@@ -99,26 +101,28 @@ module "observability" {
 }
 
 module "app" {
-  source                = "../../modules/app"
-  name                  = local.name
-  vpc_id                = module.network.vpc_id
-  public_subnet_ids     = module.network.public_subnet_ids
-  app_subnet_ids        = module.network.app_subnet_ids
-  alb_security_group_id = module.network.alb_security_group_id
-  app_security_group_id = module.network.app_security_group_id
-  certificate_arn       = module.edge.alb_certificate_arn
-  kms_key_arn           = module.kms.key_arn
-  logs_bucket_id        = module.storage.logs_bucket_id
-  log_group_names       = module.observability.log_group_names
-  base_url              = "https://${var.domain_name}"
-  email_from            = var.email_from
-  media_bucket_id       = module.storage.media_bucket_id
-  media_bucket_arn      = module.storage.media_bucket_arn
-  ses_identity_arn      = module.email.identity_arn
+  source                    = "../../modules/app"
+  name                      = local.name
+  vpc_id                    = module.network.vpc_id
+  public_subnet_ids         = module.network.public_subnet_ids
+  app_subnet_ids            = module.network.app_subnet_ids
+  alb_security_group_id     = module.network.alb_security_group_id
+  app_security_group_id     = module.network.app_security_group_id
+  certificate_arn           = module.edge.alb_certificate_arn
+  kms_key_arn               = module.kms.key_arn
+  logs_bucket_id            = module.storage.logs_bucket_id
+  log_group_names           = module.observability.log_group_names
+  base_url                  = "https://${var.domain_name}"
+  email_from                = var.email_from
+  media_bucket_id           = module.storage.media_bucket_id
+  media_bucket_arn          = module.storage.media_bucket_arn
+  ses_identity_arn          = module.email.identity_arn
+  ses_configuration_set_arn = module.email.configuration_set_arn
+  email_url                 = module.email.email_url
+  ses_topic_arns            = [module.email.feedback_topic_arn]
   secrets = {
     FOLIO_DATABASE_URL = module.data.url_secret_arn
     FOLIO_CACHE_URL    = module.cache.url_secret_arn
-    FOLIO_EMAIL_URL    = module.email.url_secret_arn
   }
   image_tag               = var.image_tag
   web                     = var.web

@@ -67,3 +67,14 @@ output "backup_vaults" {
   description = "Backup vaults in the primary and DR regions."
   value       = { primary = module.backup.primary_vault_name, dr = module.backup.dr_vault_arn }
 }
+
+output "email" {
+  description = "FOLIO_EMAIL_URL, the SES configuration set and the bounce/complaint topic and hook."
+  value = {
+    url               = module.email.email_url
+    configuration_set = module.email.configuration_set_name
+    feedback_topic    = module.email.feedback_topic_arn
+    hook              = module.email.hook_url
+    subscription      = module.email.hook_subscription_arn
+  }
+}

@@ -117,3 +117,9 @@ variable "deployment_config_name" {
   description = "CodeDeploy traffic-shifting configuration."
   type        = string
 }
+
+variable "ses_hook_subscription" {
+  description = "Subscribe https://<domain_name>/hooks/ses to SES's bounce and complaint topic. Terraform waits for the running app to confirm it, so an environment's first apply (and the one that introduces the topic) sets it false: first-deploy.md, step 5c."
+  type        = bool
+  default     = true
+}

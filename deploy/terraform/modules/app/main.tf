@@ -17,9 +17,11 @@ locals {
   secrets = merge(var.secrets, { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn })
 
   environment = merge({
-    FOLIO_LISTEN      = "0.0.0.0:${var.app_port}"
-    FOLIO_BASE_URL    = var.base_url
-    FOLIO_EMAIL_FROM  = var.email_from
+    FOLIO_LISTEN     = "0.0.0.0:${var.app_port}"
+    FOLIO_BASE_URL   = var.base_url
+    FOLIO_EMAIL_FROM = var.email_from
+    # The SES v2 API with the task role's credentials: nothing secret in the URL.
+    FOLIO_EMAIL_URL   = var.email_url
     FOLIO_STORAGE_URL = "s3://${var.media_bucket_id}/media?region=${local.region}"
     # CloudFront serves /media/* from the bucket on the site's own domain.
     FOLIO_MEDIA_BASE_URL = "${trimsuffix(var.base_url, "/")}/media"
@@ -30,6 +32,16 @@ locals {
     # CloudFront, then the ALB: the client is the second address from the right.
     FOLIO_TRUSTED_PROXY_HOPS = "2"
   }, var.extra_environment)
+
+  # Only web serves POST /hooks/ses; unset, the endpoint answers 404.
+  task_environment = {
+    web     = merge(local.environment, length(var.ses_topic_arns) > 0 ? { FOLIO_SES_TOPIC_ARN = join(",", var.ses_topic_arns) } : {})
+    worker  = local.environment
+    migrate = local.environment
+  }
+
+  # The bare address of FOLIO_EMAIL_FROM ("Name <addr>" or "addr"), for ses:FromAddress.
+  from_address = trimspace(try(regex("<([^>]+)>", var.email_from)[0], var.email_from))
 
   commands = {
     web     = ["serve"]
@@ -148,7 +160,8 @@ resource "aws_iam_role_policy" "execution_secrets" {
   })
 }
 
-# The task role is what the app itself may do: media objects and sending email.
+# The task role is what the app itself may do: media objects and sending email through the SES
+# v2 API (the ses:// transport signs with these credentials; there is no SMTP user or key).
 resource "aws_iam_role" "task" {
   name               = "${var.name}-task"
   assume_role_policy = local.ecs_tasks_trust
@@ -175,10 +188,20 @@ resource "aws_iam_role_policy" "task" {
         Condition = { StringLike = { "s3:prefix" = ["media/*"] } }
       },
       {
-        Sid      = "SendEmail"
+        # SES v2 SendEmail authorises against the identity and the configuration set; only
+        # mail from FOLIO_EMAIL_FROM's address.
+        Sid       = "SendEmail"
+        Effect    = "Allow"
+        Action    = ["ses:SendEmail", "ses:SendRawEmail"]
+        Resource  = [var.ses_identity_arn, var.ses_configuration_set_arn]
+        Condition = { StringEquals = { "ses:FromAddress" = local.from_address } }
+      },
+      {
+        # `folio check`: the identity is verified and the configuration set exists.
+        Sid      = "CheckEmail"
         Effect   = "Allow"
-        Action   = ["ses:SendEmail", "ses:SendRawEmail"]
-        Resource = var.ses_identity_arn
+        Action   = ["ses:GetEmailIdentity", "ses:GetConfigurationSet"]
+        Resource = [var.ses_identity_arn, var.ses_configuration_set_arn]
       },
     ]
   })
@@ -226,7 +249,7 @@ resource "aws_ecs_task_definition" "this" {
     # Within FOLIO_SHUTDOWN_GRACE_SECS (20 s) plus slack: in-flight requests finish.
     stopTimeout  = 30
     portMappings = each.key == "web" ? [{ containerPort = var.app_port, protocol = "tcp" }] : []
-    environment  = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    environment  = [for k in sort(keys(local.task_environment[each.key])) : { name = k, value = local.task_environment[each.key][k] }]
     secrets      = [for k in sort(keys(local.secrets)) : { name = k, valueFrom = local.secrets[k] }]
     logConfiguration = {
       logDriver = "awslogs"

@@ -98,6 +98,11 @@ output "container_secrets" {
   value       = local.secrets
 }
 
+output "container_environment" {
+  description = "Plain environment variables of each task definition, keyed web, worker, migrate."
+  value       = local.task_environment
+}
+
 output "https_certificate_arn" {
   description = "Certificate of the HTTPS listener."
   value       = aws_lb_listener.https.certificate_arn

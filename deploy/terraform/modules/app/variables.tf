@@ -77,9 +77,33 @@ variable "ses_identity_arn" {
   type        = string
 }
 
+variable "ses_configuration_set_arn" {
+  description = "SES configuration set the tasks send through (SES v2 SendEmail authorises against it too)."
+  type        = string
+}
+
+variable "email_url" {
+  description = "FOLIO_EMAIL_URL, a plain environment variable of every container: ses://<region>?configuration_set=<name> (the task role signs)."
+  type        = string
+  validation {
+    condition     = !can(regex("^[a-z0-9+.-]+://[^/?#]*@", var.email_url))
+    error_message = "email_url must not carry credentials: it is a plain environment variable (the ses:// transport uses the task role)."
+  }
+}
+
+variable "ses_topic_arns" {
+  description = "SNS topics whose SES bounce/complaint notifications web accepts at POST /hooks/ses (FOLIO_SES_TOPIC_ARN, comma-separated); empty leaves the endpoint off."
+  type        = list(string)
+  default     = []
+}
+
 variable "secrets" {
   description = "Environment variable name => Secrets Manager secret ARN, injected into every container as ECS secrets (besides FOLIO_SECRET_KEY, which this module creates)."
   type        = map(string)
+  validation {
+    condition     = !contains(keys(var.secrets), "FOLIO_EMAIL_URL")
+    error_message = "FOLIO_EMAIL_URL is no secret any more (email_url, a plain environment variable)."
+  }
 }
 
 variable "image_tag" {

@@ -1,16 +1,26 @@
 # SES for outgoing email: the domain identity with Easy DKIM, a custom MAIL FROM domain (SPF
-# aligned) and DMARC, all published in Route 53.
+# aligned) and DMARC, all published in Route 53; a configuration set; and the feedback loop for
+# bounces and complaints.
 #
-# How Folio sends today: over SMTP (FOLIO_EMAIL_URL=smtps://…@email-smtp.<region>…:465), the
-# transport the binary has now. SES SMTP needs credentials derived from an IAM access key, so
-# this module keeps one user whose only right is sending as this identity, and stores the
-# finished URL in Secrets Manager. When the binary's ses:// transport (task role, no key)
-# lands, set FOLIO_EMAIL_URL=ses://<region> and delete the user.
+# How Folio sends: through the SES v2 API (FOLIO_EMAIL_URL=ses://<region>?configuration_set=…),
+# signed with the ECS task role's credentials (app module). No IAM user, no access key, no
+# secret: the URL carries no credentials and is a plain environment variable.
+#
+# Feedback: the configuration set publishes BOUNCE and COMPLAINT events to an SNS topic (KMS
+# encrypted, SHA256 signatures) that only SES may publish to; SNS delivers them over HTTPS to
+# the app's POST /hooks/ses, which checks each message's signature and topic
+# (FOLIO_SES_TOPIC_ARN) and puts hard-bounced and complaining addresses on Folio's own
+# suppression list. The app also confirms the subscription itself (it fetches the SubscribeURL).
 
 data "aws_region" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 resource "aws_sesv2_email_identity" "this" {
   email_identity = var.domain_name
+  # The default configuration set: mail from this identity goes through it even when a sender
+  # names none (updated in place on an existing identity, which keeps its DKIM keys).
+  configuration_set_name = aws_sesv2_configuration_set.this.configuration_set_name
   dkim_signing_attributes {
     next_signing_key_length = "RSA_2048_BIT"
   }
@@ -56,39 +66,103 @@ resource "aws_route53_record" "dmarc" {
   records = [var.dmarc_policy]
 }
 
-resource "aws_iam_user" "smtp" {
-  # checkov:skip=CKV_AWS_273:SES SMTP authentication only works with IAM user keys; this user can do nothing but send as one identity, and goes away with the ses:// transport.
-  name = "${var.name}-ses-smtp"
+# --- configuration set --------------------------------------------------------------------
+
+resource "aws_sesv2_configuration_set" "this" {
+  configuration_set_name = var.name
+  delivery_options {
+    # Never fall back to plain SMTP towards the recipient's server.
+    tls_policy = "REQUIRE"
+  }
+  reputation_options {
+    reputation_metrics_enabled = true
+  }
+  sending_options {
+    sending_enabled = true
+  }
+  # The account-level suppression list is the second line of defence behind Folio's own.
+  suppression_options {
+    suppressed_reasons = ["BOUNCE", "COMPLAINT"]
+  }
   tags = var.tags
 }
 
-resource "aws_iam_user_policy" "smtp" {
-  # checkov:skip=CKV_AWS_40:A group for one single-purpose SMTP user adds nothing.
-  name = "send-as-${var.name}"
-  user = aws_iam_user.smtp.name
+# Only the events the app acts on: anything else would be delivered, retried and ignored.
+resource "aws_sesv2_configuration_set_event_destination" "feedback" {
+  configuration_set_name = aws_sesv2_configuration_set.this.configuration_set_name
+  event_destination_name = "bounces-and-complaints"
+  event_destination {
+    enabled              = true
+    matching_event_types = ["BOUNCE", "COMPLAINT"]
+    sns_destination {
+      topic_arn = aws_sns_topic.feedback.arn
+    }
+  }
+  # SES checks at creation that it may publish to the topic.
+  depends_on = [aws_sns_topic_policy.feedback]
+}
+
+# --- bounce and complaint notifications ----------------------------------------------------
+
+resource "aws_sns_topic" "feedback" {
+  name              = "${var.name}-ses-feedback"
+  kms_master_key_id = var.kms_key_arn
+  # SHA256 signatures (the app verifies SignatureVersion 1 and 2).
+  signature_version = 2
+  tags              = var.tags
+}
+
+# Only SES publishes, and only for this account's configuration set. (Principals of this
+# account still get what their own IAM policies grant; none of Folio's roles may publish.)
+resource "aws_sns_topic_policy" "feedback" {
+  arn = aws_sns_topic.feedback.arn
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
-      Effect   = "Allow"
-      Action   = "ses:SendRawEmail"
-      Resource = aws_sesv2_email_identity.this.arn
+      Sid       = "SesPublishesFeedback"
+      Effect    = "Allow"
+      Principal = { Service = "ses.amazonaws.com" }
+      Action    = "sns:Publish"
+      Resource  = aws_sns_topic.feedback.arn
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnLike      = { "aws:SourceArn" = aws_sesv2_configuration_set.this.arn }
+      }
     }]
   })
 }
 
-resource "aws_iam_access_key" "smtp" {
-  user = aws_iam_user.smtp.name
+# Terraform waits until the endpoint confirms the subscription, which only a running app with
+# FOLIO_SES_TOPIC_ARN set does: the first apply of an environment, or the one that introduces
+# the topic, runs with subscribe_hook = false (deploy/runbooks/first-deploy.md).
+resource "aws_sns_topic_subscription" "hook" {
+  count                           = var.subscribe_hook ? 1 : 0
+  topic_arn                       = aws_sns_topic.feedback.arn
+  protocol                        = "https"
+  endpoint                        = local.hook_url
+  endpoint_auto_confirms          = true
+  confirmation_timeout_in_minutes = 5
+  # The app parses SNS's JSON envelope (and checks its signature).
+  raw_message_delivery = false
+  # While the site is down or deploying, retry for about 40 minutes: 3 at once, 2 after a
+  # second, 10 backing off to a minute, then 35 a minute apart.
+  delivery_policy = jsonencode({
+    healthyRetryPolicy = {
+      numRetries         = 50
+      numNoDelayRetries  = 3
+      minDelayTarget     = 1
+      numMinDelayRetries = 2
+      maxDelayTarget     = 60
+      numMaxDelayRetries = 35
+      backoffFunction    = "exponential"
+    }
+    throttlePolicy = {
+      maxReceivesPerSecond = 10
+    }
+  })
 }
 
-resource "aws_secretsmanager_secret" "url" {
-  # checkov:skip=CKV2_AWS_57:Rotated by deploy/runbooks/rotate-secrets.md: the secret is a whole URL (or a key that signs sessions), which no managed rotation function rebuilds.
-  name        = "${var.name}/email-url"
-  description = "FOLIO_EMAIL_URL for ${var.name} (SES over SMTPS)"
-  kms_key_id  = var.kms_key_arn
-  tags        = var.tags
-}
-
-resource "aws_secretsmanager_secret_version" "url" {
-  secret_id     = aws_secretsmanager_secret.url.id
-  secret_string = "smtps://${aws_iam_access_key.smtp.id}:${urlencode(aws_iam_access_key.smtp.ses_smtp_password_v4)}@email-smtp.${data.aws_region.current.name}.amazonaws.com:465"
+locals {
+  hook_url  = "${trimsuffix(var.base_url, "/")}/hooks/ses"
+  email_url = "ses://${data.aws_region.current.name}?configuration_set=${aws_sesv2_configuration_set.this.configuration_set_name}"
 }

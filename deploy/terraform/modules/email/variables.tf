@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name prefix, e.g. folio-prod."
+  description = "Name prefix, e.g. folio-prod (also the configuration set's name)."
   type        = string
 }
 
@@ -13,8 +13,23 @@ variable "zone_id" {
   type        = string
 }
 
+variable "base_url" {
+  description = "Public URL of the site; SNS delivers bounces and complaints to <base_url>/hooks/ses."
+  type        = string
+  validation {
+    condition     = startswith(var.base_url, "https://")
+    error_message = "SNS delivers the notifications over HTTPS only: base_url must be https://."
+  }
+}
+
+variable "subscribe_hook" {
+  description = "Subscribe <base_url>/hooks/ses to the topic. Terraform waits for the running app to confirm it: false on an environment's first apply (no app serving yet)."
+  type        = bool
+  default     = true
+}
+
 variable "kms_key_arn" {
-  description = "KMS key for the SMTP URL secret."
+  description = "KMS key of the bounce and complaint topic (its policy must let SES use it)."
   type        = string
 }
 

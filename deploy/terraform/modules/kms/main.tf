@@ -1,6 +1,6 @@
 # One customer-managed key per environment and region for logs, secrets, the database, the
-# cache, ECR and SNS. One key keeps the policy reviewable; the services that write with it
-# are named below, each limited to this account.
+# cache, ECR and SNS (alarms; SES bounces and complaints). One key keeps the policy
+# reviewable; the services that write with it are named below, each limited to this account.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -40,6 +40,15 @@ resource "aws_kms_key" "this" {
         Sid       = "CloudWatchAlarmsToSns"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+      },
+      {
+        # SES publishes bounce and complaint events to the encrypted SNS topic (email module).
+        Sid       = "SesEventsToSns"
+        Effect    = "Allow"
+        Principal = { Service = "ses.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account } }

@@ -258,7 +258,8 @@ resource "aws_vpc_security_group_egress_rule" "app_to_cache" {
   to_port                      = 6379
 }
 
-# AWS APIs (Secrets Manager, S3, SES, ECR, CloudWatch) are reached over HTTPS through NAT.
+# AWS APIs (Secrets Manager, S3, the SES v2 API, SNS, ECR, CloudWatch) are reached over HTTPS
+# through NAT; no SMTP port is open (email goes through the SES API).
 resource "aws_vpc_security_group_egress_rule" "app_https" {
   security_group_id = aws_security_group.app.id
   description       = "HTTPS to AWS APIs"

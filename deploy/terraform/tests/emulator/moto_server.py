@@ -1,4 +1,4 @@
-"""Starts moto's server for the emulator run, with two small fixes for gaps that Terraform's
+"""Starts moto's server for the emulator run, with small fixes for gaps that Terraform's
 AWS provider trips over (moto pinned in deploy/ci/platform-checks.sh):
 
 1. Application Auto Scaling has no ListTagsForResource in moto; the provider calls it after
@@ -13,6 +13,10 @@ AWS provider trips over (moto pinned in deploy/ci/platform-checks.sh):
    over the emulator's plain HTTP. Evaluate bucket policies without conditional statements.
 5. moto fails to delete a delete marker in a versioned bucket (it calls a dispose() that
    delete markers lack), which force_destroy does when emptying a bucket. Give them a no-op.
+6. SESv2 GetConfigurationSet nests the stored SendingOptions inside another SendingOptions
+   ({"SendingEnabled": {"SendingEnabled": true}}); answer {"SendingEnabled": true}, as SES does.
+7. SESv2 has no configuration set event destinations in moto: keep them per configuration set
+   (create, get, update, delete), as SES does.
 
 Usage: python moto_server.py PORT  (MOTO_IAM_LOAD_MANAGED_POLICIES=true in the environment)
 """
@@ -89,6 +93,63 @@ def _get_permission_unconditional(self, action, resource):
 s3_models.FakeBucket.get_permission = _get_permission_unconditional
 if not hasattr(s3_models.FakeDeleteMarker, "dispose"):
     s3_models.FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+_original_to_dict_v2 = ses_models.ConfigurationSet.to_dict_v2
+
+
+def _to_dict_v2_flat_sending(self):
+    response = _original_to_dict_v2(self)
+    enabled = response["SendingOptions"]["SendingEnabled"]
+    if isinstance(enabled, dict):
+        response["SendingOptions"] = {"SendingEnabled": enabled.get("SendingEnabled", True)}
+    return response
+
+
+ses_models.ConfigurationSet.to_dict_v2 = _to_dict_v2_flat_sending
+
+
+def _event_destinations(self):
+    """{event destination name: destination} of the configuration set in the request's path."""
+    name = self._get_param("ConfigurationSetName")
+    self.sesv2_backend.get_configuration_set(configuration_set_name=name)  # 404 if it is unknown
+    store = self.sesv2_backend.__dict__.setdefault("emulator_event_destinations", {})
+    return store.setdefault(name, {})
+
+
+def create_configuration_set_event_destination(self):
+    destinations = _event_destinations(self)
+    name = self._get_param("EventDestinationName")
+    if name in destinations:
+        from moto.ses.exceptions import EventDestinationAlreadyExists
+        raise EventDestinationAlreadyExists(f"Event destination {name} already exists.")
+    destinations[name] = {"Name": name, **(self._get_param("EventDestination") or {})}
+    return json.dumps({})
+
+
+def update_configuration_set_event_destination(self):
+    destinations = _event_destinations(self)
+    name = self._get_param("EventDestinationName")
+    destinations[name] = {"Name": name, **(self._get_param("EventDestination") or {})}
+    return json.dumps({})
+
+
+def get_configuration_set_event_destinations(self):
+    return json.dumps({"EventDestinations": list(_event_destinations(self).values())})
+
+
+def delete_configuration_set_event_destination(self):
+    _event_destinations(self).pop(self._get_param("EventDestinationName"), None)
+    return json.dumps({})
+
+
+SESV2Response.create_configuration_set_event_destination = create_configuration_set_event_destination
+SESV2Response.update_configuration_set_event_destination = update_configuration_set_event_destination
+SESV2Response.get_configuration_set_event_destinations = get_configuration_set_event_destinations
+SESV2Response.delete_configuration_set_event_destination = delete_configuration_set_event_destination
+sesv2_urls.url_paths["{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)/event-destinations$"] = SESV2Response.dispatch
+sesv2_urls.url_paths[
+    "{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)/event-destinations/(?P<EventDestinationName>[^/]+)$"
+] = SESV2Response.dispatch
 
 if __name__ == "__main__":
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

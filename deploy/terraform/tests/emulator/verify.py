@@ -40,11 +40,56 @@ ecs = client("ecs")
 services = {s["serviceName"]: s for s in ecs.describe_services(cluster="folio-dev", services=["web", "worker"])["services"]}
 check("web is deployed by CodeDeploy", services["web"]["deploymentController"]["type"] == "CODE_DEPLOY")
 check("worker rolls with ECS", services["worker"]["deploymentController"]["type"] == "ECS")
+email = out["email"]
 for family, command in [("folio-dev-web", "serve"), ("folio-dev-worker", "worker"), ("folio-dev-migrate", "migrate")]:
-    container = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]["containerDefinitions"][0]
+    task = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    container = task["containerDefinitions"][0]
     secrets = {s["name"] for s in container.get("secrets", [])}
-    check(f"{family} runs `{command}` with the four secrets",
-          container["command"] == [command] and secrets == {"FOLIO_DATABASE_URL", "FOLIO_CACHE_URL", "FOLIO_EMAIL_URL", "FOLIO_SECRET_KEY"})
+    env = {e["name"]: e["value"] for e in container.get("environment", [])}
+    check(f"{family} runs `{command}` with the three secrets",
+          container["command"] == [command] and secrets == {"FOLIO_DATABASE_URL", "FOLIO_CACHE_URL", "FOLIO_SECRET_KEY"})
+    check(f"{family} sends through the SES API with its task role (plain ses:// URL)",
+          env.get("FOLIO_EMAIL_URL") == "ses://eu-central-1?configuration_set=folio-dev" == email["url"]
+          and task["taskRoleArn"].endswith(":role/folio-dev-task"))
+    check(f"{family}: FOLIO_SES_TOPIC_ARN only on web",
+          env.get("FOLIO_SES_TOPIC_ARN") == (email["feedback_topic"] if command == "serve" else None))
+
+iam = client("iam")
+task_policy = iam.get_role_policy(RoleName="folio-dev-task", PolicyName="folio-app")["PolicyDocument"]
+task_policy = json.loads(task_policy) if isinstance(task_policy, str) else task_policy
+send = [st for st in task_policy["Statement"] if st.get("Sid") == "SendEmail"]
+check("the task role may send as the identity through the configuration set, from FOLIO_EMAIL_FROM only",
+      len(send) == 1 and set(send[0]["Action"]) == {"ses:SendEmail", "ses:SendRawEmail"}
+      and sorted(r.split(":")[-1] for r in send[0]["Resource"]) == ["configuration-set/folio-dev", "identity/dev.folio.example.org"]
+      and send[0]["Condition"] == {"StringEquals": {"ses:FromAddress": "no-reply@dev.folio.example.org"}})
+check("no IAM user (no long-lived SMTP key)", not iam.list_users()["Users"])
+
+sesv2 = client("sesv2")
+config_set = sesv2.get_configuration_set(ConfigurationSetName="folio-dev")
+check("configuration set: TLS required, reputation metrics, sending on, account suppression of bounces and complaints",
+      config_set["DeliveryOptions"].get("TlsPolicy") == "REQUIRE"
+      and config_set["ReputationOptions"].get("ReputationMetricsEnabled")
+      and config_set["SendingOptions"].get("SendingEnabled") is True
+      and set(config_set["SuppressionOptions"].get("SuppressedReasons", [])) == {"BOUNCE", "COMPLAINT"})
+destinations = sesv2.get_configuration_set_event_destinations(ConfigurationSetName="folio-dev")["EventDestinations"]
+check("bounces and complaints are published to the feedback topic",
+      len(destinations) == 1 and destinations[0]["Enabled"]
+      and set(destinations[0]["MatchingEventTypes"]) == {"BOUNCE", "COMPLAINT"}
+      and destinations[0]["SnsDestination"]["TopicArn"] == email["feedback_topic"])
+check("the identity's default configuration set",
+      sesv2.get_email_identity(EmailIdentity="dev.folio.example.org").get("ConfigurationSetName") == "folio-dev")
+
+sns = client("sns")
+topic = sns.get_topic_attributes(TopicArn=email["feedback_topic"])["Attributes"]
+topic_policy = json.loads(topic["Policy"])
+check("feedback topic is KMS-encrypted and only SES may publish",
+      topic.get("KmsMasterKeyId", "").startswith("arn:aws:kms:")
+      and [st["Principal"] for st in topic_policy["Statement"]] == [{"Service": "ses.amazonaws.com"}])
+subscription = sns.get_subscription_attributes(SubscriptionArn=email["subscription"])["Attributes"]
+check("SNS delivers over HTTPS to /hooks/ses, not raw, with retries",
+      subscription["Protocol"] == "https" and subscription["Endpoint"] == "https://dev.folio.example.org/hooks/ses"
+      and subscription["RawMessageDelivery"] in (False, "false")
+      and json.loads(subscription["DeliveryPolicy"])["healthyRetryPolicy"]["numRetries"] >= 10)
 
 elb = client("elbv2")
 groups = elb.describe_target_groups(Names=["folio-dev-blue", "folio-dev-green"])["TargetGroups"]

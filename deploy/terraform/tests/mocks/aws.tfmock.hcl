@@ -47,20 +47,6 @@ mock_resource "aws_iam_role" {
   }
 }
 
-mock_resource "aws_iam_user" {
-  defaults = {
-    arn = "arn:aws:iam::123456789012:user/mock"
-  }
-}
-
-mock_resource "aws_iam_access_key" {
-  defaults = {
-    id = "mock-access-key-id"
-    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
-    ses_smtp_password_v4 = "mock-smtp-password+/="
-  }
-}
-
 mock_resource "aws_iam_openid_connect_provider" {
   defaults = {
     arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -146,6 +132,18 @@ mock_resource "aws_lb_listener" {
 mock_resource "aws_sns_topic" {
   defaults = {
     arn = "arn:aws:sns:eu-central-1:123456789012:mock"
+  }
+}
+
+mock_resource "aws_sns_topic_subscription" {
+  defaults = {
+    arn = "arn:aws:sns:eu-central-1:123456789012:mock:00000000-0000-0000-0000-000000000004"
+  }
+}
+
+mock_resource "aws_sesv2_configuration_set" {
+  defaults = {
+    arn = "arn:aws:ses:eu-central-1:123456789012:configuration-set/mock"
   }
 }
 

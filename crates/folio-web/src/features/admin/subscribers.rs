@@ -5,9 +5,10 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
-use folio_db::entities::subscriber;
+use folio_db::entities::{email_suppression, subscriber};
 use folio_db::queries::admin::audit::Entry;
 use folio_db::queries::admin::{Page, users as admin_users};
+use folio_db::queries::email_suppressions;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::list::{Filter, ListQuery, ListView};
@@ -37,6 +38,21 @@ struct ListPage {
     view: ListView,
     filters: Vec<Filter>,
     rows: Vec<subscriber::Model>,
+    /// The rows' suppressed addresses (SES reported a hard bounce or a complaint).
+    suppressions: Vec<email_suppression::Model>,
+}
+
+impl ListPage {
+    /// "bounced" / "complained", with SES's detail, when no mail goes to `email` any more.
+    fn suppression(&self, email: &str) -> Option<String> {
+        let found = self.suppressions.iter().find(|s| s.email == email)?;
+        let state = if found.reason == "complaint" {
+            "complained"
+        } else {
+            "bounced"
+        };
+        Some(format!("{state}: {}", found.detail))
+    }
 }
 
 async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
@@ -65,6 +81,8 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
         )
         .await?;
     let view = ListView::new(LIST, &query, &sort, &found).with_filter("confirmed", confirmed);
+    let emails: Vec<String> = found.rows.iter().map(|row| row.email.clone()).collect();
+    let suppressions = email_suppressions::among(&staff.ctx.state.db, &emails).await?;
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Subscribers").await?,
         nav: AdminNav::new(LIST, &[]),
@@ -75,6 +93,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
             &[("Yes", "yes"), ("No", "no")],
         )],
         rows: found.rows,
+        suppressions,
     }))
 }
 

@@ -25,7 +25,7 @@ override_resource {
   }
 }
 
-# Distinct ARNs for the three secrets, so the wiring check can tell them apart.
+# Distinct ARNs for the two secrets, so the wiring check can tell them apart.
 override_resource {
   target = module.data.aws_secretsmanager_secret.url
   values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-dev/database-url-AAAAAA" }
@@ -34,11 +34,6 @@ override_resource {
 override_resource {
   target = module.cache.aws_secretsmanager_secret.url
   values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-dev/cache-url-BBBBBB" }
-}
-
-override_resource {
-  target = module.email.aws_secretsmanager_secret.url
-  values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-dev/email-url-CCCCCC" }
 }
 
 run "dev_is_small_and_sleeps" {
@@ -65,10 +60,21 @@ run "wiring" {
     condition = module.app.container_secrets == {
       FOLIO_DATABASE_URL = module.data.url_secret_arn
       FOLIO_CACHE_URL    = module.cache.url_secret_arn
-      FOLIO_EMAIL_URL    = module.email.url_secret_arn
       FOLIO_SECRET_KEY   = module.app.secret_key_secret_arn
     }
-    error_message = "The containers get the database, cache, email and signing-key secrets of this environment."
+    error_message = "The containers get the database, cache and signing-key secrets of this environment (email needs none)."
+  }
+  assert {
+    condition     = alltrue([for k, env in module.app.container_environment : env.FOLIO_EMAIL_URL == "ses://eu-central-1?configuration_set=folio-dev"])
+    error_message = "web, worker and migrate send through the SES v2 API and this environment's configuration set."
+  }
+  assert {
+    condition     = module.app.container_environment.web.FOLIO_SES_TOPIC_ARN == module.email.feedback_topic_arn && !contains(keys(module.app.container_environment.worker), "FOLIO_SES_TOPIC_ARN")
+    error_message = "web accepts bounce and complaint notifications from this environment's topic."
+  }
+  assert {
+    condition     = output.email.hook == "https://dev.folio.example.org/hooks/ses" && output.email.subscription != null
+    error_message = "SNS delivers to the site's /hooks/ses."
   }
   assert {
     condition     = module.app.rollback_alarm_names == toset(module.observability.rollback_alarm_names)
@@ -85,5 +91,16 @@ run "wiring" {
   assert {
     condition     = output.site_url == "https://dev.folio.example.org"
     error_message = "The site URL follows the domain."
+  }
+}
+
+# An environment's first apply: no app serves /hooks/ses yet to confirm the subscription.
+run "first_apply_without_hook_subscription" {
+  variables {
+    ses_hook_subscription = false
+  }
+  assert {
+    condition     = output.email.subscription == null && module.app.container_environment.web.FOLIO_SES_TOPIC_ARN == module.email.feedback_topic_arn
+    error_message = "Without the subscription the topic exists and web already knows it (to confirm the later subscription)."
   }
 }

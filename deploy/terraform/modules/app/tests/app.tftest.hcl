@@ -4,25 +4,27 @@ mock_provider "aws" {
 }
 
 variables {
-  name                  = "folio-test"
-  vpc_id                = "vpc-0123456789abcdef0"
-  public_subnet_ids     = ["subnet-pub-a", "subnet-pub-b"]
-  app_subnet_ids        = ["subnet-app-a", "subnet-app-b"]
-  alb_security_group_id = "sg-alb"
-  app_security_group_id = "sg-app"
-  certificate_arn       = "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-00000000000c"
-  kms_key_arn           = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
-  logs_bucket_id        = "folio-test-logs"
-  log_group_names       = { web = "/folio/t/web", worker = "/folio/t/worker", migrate = "/folio/t/migrate" }
-  base_url              = "https://folio.example.org"
-  email_from            = "Folio <no-reply@folio.example.org>"
-  media_bucket_id       = "folio-test-media"
-  media_bucket_arn      = "arn:aws:s3:::folio-test-media"
-  ses_identity_arn      = "arn:aws:ses:eu-central-1:123456789012:identity/folio.example.org"
+  name                      = "folio-test"
+  vpc_id                    = "vpc-0123456789abcdef0"
+  public_subnet_ids         = ["subnet-pub-a", "subnet-pub-b"]
+  app_subnet_ids            = ["subnet-app-a", "subnet-app-b"]
+  alb_security_group_id     = "sg-alb"
+  app_security_group_id     = "sg-app"
+  certificate_arn           = "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-00000000000c"
+  kms_key_arn               = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+  logs_bucket_id            = "folio-test-logs"
+  log_group_names           = { web = "/folio/t/web", worker = "/folio/t/worker", migrate = "/folio/t/migrate" }
+  base_url                  = "https://folio.example.org"
+  email_from                = "Folio <no-reply@folio.example.org>"
+  media_bucket_id           = "folio-test-media"
+  media_bucket_arn          = "arn:aws:s3:::folio-test-media"
+  ses_identity_arn          = "arn:aws:ses:eu-central-1:123456789012:identity/folio.example.org"
+  ses_configuration_set_arn = "arn:aws:ses:eu-central-1:123456789012:configuration-set/folio-test"
+  email_url                 = "ses://eu-central-1?configuration_set=folio-test"
+  ses_topic_arns            = ["arn:aws:sns:eu-central-1:123456789012:folio-test-ses-feedback"]
   secrets = {
     FOLIO_DATABASE_URL = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AAAAAA"
     FOLIO_CACHE_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:cache-BBBBBB"
-    FOLIO_EMAIL_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:email-CCCCCC"
   }
   web                  = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
   worker               = { cpu = 256, memory = 512, count = 1 }
@@ -88,16 +90,102 @@ run "secrets_wiring" {
     condition = alltrue([for td in aws_ecs_task_definition.this :
       { for s in jsondecode(td.container_definitions)[0].secrets : s.name => s.valueFrom } == merge(var.secrets, { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn })
     ])
-    error_message = "Every container gets exactly the four secrets, from Secrets Manager."
+    error_message = "Every container gets exactly the three secrets, from Secrets Manager."
   }
   assert {
-    condition     = alltrue([for td in aws_ecs_task_definition.this : length([for e in jsondecode(td.container_definitions)[0].environment : e if contains(["FOLIO_DATABASE_URL", "FOLIO_SECRET_KEY", "FOLIO_CACHE_URL", "FOLIO_EMAIL_URL"], e.name)]) == 0])
+    condition     = alltrue([for td in aws_ecs_task_definition.this : length([for e in jsondecode(td.container_definitions)[0].environment : e if contains(["FOLIO_DATABASE_URL", "FOLIO_SECRET_KEY", "FOLIO_CACHE_URL"], e.name)]) == 0])
     error_message = "No secret is passed as a plain environment variable."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.this : !contains([for s in jsondecode(td.container_definitions)[0].secrets : s.name], "FOLIO_EMAIL_URL")])
+    error_message = "FOLIO_EMAIL_URL is no secret any more (no credentials in it)."
   }
   assert {
     condition     = toset(jsondecode(aws_iam_role_policy.execution_secrets.policy).Statement[0].Resource) == toset(concat(values(var.secrets), [aws_secretsmanager_secret.secret_key.arn]))
     error_message = "The execution role reads exactly these secrets and no others."
   }
+}
+
+# Email goes through the SES v2 API with the task role: a plain ses:// URL on every task, a
+# send-only permission on the identity and the configuration set, and the bounce/complaint
+# topic for web's /hooks/ses.
+run "email_through_the_task_role" {
+  assert {
+    condition = alltrue([for td in aws_ecs_task_definition.this :
+      length([for e in jsondecode(td.container_definitions)[0].environment : e if e.name == "FOLIO_EMAIL_URL" && startswith(e.value, "ses://")]) == 1
+    ])
+    error_message = "web, worker and migrate get FOLIO_EMAIL_URL=ses://… as a plain environment variable."
+  }
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.this["web"].container_definitions)[0].environment, { name = "FOLIO_SES_TOPIC_ARN", value = "arn:aws:sns:eu-central-1:123456789012:folio-test-ses-feedback" })
+    error_message = "web accepts SES notifications from the feedback topic."
+  }
+  assert {
+    condition     = alltrue([for k in ["worker", "migrate"] : !contains([for e in jsondecode(aws_ecs_task_definition.this[k].container_definitions)[0].environment : e.name], "FOLIO_SES_TOPIC_ARN")])
+    error_message = "Only web serves /hooks/ses."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.this : td.task_role_arn == aws_iam_role.task.arn])
+    error_message = "Every task sends with the task role."
+  }
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s if s.Sid == "SendEmail"]) == {
+      Sid       = "SendEmail"
+      Effect    = "Allow"
+      Action    = ["ses:SendEmail", "ses:SendRawEmail"]
+      Resource  = [var.ses_identity_arn, var.ses_configuration_set_arn]
+      Condition = { StringEquals = { "ses:FromAddress" = "no-reply@folio.example.org" } }
+    }
+    error_message = "The task role may send (SES v2 SendEmail) as the identity through the configuration set, from FOLIO_EMAIL_FROM's address only."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s if s.Sid == "CheckEmail"]).Action == ["ses:GetEmailIdentity", "ses:GetConfigurationSet"]
+    error_message = "`folio check` may read the identity's and the configuration set's status."
+  }
+  assert {
+    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : [for a in flatten([s.Action]) : a if startswith(a, "ses:")]])) == toset(["ses:SendEmail", "ses:SendRawEmail", "ses:GetEmailIdentity", "ses:GetConfigurationSet"])
+    error_message = "No other SES permission."
+  }
+}
+
+run "bare_from_address" {
+  variables {
+    email_from = "no-reply@folio.example.org"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s if s.Sid == "SendEmail"]).Condition.StringEquals["ses:FromAddress"] == "no-reply@folio.example.org"
+    error_message = "A from address without a display name is the condition as is."
+  }
+}
+
+run "hook_off_without_topics" {
+  variables {
+    ses_topic_arns = []
+  }
+  assert {
+    condition     = !contains([for e in jsondecode(aws_ecs_task_definition.this["web"].container_definitions)[0].environment : e.name], "FOLIO_SES_TOPIC_ARN")
+    error_message = "Without topics FOLIO_SES_TOPIC_ARN stays unset (the endpoint answers 404)."
+  }
+}
+
+run "no_credentials_in_email_url" {
+  command = plan
+  variables {
+    # checkov:skip=CKV_SECRET_4:A made-up URL that the validation must refuse, not a credential.
+    email_url = "smtps://AKIAEXAMPLE:secret@email-smtp.eu-central-1.amazonaws.com:465"
+  }
+  expect_failures = [var.email_url]
+}
+
+run "email_url_is_no_secret" {
+  command = plan
+  variables {
+    secrets = {
+      FOLIO_DATABASE_URL = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AAAAAA"
+      FOLIO_EMAIL_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:email-CCCCCC"
+    }
+  }
+  expect_failures = [var.secrets]
 }
 
 run "rollback_wiring" {

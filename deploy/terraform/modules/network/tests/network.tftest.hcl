@@ -54,6 +54,24 @@ run "security_groups_chain" {
   }
 }
 
+# The tasks reach AWS APIs, SES's included (the SES v2 API, not SMTP), over 443 only: no egress
+# to SMTP ports. These are all the tasks' egress rules.
+run "task_egress" {
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.app_https.from_port == 443 && aws_vpc_security_group_egress_rule.app_https.to_port == 443 && aws_vpc_security_group_egress_rule.app_https.ip_protocol == "tcp"
+    error_message = "The only egress to addresses outside the VPC is HTTPS (443)."
+  }
+  assert {
+    condition = alltrue([for r in [aws_vpc_security_group_egress_rule.app_https, aws_vpc_security_group_egress_rule.app_to_db, aws_vpc_security_group_egress_rule.app_to_cache, aws_vpc_security_group_egress_rule.alb_to_app] :
+    r.ip_protocol != "-1" && alltrue([for port in [25, 465, 587, 2465, 2587] : !(r.from_port <= port && port <= r.to_port)])])
+    error_message = "No egress rule opens an SMTP port (25, 465, 587, 2465, 2587): email goes through the SES API over 443."
+  }
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.app_to_db.referenced_security_group_id == aws_security_group.db.id && aws_vpc_security_group_egress_rule.app_to_cache.referenced_security_group_id == aws_security_group.cache.id
+    error_message = "The tasks' other egress goes to the data tier's security groups only."
+  }
+}
+
 run "single_nat_for_dev" {
   variables {
     availability_zones   = ["eu-central-1a", "eu-central-1b"]

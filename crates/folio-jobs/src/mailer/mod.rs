@@ -2,7 +2,16 @@
 //! - `file://DIR`: each message is written to `DIR/<id>.eml` (the embedded default, so a
 //!   developer can open the mail a flow sent without any mail server);
 //! - `smtp://[user:pass@]host[:port]` (plain, or STARTTLS with `?tls=required`) and
-//!   `smtps://user:pass@host:465` (implicit TLS).
+//!   `smtps://user:pass@host:465` (implicit TLS);
+//! - `ses://REGION[?configuration_set=NAME]`: the SES v2 API with the AWS credential chain
+//!   (the ECS task role in production), in builds with the `aws` feature.
+//!
+//! [`MailTarget::parse`] checks a URL with no side effects; [`Mailer::connect`] builds the
+//! transport (SMTP pool, SES client) and must run inside the Tokio runtime.
+
+#[cfg(feature = "aws")]
+mod ses;
+mod settings;
 
 use std::path::PathBuf;
 
@@ -10,6 +19,9 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use settings::parse_mailbox;
+pub use settings::{MailTarget, SesSettings};
 
 /// A message ready to send: every Folio mail has a plain-text and an HTML part.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -26,7 +38,7 @@ pub struct Email {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error("unsupported email URL scheme {0:?}: use file://, smtp:// or smtps://")]
+    #[error("unsupported email URL scheme {0:?}: use file://, smtp://, smtps:// or ses://")]
     UnsupportedScheme(String),
     #[error("invalid email URL: {0}")]
     InvalidUrl(String),
@@ -40,6 +52,11 @@ pub enum MailError {
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("could not create the mail directory {path}: {source}")]
     Directory { path: String, source: std::io::Error },
+    #[error("ses:// needs a binary built with `--features aws`")]
+    AwsNotBuiltIn,
+    /// The SES API refused or failed; `transient` when trying again later may succeed.
+    #[error("SES: {message}")]
+    Ses { message: String, transient: bool },
 }
 
 /// Idle SMTP connections kept for reuse. lettre opens more when more sends are in flight, but
@@ -54,6 +71,8 @@ enum Transport {
         transport: AsyncFileTransport<Tokio1Executor>,
     },
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    #[cfg(feature = "aws")]
+    Ses(ses::SesTransport),
 }
 
 /// The configured way out for email, with the sender address.
@@ -69,21 +88,14 @@ impl std::fmt::Debug for Mailer {
         let kind = match &self.transport {
             Transport::File { dir, .. } => format!("file:{}", dir.display()),
             Transport::Smtp(_) => "smtp".to_owned(),
+            #[cfg(feature = "aws")]
+            Transport::Ses(ses) => format!("{ses:?}"),
         };
         f.debug_struct("Mailer")
             .field("transport", &kind)
             .field("from", &self.from.to_string())
             .finish()
     }
-}
-
-fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
-    address
-        .parse()
-        .map_err(|err: lettre::address::AddressError| MailError::InvalidAddress {
-            address: address.to_owned(),
-            reason: err.to_string(),
-        })
 }
 
 /// The plain-text part, sent as 7bit when it is plain ASCII with lines of at most 998
@@ -106,18 +118,14 @@ fn text_part(text: &str) -> SinglePart {
 }
 
 impl Mailer {
-    /// Builds the transport for `url`, sending as `from`. Creates a `file://` directory if needed.
-    pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
+    /// Builds the transport for `url`, sending as `from`: creates a `file://` directory if
+    /// needed, starts the SMTP connection pool, or loads the AWS configuration for SES. Call it
+    /// once per process, inside the runtime.
+    pub async fn connect(url: &str, from: &str) -> Result<Self, MailError> {
+        let target = MailTarget::parse(url, from)?;
         let from = parse_mailbox(from)?;
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| MailError::InvalidUrl("missing scheme".into()))?;
-        let transport = match scheme {
-            "file" => {
-                if rest.is_empty() {
-                    return Err(MailError::InvalidUrl("file:// needs a directory".into()));
-                }
-                let dir = PathBuf::from(rest);
+        let transport = match target {
+            MailTarget::File { dir } => {
                 std::fs::create_dir_all(&dir).map_err(|source| MailError::Directory {
                     path: dir.display().to_string(),
                     source,
@@ -127,14 +135,32 @@ impl Mailer {
                     dir,
                 }
             }
-            "smtp" | "smtps" => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+            MailTarget::Smtp { url } => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?
                     .pool_config(PoolConfig::new().max_size(SMTP_POOL_SIZE))
                     .build(),
             ),
-            other => return Err(MailError::UnsupportedScheme(other.to_owned())),
+            MailTarget::Ses(settings) => ses_transport(settings, None).await?,
         };
         Ok(Self { transport, from })
+    }
+
+    /// [`Mailer::connect`] for `ses://` with these AWS keys instead of the credential chain:
+    /// for tests, which run in parallel and so can't each set process-wide `AWS_*` variables.
+    #[cfg(feature = "aws")]
+    pub async fn connect_ses_with_keys(
+        url: &str,
+        from: &str,
+        access_key: &str,
+        secret_key: &str,
+    ) -> Result<Self, MailError> {
+        let MailTarget::Ses(settings) = MailTarget::parse(url, from)? else {
+            return Err(MailError::InvalidUrl("not an ses:// URL".into()));
+        };
+        Ok(Self {
+            transport: ses_transport(settings, Some((access_key, secret_key))).await?,
+            from: parse_mailbox(from)?,
+        })
     }
 
     /// Sends one message. For the file transport, logs where it was written.
@@ -160,6 +186,11 @@ impl Mailer {
                 .singlepart(SinglePart::html(email.html.clone())),
         )?;
         match &self.transport {
+            #[cfg(feature = "aws")]
+            Transport::Ses(ses) => {
+                let id = ses.send(&email.to, &message).await?;
+                tracing::info!(subject = %email.subject, ses_message_id = %id, "email sent through SES");
+            }
             Transport::File { dir, transport } => {
                 let id = transport.send(message).await?;
                 tracing::info!(path = %dir.join(format!("{id}.eml")).display(), subject = %email.subject, "email written");
@@ -175,10 +206,15 @@ impl Mailer {
     /// True when the mail server answered with a temporary (4xx) refusal: the message was
     /// certainly not accepted and may be tried again later.
     pub fn refused_temporarily(err: &MailError) -> bool {
-        matches!(err, MailError::Smtp(smtp) if smtp.is_transient())
+        match err {
+            MailError::Smtp(smtp) => smtp.is_transient(),
+            MailError::Ses { transient, .. } => *transient,
+            _ => false,
+        }
     }
 
-    /// Checks that mail can go out: the directory is writable, or the SMTP server answers.
+    /// Checks that mail can go out: the directory is writable, the SMTP server answers, or
+    /// SES answers with this account's sending status.
     pub async fn check(&self) -> Result<(), MailError> {
         match &self.transport {
             Transport::File { dir, .. } => {
@@ -194,26 +230,38 @@ impl Mailer {
                 transport.test_connection().await?;
                 Ok(())
             }
+            #[cfg(feature = "aws")]
+            Transport::Ses(ses) => ses.check(self.from.email.domain()).await,
         }
     }
+}
+
+#[cfg(feature = "aws")]
+async fn ses_transport(settings: SesSettings, keys: Option<(&str, &str)>) -> Result<Transport, MailError> {
+    Ok(Transport::Ses(ses::SesTransport::connect(settings, keys).await))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn ses_transport(_settings: SesSettings, _keys: Option<(&str, &str)>) -> Result<Transport, MailError> {
+    Err(MailError::AwsNotBuiltIn)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn rejects_unknown_schemes_and_bad_senders() {
+    #[tokio::test]
+    async fn rejects_unknown_schemes_and_bad_senders() {
         assert!(matches!(
-            Mailer::from_url("http://x", "a@b.c"),
+            Mailer::connect("http://x", "a@b.c").await,
             Err(MailError::UnsupportedScheme(_))
         ));
         assert!(matches!(
-            Mailer::from_url("nonsense", "a@b.c"),
+            Mailer::connect("nonsense", "a@b.c").await,
             Err(MailError::InvalidUrl(_))
         ));
         assert!(matches!(
-            Mailer::from_url("file://x", "not an address"),
+            Mailer::connect("file://x", "not an address").await,
             Err(MailError::InvalidAddress { .. })
         ));
     }
@@ -222,7 +270,7 @@ mod tests {
     async fn file_transport_writes_a_multipart_eml() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let url = format!("file://{}", dir.path().display());
-        let mailer = Mailer::from_url(&url, "Folio <folio@example.org>")?;
+        let mailer = Mailer::connect(&url, "Folio <folio@example.org>").await?;
         mailer.check().await?;
         let link = format!("https://folio.example.org/forgot-password/{}/", "a".repeat(64));
         let email = Email {

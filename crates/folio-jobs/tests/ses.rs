@@ -1,0 +1,111 @@
+//! The SES v2 transport against moto's SES emulator (a separate process): the raw message SES
+//! receives carries the same headers as over SMTP, and refusals are classified.
+
+// Test helpers may panic: a failed step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use folio_jobs::{Email, MailError, Mailer};
+use folio_testkit::{MOTO_ACCESS_KEY, MOTO_SECRET_KEY, MotoServer};
+use serde_json::json;
+
+const FROM: &str = "Folio <folio@example.org>";
+
+async fn mailer(moto: &MotoServer, query: &str, from: &str) -> Mailer {
+    let url = format!("ses://us-east-1?endpoint={}{query}", moto.endpoint());
+    Mailer::connect_ses_with_keys(&url, from, MOTO_ACCESS_KEY, MOTO_SECRET_KEY)
+        .await
+        .unwrap()
+}
+
+fn notification(to: &str) -> Email {
+    Email {
+        to: to.into(),
+        subject: "New on Folio: Ünïcode title".into(),
+        text: "A new item.\n\nhttps://folio.example.org/site/items/a/b/\n".into(),
+        html: "<p>A new item.</p>".into(),
+        list_unsubscribe: Some("https://folio.example.org/site/unsubscribe/t0ken/".into()),
+    }
+}
+
+#[tokio::test]
+async fn ses_sends_the_same_raw_message_with_the_configuration_set() {
+    let Some(moto) = MotoServer::start().await else {
+        return;
+    };
+    moto.sesv2("/v2/email/identities", json!({"EmailIdentity": "example.org"}))
+        .await;
+    moto.sesv2(
+        "/v2/email/configuration-sets",
+        json!({"ConfigurationSetName": "folio-test"}),
+    )
+    .await;
+    let mailer = mailer(&moto, "&configuration_set=folio-test", FROM).await;
+    mailer.check().await.unwrap();
+
+    mailer.send(&notification("reader@example.net")).await.unwrap();
+
+    let sent = moto.sent_raw_messages().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let (source, destinations, raw) = &sent[0];
+    assert_eq!(source, "folio@example.org");
+    assert!(
+        destinations.iter().any(|d| d == "reader@example.net"),
+        "{destinations:?}"
+    );
+    for header in [
+        "From: Folio <folio@example.org>",
+        "To: reader@example.net",
+        "List-Unsubscribe: <https://folio.example.org/site/unsubscribe/t0ken/>",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        "Content-Type: multipart/alternative",
+    ] {
+        assert!(raw.contains(header), "{header} missing from:\n{raw}");
+    }
+    // The non-ASCII subject is encoded, as RFC 2047 wants.
+    assert!(raw.contains("Subject: New on Folio: =?utf-8?b?"), "{raw}");
+    assert!(raw.contains("https://folio.example.org/site/items/a/b/"), "{raw}");
+}
+
+#[tokio::test]
+async fn ses_refusals_are_permanent_and_checks_fail_clearly() {
+    let Some(moto) = MotoServer::start().await else {
+        return;
+    };
+    moto.sesv2("/v2/email/identities", json!({"EmailIdentity": "example.org"}))
+        .await;
+
+    // A sender SES has not verified: rejected for good, not retried.
+    let unverified = mailer(&moto, "", "Folio <folio@unverified.example>").await;
+    let err = unverified
+        .send(&notification("reader@example.net"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MailError::Ses { transient: false, .. }), "{err}");
+    assert!(!Mailer::refused_temporarily(&err));
+    let check = unverified.check().await.unwrap_err();
+    assert!(check.to_string().contains("unverified.example"), "{check}");
+
+    // A configuration set that does not exist: the check says which.
+    let missing_set = mailer(&moto, "&configuration_set=absent", FROM).await;
+    let check = missing_set.check().await.unwrap_err();
+    assert!(
+        check
+            .to_string()
+            .contains("configuration set absent does not exist"),
+        "{check}"
+    );
+
+    // SES unreachable: worth trying again later.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("ses://us-east-1?endpoint=http://127.0.0.1:{port}");
+    let down = Mailer::connect_ses_with_keys(&url, FROM, MOTO_ACCESS_KEY, MOTO_SECRET_KEY)
+        .await
+        .unwrap();
+    let err = down.send(&notification("reader@example.net")).await.unwrap_err();
+    assert!(Mailer::refused_temporarily(&err), "{err}");
+    assert!(moto.sent_raw_messages().await.is_empty());
+}
