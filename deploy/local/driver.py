@@ -1,0 +1,662 @@
+#!/usr/bin/env python3
+"""Drives Folio through the local stack (deploy/local/stack.sh) as a person would, over HTTPS
+through the load balancer, and runs the binary's commands with the stack's configuration:
+steps 1 to 9 of deploy/local/e2e.sh (step 10, SIGTERM, is `stack.sh stop`).
+
+    driver.py [STEP...]        all steps, or some on a running stack (`driver.py 1 9`; the
+                               others build on the steps before them)
+
+Reads the stack's settings from $STACK_DIR/stack.env (default target/local-stack/). Prints each
+step and what it checked; on the first failure prints the step and the reason and exits 1.
+Python standard library only, plus Pillow to make the test photo.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+import html
+import http.client
+import http.cookiejar
+import io
+import json
+import os
+import re
+import shlex
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Failed(Exception):
+    """A check failed: the message says what was expected and what came instead."""
+
+
+def check(condition: object, message: str) -> None:
+    if not condition:
+        raise Failed(message)
+
+
+def info(message: str) -> None:
+    print(f"    {message}", flush=True)
+
+
+def eventually(what: str, probe, timeout: float = 30.0, interval: float = 0.25):
+    """probe() until it returns something truthy, which is returned; Failed after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Failed(f"{what}: not after {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def load_env(path: Path) -> dict[str, str]:
+    """The `export NAME=value` lines stack.sh wrote (shell-quoted)."""
+    check(path.is_file(), f"{path} not found: is the stack running? (deploy/local/stack.sh start)")
+    env = {}
+    for line in path.read_text().splitlines():
+        words = shlex.split(line, comments=True)
+        if len(words) == 2 and words[0] == "export":
+            name, _, value = words[1].partition("=")
+            env[name] = value
+    return env
+
+
+STACK_DIR = Path(os.environ.get("STACK_DIR", ROOT / "target" / "local-stack")).resolve()
+STACK = load_env(STACK_DIR / "stack.env")
+BASE = STACK["FOLIO_BASE_URL"]
+FOLIO = STACK["STACK_BIN"]
+LOGS = STACK_DIR / "logs"
+
+
+# --- the binary -------------------------------------------------------------------------------
+
+def folio_env(**overrides: str) -> dict[str, str]:
+    """The environment the stack's processes got (and nothing FOLIO_* from ours), plus overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
+    env.update(STACK)
+    env.update(overrides)
+    return env
+
+
+def folio(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [FOLIO, *args],
+        input=stdin if stdin is not None else "",
+        env=env or folio_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def show(result: subprocess.CompletedProcess) -> None:
+    """What the command printed; its JSON log lines (stderr) only counted."""
+    logs = 0
+    for line in (result.stdout + result.stderr).splitlines():
+        if line.startswith("{"):
+            logs += 1
+        else:
+            info(f"| {line}")
+    info(f"| (exit status {result.returncode}; {logs} JSON log line(s) on stderr)")
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+class Response:
+    def __init__(self, status: int, headers, body: bytes, url: str):
+        self.status, self.headers, self.body, self.url = status, headers, body, url
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+    def cookie(self, name: str) -> str | None:
+        """The raw Set-Cookie header that sets `name`, attributes included."""
+        for value in self.headers.get_all("Set-Cookie") or []:
+            if value.startswith(f"{name}="):
+                return value
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.status} from {self.url}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # every hop is returned to the caller, which follows it and checks it
+
+
+class _SourceAddressHTTPS(urllib.request.HTTPSHandler):
+    """HTTPS from a chosen loopback address, to play a client at another IP (127.0.0.2…)."""
+
+    def __init__(self, context: ssl.SSLContext, source: str):
+        super().__init__(context=context)
+        self.source = source
+
+    def https_open(self, req):
+        connection = partial(http.client.HTTPSConnection, source_address=(self.source, 0))
+        return self.do_open(connection, req, context=self._context)
+
+
+class Browser:
+    """One visitor: a cookie jar, TLS checked against the stack's certificate, the Origin and
+    Sec-Fetch-Site a browser sends with a form, and redirects followed one hop at a time."""
+
+    def __init__(self, who: str, source: str = "127.0.0.1"):
+        self.who = who
+        self.jar = http.cookiejar.CookieJar()
+        tls = ssl.create_default_context(cafile=STACK["STACK_CA_FILE"])
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            _SourceAddressHTTPS(tls, source),
+            urllib.request.HTTPCookieProcessor(self.jar),
+            _NoRedirect(),
+        )
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Response:
+        url = path if "://" in path else BASE + path
+        headers = {"User-Agent": f"folio-e2e ({self.who})", **(headers or {})}
+        req = urllib.request.Request(url, data=body, method=method, headers=headers)
+        try:
+            with self.opener.open(req, timeout=30) as r:
+                return Response(r.status, r.headers, r.read(), url)
+        except urllib.error.HTTPError as err:  # any non-2xx, redirects included
+            return Response(err.code, err.headers, err.read(), url)
+
+    def get(self, path: str, expect: int = 200) -> Response:
+        response = self.request("GET", path)
+        for _ in range(5):
+            if response.status not in (301, 302, 303, 307, 308):
+                break
+            response = self.request("GET", urllib.parse.urljoin(response.url, response.location))
+        check(response.status == expect, f"GET {path}: expected {expect}, got {response}")
+        return response
+
+    def post(self, path: str, fields: dict, files: dict | None = None, csrf_from: str | None = None) -> Response:
+        """POSTs a form the way a browser does after showing it: GETs `csrf_from` (the page with
+        the form; default `path`), takes its CSRF token, and sends the fields url-encoded (or as
+        multipart/form-data when `files` is given). The response is returned as is."""
+        token = csrf_token(self.get(csrf_from or path).text)
+        fields = {"csrf_token": token, **fields}
+        if files is not None:
+            body, content_type = multipart(fields, files)
+        else:
+            body, content_type = urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(BASE))
+        return self.request(
+            "POST",
+            path,
+            body,
+            {"Content-Type": content_type, "Origin": origin, "Sec-Fetch-Site": "same-origin"},
+        )
+
+    def sign_in(self, email_address: str, password: str) -> Response:
+        response = self.post("/signin/", {"email": email_address, "password": password, "next": ""})
+        check(
+            response.status == 303 and response.location == "/",
+            f"sign in as {email_address}: expected 303 to /, got {response} to {response.location!r}",
+        )
+        return response
+
+
+def csrf_token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    check(found, "no csrf_token field in the form page")
+    return html.unescape(found.group(1))
+
+
+# What a browser sends for a file input left empty.
+NO_FILE = {"image": ("", "application/octet-stream", b"")}
+
+
+def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    """multipart/form-data as a browser sends it; files: name -> (filename, type, bytes)."""
+    boundary = f"----folio-e2e-{uuid.uuid4().hex}"
+    out = io.BytesIO()
+    for name, value in fields.items():
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content_type, data) in files.items():
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+        )
+        out.write(data + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def redirected(response: Response, path_pattern: str, what: str) -> re.Match:
+    """The response is a 303 to a path matching `path_pattern`; returns the match."""
+    found = re.fullmatch(path_pattern, response.location)
+    check(response.status == 303 and found, f"{what}: expected 303 to {path_pattern}, got {response} to {response.location!r}")
+    return found
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+class Mailbox:
+    """The messages the app sent, read where the stack's mail backend (STACK_MAIL) keeps them.
+    The one place that knows how to read mail back: a new backend adds a reader here."""
+
+    def __init__(self):
+        self.mode = STACK["STACK_MAIL"]
+        self.seen: set[str] = set()
+        check(self.mode in ("smtp", "file"), f"STACK_MAIL={self.mode}: the driver cannot read this backend's mail")
+
+    def _messages(self) -> list[tuple[str, list[str], email.message.EmailMessage]]:
+        """(id, recipients, message) of every message so far, oldest first."""
+        if self.mode in ("smtp", "file"):
+            # smtp: the SMTP server's maildir, recipients from the envelope (Delivered-To);
+            # file: the .eml files the app wrote itself, recipients from To:.
+            found = []
+            for path in sorted((STACK_DIR / "mail" / "new").glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name)):
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                header = "Delivered-To" if self.mode == "smtp" else "To"
+                values = [str(v) for v in message.get_all(header, [])]
+                recipients = [address.lower() for _, address in email.utils.getaddresses(values)]
+                found.append((path.name, recipients, message))
+            return found
+        raise Failed(f"STACK_MAIL={self.mode}: no reader")
+
+    def wait_for(self, to: str, subject_prefix: str, timeout: float = 30.0) -> email.message.EmailMessage:
+        """The first message not read before, delivered to `to`, whose subject starts so."""
+
+        def probe():
+            for name, recipients, message in self._messages():
+                if name in self.seen:
+                    continue
+                if to.lower() in recipients and str(message["Subject"]).startswith(subject_prefix):
+                    self.seen.add(name)
+                    return message
+            return None
+
+        message = eventually(f"an email to {to} with subject {subject_prefix!r}", probe, timeout)
+        info(f"mail: {message['Subject']!r} to {to} (from {message['From']})")
+        return message
+
+
+def text_of(message: email.message.EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    check(part is not None, f"{message['Subject']!r}: no text/plain part")
+    return part.get_content()
+
+
+def link_in(message: email.message.EmailMessage, path_pattern: str) -> str:
+    """The link in the message's text whose path matches; it must start with FOLIO_BASE_URL."""
+    text = text_of(message)
+    found = re.search(re.escape(BASE) + path_pattern, text)
+    check(found, f"{message['Subject']!r}: no link {BASE}{path_pattern} in:\n{text}")
+    return found.group(0)
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+def json_lines(name: str) -> list[dict]:
+    lines = []
+    for line in (LOGS / f"{name}.log").read_text(errors="replace").splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            pass
+    return lines
+
+
+def served_requests(name: str) -> list[dict]:
+    """The requests a web process answered (tower_http's 'finished processing request' lines),
+    without the load balancer's health checks."""
+    return [
+        line
+        for line in json_lines(name)
+        if line.get("message") == "finished processing request"
+        and line.get("span", {}).get("path") not in ("/readyz", "/healthz")
+    ]
+
+
+# --- the test photo ---------------------------------------------------------------------------
+
+def photo(width: int = 1600, height: int = 1000) -> bytes:
+    """A JPEG made here (gradients: big enough for both renditions, small to upload)."""
+    from PIL import Image  # Pillow: the only package beyond the standard library
+
+    image = Image.linear_gradient("L").resize((width, height))
+    rgb = Image.merge("RGB", (image, image.rotate(90).resize((width, height)), Image.new("L", (width, height), 96)))
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+# --- the steps --------------------------------------------------------------------------------
+
+# People and values shared by the steps (the database is new on every stack start).
+ADA = "ada@example.org"
+ADA_PASSWORD = "a long first password"
+ADA_NEW_PASSWORD = "a long second password, after the reset"
+STAFF = "staff@example.org"
+STAFF_PASSWORD = "a long staff password"
+READER = "reader@example.org"
+state: dict = {}
+mailbox: Mailbox
+
+
+def step_check() -> None:
+    result = folio("check")
+    show(result)
+    check(result.returncode == 0, f"folio check exited with {result.returncode}")
+    out = result.stdout
+    check("database: reachable, 0 pending migration(s)" in out, "no 'database: reachable, 0 pending' line")
+    check("email: usable" in out, "no 'email: usable' line")
+    check("storage: usable" in out, "no 'storage: usable' line")
+    state["ran"] = {"check"}
+
+
+def step_notes() -> None:
+    ada = Browser("ada")
+    response = ada.post("/signup/", {"email": ADA, "password": ADA_PASSWORD, "repeat_password": ADA_PASSWORD})
+    redirected(response, "/signin/", "sign up")
+    info(f"signed up {ADA}")
+    response = ada.sign_in(ADA, ADA_PASSWORD)
+    cookie = response.cookie("folio_session")
+    check(cookie, f"sign in set no folio_session cookie: {response.headers.get_all('Set-Cookie')}")
+    attributes = {a.strip().split("=")[0].lower(): a.strip() for a in cookie.split(";")[1:]}
+    check("secure" in attributes, f"session cookie without Secure: {cookie}")
+    check("httponly" in attributes, f"session cookie without HttpOnly: {cookie}")
+    check(attributes.get("samesite", "").lower() == "samesite=lax", f"session cookie without SameSite=Lax: {cookie}")
+    info("session cookie: " + "; ".join(["folio_session=…", *attributes.values()]))
+    home = ada.get("/")
+    hsts = home.headers.get("Strict-Transport-Security", "")
+    check("max-age=" in hsts, f"no HSTS header over https: {dict(home.headers)}")
+    info(f"Strict-Transport-Security: {hsts}")
+    check(ADA in home.text, "the home page does not show who is signed in")
+
+    pad = redirected(ada.post("/pads/create/", {"name": "Travel"}), r"/pads/(\d+)/", "create a pad").group(1)
+    note_text = "Train to Lisbon at 07:12, platform 4"
+    response = ada.post("/notes/create/", {"name": "Lisbon", "text": note_text, "pad": pad})
+    redirected(response, f"/pads/{pad}/", "create a note")
+    note = re.search(r'href="/notes/(\d+)/">Lisbon<', ada.get(f"/pads/{pad}/").text)
+    check(note, "the new note is not listed in its pad")
+    page = ada.get(f"/notes/{note.group(1)}/").text
+    check(note_text in page and "Travel" in page, "the note page does not show the note's text and pad")
+    info(f"pad {pad} 'Travel' and note {note.group(1)} 'Lisbon' created and read back")
+    state["ada_pad"] = pad
+
+
+def step_reset() -> None:
+    visitor = Browser("ada, another device")
+    redirected(visitor.post("/forgot-password/", {"email": ADA}), "/signin/", "forgot password")
+    message = mailbox.wait_for(ADA, "Reset your Folio password")
+    link = link_in(message, r"/forgot-password/[0-9a-f]{64}/")
+    info(f"reset link: {link[:60]}…")
+    response = visitor.post(link, {"new_password1": ADA_NEW_PASSWORD, "new_password2": ADA_NEW_PASSWORD})
+    redirected(response, "/signin/", "set a new password")
+    visitor.sign_in(ADA, ADA_NEW_PASSWORD)
+    check(f"/pads/{state['ada_pad']}/" in visitor.get("/").text, "after the reset, Ada's pad is not listed")
+    info("signed in with the new password; Ada's pad is there")
+    old = Browser("someone with the old password").post("/signin/", {"email": ADA, "password": ADA_PASSWORD, "next": ""})
+    check(old.status == 422 and "Wrong email or password" in old.text, f"old password after reset: {old}")
+    info("the old password is refused (422)")
+    check(visitor.get(link, expect=404), "a used reset link should be 404")
+    info("the used link is refused (404)")
+
+
+def step_staff() -> None:
+    result = folio("admin", "create-user", "--email", STAFF, "--staff", stdin=STAFF_PASSWORD + "\n")
+    show(result)
+    check(result.returncode == 0, f"folio admin create-user exited with {result.returncode}")
+    state["ran"].add("admin create-user")
+    staff = Browser("staff")
+    staff.sign_in(STAFF, STAFF_PASSWORD)
+    staff.get("/admin/")
+    info("signed in as staff; /admin/ answers 200")
+    state["staff"] = staff
+
+
+def image_objects(image_id: str) -> dict[str, Path]:
+    prefix = STACK_DIR / "s3" / STACK["STACK_BUCKET"] / "media" / "images" / image_id
+    return {p.name: p for p in prefix.glob("*") if p.is_file()}
+
+
+def step_admin_images() -> None:
+    staff: Browser = state["staff"]
+    response = staff.post(
+        "/admin/categories/add/",
+        {"name": "Field notes", "slug": "", "summary": "Notes from the field", "position": "1"},
+        files=NO_FILE,
+    )
+    category = redirected(response, r"/admin/categories/(\d+)/", "create a category").group(1)
+    info(f"category {category} 'Field notes'")
+    jpeg = photo()
+    response = staff.post(
+        "/admin/items/add/",
+        {
+            "title": "Morning at the harbour",
+            "slug": "",
+            "category": category,
+            "summary": "Boats, nets and gulls",
+            "body": "The *first* item, with a photo.",
+            "status": "published",
+        },
+        files={"image": ("harbour.jpg", "image/jpeg", jpeg)},
+    )
+    item = redirected(response, r"/admin/items/(\d+)/", "create and publish an item").group(1)
+    page = staff.get(f"/admin/items/{item}/").text
+    check("status-published" in page, "the item is not published")
+    found = re.search(r"images/([0-9a-f-]{36})/", page)
+    check(found, "the item's admin page shows no image")
+    image_id = found.group(1)
+    info(f"item {item} published with a {len(jpeg) // 1024} KB JPEG: image {image_id}")
+    state.update(category=category, image_id=image_id)
+
+    wanted = ["original.jpg", "thumb.webp", "thumb.jpg", "display.webp", "display.jpg"]
+    objects = eventually(
+        "the worker's renditions in the S3 bucket",
+        lambda: (lambda found: found if all(name in found for name in wanted) else None)(image_objects(image_id)),
+        timeout=60,
+    )
+    for name in wanted:
+        data = objects[name].read_bytes()
+        kind = "webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "jpeg" if data[:2] == b"\xff\xd8" else "?"
+        check(kind == name.rsplit(".", 1)[1].replace("jpg", "jpeg"), f"{name} is not a {name.rsplit('.', 1)[1]}: {data[:12]!r}")
+        info(f"s3://{STACK['STACK_BUCKET']}/media/images/{image_id}/{name}: {len(data):>7} bytes, {kind}")
+    jobs = [line for line in json_lines("worker") if line.get("message") == "job done"]
+    check(any(line.get("kind") == "make_renditions" for line in jobs),
+          f"the worker log has no rendition job: {[line.get('kind') for line in jobs]}")
+    info("made by the worker process (its log: " + ", ".join(sorted({str(line.get('kind')) for line in jobs})) + ")")
+
+    # A reader's view: the public page links the WebP rendition through a presigned S3 URL,
+    # which the signature-checking S3 server must accept.
+    anonymous = Browser("anonymous reader")
+    public = anonymous.get(f"/site/items/field-notes/morning-at-the-harbour/").text
+    webp = re.search(r'<source type="image/webp" srcset="([^"]+)"', public)
+    check(webp and f"images/{image_id}/display.webp" in webp.group(1), "the public page does not offer display.webp")
+    url = html.unescape(webp.group(1))
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10) as r:
+        data = r.read()
+    check(data[8:12] == b"WEBP", "the picture's URL did not return a WebP")
+    info(f"public page: display.webp via {url.split('?')[0]} (presigned, {len(data)} bytes)")
+
+
+def step_subscribers() -> None:
+    reader = Browser("reader")
+    redirected(reader.post("/site/subscribe/", {"email": READER}), "/site/subscribe/", "subscribe")
+    message = mailbox.wait_for(READER, "Confirm your subscription")
+    link = link_in(message, r"/site/subscribe/confirm/[0-9a-f]{64}/")
+    redirected(reader.post(link, {}), "/site/", "confirm the subscription")
+    info(f"{READER} subscribed and confirmed")
+
+    staff: Browser = state["staff"]
+    title = "Evening tide"
+    response = staff.post(
+        "/admin/items/add/",
+        {"title": title, "slug": "", "category": state["category"], "summary": "High water at dusk",
+         "body": "The second item.", "status": "published"},
+        files=NO_FILE,
+    )
+    redirected(response, r"/admin/items/(\d+)/", "publish a second item")
+    info(f"published '{title}'")
+    message = mailbox.wait_for(READER, "New on ")
+    check(title in str(message["Subject"]), f"notification subject {message['Subject']!r} lacks {title!r}")
+    unsubscribe = str(message["List-Unsubscribe"] or "")
+    check(re.fullmatch("<" + re.escape(BASE) + r"/site/unsubscribe/[0-9a-f]{64}/>", unsubscribe),
+          f"List-Unsubscribe: {unsubscribe!r}")
+    check(str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click",
+          f"List-Unsubscribe-Post: {message['List-Unsubscribe-Post']!r}")
+    info(f"List-Unsubscribe: {unsubscribe[:58]}…>")
+    info(f"List-Unsubscribe-Post: {message['List-Unsubscribe-Post']}")
+    # RFC 8058: the mail provider POSTs the one-click unsubscribe, without cookies or Origin.
+    provider = Browser("mail provider")
+    response = provider.request("POST", unsubscribe.strip("<>"), b"List-Unsubscribe=One-Click",
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+    check(response.status == 200, f"one-click unsubscribe: {response}")
+    info("one-click unsubscribe POST: 200")
+
+
+def step_client_address() -> None:
+    # Both instances answered the people above (round robin), seen in their own logs.
+    counts = {}
+    for name in ("web1", "web2"):
+        requests = served_requests(name)
+        counts[name] = len(requests)
+        check(requests, f"{name} served no request through the load balancer")
+    info("requests served (health checks aside): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    # One request followed from haproxy's log (which records the app's X-Request-Id) into an app log.
+    ids = re.findall(r"\{([0-9a-f-]{36})\}", (LOGS / "haproxy.log").read_text())
+    check(ids, "haproxy's log shows no X-Request-Id")
+    logged = {line.get("span", {}).get("request_id") for name in ("web1", "web2") for line in served_requests(name)}
+    followed = [i for i in ids if i in logged]
+    check(followed, "no request id from haproxy's log is in an app log")
+    info(f"{len(followed)} request ids in haproxy's log found in the apps' logs, e.g. {followed[-1]}")
+
+    # The client address behind the proxy: the app reads X-Forwarded-For one hop from the right
+    # (FOLIO_TRUSTED_PROXY_HOPS=1), the entry haproxy adds. Every process sees haproxy
+    # (127.0.0.1) as its peer, so only that header tells clients apart. Form posts are rate
+    # limited per client: a client at 127.0.0.2 runs out although it forges a new
+    # X-Forwarded-For each time, and then a client at 127.0.0.3 is still served.
+    busy = Browser("busy client", source="127.0.0.2")
+    statuses = []
+    for n in range(30):
+        token = csrf_token(busy.get("/site/subscribe/").text)
+        response = busy.request(
+            "POST", "/site/subscribe/",
+            urllib.parse.urlencode({"csrf_token": token, "email": f"busy{n}@example.org"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Origin": BASE, "Sec-Fetch-Site": "same-origin",
+             "X-Forwarded-For": f"203.0.113.{n + 1}"},
+        )
+        statuses.append(response.status)
+        if response.status == 429:
+            break
+    check(statuses[-1] == 429, f"{len(statuses)} subscribe posts from 127.0.0.2 (each with a forged X-Forwarded-For) were never limited: {statuses}")
+    check(set(statuses[:-1]) <= {303}, f"unexpected answers to the subscribe posts: {statuses}")
+    info(f"client 127.0.0.2: {len(statuses) - 1} posts accepted, then 429 (forged X-Forwarded-For ignored)")
+    other = Browser("other client", source="127.0.0.3")
+    response = other.post("/site/subscribe/", {"email": "other@example.org"})
+    check(response.status == 303, f"then a post from another client (127.0.0.3) was refused: {response}")
+    info("client 127.0.0.3: accepted (the app tells clients apart by X-Forwarded-For)")
+
+
+def commands_in_help(*args: str) -> list[str]:
+    result = folio(*args, "--help")
+    check(result.returncode == 0, f"folio {' '.join(args)} --help exited with {result.returncode}")
+    section = result.stdout.split("Commands:", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in section.splitlines() if line.strip() and line.split()[0] != "help"]
+
+
+def step_every_command() -> None:
+    ran = set(state.get("ran", set()))
+    if (STACK_DIR / "run" / "migrate.status").read_text().strip() == "0":
+        ran.add("migrate")  # stack.sh start runs it before any process starts
+    if served_requests("web1") and served_requests("web2"):
+        ran.add("serve")
+    if any(line.get("message") == "job done" for line in json_lines("worker")):
+        ran.add("worker")
+    commands = commands_in_help()
+    for command in commands:
+        subcommands = commands_in_help(command) if command == "admin" else []
+        for full in [f"{command} {s}" for s in subcommands] or [command]:
+            check(full in ran, f"`folio {full}` (listed by --help) was not run by this test")
+            info(f"folio {full}: ran")
+
+
+# Each: the variable, and values that must be refused at start with one line naming it.
+BAD_VALUES = {
+    "FOLIO_DATABASE_URL": ["mongodb://127.0.0.1/folio", "127.0.0.1:5432/folio"],
+    "FOLIO_EMAIL_URL": ["gopher://127.0.0.1", "smtp://", "smtp://127.0.0.1:notaport", "smtps://:465"],
+    "FOLIO_STORAGE_URL": ["ftp://bucket/media", "s3://", "media"],
+    "FOLIO_BASE_URL": ["127.0.0.1:47443", "https://", "ftp://example.org"],
+    "FOLIO_MEDIA_BASE_URL": ["cdn.example.org/media", "https://cdn.example.org/media?v=1"],
+}
+
+
+def step_bad_values() -> None:
+    problems = []
+    for variable, values in BAD_VALUES.items():
+        for value in values:
+            result = folio("check", env=folio_env(**{variable: value}))
+            lines = (result.stdout + result.stderr).splitlines()
+            verdict = "ok"
+            if result.returncode in (101, 134) or any("panicked" in line for line in lines):
+                verdict = f"PANIC (exit {result.returncode})"
+            elif result.returncode != 2:
+                verdict = f"exit {result.returncode}, expected 2"
+            elif len(lines) != 1 or not lines[0].startswith(f"error: {variable}"):
+                verdict = f"expected one line 'error: {variable}…'"
+            first = lines[0] if lines else "(no output)"
+            info(f"{variable}={value!r}: {verdict}: {first[:110]}")
+            if verdict != "ok":
+                problems.append(f"{variable}={value!r}: {verdict}\n" + "\n".join(f"      | {l}" for l in lines[:8]))
+    check(not problems, "bad values not refused cleanly:\n  " + "\n  ".join(problems))
+
+
+STEPS = [
+    ("folio check passes with the stack's configuration", step_check),
+    ("sign up, sign in (cookie flags, HSTS), a pad and a note", step_notes),
+    ("forgot password: the link arrives by mail, a new password works", step_reset),
+    ("folio admin create-user --staff, then sign in as staff", step_staff),
+    ("admin: category, item with a JPEG, published; the worker's renditions in S3", step_admin_images),
+    ("a reader subscribes and confirms; a new item's notification arrives", step_subscribers),
+    ("client address through the proxy; both web instances served", step_client_address),
+    ("every command of the binary ran in this configuration", step_every_command),
+    ("bad *_URL values: one 'error: VARIABLE' line and exit 2, never a panic", step_bad_values),
+]
+
+
+def main(argv: list[str]) -> int:
+    global mailbox
+    mailbox = Mailbox()
+    only = {int(a) for a in argv}
+    for number, (title, run) in enumerate(STEPS, start=1):
+        if only and number not in only:
+            continue
+        print(f"\n==> {number}. {title}", flush=True)
+        started = time.monotonic()
+        try:
+            run()
+        except Failed as err:
+            print(f"\nE2E STEP {number} FAILED: {title}\n  {err}", flush=True)
+            return 1
+        except Exception as err:  # a crash of the driver itself is a failure of the step too
+            print(f"\nE2E STEP {number} FAILED: {title}\n  {type(err).__name__}: {err}", flush=True)
+            raise
+        print(f"    ok ({time.monotonic() - started:.1f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,454 @@
+#!/usr/bin/env bash
+# Folio's production-like stack as separate processes on 127.0.0.1, with the release binary:
+#
+#   haproxy (TLS, round robin, X-Forwarded-For/-Proto, health checks on /readyz)
+#     ├─ folio serve (web1, FOLIO_WORKER=off)
+#     └─ folio serve (web2, FOLIO_WORKER=off)
+#   folio worker
+#   PostgreSQL (the machine's server; a fresh database per start, dropped at stop)
+#   SMTP server (aiosmtpd, saving every message into a maildir)
+#   S3 API (s3s-fs, signatures checked)
+#
+#   deploy/local/stack.sh start    install what is missing, start everything, wait until ready
+#   deploy/local/stack.sh stop     stop every process (SIGTERM; haproxy SIGUSR1, s3s-fs SIGINT),
+#                                  report how each exited, drop the database; fails if a folio
+#                                  process did not exit 0 within FOLIO_SHUTDOWN_GRACE_SECS
+#   deploy/local/stack.sh status   each process with its pid, and whether the site answers
+#   deploy/local/stack.sh env      the stack's environment file (source it to run folio commands)
+#   deploy/local/stack.sh logs [N] the last N lines of each process's log (health checks left out)
+#   deploy/local/stack.sh install  only install the tools (start does it too)
+#
+# State, logs and pids live under STACK_DIR (default target/local-stack/):
+#   stack.env   every FOLIO_* and AWS_* variable the processes got, and the STACK_* settings
+#   logs/       one file per process (web1, web2, worker, haproxy, smtp, s3, migrate)
+#   run/        NAME.pid while a process runs, NAME.status (its exit status) once it ended
+#   mail/new/   the messages the SMTP server received, one file each
+#   s3/         the S3 server's root: s3/<bucket>/<key>
+#   tls/        the self-signed certificate haproxy serves (cert.pem is also the client's CA)
+# `stack.sh stop` leaves them in place for reading; the next `start` clears them.
+#
+# Settings (environment): STACK_DIR, STACK_TOOLS_DIR (default target/local-tools/: s3s-fs and
+# a Python venv are installed there, nothing globally), STACK_BIN (target/release/folio),
+# STACK_MAIL (smtp; or file: the app writes .eml files itself, no mail server), STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT, STACK_WEB2_PORT,
+# STACK_SMTP_PORT, STACK_S3_PORT, STACK_GRACE_SECS, STACK_LOG.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+here="$root/deploy/local"
+
+absolute() { mkdir -p "$1" && (cd "$1" && pwd); }
+STACK_DIR=$(absolute "${STACK_DIR:-$root/target/local-stack}")
+STACK_TOOLS_DIR=$(absolute "${STACK_TOOLS_DIR:-$root/target/local-tools}")
+STACK_BIN=${STACK_BIN:-$root/target/release/folio}
+# Where the app's email goes. The one place that chooses the mail backend: see mail_start.
+STACK_MAIL=${STACK_MAIL:-smtp}
+STACK_PG_URL=${STACK_PG_URL:-postgres://postgres@127.0.0.1:5432}
+# Fixed ports in an unusual range, so the stack never meets a developer's own servers.
+STACK_HTTPS_PORT=${STACK_HTTPS_PORT:-47443}
+STACK_WEB1_PORT=${STACK_WEB1_PORT:-47401}
+STACK_WEB2_PORT=${STACK_WEB2_PORT:-47402}
+STACK_SMTP_PORT=${STACK_SMTP_PORT:-47425}
+STACK_S3_PORT=${STACK_S3_PORT:-47414}
+# FOLIO_SHUTDOWN_GRACE_SECS: small, so a stop is quick; folio must exit within it.
+STACK_GRACE_SECS=${STACK_GRACE_SECS:-5}
+# Request lines come from tower_http at debug level.
+STACK_LOG=${STACK_LOG:-info,tower_http=debug}
+STACK_BUCKET=folio-media
+
+S3S_FS_VERSION=0.14.1      # the version the workspace pins as a library (newer ones need a newer rustc)
+PY_TOOLS=(aiosmtpd==1.4.6 pillow==13.0.0)
+
+logs="$STACK_DIR/logs"
+run="$STACK_DIR/run"
+envfile="$STACK_DIR/stack.env"
+venv="$STACK_TOOLS_DIR/venv"
+s3s_fs="$STACK_TOOLS_DIR/bin/s3s-fs"
+# The folio processes: each must exit 0 within the grace period after SIGTERM.
+app_procs=(web1 web2 worker)
+# Stop order: traffic first, then the app, then what it talks to.
+stop_order=(haproxy web1 web2 worker smtp s3)
+# The signal each process takes as "finish and exit 0": haproxy's graceful stop is SIGUSR1
+# (SIGTERM is its hard stop), s3s-fs only listens for Ctrl-C. Everything else: SIGTERM.
+stop_signal() {
+  case "$1" in
+    haproxy) echo USR1 ;;
+    s3) echo INT ;;
+    *) echo TERM ;;
+  esac
+}
+
+say() { printf '[stack] %s\n' "$*"; }
+die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- processes ------------------------------------------------------------------------------
+
+pid_of() { cat "$run/$1.pid" 2>/dev/null || true; }
+
+alive() { # alive NAME: its process runs (and is the one we started, not a reused pid)
+  local pid
+  pid=$(pid_of "$1")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] \
+    && [ "$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n1)" = "$(cat "$run/$1.cmd")" ]
+}
+
+launch() { # launch NAME COMMAND...: in the background, output to logs/NAME.log
+  local name=$1
+  shift
+  rm -f "$run/$name.pid" "$run/$name.status"
+  printf '%s' "$1" >"$run/$name.cmd"
+  # A small supervisor subshell keeps the process as its child, so its exit status is known
+  # (run/NAME.status) even though this script has long returned when it ends.
+  (
+    "$@" </dev/null >>"$logs/$name.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$run/$name.pid.tmp" && mv "$run/$name.pid.tmp" "$run/$name.pid"
+    status=0
+    wait "$pid" || status=$?
+    echo "$status" >"$run/$name.status"
+  ) </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 1 100); do
+    [ -s "$run/$name.pid" ] && { say "$name: started, pid $(pid_of "$name"), log $logs/$name.log"; return 0; }
+    sleep 0.05
+  done
+  die "$name: did not start"
+}
+
+tail_log() { # tail_log NAME: the end of its log, without the load balancer's health checks
+  [ -f "$logs/$1.log" ] || return 0
+  printf -- '----- %s (last lines of %s)\n' "$1" "$logs/$1.log"
+  grep -v '"path":"/readyz"' "$logs/$1.log" | tail -n "${2:-25}" || true
+}
+
+wait_until() { # wait_until NAME SECONDS COMMAND...: until COMMAND succeeds while NAME runs
+  local name=$1 seconds=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  while ! "$@" >/dev/null 2>&1; do
+    if ! alive "$name"; then
+      tail_log "$name" 40
+      die "$name exited with status $(cat "$run/$name.status" 2>/dev/null || echo '?') while starting"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || { tail_log "$name" 40; die "$name: not ready after ${seconds}s"; }
+    sleep 0.2
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- installation (idempotent; everything under STACK_TOOLS_DIR or from Debian) -------------
+
+install_tools() {
+  local missing=()
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v python3 >/dev/null || missing+=(python3 python3-venv)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing from Debian: ${missing[*]}"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  local stamp="$venv/.installed"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "${PY_TOOLS[*]}" ]; then
+    say "installing into $venv: ${PY_TOOLS[*]}"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "${PY_TOOLS[@]}"
+    printf '%s' "${PY_TOOLS[*]}" >"$stamp"
+  fi
+  if [ "$("$s3s_fs" --version 2>/dev/null)" != "s3s-fs $S3S_FS_VERSION" ]; then
+    say "installing s3s-fs $S3S_FS_VERSION into $STACK_TOOLS_DIR (cargo install, a few minutes)"
+    (cd "$root" && cargo install --quiet --locked s3s-fs --version "=$S3S_FS_VERSION" \
+      --features binary --root "$STACK_TOOLS_DIR")
+  fi
+}
+
+tools_line() {
+  say "tools: $(haproxy -v | head -n1 | cut -d' ' -f1-3), $("$s3s_fs" --version)," \
+    "aiosmtpd $("$venv/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)')"
+}
+
+# --- the parts --------------------------------------------------------------------------------
+
+postgres_start() {
+  if ! pg_isready -q -d "$STACK_PG_URL/postgres"; then
+    say "PostgreSQL is down: starting the machine's cluster"
+    pg_ctlcluster --skip-systemctl-redirect \
+      "$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n1)" main start || true
+    for _ in $(seq 1 60); do pg_isready -q -d "$STACK_PG_URL/postgres" && break; sleep 0.5; done
+  fi
+  psql "$STACK_PG_URL/postgres" -qAtc 'select 1' >/dev/null || die "PostgreSQL at $STACK_PG_URL is not reachable"
+  local db
+  db="folio_stack_$(date +%Y%m%d%H%M%S)_$$"
+  psql "$STACK_PG_URL/postgres" -qAtc "create database \"$db\"" >/dev/null
+  echo "$db" >"$run/database"
+  say "PostgreSQL $(psql "$STACK_PG_URL/postgres" -qAtc 'show server_version'): created database $db"
+}
+
+postgres_drop() {
+  [ -f "$run/database" ] || return 0
+  local db
+  db=$(cat "$run/database")
+  if psql "$STACK_PG_URL/postgres" -qAtc "drop database if exists \"$db\" with (force)" >/dev/null; then
+    say "dropped database $db"
+    rm -f "$run/database"
+  else
+    say "could not drop database $db (PostgreSQL down?)"
+  fi
+}
+
+# The mail backend, in one place: start its server, set email_url (FOLIO_EMAIL_URL) and, if
+# the app needs more to reach it, mail_env (NAME VALUE pairs added to stack.env).
+# deploy/local/driver.py reads the mail back in one place (class Mailbox) for the same modes.
+mail_env=()
+mail_start() {
+  case "$STACK_MAIL" in
+    smtp)
+      mkdir -p "$STACK_DIR/mail"
+      launch smtp "$venv/bin/python" "$here/smtp_server.py" --port "$STACK_SMTP_PORT" --maildir "$STACK_DIR/mail"
+      wait_until smtp 20 port_open "$STACK_SMTP_PORT"
+      email_url="smtp://127.0.0.1:$STACK_SMTP_PORT"
+      ;;
+    file) # the embedded default's transport (no mail server): the worker writes .eml files
+      mkdir -p "$STACK_DIR/mail/new"
+      email_url="file://$STACK_DIR/mail/new"
+      ;;
+    *) die "STACK_MAIL=$STACK_MAIL: unknown mail backend (known: smtp, file)" ;;
+  esac
+}
+
+s3_start() {
+  # s3s-fs maps a bucket to a directory under its root.
+  mkdir -p "$STACK_DIR/s3/$STACK_BUCKET"
+  s3_access_key="stack-$(openssl rand -hex 6)"
+  s3_secret_key=$(openssl rand -hex 20)
+  RUST_LOG=info launch s3 "$s3s_fs" --host 127.0.0.1 --port "$STACK_S3_PORT" \
+    --access-key "$s3_access_key" --secret-key "$s3_secret_key" "$STACK_DIR/s3"
+  wait_until s3 20 port_open "$STACK_S3_PORT"
+}
+
+tls_make() {
+  mkdir -p "$STACK_DIR/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=Folio local stack" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$STACK_DIR/tls/key.pem" -out "$STACK_DIR/tls/cert.pem" 2>/dev/null
+  cat "$STACK_DIR/tls/cert.pem" "$STACK_DIR/tls/key.pem" >"$STACK_DIR/tls/haproxy.pem"
+  chmod 600 "$STACK_DIR/tls/key.pem" "$STACK_DIR/tls/haproxy.pem"
+  say "TLS: self-signed certificate for 127.0.0.1 in $STACK_DIR/tls/cert.pem"
+}
+
+write_env() { # the app's configuration, as the deployment gives it (task definition / secrets)
+  local db
+  db=$(cat "$run/database")
+  (
+    umask 077
+    {
+      echo "# Folio local stack, started $(date -u +%Y-%m-%dT%H:%M:%SZ). Source it to run folio against the stack."
+      printf 'export %s=%q\n' \
+        FOLIO_BASE_URL "https://127.0.0.1:$STACK_HTTPS_PORT" \
+        FOLIO_DATABASE_URL "$STACK_PG_URL/$db" \
+        FOLIO_SECRET_KEY "$(openssl rand -hex 64)" \
+        FOLIO_EMAIL_URL "$email_url" \
+        "${mail_env[@]}" \
+        FOLIO_STORAGE_URL "s3://$STACK_BUCKET/media?region=us-east-1&endpoint=http://127.0.0.1:$STACK_S3_PORT" \
+        AWS_ACCESS_KEY_ID "$s3_access_key" \
+        AWS_SECRET_ACCESS_KEY "$s3_secret_key" \
+        AWS_EC2_METADATA_DISABLED true \
+        FOLIO_TRUSTED_PROXY_HOPS 1 \
+        FOLIO_SHUTDOWN_GRACE_SECS "$STACK_GRACE_SECS" \
+        FOLIO_LOG_FORMAT json \
+        FOLIO_LOG "$STACK_LOG" \
+        STACK_DIR "$STACK_DIR" \
+        STACK_BIN "$STACK_BIN" \
+        STACK_MAIL "$STACK_MAIL" \
+        STACK_CA_FILE "$STACK_DIR/tls/cert.pem" \
+        STACK_S3_ROOT "$STACK_DIR/s3" \
+        STACK_BUCKET "$STACK_BUCKET" \
+        STACK_S3_PORT "$STACK_S3_PORT" \
+        STACK_HTTPS_PORT "$STACK_HTTPS_PORT" \
+        STACK_WEB_PORTS "$STACK_WEB1_PORT $STACK_WEB2_PORT"
+    } >"$envfile"
+  )
+}
+
+app_start() {
+  # Only the stack's configuration reaches folio, never a FOLIO_* of the caller's shell.
+  while read -r name; do unset "$name"; done < <(compgen -e | grep '^FOLIO_' || true)
+  # shellcheck source=/dev/null  # written by write_env just above
+  source "$envfile"
+  say "folio migrate (a deploy step of its own, before any new process starts)"
+  local status=0
+  "$STACK_BIN" migrate </dev/null >"$logs/migrate.log" 2>&1 || status=$?
+  echo "$status" >"$run/migrate.status"
+  [ "$status" -eq 0 ] || { tail_log migrate 40; die "folio migrate exited with $status"; }
+  say "migrate: $(grep -c '"message":"Applying migration' "$logs/migrate.log" || true) migration(s) applied"
+
+  FOLIO_LISTEN="127.0.0.1:$STACK_WEB1_PORT" FOLIO_WORKER=off launch web1 "$STACK_BIN" serve
+  FOLIO_LISTEN="127.0.0.1:$STACK_WEB2_PORT" FOLIO_WORKER=off launch web2 "$STACK_BIN" serve
+  launch worker "$STACK_BIN" worker
+  wait_until web1 30 curl -fsS --noproxy '*' "http://127.0.0.1:$STACK_WEB1_PORT/readyz"
+  wait_until web2 30 curl -fsS --noproxy '*' "http://127.0.0.1:$STACK_WEB2_PORT/readyz"
+  wait_until worker 30 grep -q 'job worker started' "$logs/worker.log"
+}
+
+haproxy_start() {
+  cat >"$STACK_DIR/haproxy.cfg" <<EOF
+# Generated by deploy/local/stack.sh: the load balancer in front of the web processes, as the
+# ALB is in AWS: TLS ends here, requests go round robin to the instances that pass /readyz.
+global
+    log stdout format raw local0 info
+    maxconn 2000
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+
+defaults
+    mode http
+    log global
+    option httplog
+    option forwardfor
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-request 10s
+
+frontend https
+    bind 127.0.0.1:$STACK_HTTPS_PORT ssl crt $STACK_DIR/tls/haproxy.pem alpn h2,http/1.1
+    http-request set-header X-Forwarded-Proto https
+    http-request set-header X-Forwarded-Port $STACK_HTTPS_PORT
+    # The app's request id in each log line, to follow one request from here into the app's log.
+    capture response header X-Request-Id len 40
+    default_backend web
+
+backend web
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
+    http-check expect status 200
+    default-server check inter 2s fall 2 rise 1
+    server web1 127.0.0.1:$STACK_WEB1_PORT
+    server web2 127.0.0.1:$STACK_WEB2_PORT
+EOF
+  haproxy -c -q -f "$STACK_DIR/haproxy.cfg" || die "haproxy: invalid configuration $STACK_DIR/haproxy.cfg"
+  # -db: stay in the foreground, under this script's supervision (no daemon, no pid file).
+  launch haproxy haproxy -db -f "$STACK_DIR/haproxy.cfg"
+  wait_until haproxy 20 curl -fsS --noproxy '*' --cacert "$STACK_DIR/tls/cert.pem" \
+    "https://127.0.0.1:$STACK_HTTPS_PORT/readyz"
+}
+
+# --- commands ---------------------------------------------------------------------------------
+
+any_alive() {
+  local f
+  for f in "$run"/*.pid; do
+    [ -e "$f" ] || continue
+    alive "$(basename "$f" .pid)" && return 0
+  done
+  return 1
+}
+
+start() {
+  if [ -d "$run" ] && any_alive; then
+    die "the stack is already running in $STACK_DIR (deploy/local/stack.sh stop)"
+  fi
+  local port
+  for port in "$STACK_HTTPS_PORT" "$STACK_WEB1_PORT" "$STACK_WEB2_PORT" "$STACK_SMTP_PORT" "$STACK_S3_PORT"; do
+    if port_open "$port"; then die "port $port on 127.0.0.1 is in use (see the STACK_*_PORT settings)"; fi
+  done
+  install_tools
+  [ -x "$STACK_BIN" ] || die "no binary at $STACK_BIN: cargo build --release --features aws -p folio"
+  say "binary: $STACK_BIN ($("$STACK_BIN" --version))"
+  postgres_drop # a database left behind by a stack that was not stopped
+  rm -rf "${STACK_DIR:?}"/{logs,run,mail,s3,tls,stack.env,haproxy.cfg}
+  mkdir -p "$logs" "$run"
+  # From here on, a failure stops whatever already runs.
+  trap 'status=$?; if [ "$status" -ne 0 ]; then say "start failed: stopping what runs"; stop || true; fi' EXIT
+  postgres_start
+  mail_start
+  s3_start
+  tls_make
+  write_env
+  app_start
+  haproxy_start
+  trap - EXIT
+  say "ready: https://127.0.0.1:$STACK_HTTPS_PORT/ (CA: $STACK_DIR/tls/cert.pem; environment: $envfile)"
+}
+
+stop() { # SIGTERM in order; folio processes must exit 0 within the grace period
+  local failed=0 name pid status waited limit signal
+  [ -d "$run" ] || { say "nothing to stop in $STACK_DIR"; return 0; }
+  local names=("${stop_order[@]}") f
+  for f in "$run"/*.pid; do # anything started that the order does not name
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .pid)
+    [[ " ${stop_order[*]} " == *" $name "* ]] || names+=("$name")
+  done
+  for name in "${names[@]}"; do
+    [ -e "$run/$name.pid" ] || continue
+    pid=$(pid_of "$name")
+    if ! alive "$name"; then
+      status=$(cat "$run/$name.status" 2>/dev/null || echo '?')
+      say "$name: had already exited (status $status)"
+      rm -f "$run/$name.pid"
+      if [[ " ${app_procs[*]} " == *" $name "* ]]; then failed=1; fi
+      continue
+    fi
+    signal=$(stop_signal "$name")
+    kill -"$signal" "$pid" 2>/dev/null || true
+    limit=$(( (STACK_GRACE_SECS + 5) * 10 ))
+    waited=0
+    while alive "$name" && [ "$waited" -lt "$limit" ]; do sleep 0.1; waited=$((waited + 1)); done
+    if alive "$name"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      say "$name (pid $pid): still running $((limit / 10))s after SIG$signal: killed"
+      failed=1
+    else
+      for _ in $(seq 1 50); do [ -s "$run/$name.status" ] && break; sleep 0.02; done
+      status=$(cat "$run/$name.status" 2>/dev/null || echo '?')
+      say "$name (pid $pid): SIG$signal -> exited with status $status after $((waited / 10)).$((waited % 10))s"
+      if [[ " ${app_procs[*]} " == *" $name "* ]]; then
+        if [ "$status" != 0 ]; then failed=1; fi
+        if [ "$waited" -gt $((STACK_GRACE_SECS * 10)) ]; then
+          say "$name: took longer than FOLIO_SHUTDOWN_GRACE_SECS=$STACK_GRACE_SECS"
+          failed=1
+        fi
+      fi
+    fi
+    rm -f "$run/$name.pid"
+  done
+  postgres_drop
+  if [ "$failed" -ne 0 ]; then
+    say "stopped, but a folio process did not exit cleanly (logs in $logs)"
+    return 1
+  fi
+  say "stopped; logs in $logs"
+}
+
+status() {
+  local name all=0
+  for name in "${stop_order[@]}"; do
+    [ -e "$run/$name.cmd" ] || continue # not part of this stack (e.g. smtp with STACK_MAIL=file)
+    if [ -e "$run/$name.pid" ] && alive "$name"; then
+      printf '%-8s running  pid %s\n' "$name" "$(pid_of "$name")"
+    else
+      printf '%-8s stopped%s\n' "$name" "$([ -e "$run/$name.status" ] && echo " (last exit status $(cat "$run/$name.status"))")"
+      all=1
+    fi
+  done
+  if curl -fsS --noproxy '*' --cacert "$STACK_DIR/tls/cert.pem" -o /dev/null \
+    "https://127.0.0.1:$STACK_HTTPS_PORT/readyz" 2>/dev/null; then
+    echo "site     https://127.0.0.1:$STACK_HTTPS_PORT/ ready"
+  else
+    echo "site     https://127.0.0.1:$STACK_HTTPS_PORT/ not answering"
+    all=1
+  fi
+  return "$all"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  env) cat "$envfile" ;;
+  install) install_tools && tools_line ;;
+  logs) for name in migrate "${stop_order[@]}"; do tail_log "$name" "${2:-25}"; done ;;
+  *) echo "usage: $0 start|stop|status|env|logs [LINES]|install" >&2; exit 2 ;;
+esac
