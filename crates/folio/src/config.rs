@@ -82,6 +82,9 @@ fn database_url(value: &str) -> Result<(String, Backend), String> {
             "use sqlite://, postgres:// or mysql://",
         )
     })?;
+    if backend != Backend::Sqlite {
+        server_url(value)?;
+    }
     if let Some(file) = sqlite_file(value)
         && let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty())
     {
@@ -94,6 +97,21 @@ fn database_url(value: &str) -> Result<(String, Backend), String> {
         })?;
     }
     Ok((value.to_owned(), backend))
+}
+
+/// A PostgreSQL or MySQL URL names a host and, if any, a valid port: caught here rather than
+/// at the first connection.
+fn server_url(value: &str) -> Result<(), String> {
+    let fail = |why: &str| invalid("FOLIO_DATABASE_URL", &redact_url(value), why);
+    let url = url::Url::parse(value).map_err(|err| fail(&err.to_string()))?;
+    // A Unix socket is named by `?host=/run/postgresql` (or `socket=` for MySQL) instead.
+    let socket = url
+        .query_pairs()
+        .any(|(name, _)| name == "host" || name == "socket");
+    if url.host_str().is_none_or(str::is_empty) && !socket {
+        return Err(fail("name the database server's host"));
+    }
+    Ok(())
 }
 
 fn secret_key(value: Option<&str>) -> Result<SecretKey, String> {
@@ -355,6 +373,23 @@ mod tests {
             database_url("oracle://x")
                 .unwrap_err()
                 .starts_with("FOLIO_DATABASE_URL")
+        );
+        for bad in [
+            "postgres://127.0.0.1:notaport/x",
+            "postgres:///x",
+            "mysql://u:p@:3306/x",
+        ] {
+            assert!(
+                database_url(bad).unwrap_err().starts_with("FOLIO_DATABASE_URL"),
+                "{bad}"
+            );
+        }
+        assert!(database_url("postgres://folio:secret@db.internal:5432/folio?sslmode=require").is_ok());
+        assert!(database_url("postgres:///folio?host=/run/postgresql").is_ok());
+        assert!(
+            !database_url("postgres://folio:secret@db:bad/folio")
+                .unwrap_err()
+                .contains("secret")
         );
         assert!(worker_mode("sometimes").unwrap_err().starts_with("FOLIO_WORKER"));
         assert_eq!(

@@ -50,6 +50,7 @@ fn bad_configuration_is_one_line_naming_the_variable() {
             "ses://eu-central-1?configuration_set=not valid",
         ),
         ("FOLIO_DATABASE_URL", "postgres"),
+        ("FOLIO_DATABASE_URL", "postgres://127.0.0.1:notaport/folio"),
         ("FOLIO_BASE_URL", "https://"),
         ("FOLIO_PRIVACY_MODE", "perhaps"),
         ("FOLIO_REQUEST_TIMEOUT_SECS", "0"),

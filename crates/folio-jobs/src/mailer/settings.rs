@@ -56,7 +56,8 @@ impl MailTarget {
             }),
             "smtp" | "smtps" => {
                 // Only the builder: `.build()` would start the connection pool.
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?;
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|err| MailError::InvalidUrl(format!("{scheme}://: {}", smtp_url_error(&err))))?;
                 Ok(Self::Smtp { url: url.to_owned() })
             }
             "ses" => {
@@ -69,6 +70,11 @@ impl MailTarget {
             other => Err(MailError::UnsupportedScheme(other.to_owned())),
         }
     }
+}
+
+/// lettre reports a bad URL as a "connection error"; only its cause says what is wrong.
+fn smtp_url_error(err: &lettre::transport::smtp::Error) -> String {
+    std::error::Error::source(err).map_or_else(|| err.to_string(), ToString::to_string)
 }
 
 pub(crate) fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
@@ -231,6 +237,9 @@ mod tests {
         ] {
             assert!(MailTarget::parse(url, FROM).is_err(), "{url}");
         }
+        let err = MailTarget::parse("smtp://mail.example.org:notaport", FROM).unwrap_err();
+        assert!(matches!(err, MailError::InvalidUrl(_)), "{err}");
+        assert!(!err.to_string().contains("delivery"), "{err}");
         assert!(matches!(
             MailTarget::parse("file://x", "not an address"),
             Err(MailError::InvalidAddress { .. })
