@@ -6,7 +6,8 @@
 #     └─ folio serve (web2, FOLIO_WORKER=off)
 #   folio worker
 #   PostgreSQL (the machine's server; a fresh database per start, dropped at stop)
-#   SMTP server (aiosmtpd, saving every message into a maildir)
+#   mail, one of (STACK_MAIL): an SMTP server (aiosmtpd, saving every message into a maildir),
+#     the SES v2 API (moto's server, recording every message), or none (the app writes files)
 #   S3 API (s3s-fs, signatures checked)
 #
 #   deploy/local/stack.sh start    install what is missing, start everything, wait until ready
@@ -20,17 +21,21 @@
 #
 # State, logs and pids live under STACK_DIR (default target/local-stack/):
 #   stack.env   every FOLIO_* and AWS_* variable the processes got, and the STACK_* settings
-#   logs/       one file per process (web1, web2, worker, haproxy, smtp, s3, migrate)
+#   logs/       one file per process (web1, web2, worker, haproxy, smtp or ses, s3, migrate)
 #   run/        NAME.pid while a process runs, NAME.status (its exit status) once it ended
-#   mail/new/   the messages the SMTP server received, one file each
+#   mail/new/   the messages the SMTP server received (or the app wrote), one file each; with
+#               STACK_MAIL=ses they are in moto: GET http://127.0.0.1:$STACK_SES_PORT/moto-api/data.json
 #   s3/         the S3 server's root: s3/<bucket>/<key>
 #   tls/        the self-signed certificate haproxy serves (cert.pem is also the client's CA)
+#   sns/        written by driver.py: its SNS stand-in's signing key and certificate
 # `stack.sh stop` leaves them in place for reading; the next `start` clears them.
 #
 # Settings (environment): STACK_DIR, STACK_TOOLS_DIR (default target/local-tools/: s3s-fs and
 # a Python venv are installed there, nothing globally), STACK_BIN (target/release/folio),
-# STACK_MAIL (smtp; or file: the app writes .eml files itself, no mail server), STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT, STACK_WEB2_PORT,
-# STACK_SMTP_PORT, STACK_S3_PORT, STACK_GRACE_SECS, STACK_LOG.
+# STACK_MAIL (smtp; ses: the SES v2 API on moto's server; file: the app writes .eml files itself,
+# no mail server), STACK_EMAIL_FROM, STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT,
+# STACK_WEB2_PORT, STACK_SMTP_PORT, STACK_SES_PORT, STACK_SNS_PORT, STACK_S3_PORT,
+# STACK_GRACE_SECS, STACK_LOG.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -42,21 +47,33 @@ STACK_TOOLS_DIR=$(absolute "${STACK_TOOLS_DIR:-$root/target/local-tools}")
 STACK_BIN=${STACK_BIN:-$root/target/release/folio}
 # Where the app's email goes. The one place that chooses the mail backend: see mail_start.
 STACK_MAIL=${STACK_MAIL:-smtp}
+# FOLIO_EMAIL_FROM in every mode; its domain is the SES sending identity with STACK_MAIL=ses.
+STACK_EMAIL_FROM=${STACK_EMAIL_FROM:-Folio <folio@folio.test>}
 STACK_PG_URL=${STACK_PG_URL:-postgres://postgres@127.0.0.1:5432}
 # Fixed ports in an unusual range, so the stack never meets a developer's own servers.
 STACK_HTTPS_PORT=${STACK_HTTPS_PORT:-47443}
 STACK_WEB1_PORT=${STACK_WEB1_PORT:-47401}
 STACK_WEB2_PORT=${STACK_WEB2_PORT:-47402}
 STACK_SMTP_PORT=${STACK_SMTP_PORT:-47425}
+STACK_SES_PORT=${STACK_SES_PORT:-47446}
+# Not a stack process: the test's SNS stand-in (driver.py) serves its signing certificate here;
+# the app may fetch SNS certificates from this host only (FOLIO_SNS_CERT_HOST).
+STACK_SNS_PORT=${STACK_SNS_PORT:-47480}
 STACK_S3_PORT=${STACK_S3_PORT:-47414}
 # FOLIO_SHUTDOWN_GRACE_SECS: small, so a stop is quick; folio must exit within it.
 STACK_GRACE_SECS=${STACK_GRACE_SECS:-5}
 # Request lines come from tower_http at debug level.
 STACK_LOG=${STACK_LOG:-info,tower_http=debug}
 STACK_BUCKET=folio-media
+# The SES side: the configuration set the app sends with, and the SNS topic SES would publish
+# bounces and complaints to (the only topic /hooks/ses accepts).
+STACK_SES_REGION=us-east-1
+STACK_SES_CONFIGURATION_SET=folio-local
+STACK_SES_TOPIC_ARN=arn:aws:sns:$STACK_SES_REGION:123456789012:folio-local-ses-events
 
 S3S_FS_VERSION=0.14.1      # the version the workspace pins as a library (newer ones need a newer rustc)
-PY_TOOLS=(aiosmtpd==1.4.6 pillow==13.0.0)
+# moto: the version .ci/run's cargo tests of the SES transport run against.
+PY_TOOLS=(aiosmtpd==1.4.6 pillow==13.0.0 'moto[server]==5.2.1')
 
 logs="$STACK_DIR/logs"
 run="$STACK_DIR/run"
@@ -66,9 +83,10 @@ s3s_fs="$STACK_TOOLS_DIR/bin/s3s-fs"
 # The folio processes: each must exit 0 within the grace period after SIGTERM.
 app_procs=(web1 web2 worker)
 # Stop order: traffic first, then the app, then what it talks to.
-stop_order=(haproxy web1 web2 worker smtp s3)
+stop_order=(haproxy web1 web2 worker smtp ses s3)
 # The signal each process takes as "finish and exit 0": haproxy's graceful stop is SIGUSR1
-# (SIGTERM is its hard stop), s3s-fs only listens for Ctrl-C. Everything else: SIGTERM.
+# (SIGTERM is its hard stop), s3s-fs only listens for Ctrl-C. Everything else (moto's server
+# too: it exits 0 on SIGTERM or SIGINT): SIGTERM.
 stop_signal() {
   case "$1" in
     haproxy) echo USR1 ;;
@@ -165,7 +183,8 @@ install_tools() {
 
 tools_line() {
   say "tools: $(haproxy -v | head -n1 | cut -d' ' -f1-3), $("$s3s_fs" --version)," \
-    "aiosmtpd $("$venv/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)')"
+    "aiosmtpd $("$venv/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)')," \
+    "moto $("$venv/bin/python" -c 'import moto; print(moto.__version__)')"
 }
 
 # --- the parts --------------------------------------------------------------------------------
@@ -209,12 +228,32 @@ mail_start() {
       wait_until smtp 20 port_open "$STACK_SMTP_PORT"
       email_url="smtp://127.0.0.1:$STACK_SMTP_PORT"
       ;;
+    ses) # the SES v2 API (SendEmail, raw content) as moto emulates it; it records each message
+      # `python -m moto.server` is moto_server from the venv (run/ses.cmd must name the
+      # process's own executable, which a pyenv shim or a script's shebang would hide).
+      launch ses "$venv/bin/python" -m moto.server -H 127.0.0.1 -p "$STACK_SES_PORT"
+      wait_until ses 30 curl -fsS --noproxy '*' -o /dev/null "http://127.0.0.1:$STACK_SES_PORT/moto-api/data.json"
+      # What the deployment's Terraform sets up: the verified domain and the configuration set.
+      local domain=${STACK_EMAIL_FROM##*@}
+      domain=${domain%%>*}
+      ses_api identities "{\"EmailIdentity\":\"$domain\"}"
+      ses_api configuration-sets "{\"ConfigurationSetName\":\"$STACK_SES_CONFIGURATION_SET\"}"
+      say "SES (moto): identity $domain, configuration set $STACK_SES_CONFIGURATION_SET"
+      email_url="ses://$STACK_SES_REGION?configuration_set=$STACK_SES_CONFIGURATION_SET&endpoint=http://127.0.0.1:$STACK_SES_PORT"
+      ;;
     file) # the embedded default's transport (no mail server): the worker writes .eml files
       mkdir -p "$STACK_DIR/mail/new"
       email_url="file://$STACK_DIR/mail/new"
       ;;
-    *) die "STACK_MAIL=$STACK_MAIL: unknown mail backend (known: smtp, file)" ;;
+    *) die "STACK_MAIL=$STACK_MAIL: unknown mail backend (known: smtp, ses, file)" ;;
   esac
+}
+
+ses_api() { # ses_api RESOURCE JSON: POST /v2/email/RESOURCE to moto (it reads the service and
+  # region from the credential scope and checks no signature)
+  curl -fsS --noproxy '*' -o /dev/null -X POST "http://127.0.0.1:$STACK_SES_PORT/v2/email/$1" \
+    -H "Authorization: AWS4-HMAC-SHA256 Credential=stack/20260101/$STACK_SES_REGION/ses/aws4_request, SignedHeaders=host, Signature=0" \
+    -H 'Content-Type: application/json' -d "$2" || die "SES (moto): POST /v2/email/$1 failed"
 }
 
 s3_start() {
@@ -249,7 +288,10 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         FOLIO_DATABASE_URL "$STACK_PG_URL/$db" \
         FOLIO_SECRET_KEY "$(openssl rand -hex 64)" \
         FOLIO_EMAIL_URL "$email_url" \
+        FOLIO_EMAIL_FROM "$STACK_EMAIL_FROM" \
         "${mail_env[@]}" \
+        FOLIO_SES_TOPIC_ARN "$STACK_SES_TOPIC_ARN" \
+        FOLIO_SNS_CERT_HOST "127.0.0.1:$STACK_SNS_PORT" \
         FOLIO_STORAGE_URL "s3://$STACK_BUCKET/media?region=us-east-1&endpoint=http://127.0.0.1:$STACK_S3_PORT" \
         AWS_ACCESS_KEY_ID "$s3_access_key" \
         AWS_SECRET_ACCESS_KEY "$s3_secret_key" \
@@ -265,6 +307,8 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         STACK_S3_ROOT "$STACK_DIR/s3" \
         STACK_BUCKET "$STACK_BUCKET" \
         STACK_S3_PORT "$STACK_S3_PORT" \
+        STACK_SES_PORT "$STACK_SES_PORT" \
+        STACK_SNS_PORT "$STACK_SNS_PORT" \
         STACK_HTTPS_PORT "$STACK_HTTPS_PORT" \
         STACK_WEB_PORTS "$STACK_WEB1_PORT $STACK_WEB2_PORT"
     } >"$envfile"
@@ -350,14 +394,15 @@ start() {
     die "the stack is already running in $STACK_DIR (deploy/local/stack.sh stop)"
   fi
   local port
-  for port in "$STACK_HTTPS_PORT" "$STACK_WEB1_PORT" "$STACK_WEB2_PORT" "$STACK_SMTP_PORT" "$STACK_S3_PORT"; do
+  for port in "$STACK_HTTPS_PORT" "$STACK_WEB1_PORT" "$STACK_WEB2_PORT" "$STACK_SMTP_PORT" "$STACK_SES_PORT" \
+    "$STACK_SNS_PORT" "$STACK_S3_PORT"; do
     if port_open "$port"; then die "port $port on 127.0.0.1 is in use (see the STACK_*_PORT settings)"; fi
   done
   install_tools
   [ -x "$STACK_BIN" ] || die "no binary at $STACK_BIN: cargo build --release --features aws -p folio"
   say "binary: $STACK_BIN ($("$STACK_BIN" --version))"
   postgres_drop # a database left behind by a stack that was not stopped
-  rm -rf "${STACK_DIR:?}"/{logs,run,mail,s3,tls,stack.env,haproxy.cfg}
+  rm -rf "${STACK_DIR:?}"/{logs,run,mail,s3,tls,sns,stack.env,haproxy.cfg}
   mkdir -p "$logs" "$run"
   # From here on, a failure stops whatever already runs.
   trap 'status=$?; if [ "$status" -ne 0 ]; then say "start failed: stopping what runs"; stop || true; fi' EXIT

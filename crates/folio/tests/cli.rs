@@ -6,24 +6,23 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn folio(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+/// The binary in `dir` with `args` and `env` only: no FOLIO_* from the caller's environment,
+/// JSON logs on stderr (piped).
+fn folio_command(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Start from a clean slate: no FOLIO_* from the caller's environment.
+    command.current_dir(dir).args(args).stderr(Stdio::piped());
     for (key, _) in std::env::vars() {
         if key.starts_with("FOLIO_") {
             command.env_remove(key);
         }
     }
-    command.env("FOLIO_LOG_FORMAT", "json");
-    for (key, value) in env {
-        command.env(key, value);
-    }
+    command.env("FOLIO_LOG_FORMAT", "json").envs(env.iter().copied());
+    command
+}
+
+fn folio(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut command = folio_command(dir, args, env);
+    command.stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut child = command.spawn().unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
@@ -208,19 +207,8 @@ fn run_until_terminated(
     ready: &str,
 ) -> (Option<i32>, String) {
     use std::io::BufRead;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("FOLIO_") {
-            command.env_remove(key);
-        }
-    }
-    command.env("FOLIO_LOG_FORMAT", "json").envs(env.iter().copied());
+    let mut command = folio_command(dir, args, env);
+    command.stdin(Stdio::null()).stdout(Stdio::null());
     let mut child = command.spawn().unwrap();
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut log = String::new();
