@@ -11,6 +11,14 @@ use folio_web::{App, job_worker, open_storage, prepare_database, shutdown_signal
 use sea_orm_migration::MigratorTrait;
 
 use crate::cli::{AdminCommand, Command, CreateUser};
+
+/// A line on standard output. A reader that went away (`folio check | head -n1`) is not an
+/// error of the command, and `println!` would panic on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 use crate::config::Config;
 
 pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::Result<()> {
@@ -82,7 +90,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     let pending = Migrator::get_pending_migrations(&db).await?.len();
     Migrator::up(&db, None).await.context("applying migrations")?;
     tracing::info!(applied = pending, "migrations applied; the schema is current");
-    println!("applied {pending} migration(s); the schema is current");
+    say!("applied {pending} migration(s); the schema is current");
     Ok(())
 }
 
@@ -108,7 +116,7 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
     match users::create(&db, email.as_str(), &hash, args.staff).await {
         Ok(user) => {
             let kind = if user.is_staff { "staff user" } else { "user" };
-            println!("created {kind} {} (id {})", user.email, user.id);
+            say!("created {kind} {} (id {})", user.email, user.id);
             Ok(())
         }
         Err(CreateUserError::EmailTaken) => bail!("a user with the email {} already exists", email.as_str()),
@@ -127,13 +135,13 @@ async fn check(config: Config) -> anyhow::Result<()> {
         .await
         .context("reading the migration status")?
         .len();
-    println!("database: reachable, {pending} pending migration(s)");
+    say!("database: reachable, {pending} pending migration(s)");
     let mailer = folio_jobs::Mailer::connect(&config.app.email_url, &config.app.email_from).await?;
     mailer
         .check()
         .await
         .context("FOLIO_EMAIL_URL: email transport not usable")?;
-    println!("email: usable");
+    say!("email: usable");
     // Reading an object that need not exist proves the location and credentials work without
     // writing anything.
     let probe = folio_storage::store::Key::parse("folio-check/probe").context("probe key")?;
@@ -141,10 +149,10 @@ async fn check(config: Config) -> anyhow::Result<()> {
         .head(&probe)
         .await
         .context("FOLIO_STORAGE_URL: storage not usable")?;
-    println!("storage: usable");
+    say!("storage: usable");
     if pending > 0 && !config.app.auto_migrate {
         bail!("{pending} migration(s) pending: run `folio migrate`");
     }
-    println!("configuration: ok");
+    say!("configuration: ok");
     Ok(())
 }

@@ -14,7 +14,9 @@ pub fn init(config: &LogConfig) -> Result<(), String> {
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .with_span_list(false)
+            // Every enclosing span, so a handler's line carries its request's id (the innermost
+            // span is often a middleware's, such as the session layer's `call`).
+            .with_span_list(true)
             .try_init()
     } else {
         builder.try_init()

@@ -71,6 +71,23 @@ fn bad_configuration_is_one_line_naming_the_variable() {
 }
 
 #[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = folio_command(dir.path(), &["check"], &[]);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the first line, as `folio check | head -n0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
 fn help_documents_every_variable() {
     let dir = tempfile::tempdir().unwrap();
     let help = text(&folio(dir.path(), &["--help"], &[], "").stdout);
