@@ -485,6 +485,7 @@ async fn a_notification_retried_after_a_crash_emails_nobody_twice(app: TestApp) 
         text: "text".into(),
         html: "<p>html</p>".into(),
         list_unsubscribe: None,
+        reply_to: None,
     };
     use folio_db::queries::deliveries as dq;
     for (delivery, reader) in deliveries.iter().zip(&readers).take(3) {

@@ -26,6 +26,7 @@ fn notification(to: &str) -> Email {
         text: "A new item.\n\nhttps://folio.example.org/site/items/a/b/\n".into(),
         html: "<p>A new item.</p>".into(),
         list_unsubscribe: Some("https://folio.example.org/site/unsubscribe/t0ken/".into()),
+        reply_to: None,
     }
 }
 

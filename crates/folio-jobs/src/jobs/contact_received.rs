@@ -74,6 +74,8 @@ impl Job for ContactReceived {
                 text: text.clone(),
                 html: html.clone(),
                 list_unsubscribe: None,
+                // Staff answer the visitor with their mail client's Reply.
+                reply_to: Some(message.email.clone()),
             };
             if ctx.suppression(&email.to, &email.subject).await?.is_none() {
                 ctx.mailer.send(&email).await.map_err(delivery_error)?;

@@ -179,5 +179,6 @@ fn notification(
         text,
         html,
         list_unsubscribe: Some(unsubscribe_url),
+        reply_to: None,
     })
 }

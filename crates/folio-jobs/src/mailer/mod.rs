@@ -34,6 +34,10 @@ pub struct Email {
     /// `List-Unsubscribe-Post` header, so mail clients show their own unsubscribe button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_unsubscribe: Option<String>,
+    /// Where replies go when that is not the sender (the visitor of a contact message). An
+    /// address that does not parse is left out rather than failing the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +172,11 @@ impl Mailer {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(parse_mailbox(&email.to)?)
-            .subject(&email.subject);
+            .subject(&email.subject)
+            .message_id(Some(self.message_id()));
+        if let Some(reply_to) = email.reply_to.as_deref().and_then(|a| parse_mailbox(a).ok()) {
+            builder = builder.reply_to(reply_to);
+        }
         if let Some(url) = &email.list_unsubscribe {
             builder = builder
                 .raw_header(HeaderValue::new(
@@ -201,6 +209,12 @@ impl Mailer {
             }
         }
         Ok(())
+    }
+
+    /// `<random@sending domain>`: relays penalise mail without one, and one on our own domain
+    /// ties replies and bounces to this message. (lettre's default would use the host name.)
+    fn message_id(&self) -> String {
+        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.from.email.domain())
     }
 
     /// True when the mail server answered with a temporary (4xx) refusal: the message was
@@ -279,6 +293,7 @@ mod tests {
             text: format!("plain body\n\n{link}\n"),
             html: "<p>html body</p>".into(),
             list_unsubscribe: Some("https://folio.example.org/site/unsubscribe/t/".into()),
+            reply_to: None,
         };
         mailer.send(&email).await?;
         let files: Vec<_> = std::fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
@@ -292,5 +307,75 @@ mod tests {
         // The link stands on one line, unfolded, so it can be copied out of the file.
         assert!(raw.lines().any(|line| line == link), "{raw}");
         Ok(())
+    }
+
+    /// The header block of a written message, with the values that change per message
+    /// (Message-ID, Date, the MIME boundary) checked and replaced by placeholders.
+    fn stable_headers(raw: &str) -> String {
+        let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+        let mut lines = Vec::new();
+        for line in head.split("\r\n") {
+            if let Some(id) = line.strip_prefix("Message-ID: ") {
+                let (local, domain) = id.trim_matches(['<', '>']).split_once('@').unwrap();
+                assert!(
+                    local.len() == 32 && local.chars().all(|c| c.is_ascii_hexdigit()),
+                    "{id}"
+                );
+                lines.push(format!("Message-ID: <[32 hex digits]@{domain}>"));
+            } else if let Some(date) = line.strip_prefix("Date: ") {
+                assert!(chrono::DateTime::parse_from_rfc2822(date).is_ok(), "{date}");
+                lines.push("Date: [RFC 2822 date]".to_owned());
+            } else if line.trim_start().starts_with("boundary=") {
+                lines.push(" boundary=\"[boundary]\"".to_owned());
+            } else {
+                lines.push(line.to_owned());
+            }
+        }
+        lines.join("\n")
+    }
+
+    async fn sent_headers(email: &Email) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().display());
+        let mailer = Mailer::connect(&url, "Folio <folio@example.org>").await.unwrap();
+        mailer.send(email).await.unwrap();
+        let file = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap();
+        stable_headers(&std::fs::read_to_string(file.path()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn headers_of_a_notification() {
+        let email = Email {
+            to: "reader@example.net".into(),
+            subject: "New on Folio: Straße".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+            list_unsubscribe: Some("https://folio.example.org/site/unsubscribe/t/".into()),
+            reply_to: None,
+        };
+        insta::assert_snapshot!(sent_headers(&email).await);
+    }
+
+    #[tokio::test]
+    async fn headers_of_a_contact_message_reply_to_the_visitor() {
+        let email = Email {
+            to: "staff@example.org".into(),
+            subject: "Contact form: Hello".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+            list_unsubscribe: None,
+            reply_to: Some("visitor@example.net".into()),
+        };
+        insta::assert_snapshot!(sent_headers(&email).await);
+        // An address that does not parse is left out, not a failed message.
+        let bad = Email {
+            reply_to: Some("not an address\r\nBcc: x@evil.example".into()),
+            ..email
+        };
+        let headers = sent_headers(&bad).await;
+        assert!(
+            !headers.contains("Reply-To") && !headers.contains("evil"),
+            "{headers}"
+        );
     }
 }

@@ -39,6 +39,20 @@ async fn a_message_is_stored_and_staff_are_emailed(app: TestApp) {
     assert_eq!(mails[0].to, "editor@example.org");
     assert_eq!(mails[0].subject, "Contact form: Hello there");
     assert!(mails[0].decoded.contains("ada@example.org"));
+    // Staff reply to the visitor; the message is ours (Message-ID on the sending domain).
+    assert!(
+        mails[0].decoded.contains("\nReply-To: ada@example.org"),
+        "{}",
+        mails[0].decoded
+    );
+    let message_id = mails[0]
+        .decoded
+        .lines()
+        .find_map(|line| line.strip_prefix("Message-ID: "));
+    assert!(
+        message_id.is_some_and(|id| id.trim_end().ends_with("@example.org>")),
+        "{message_id:?}"
+    );
     assert!(mails[0].decoded.contains("I like the site."));
     assert_eq!(app.count("jobs").await, 0);
 }

@@ -120,6 +120,7 @@ async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult
         text: render(ResetEmailText { link: &link }.render())?,
         html: render(ResetEmailHtml { link: &link }.render())?,
         list_unsubscribe: None,
+        reply_to: None,
     };
     let txn = ctx.state.db.begin().await?;
     password_resets::create(&txn, user_id, &digest(&token), Utc::now() + LINK_LIFETIME).await?;

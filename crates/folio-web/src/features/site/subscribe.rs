@@ -138,6 +138,7 @@ fn confirmation_email(ctx: &RequestContext, to: &str, token: &str) -> AppResult<
         text: render(ConfirmEmailText { link: &link }.render())?,
         html: render(ConfirmEmailHtml { link: &link }.render())?,
         list_unsubscribe: None,
+        reply_to: None,
     })
 }
 
