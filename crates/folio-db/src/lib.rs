@@ -9,6 +9,6 @@ pub mod entities;
 pub mod migrations;
 pub mod queries;
 
-pub use connect::{Backend, connect};
+pub use connect::{Backend, begin_write, connect};
 pub use migrations::Migrator;
 pub use sea_orm::{DatabaseConnection, DbErr};

@@ -165,7 +165,7 @@ async fn claim_in_transaction(
     now: DateTime<Utc>,
     locked_until: DateTime<Utc>,
 ) -> Result<Vec<job::Model>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let ids: Vec<i64> = job::Entity::find()
         .select_only()
         .column(job::Column::Id)

@@ -1,7 +1,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use crate::entities::{note, pad};
@@ -64,7 +64,7 @@ pub async fn rename(db: &DatabaseConnection, user_id: i64, pad_id: i64, name: &s
 /// The notes are deleted explicitly rather than left to `ON DELETE CASCADE`, so the outcome does
 /// not depend on a connection setting (SQLite enforces foreign keys only when asked).
 pub async fn delete_owned(db: &DatabaseConnection, user_id: i64, pad_id: i64) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     // Notes first: the pad row is their foreign-key parent.
     note::Entity::delete_many()
         .filter(note::Column::PadId.eq(pad_id))

@@ -1,8 +1,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 
 use crate::entities::{password_reset, session};
 use crate::queries::users;
@@ -46,7 +44,7 @@ pub async fn redeem(
     token_hash: &str,
     password_hash: &str,
 ) -> Result<Option<i64>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = Utc::now();
     let Some(row) = password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(token_hash))

@@ -3,7 +3,6 @@
 //! again (a retry), it adds only the deliveries still missing, and any duplicate batch job it
 //! enqueues finds its deliveries already taken.
 
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::send_notifications::{BATCH_SIZE, SendNotifications};
@@ -20,7 +19,7 @@ impl Job for NotifySubscribers {
     const KIND: &'static str = "notify_subscribers";
 
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        let txn = ctx.db.begin().await?;
+        let txn = folio_db::begin_write(&ctx.db).await?;
         let added = deliveries::fan_out(&txn, self.item_id).await?;
         let pending = deliveries::pending_ids(&txn, self.item_id).await?;
         for batch in pending.chunks(BATCH_SIZE) {

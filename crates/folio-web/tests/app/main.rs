@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod admin_people;
+mod concurrency;
 mod contact;
 mod media;
 mod notes;

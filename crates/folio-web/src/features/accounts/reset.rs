@@ -11,7 +11,6 @@ use chrono::{Duration, Utc};
 use folio_db::queries::{password_resets, users};
 use folio_jobs::Email as OutgoingEmail;
 use folio_jobs::jobs::SendEmail;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use crate::domain::Email;
@@ -122,7 +121,7 @@ async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult
         list_unsubscribe: None,
         reply_to: None,
     };
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     password_resets::create(&txn, user_id, &digest(&token), Utc::now() + LINK_LIFETIME).await?;
     folio_jobs::enqueue(&txn, &SendEmail { email: message }).await?;
     txn.commit().await?;

@@ -11,7 +11,7 @@ use folio_db::queries::admin::categories::{self, CategoryFields, DeleteError};
 use folio_db::queries::admin::{Page, Taken, WriteError};
 use folio_db::queries::images::Owner;
 use folio_jobs::jobs::images::forget_image_of;
-use sea_orm::{EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::images;
@@ -255,7 +255,7 @@ async fn write(
     image: images::Change,
     errors: &mut FieldErrors,
 ) -> AppResult<Option<category::Model>> {
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     let result = match current {
         None => categories::create(&txn, fields).await,
         Some(current) => categories::update(&txn, current.id, fields).await,
@@ -383,7 +383,7 @@ async fn delete_all(
     staff: &Staff,
     categories: &[category::Model],
 ) -> AppResult<Result<(), String>> {
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     for category in categories {
         // Refusing the delete below drops the transaction, and this with it.
         forget_image_of(&txn, Owner::Category(category.id)).await?;

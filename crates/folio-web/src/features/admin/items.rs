@@ -15,7 +15,7 @@ use folio_db::queries::deliveries;
 use folio_db::queries::images::Owner;
 use folio_jobs::jobs::NotifySubscribers;
 use folio_jobs::jobs::images::forget_image_of;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::categories::taken_error;
@@ -408,7 +408,7 @@ async fn write(
     image: images::Change,
     errors: &mut FieldErrors,
 ) -> AppResult<Option<item::Model>> {
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     let result = match current {
         None => items::create(&txn, fields).await,
         Some(current) => items::update(&txn, current.id, fields).await,
@@ -613,7 +613,7 @@ async fn apply(
     action: Action,
     chosen: &[item::Model],
 ) -> AppResult<usize> {
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     let mut changed = 0;
     for item in chosen {
         let done = match action {

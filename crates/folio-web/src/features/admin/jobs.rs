@@ -11,7 +11,7 @@ use folio_db::entities::job;
 use folio_db::queries::admin::audit::Entry;
 use folio_db::queries::admin::{Page, users as admin_users};
 use folio_db::queries::jobs;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::list::{Filter, ListQuery, ListView};
 use super::{
@@ -132,7 +132,7 @@ async fn retry(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let job = found(&ctx, id).await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     if !jobs::retry(&txn, id).await? {
         drop(txn);
         flash_error(
@@ -174,7 +174,7 @@ async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let job = found(&ctx, id).await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     if !admin_users::delete_job(&txn, id).await? {
         drop(txn);
         flash_error(

@@ -8,7 +8,7 @@ use axum::routing::get;
 use folio_db::entities::contact_message;
 use folio_db::queries::admin::audit::Entry;
 use folio_db::queries::admin::{Page, users as admin_users};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 
 use super::list::{ListQuery, ListView};
 use super::{
@@ -124,7 +124,7 @@ async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let message = found(&ctx, id).await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     if !admin_users::delete_contact_message(&txn, id).await? {
         return Err(ctx.not_found().await);
     }

@@ -9,7 +9,7 @@ use folio_db::entities::{email_suppression, subscriber};
 use folio_db::queries::admin::audit::Entry;
 use folio_db::queries::admin::{Page, users as admin_users};
 use folio_db::queries::email_suppressions;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::list::{Filter, ListQuery, ListView};
 use super::{
@@ -121,7 +121,7 @@ async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let subscriber = found(&ctx, id).await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     if !admin_users::delete_subscriber(&txn, id).await? {
         return Err(ctx.not_found().await);
     }

@@ -11,7 +11,7 @@ use folio_db::entities::user;
 use folio_db::queries::admin::audit::{self, Entry};
 use folio_db::queries::admin::{Page, users as admin_users};
 use folio_db::queries::users;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 
 use super::list::{Filter, ListQuery, ListView};
@@ -197,7 +197,7 @@ async fn change(
         );
         return Ok(see_other(&page));
     }
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     let changed = match field {
         Field::Staff => admin_users::set_staff(&txn, id, value).await?,
         Field::Active => admin_users::set_active(&txn, id, value).await?,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use folio_db::entities::contact_message;
 use folio_jobs::jobs::ContactReceived;
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
 
 use crate::domain::{Email, Name};
@@ -93,7 +93,7 @@ pub async fn submit(
     {
         return too_many(&ctx).await;
     }
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     let stored = contact_message::ActiveModel {
         name: Set(name.as_str().to_owned()),
         email: Set(email.as_str().to_owned()),

@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::subscribers::{self, Subscribed};
 use folio_jobs::Email as OutgoingEmail;
 use folio_jobs::jobs::SendEmail;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use crate::domain::Email;
@@ -113,7 +112,7 @@ pub async fn submit(
     {
         return super::contact::too_many(&ctx).await;
     }
-    let txn = ctx.state.db.begin().await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
     match subscribers::subscribe(&txn, email.as_str(), &random_token(), None, false).await? {
         Subscribed::New(row) | Subscribed::Existing(row) if !row.confirmed => {
             let message = confirmation_email(&ctx, &row.email, &row.token)?;

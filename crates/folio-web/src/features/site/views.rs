@@ -12,7 +12,7 @@ use std::time::Duration;
 use folio_db::DatabaseConnection;
 use folio_db::entities::item;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
@@ -59,7 +59,7 @@ impl ViewCounter {
 }
 
 async fn write(db: &DatabaseConnection, batch: &HashMap<i64, i64>) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = folio_db::begin_write(db).await?;
     // In id order, so two processes flushing at once lock rows in the same order.
     let mut ids: Vec<_> = batch.keys().copied().collect();
     ids.sort_unstable();
