@@ -16,7 +16,7 @@ impl Slug {
         if slug.is_empty() {
             return Err(REQUIRED.into());
         }
-        if slug.len() > Self::MAX_CHARS {
+        if slug.chars().count() > Self::MAX_CHARS {
             return Err(format!(
                 "Ensure this value has at most {} characters (it has {}).",
                 Self::MAX_CHARS,
@@ -60,14 +60,17 @@ pub fn slugify(source: &str) -> String {
     let mut pending_hyphen = false;
     for c in source.chars().flat_map(fold_accent) {
         if c.is_ascii_alphanumeric() {
-            if pending_hyphen && !out.is_empty() {
+            let hyphen = pending_hyphen && !out.is_empty();
+            // Fits by construction: the hyphen and the letter after it must both fit, or the
+            // slug ends here (a hyphen at 200 then a letter at 201 once made a 201-char slug).
+            if out.len() + usize::from(hyphen) + 1 > Slug::MAX_CHARS {
+                break;
+            }
+            if hyphen {
                 out.push('-');
             }
             pending_hyphen = false;
             out.push(c.to_ascii_lowercase());
-            if out.len() >= Slug::MAX_CHARS {
-                break;
-            }
         } else if c != '\'' {
             pending_hyphen = true;
         }
@@ -107,6 +110,31 @@ mod tests {
         assert_eq!(slugify("Don't panic"), "dont-panic");
         assert_eq!(slugify("日本"), "");
         assert_eq!(slugify(&"a".repeat(300)).len(), 200);
+        // 199 letters, then a word: the hyphen would be the 200th character and the next
+        // letter the 201st, so the slug stops before the hyphen.
+        assert_eq!(slugify(&format!("{} b", "a".repeat(199))), "a".repeat(199));
+        let title = format!("{} {}End", "x".repeat(7), "Straße ".repeat(27));
+        assert_eq!(title.chars().count(), 200);
+        let slug = slugify(&title);
+        assert!(
+            slug.len() <= Slug::MAX_CHARS && Slug::parse(&slug).is_ok(),
+            "{slug}"
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the title (any Unicode: multi-byte letters, combining marks, emoji), the
+        /// derived slug is empty or a slug the form itself accepts, so saving an unchanged form
+        /// never fails on a field the editor did not touch.
+        #[test]
+        fn derived_slugs_always_parse(title in "\\PC{0,260}", tail in "(ß|æ|é|e\u{301}|😀| |-|a){0,60}") {
+            let source = format!("{title}{tail}");
+            let slug = slugify(&source);
+            proptest::prop_assert!(slug.len() <= Slug::MAX_CHARS);
+            if !slug.is_empty() {
+                proptest::prop_assert_eq!(Slug::parse(&slug).map(|s| s.0), Ok(slug.clone()));
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ backend_tests!(
     bulk_category_delete_refused_when_one_has_items,
     item_page_shows_delivery_counts,
     admin_posts_need_a_csrf_token,
+    longest_titles_with_wide_letters_save_and_save_again,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -664,4 +665,54 @@ async fn item_form_with_preview_snapshot() {
         .replace(folio_web::layout::CSS_URL.as_str(), "[stylesheet]");
     insta::assert_snapshot!(html);
     app.finish().await;
+}
+
+/// A title of the maximum 200 characters whose letters widen in its slug ("ß" → "ss"): the
+/// derived slug fits its 200-character column on every backend, and saving the form again
+/// unchanged (slug field now filled in) succeeds.
+async fn longest_titles_with_wide_letters_save_and_save_again(app: TestApp) {
+    let staff = app.staff_visitor("editor@example.org").await;
+    let category = app.create_category(&staff, "News").await;
+    let title = format!("{} {}End", "x".repeat(7), "Straße ".repeat(27));
+    assert_eq!(title.chars().count(), 200);
+    let id = app.create_item(&staff, category, &title, false).await;
+    let saved = app.item(id).await;
+    assert_eq!(saved.title, title);
+    assert!(
+        saved.slug.len() <= 200 && saved.slug.ends_with("-strasse"),
+        "{}",
+        saved.slug
+    );
+    let category = category.to_string();
+    staff
+        .submit(
+            &format!("/admin/items/{id}/"),
+            &[
+                ("title", title.as_str()),
+                ("slug", saved.slug.as_str()),
+                ("category", category.as_str()),
+                ("summary", "Summary."),
+                ("body", "Body."),
+                ("status", "draft"),
+            ],
+        )
+        .await
+        .assert_redirect(&format!("/admin/items/{id}/"));
+    // One character more is the title's own field error, not a database error.
+    let long = format!("{title}ß");
+    let refused = staff
+        .submit(
+            "/admin/items/add/",
+            &[
+                ("title", long.as_str()),
+                ("slug", ""),
+                ("category", category.as_str()),
+                ("summary", "Summary."),
+                ("body", "Body."),
+                ("status", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    refused.assert_contains("at most 200 characters (it has 201)");
 }
