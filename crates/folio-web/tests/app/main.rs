@@ -9,6 +9,7 @@ mod admin;
 mod admin_people;
 mod concurrency;
 mod contact;
+mod limits;
 mod media;
 mod notes;
 mod ops;
