@@ -14,6 +14,33 @@ backend_tests!(
 );
 
 const EDITORS: usize = 4;
+
+/// The job worker running the queue in a loop, as `folio worker` does, until stopped.
+struct BusyWorker {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BusyWorker {
+    fn start(app: &TestApp) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn({
+            let (app, stop) = (app.clone(), stop.clone());
+            async move {
+                while !stop.load(Ordering::Relaxed) {
+                    app.run_jobs().await;
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+            }
+        });
+        Self { stop, task }
+    }
+
+    async fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.await.unwrap();
+    }
+}
 const ITEMS_EACH: usize = 8;
 
 /// Adds, edits and deletes `ITEMS_EACH` published items; returns the status of every write.
@@ -55,16 +82,7 @@ async fn editors_write_at_once_while_the_worker_sends(app: TestApp) {
         editors.push(app.staff_visitor(&format!("editor{editor}@example.org")).await);
     }
     // The worker, busy with the notifications the publications queue.
-    let stop = Arc::new(AtomicBool::new(false));
-    let worker = tokio::spawn({
-        let (app, stop) = (app.clone(), stop.clone());
-        async move {
-            while !stop.load(Ordering::Relaxed) {
-                app.run_jobs().await;
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
-        }
-    });
+    let worker = BusyWorker::start(&app);
     let tasks: Vec<_> = editors
         .into_iter()
         .enumerate()
@@ -74,8 +92,7 @@ async fn editors_write_at_once_while_the_worker_sends(app: TestApp) {
     for task in tasks {
         statuses.extend(task.await.unwrap());
     }
-    stop.store(true, Ordering::Relaxed);
-    worker.await.unwrap();
+    worker.stop().await;
 
     let failed: Vec<&(String, u16)> = statuses.iter().filter(|(_, status)| *status >= 400).collect();
     eprintln!(
@@ -186,16 +203,7 @@ async fn notes_forms_sessions_and_views_at_once(app: TestApp) {
     let category = app.seed_category("News").await;
     let item = app.seed_item(&category, "Read me", true).await;
     let item_path = format!("/site/items/{}/{}/", category.slug, item.slug);
-    let stop = Arc::new(AtomicBool::new(false));
-    let worker = tokio::spawn({
-        let (app, stop) = (app.clone(), stop.clone());
-        async move {
-            while !stop.load(Ordering::Relaxed) {
-                app.run_jobs().await;
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
-        }
-    });
+    let worker = BusyWorker::start(&app);
     let mut tasks = Vec::new();
     for n in 0..3 {
         tasks.push(tokio::spawn(note_writer(app.clone(), n)));
@@ -207,8 +215,7 @@ async fn notes_forms_sessions_and_views_at_once(app: TestApp) {
     for task in tasks {
         statuses.extend(task.await.unwrap());
     }
-    stop.store(true, Ordering::Relaxed);
-    worker.await.unwrap();
+    worker.stop().await;
     app.run_jobs().await;
     app.state().views.flush(app.db()).await.unwrap();
 
