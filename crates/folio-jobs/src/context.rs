@@ -3,6 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
+use folio_db::entities::email_suppression;
 use folio_db::queries::email_suppressions;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Mutex;
@@ -27,22 +30,36 @@ impl JobContext {
     /// Why no mail may go to `address` (SES reported a hard bounce or a complaint), if so;
     /// logs the refusal with the message's subject, so an operator sees which mail was held back.
     pub async fn suppression(&self, address: &str, subject: &str) -> Result<Option<String>, DbErr> {
-        let Some(suppressed) = email_suppressions::find(&self.db, address).await? else {
-            return Ok(None);
-        };
-        tracing::warn!(
-            suppression = suppressed.id,
-            reason = %suppressed.reason,
-            detail = %suppressed.detail,
-            subject,
-            "email not sent: the address is suppressed after a {} reported by SES",
-            suppressed.reason
-        );
-        Ok(Some(format!(
-            "address suppressed ({}: {})",
-            suppressed.reason, suppressed.detail
-        )))
+        let found = email_suppressions::find(&self.db, address).await?;
+        Ok(found.map(|suppressed| held_back(&suppressed, subject)))
     }
+
+    /// The suppressed addresses among `addresses` (lower-cased), in one query: a batch of
+    /// notifications checks its 100 recipients at once rather than one query per email.
+    pub async fn suppressions_among(
+        &self,
+        addresses: &[String],
+    ) -> Result<HashMap<String, email_suppression::Model>, DbErr> {
+        let found = email_suppressions::among(&self.db, addresses).await?;
+        Ok(found.into_iter().map(|row| (row.email.clone(), row)).collect())
+    }
+}
+
+/// Logs that a message with `subject` was not sent to a suppressed address, and says why (the
+/// text kept as the delivery's error).
+pub fn held_back(suppressed: &email_suppression::Model, subject: &str) -> String {
+    tracing::warn!(
+        suppression = suppressed.id,
+        reason = %suppressed.reason,
+        detail = %suppressed.detail,
+        subject,
+        "email not sent: the address is suppressed after a {} reported by SES",
+        suppressed.reason
+    );
+    format!(
+        "address suppressed ({}: {})",
+        suppressed.reason, suppressed.detail
+    )
 }
 
 /// Spaces events at least `1/rate` seconds apart across all tasks of one process.

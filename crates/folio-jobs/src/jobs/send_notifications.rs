@@ -9,14 +9,16 @@
 //! marks it `failed`. Up to `SENDS_IN_FLIGHT` deliveries of a batch are sent at once, each on
 //! its own pooled connection; the guarantee holds for each delivery on its own.
 
+use std::collections::HashMap;
+
 use askama::Template;
-use folio_db::entities::{category, item};
+use folio_db::entities::{category, email_suppression, item};
 use folio_db::queries::deliveries::{self, PendingDelivery};
 use futures_util::{StreamExt, stream};
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
-use crate::context::JobContext;
+use crate::context::{JobContext, held_back};
 use crate::mailer::{Email, Mailer};
 use crate::queue::{Job, JobError};
 
@@ -88,11 +90,13 @@ impl Job for SendNotifications {
             .await
             .map_err(|err| JobError::Retry(format!("mail server unavailable: {err}")))?;
         let item_url = format!("{}/site/items/{}/{}/", ctx.base_url, category.slug, item.slug);
+        let recipients: Vec<String> = batch.iter().map(|delivery| delivery.email.clone()).collect();
+        let suppressed = &ctx.suppressions_among(&recipients).await?;
         // Owned deliveries: a closure over `&PendingDelivery` would be generic over the
         // reference's lifetime, which the `Send` bound of a job's future can't be proved for.
         let (item, item_url) = (&item, item_url.as_str());
         let outcomes: Vec<Result<Sent, JobError>> = stream::iter(batch)
-            .map(|delivery| async move { deliver(ctx, item, item_url, &delivery).await })
+            .map(|delivery| async move { deliver(ctx, item, item_url, suppressed, &delivery).await })
             .buffer_unordered(SENDS_IN_FLIGHT)
             .collect()
             .await;
@@ -129,6 +133,7 @@ async fn deliver(
     ctx: &JobContext,
     item: &item::Model,
     item_url: &str,
+    suppressed: &HashMap<String, email_suppression::Model>,
     delivery: &PendingDelivery,
 ) -> Result<Sent, JobError> {
     ctx.email_rate.acquire().await;
@@ -136,7 +141,8 @@ async fn deliver(
         return Ok(Sent::Skipped); // another worker has it, or had it
     }
     let email = notification(ctx, item, item_url, delivery)?;
-    if let Some(why) = ctx.suppression(&email.to, &email.subject).await? {
+    if let Some(suppression) = suppressed.get(&delivery.email) {
+        let why = held_back(suppression, &email.subject);
         deliveries::mark_failed(&ctx.db, delivery.id, &why).await?;
         return Ok(Sent::Failed);
     }

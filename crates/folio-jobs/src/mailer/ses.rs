@@ -93,9 +93,7 @@ impl SesTransport {
         }
         Ok(())
     }
-}
 
-impl SesTransport {
     /// A 2xx answer to `GetConfigurationSet` is proof enough: the body is not needed, and
     /// moto's emulator answers with one the SDK can't read (`SendingEnabled: {}`).
     async fn configuration_set_exists(&self, name: &str) -> Result<bool, MailError> {
