@@ -34,6 +34,7 @@ backend_tests!(
     a_job_whose_worker_is_killed_mid_run_runs_again_after_the_lease,
     a_notification_retried_after_a_crash_emails_nobody_twice,
     a_notification_worker_killed_mid_batch_emails_nobody_twice,
+    a_fan_out_for_an_item_deleted_or_unpublished_since_is_done_with_nothing_to_send,
     a_failing_job_backs_off_ends_failed_and_can_be_retried,
     a_job_that_can_never_succeed_fails_at_once,
     a_job_enqueued_in_a_rolled_back_transaction_never_runs,
@@ -451,6 +452,35 @@ async fn run_until_empty(app: &TestApp, worker: &Worker, limit: Duration) {
 /// A worker dies in the middle of a notification batch: it had sent three emails, handed a
 /// fourth to the server without recording `sent`, and taken a fifth without sending it. The
 /// fan-out is also run again (as after a crash between its commit and its row's deletion).
+/// An item published and then deleted, or unpublished, before its fan-out ran: the fan-out
+/// adds no delivery and is done at once. (It used to break the deliveries' foreign key and
+/// retry eight times for an item that no longer existed.)
+async fn a_fan_out_for_an_item_deleted_or_unpublished_since_is_done_with_nothing_to_send(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let worker = worker_with(smtp_context(&app, &sink, None).await, quick());
+    let category = app.seed_category("Gone").await;
+    let deleted = app.seed_item(&category, "Deleted since", true).await;
+    let unpublished = app.seed_item(&category, "Unpublished since", true).await;
+    seed_subscribers(&app, 5).await;
+    for item in [&deleted, &unpublished] {
+        enqueue(app.db(), &NotifySubscribers { item_id: item.id })
+            .await
+            .unwrap();
+    }
+    folio_db::entities::item::Entity::delete_by_id(deleted.id)
+        .exec(app.db())
+        .await
+        .unwrap();
+    let mut draft: folio_db::entities::item::ActiveModel = unpublished.clone().into();
+    draft.status = sea_orm::Set(folio_db::entities::item::DRAFT.to_owned());
+    sea_orm::ActiveModelTrait::update(draft, app.db()).await.unwrap();
+
+    assert_eq!(worker.drain().await.unwrap(), 2, "both fan-outs ran once");
+    assert_eq!(app.count("jobs").await, 0, "done, not waiting for a retry");
+    assert_eq!(app.count("deliveries").await, 0);
+    assert!(sink.messages().is_empty());
+}
+
 /// Afterwards every confirmed subscriber got at most one email, the two deliveries left
 /// `sending` are not sent again, and the fan-out added no second delivery for anyone.
 async fn a_notification_retried_after_a_crash_emails_nobody_twice(app: TestApp) {

@@ -161,6 +161,12 @@ impl TestApp {
         Visitor::new(self.base_url())
     }
 
+    /// A new browser that a proxy names as `ip` (see [`Visitor::behind_proxy`]; the app needs
+    /// `trusted_proxy_hops = 1`).
+    pub fn visitor_from(&self, ip: std::net::IpAddr) -> Visitor {
+        Visitor::behind_proxy(self.base_url(), ip)
+    }
+
     /// Runs every job that is due, as a worker would, and returns how many ran.
     pub async fn run_jobs(&self) -> usize {
         self.inner

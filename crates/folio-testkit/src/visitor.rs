@@ -103,10 +103,24 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn new(base: &str) -> Self {
+        Self::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A visitor whose requests come through a proxy that names it as `ip` in
+    /// `X-Forwarded-For` (what an app with one trusted proxy hop takes as the client address):
+    /// each gets its own share of the per-client rate limits.
+    pub fn behind_proxy(base: &str, ip: std::net::IpAddr) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.to_string().parse().unwrap());
+        Self::with_headers(base, headers)
+    }
+
+    fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Self {
         let jar = Arc::new(Jar::default());
         let client = Client::builder()
             .cookie_provider(jar.clone())
             .redirect(redirect::Policy::none())
+            .default_headers(headers)
             .build()
             .unwrap();
         Self {

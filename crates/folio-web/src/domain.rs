@@ -11,7 +11,9 @@ pub const INVALID_EMAIL: &str = "Enter a valid email address.";
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim();
+        // Lower-cased first, so the limits apply to what is stored: some capitals lower to
+        // two characters ('İ' to "i̇"), and the column holds 254.
+        let email = raw.trim().to_lowercase();
         if email.is_empty() {
             return Err(REQUIRED.into());
         }
@@ -33,7 +35,7 @@ impl Email {
                 None => false,
             };
         if valid {
-            Ok(Self(email.to_lowercase()))
+            Ok(Self(email))
         } else {
             Err(INVALID_EMAIL.into())
         }

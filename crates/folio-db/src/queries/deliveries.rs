@@ -9,13 +9,21 @@ use sea_orm::{
 };
 
 use crate::entities::delivery::{self, FAILED, PENDING, SENDING, SENT};
-use crate::entities::subscriber;
+use crate::entities::{item, subscriber};
 
 /// Creates a pending delivery of `item_id` for every confirmed subscriber who has none yet,
 /// in one `INSERT … SELECT` (so a retried fan-out adds only what is missing). Returns how
-/// many rows it added.
+/// many rows it added: none when the item was deleted or unpublished since the job was
+/// queued (a delivery for a deleted item would break its foreign key, and the job would
+/// retry for nothing).
 pub async fn fan_out(conn: &impl ConnectionTrait, item_id: i64) -> Result<u64, DbErr> {
     let now = Utc::now();
+    let still_published = Query::select()
+        .expr(Expr::val(1))
+        .from(item::Entity)
+        .and_where(Expr::col((item::Entity, item::Column::Id)).eq(item_id))
+        .and_where(Expr::col((item::Entity, item::Column::Status)).eq(item::PUBLISHED))
+        .take();
     let already = Query::select()
         .expr(Expr::val(1))
         .from(delivery::Entity)
@@ -34,6 +42,7 @@ pub async fn fan_out(conn: &impl ConnectionTrait, item_id: i64) -> Result<u64, D
         .from(subscriber::Entity)
         .and_where(Expr::col((subscriber::Entity, subscriber::Column::Confirmed)).eq(true))
         .and_where(Expr::exists(already).not())
+        .and_where(Expr::exists(still_published))
         .order_by((subscriber::Entity, subscriber::Column::Id), sea_orm::Order::Asc)
         .take();
     let insert = Query::insert()

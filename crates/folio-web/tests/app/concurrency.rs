@@ -16,13 +16,13 @@ backend_tests!(
 const EDITORS: usize = 4;
 
 /// The job worker running the queue in a loop, as `folio worker` does, until stopped.
-struct BusyWorker {
+pub(crate) struct BusyWorker {
     stop: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl BusyWorker {
-    fn start(app: &TestApp) -> Self {
+    pub(crate) fn start(app: &TestApp) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let task = tokio::spawn({
             let (app, stop) = (app.clone(), stop.clone());
@@ -36,7 +36,7 @@ impl BusyWorker {
         Self { stop, task }
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.stop.store(true, Ordering::Relaxed);
         self.task.await.unwrap();
     }

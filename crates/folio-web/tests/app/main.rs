@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod admin_people;
 mod concurrency;
+mod concurrency_admin;
 mod contact;
 mod limits;
 mod media;

@@ -145,10 +145,11 @@ impl CategoryForm {
         let name = errors.check("name", line(&self.name, 200));
         let slug = errors.check("slug", Slug::parse_or_derive(&self.slug, &self.name));
         let summary = self.summary.trim();
-        if summary.chars().count() > SUMMARY_MAX_CHARS {
+        let count = summary.chars().count();
+        if count > SUMMARY_MAX_CHARS {
             errors.add(
                 "summary",
-                format!("Ensure this value has at most {SUMMARY_MAX_CHARS} characters."),
+                format!("Ensure this value has at most {SUMMARY_MAX_CHARS} characters (it has {count})."),
             );
         }
         let position = match self.position.trim() {
