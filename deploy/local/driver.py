@@ -395,6 +395,12 @@ def step_check() -> None:
     check("database: reachable, 0 pending migration(s)" in out, "no 'database: reachable, 0 pending' line")
     check("email: usable" in out, "no 'email: usable' line")
     check("storage: usable" in out, "no 'storage: usable' line")
+    # The worker's JSON lines that CloudWatch metric filters read (modules/observability): the
+    # queue depth with its counts, and the heartbeat whose absence raises an alarm.
+    worker = json_lines("worker")
+    depth = [line for line in worker if line.get("message") == "queue depth"]
+    check(depth and all(k in depth[0] for k in ("queued", "running", "failed")), "no 'queue depth' line with counts")
+    check(any(line.get("message") == "worker alive" for line in worker), "no 'worker alive' heartbeat line")
     state["ran"] = {"check"}
 
 

@@ -10,6 +10,8 @@
 //! - On shutdown a loop stops claiming, gives its current job `grace` to finish, and otherwise
 //!   drops it and releases the row, so another worker can run it at once.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -49,14 +51,47 @@ impl Default for WorkerOptions {
     }
 }
 
-/// How often a running worker logs the queue's depth.
+/// How often a running worker logs the queue's depth and its heartbeat.
 const DEPTH_REPORT_EVERY: Duration = Duration::from_secs(60);
 
+/// A worker whose loops have not moved for this long is stuck: it logs no heartbeat.
+const STUCK_AFTER: Duration = Duration::from_secs(120);
+
+/// When a loop of this worker last showed progress (claimed, polled, or extended a lease), in
+/// seconds since the Unix epoch: what the heartbeat reports on.
+#[derive(Clone, Debug)]
+struct Liveness(Arc<AtomicU64>);
+
+impl Liveness {
+    fn new() -> Self {
+        let liveness = Self(Arc::new(AtomicU64::new(0)));
+        liveness.mark();
+        liveness
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs())
+    }
+
+    fn mark(&self) {
+        self.0.store(Self::now(), Ordering::Relaxed);
+    }
+
+    fn moved_within(&self, window: Duration) -> bool {
+        Self::now().saturating_sub(self.0.load(Ordering::Relaxed)) <= window.as_secs()
+    }
+}
+
 /// Logs the queue's depth as `queue depth` with `queued`, `running` and `failed` fields until
-/// shutdown. In AWS a CloudWatch metric filter turns these lines into the dashboard's
-/// queue-depth metric and its alarm, so the worker needs no metrics client of its own.
+/// shutdown, then `worker alive` when the database answered and a loop moved recently. In AWS
+/// CloudWatch metric filters turn these lines into the queue-depth metric and the worker
+/// heartbeat, whose alarm fires when the lines stop (a dead, stuck or cut-off worker), so the
+/// worker needs no metrics client of its own.
 async fn report_queue_depth(
     db: sea_orm::DatabaseConnection,
+    liveness: Liveness,
     every: Duration,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -68,13 +103,20 @@ async fn report_queue_depth(
             _ = stopped(shutdown.clone()) => return,
         }
         match QueueDepth::read(&db).await {
-            Ok(depth) => tracing::info!(
-                target: "folio::queue",
-                queued = depth.queued,
-                running = depth.running,
-                failed = depth.failed,
-                "queue depth"
-            ),
+            Ok(depth) => {
+                tracing::info!(
+                    target: "folio::queue",
+                    queued = depth.queued,
+                    running = depth.running,
+                    failed = depth.failed,
+                    "queue depth"
+                );
+                if liveness.moved_within(STUCK_AFTER) {
+                    tracing::info!(target: "folio::worker", "worker alive");
+                } else {
+                    tracing::warn!("no worker loop has moved for {} s", STUCK_AFTER.as_secs());
+                }
+            }
             Err(err) => tracing::warn!(error = %err, "could not read the queue depth"),
         }
     }
@@ -92,6 +134,7 @@ pub struct Worker {
     ctx: JobContext,
     registry: Registry,
     options: WorkerOptions,
+    liveness: Liveness,
 }
 
 /// What happened to one claimed job.
@@ -112,6 +155,7 @@ impl Worker {
             ctx,
             registry,
             options,
+            liveness: Liveness::new(),
         }
     }
 
@@ -130,7 +174,12 @@ impl Worker {
             loops.spawn(async move { worker.run_loop(&id, shutdown).await });
         }
         let db = self.ctx.db.clone();
-        let reporter = tokio::spawn(report_queue_depth(db, DEPTH_REPORT_EVERY, shutdown.clone()));
+        let reporter = tokio::spawn(report_queue_depth(
+            db,
+            self.liveness.clone(),
+            DEPTH_REPORT_EVERY,
+            shutdown.clone(),
+        ));
         tracing::info!(loops = self.options.concurrency, "job worker started");
         while loops.join_next().await.is_some() {}
         reporter.abort();
@@ -139,6 +188,7 @@ impl Worker {
 
     async fn run_loop(&self, id: &str, shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
+            self.liveness.mark();
             let pause = match self.claim_one(id).await {
                 Ok(Some(job)) => {
                     self.run_job(id, job, shutdown.clone()).await;
@@ -188,6 +238,7 @@ impl Worker {
             tokio::select! {
                 result = &mut run => break result,
                 _ = heartbeat.tick() => {
+                    self.liveness.mark();
                     if let Err(err) = queue::extend_lease(&self.ctx.db, job.id, id, lease).await {
                         tracing::warn!(job = job.id, error = %err, "could not extend the lease");
                     }
@@ -286,7 +337,9 @@ fn worker_id(n: usize) -> String {
 mod tests {
     use std::time::Duration;
 
-    use super::backoff;
+    use std::sync::atomic::Ordering;
+
+    use super::{Liveness, STUCK_AFTER, backoff};
 
     #[test]
     fn backoff_doubles_and_is_capped() {
@@ -296,5 +349,19 @@ mod tests {
         assert_eq!(backoff(base, 4), Duration::from_secs(80));
         assert_eq!(backoff(base, 30), Duration::from_secs(3600));
         assert_eq!(backoff(base, 0), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_worker_whose_loops_stopped_moving_is_not_alive() {
+        let liveness = Liveness::new();
+        assert!(liveness.moved_within(STUCK_AFTER), "alive when it starts");
+        let stuck_since = Liveness::now() - STUCK_AFTER.as_secs() - 1;
+        liveness.0.store(stuck_since, Ordering::Relaxed);
+        assert!(!liveness.moved_within(STUCK_AFTER));
+        liveness.mark();
+        assert!(
+            liveness.moved_within(STUCK_AFTER),
+            "alive again once a loop moves"
+        );
     }
 }
