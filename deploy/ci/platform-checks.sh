@@ -181,8 +181,13 @@ echo "checkov skips in the code: $(grep -rhoE 'checkov:skip=[A-Z0-9_]+' deploy .
 
 # --- emulator -----------------------------------------------------------------------------------
 stage "integration: dev applied to and destroyed from moto"
-EMULATOR_LOG_DIR="$cache/emulator" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/run.sh \
-  || fail "emulator apply/destroy (logs in $cache/emulator)"
+# A log directory per run: two checkouts checking at once must not count each other's lines
+# (a CI run once saw another run's apply log and failed its created/destroyed count).
+emulator_logs=$(mktemp -d "$cache/emulator/run.XXXXXX")
+EMULATOR_LOG_DIR="$emulator_logs" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/run.sh \
+  || fail "emulator apply/destroy (logs in $emulator_logs)"
+# Keep the last few runs' logs only.
+find "$cache/emulator" -mindepth 1 -maxdepth 1 -name 'run.*' -mmin +1440 -exec rm -rf {} +
 
 stage_end
 printf '\n==> platform checks passed\n'
