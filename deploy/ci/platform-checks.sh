@@ -186,7 +186,7 @@ stage "integration: dev applied to and destroyed from moto"
 emulator_logs=$(mktemp -d "$cache/emulator/run.XXXXXX")
 EMULATOR_LOG_DIR="$emulator_logs" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/run.sh \
   || fail "emulator apply/destroy (logs in $emulator_logs)"
-# Keep the last few runs' logs only.
+# Runs' logs older than a day are removed.
 find "$cache/emulator" -mindepth 1 -maxdepth 1 -name 'run.*' -mmin +1440 -exec rm -rf {} +
 
 stage_end
