@@ -84,6 +84,7 @@ module "edge" {
   origin_access_control_id          = module.storage.origin_access_control_id
   logs_bucket_domain_name           = module.storage.logs_bucket_domain_name
   web_acl_arn                       = module.waf.web_acl_arn
+  origin_verify_header              = module.app.origin_verify_header
 }
 
 module "observability" {
@@ -131,6 +132,11 @@ module "app" {
   rollback_alarm_names    = module.observability.rollback_alarm_names
   deployment_config_name  = var.deployment_config_name
   alb_deletion_protection = var.production
+  # The deploy smoke test reaches the test listener from a task in the app subnets, i.e. from
+  # the NAT gateways' addresses.
+  test_listener_source_cidrs    = [for ip in module.network.nat_public_ips : "${ip}/32"]
+  origin_verify_accept_previous = var.origin_verify_accept_previous
+  initial_live_target_group     = var.initial_live_target_group
 }
 
 module "backup" {

@@ -114,6 +114,67 @@ resource "aws_secretsmanager_secret_version" "secret_key" {
   }
 }
 
+# --- the origin-verify header -------------------------------------------------------------------
+# The ALB is internet-facing and its security group admits CloudFront's *shared* origin-facing
+# prefix list: any CloudFront distribution, including someone else's without our WAF, could
+# reach it. So CloudFront adds a secret header to every origin request (edge module) and the
+# production listener forwards only requests that carry it; everything else gets a fixed 403.
+#
+# The value cannot be kept out of Terraform state with Terraform 1.11 and AWS provider 5.100:
+# CloudFront's origin custom_header.value and the listener rule's http_header values are
+# ordinary (not write-only) attributes, so the value is stored with those two resources whatever
+# generates it. (An ephemeral aws_secretsmanager_random_password into the secret version's
+# write-only secret_string_wo would spare one copy, but `terraform test` 1.11 cannot mock
+# ephemeral resources, and the copies in the distribution and the rule would remain.) The state
+# bucket is KMS-encrypted with restricted access; treat it as secret. Secrets Manager is the
+# source of truth: Terraform reads AWSCURRENT (and, while rotating, AWSPREVIOUS) from it.
+# Rotation: runbooks/rotate-secrets.md.
+
+data "aws_secretsmanager_random_password" "origin_verify" {
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "origin_verify" {
+  # checkov:skip=CKV2_AWS_57:Rotated by deploy/runbooks/rotate-secrets.md (two accepted values during the switch); a managed rotation Lambda cannot update CloudFront and the ALB in the right order.
+  name        = "${var.name}/origin-verify"
+  description = "Value of the ${local.origin_header} header CloudFront sends to the ALB of ${var.name}"
+  kms_key_id  = var.kms_key_arn
+  tags        = var.tags
+}
+
+# The first value only; later values are put by the rotation runbook (put-secret-value moves
+# AWSCURRENT), and Terraform never writes one again.
+resource "aws_secretsmanager_secret_version" "origin_verify" {
+  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  secret_string = data.aws_secretsmanager_random_password.origin_verify.random_password
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+data "aws_secretsmanager_secret_version" "origin_verify" {
+  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  version_stage = "AWSCURRENT"
+  depends_on    = [aws_secretsmanager_secret_version.origin_verify]
+}
+
+# During a rotation only: the value before the last put-secret-value is still accepted.
+data "aws_secretsmanager_secret_version" "origin_verify_previous" {
+  count         = var.origin_verify_accept_previous ? 1 : 0
+  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  version_stage = "AWSPREVIOUS"
+  depends_on    = [aws_secretsmanager_secret_version.origin_verify]
+}
+
+locals {
+  origin_header = "X-Origin-Verify"
+  origin_verify_values = concat(
+    [data.aws_secretsmanager_secret_version.origin_verify.secret_string],
+    data.aws_secretsmanager_secret_version.origin_verify_previous[*].secret_string,
+  )
+}
+
 # --- IAM ----------------------------------------------------------------------------------------
 
 locals {
@@ -284,8 +345,12 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "this" {
-  for_each             = toset(["blue", "green"])
-  name                 = "${var.name}-${each.key}"
+  for_each = toset(["blue", "green"])
+  # A prefix (at most 6 characters) and create_before_destroy: a change that replaces a target
+  # group (port, protocol, target type, VPC) creates the new one under a new name first instead
+  # of failing on the name the old one still holds. CodeDeploy owns which one is live, so such a
+  # replacement is still a planned operation: runbooks/deploy.md.
+  name_prefix          = each.key == "blue" ? "blue-" : "green-"
   port                 = var.app_port
   protocol             = "HTTP"
   target_type          = "ip"
@@ -299,7 +364,10 @@ resource "aws_lb_target_group" "this" {
     healthy_threshold   = 2
     unhealthy_threshold = 3
   }
-  tags = var.tags
+  lifecycle {
+    create_before_destroy = true
+  }
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
 resource "aws_lb_listener" "http" {
@@ -325,21 +393,47 @@ resource "aws_lb_listener" "https" {
   protocol          = "HTTPS"
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   certificate_arn   = var.certificate_arn
+  # Anything without CloudFront's origin-verify header (another distribution, a direct request)
+  # is refused. Target health checks go from the ALB to the tasks, not through listeners.
   default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.this["blue"].arn
-  }
-  # CodeDeploy moves the default action between blue and green.
-  lifecycle {
-    ignore_changes = [default_action]
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      status_code  = "403"
+      message_body = "Forbidden"
+    }
   }
   tags = var.tags
 }
 
-# The test listener: CodeDeploy routes it to the new tasks before production traffic moves
-# (CodeDeploy's blue/green for ECS requires a test route to offer it). No security group rule
-# opens 8443, so only something inside the VPC could use it; the pipeline smoke-tests the
-# public URL after the shift instead (deploy/ci/deploy.sh) and rolls back on failure.
+# The only way to the app: requests carrying the origin-verify header (one value, or two while
+# a rotation is in progress). CodeDeploy moves this rule's forward action between blue and green
+# (it reroutes every rule of the production listener that forwards to the original target group),
+# so Terraform ignores the action after creating it.
+resource "aws_lb_listener_rule" "origin_verify" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 1
+  condition {
+    http_header {
+      http_header_name = local.origin_header
+      values           = local.origin_verify_values
+    }
+  }
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this[var.initial_live_target_group].arn
+  }
+  lifecycle {
+    ignore_changes = [action]
+  }
+  tags = var.tags
+}
+
+# The test listener: CodeDeploy routes it to the new tasks before production traffic moves.
+# The pipeline smoke-tests the replacement tasks through it while the deployment waits before
+# rerouting (deploy/ci/deploy.sh, a one-off task in the app subnets), and stops the deployment
+# with a rollback if that fails. Port 8443 is open only to test_listener_source_cidrs (the NAT
+# gateways' addresses, i.e. our own tasks), never to CloudFront or the internet.
 resource "aws_lb_listener" "test" {
   load_balancer_arn = aws_lb.this.arn
   port              = 8443
@@ -348,12 +442,25 @@ resource "aws_lb_listener" "test" {
   certificate_arn   = var.certificate_arn
   default_action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.this["green"].arn
+    target_group_arn = aws_lb_target_group.this[var.initial_live_target_group == "blue" ? "green" : "blue"].arn
   }
+  # CodeDeploy moves the test listener's default action between blue and green.
   lifecycle {
     ignore_changes = [default_action]
   }
   tags = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "test_listener" {
+  # count, not for_each: the NAT addresses are only known after apply, their number before.
+  count             = length(var.test_listener_source_cidrs)
+  security_group_id = var.alb_security_group_id
+  description       = "Test listener (8443) for the deploy smoke test, from our NAT gateways"
+  cidr_ipv4         = var.test_listener_source_cidrs[count.index]
+  ip_protocol       = "tcp"
+  from_port         = 8443
+  to_port           = 8443
+  tags              = var.tags
 }
 
 # --- services -----------------------------------------------------------------------------------
@@ -381,12 +488,15 @@ resource "aws_ecs_service" "web" {
     container_name   = local.container
     container_port   = var.app_port
   }
-  # The pipeline owns the image tag (task_definition), CodeDeploy owns which target group is
-  # live (load_balancer), and autoscaling owns the count.
+  # Under the CODE_DEPLOY controller ECS refuses UpdateService changes to what a deployment
+  # owns: the task definition (the pipeline's image tag), the load balancer (CodeDeploy swaps
+  # blue and green) and the network configuration (a new task set carries it). Terraform leaves
+  # them alone; a subnet or security-group change goes out with the next CodeDeploy deployment
+  # (appspec NetworkConfiguration, runbooks/deploy.md). Autoscaling owns the count.
   lifecycle {
-    ignore_changes = [task_definition, load_balancer, desired_count]
+    ignore_changes = [task_definition, load_balancer, network_configuration, desired_count]
   }
-  depends_on = [aws_lb_listener.https]
+  depends_on = [aws_lb_listener.https, aws_lb_listener_rule.origin_verify]
   tags       = var.tags
 }
 

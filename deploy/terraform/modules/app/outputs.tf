@@ -117,3 +117,27 @@ output "scheduled_action_count" {
   description = "Night-time scale-down/up actions (0 in production)."
   value       = length(aws_appautoscaling_scheduled_action.down) + length(aws_appautoscaling_scheduled_action.up)
 }
+
+output "origin_verify_header" {
+  description = "Header name and current value CloudFront must send to the ALB (edge module)."
+  value = {
+    name  = local.origin_header
+    value = data.aws_secretsmanager_secret_version.origin_verify.secret_string
+  }
+  sensitive = true
+}
+
+output "origin_verify_secret_arn" {
+  description = "Secrets Manager secret holding the origin-verify header value."
+  value       = aws_secretsmanager_secret.origin_verify.arn
+}
+
+output "test_listener_port" {
+  description = "Port of the CodeDeploy test listener (replacement tasks before the shift)."
+  value       = aws_lb_listener.test.port
+}
+
+output "test_listener_ingress_cidrs" {
+  description = "Sources allowed to the test listener (8443)."
+  value       = aws_vpc_security_group_ingress_rule.test_listener[*].cidr_ipv4
+}

@@ -188,3 +188,25 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "origin_verify_accept_previous" {
+  description = "During an origin-verify rotation only: the production listener also accepts the secret's AWSPREVIOUS value (runbooks/rotate-secrets.md)."
+  type        = bool
+  default     = false
+}
+
+variable "initial_live_target_group" {
+  description = "Target group the production rule forwards to when Terraform creates it (blue, or green if CodeDeploy last left green live); CodeDeploy owns it after that."
+  type        = string
+  default     = "blue"
+  validation {
+    condition     = contains(["blue", "green"], var.initial_live_target_group)
+    error_message = "initial_live_target_group is blue or green."
+  }
+}
+
+variable "test_listener_source_cidrs" {
+  description = "CIDRs allowed to reach the test listener (8443) for the deploy smoke test: the NAT gateways' public addresses as /32."
+  type        = list(string)
+  default     = []
+}
