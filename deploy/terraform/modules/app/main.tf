@@ -463,6 +463,83 @@ resource "aws_vpc_security_group_ingress_rule" "test_listener" {
   tags              = var.tags
 }
 
+# --- the deploy smoke test ------------------------------------------------------------------------
+# deploy/ci/deploy.sh runs this as a one-off task while a CodeDeploy deployment waits before
+# rerouting (deployment_ready_option below): GET /healthz, /readyz and /signin/ through the test
+# listener, i.e. on the replacement tasks only, before any viewer reaches them. It exits 0 only
+# if all three answer 200; on anything else the script stops the deployment with a rollback.
+# The app image is distroless (no HTTP client), hence a small Python image from ECR Public.
+
+resource "aws_security_group" "smoke" {
+  # checkov:skip=CKV2_AWS_5:Attached per task by deploy/ci/deploy.sh (aws ecs run-task), not to a service.
+  name        = "${var.name}-smoke"
+  description = "Deploy smoke-test task: out to the test listener and HTTPS only, nothing in"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-smoke" })
+}
+
+# The test listener is on the ALB's public addresses (reached through the NAT gateways), which
+# change, so the destination is any address, on the two ports only.
+resource "aws_vpc_security_group_egress_rule" "smoke" {
+  for_each          = { https = 443, test_listener = aws_lb_listener.test.port }
+  security_group_id = aws_security_group.smoke.id
+  description       = each.key == "https" ? "Image pull (ECR Public) and logs" : "The ALB test listener"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = each.value
+  to_port           = each.value
+  tags              = var.tags
+}
+
+resource "aws_ecs_task_definition" "smoke" {
+  family                   = "${var.name}-smoke"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = 256
+  memory                   = 512
+  execution_role_arn       = aws_iam_role.execution.arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+  container_definitions = jsonencode([{
+    name                   = "smoke"
+    image                  = var.smoke_test_image
+    essential              = true
+    readonlyRootFilesystem = true
+    environment            = [{ name = "SMOKE_URL", value = var.smoke_test_url }]
+    command = ["python3", "-c", <<-PY
+      import os, sys, time, urllib.error, urllib.request
+      base = os.environ["SMOKE_URL"].rstrip("/")
+      def status(path):
+          try:
+              return urllib.request.urlopen(base + path, timeout=10).status
+          except urllib.error.HTTPError as e:
+              return e.code
+          except Exception as e:
+              print(path, e)
+              return 0
+      for attempt in range(6):
+          results = {p: status(p) for p in ("/healthz", "/readyz", "/signin/")}
+          print("attempt", attempt + 1, results, flush=True)
+          if all(s == 200 for s in results.values()):
+              sys.exit(0)
+          time.sleep(10)
+      sys.exit(1)
+      PY
+    ]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_names["migrate"]
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "smoke"
+      }
+    }
+  }])
+  tags = var.tags
+}
+
 # --- services -----------------------------------------------------------------------------------
 
 resource "aws_ecs_service" "web" {
@@ -675,6 +752,35 @@ resource "aws_iam_role_policy_attachment" "codedeploy" {
   policy_arn = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 }
 
+# Deployment results for people: success, failure, stop and rollback of every web deployment
+# (runbooks/deploy.md: subscribe e-mail, AWS Chatbot or an HTTPS webhook).
+resource "aws_sns_topic" "deployments" {
+  name              = "${var.name}-deployments"
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+# CodeDeploy publishes triggers with its service role; the topic is encrypted with our key.
+resource "aws_iam_role_policy" "codedeploy_notify" {
+  name = "publish-deployment-events"
+  role = aws_iam_role.codedeploy.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = "sns:Publish"
+        Resource = aws_sns_topic.deployments.arn
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource = var.kms_key_arn
+      },
+    ]
+  })
+}
+
 resource "aws_codedeploy_app" "this" {
   name             = var.name
   compute_platform = "ECS"
@@ -693,8 +799,12 @@ resource "aws_codedeploy_deployment_group" "web" {
   }
 
   blue_green_deployment_config {
+    # The replacement tasks get the test listener, then the deployment waits (status Ready)
+    # until the pipeline's smoke test passes and it calls continue-deployment; without that
+    # call, the deployment stops (and rolls back) after ready_wait_minutes.
     deployment_ready_option {
-      action_on_timeout = "CONTINUE_DEPLOYMENT"
+      action_on_timeout    = "STOP_DEPLOYMENT"
+      wait_time_in_minutes = var.ready_wait_minutes
     }
     terminate_blue_instances_on_deployment_success {
       action                           = "TERMINATE"
@@ -702,10 +812,17 @@ resource "aws_codedeploy_deployment_group" "web" {
     }
   }
 
-  # A failed deployment, or any of these alarms firing while it runs, moves traffic back.
+  # A failed deployment, any of these alarms firing while it runs, or a stop (the pipeline's
+  # failed smoke test) moves traffic back.
   auto_rollback_configuration {
     enabled = true
-    events  = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+    events  = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]
+  }
+
+  trigger_configuration {
+    trigger_name       = "deployment-results"
+    trigger_target_arn = aws_sns_topic.deployments.arn
+    trigger_events     = ["DeploymentSuccess", "DeploymentFailure", "DeploymentStop", "DeploymentRollback"]
   }
   alarm_configuration {
     enabled = true
@@ -733,5 +850,6 @@ resource "aws_codedeploy_deployment_group" "web" {
       }
     }
   }
-  tags = var.tags
+  depends_on = [aws_iam_role_policy.codedeploy_notify]
+  tags       = var.tags
 }

@@ -141,3 +141,18 @@ output "test_listener_ingress_cidrs" {
   description = "Sources allowed to the test listener (8443)."
   value       = aws_vpc_security_group_ingress_rule.test_listener[*].cidr_ipv4
 }
+
+output "smoke_task_definition_family" {
+  description = "Family of the deploy smoke-test task (run by deploy/ci/deploy.sh)."
+  value       = aws_ecs_task_definition.smoke.family
+}
+
+output "smoke_security_group_id" {
+  description = "Security group of the deploy smoke-test task."
+  value       = aws_security_group.smoke.id
+}
+
+output "deployment_events_topic_arn" {
+  description = "SNS topic with CodeDeploy's success, failure, stop and rollback events of web deployments."
+  value       = aws_sns_topic.deployments.arn
+}

@@ -210,3 +210,24 @@ variable "test_listener_source_cidrs" {
   type        = list(string)
   default     = []
 }
+
+variable "smoke_test_url" {
+  description = "Base URL of the test listener as the smoke-test task sees it, e.g. https://origin.<domain>:8443 (the ALB certificate covers origin.<domain>)."
+  type        = string
+  validation {
+    condition     = startswith(var.smoke_test_url, "https://")
+    error_message = "smoke_test_url is an https:// URL (the test listener speaks TLS)."
+  }
+}
+
+variable "smoke_test_image" {
+  description = "Image of the smoke-test task (needs python3). Pinned by tag: re-verify and pin by digest for production."
+  type        = string
+  default     = "public.ecr.aws/docker/library/python:3.13-slim"
+}
+
+variable "ready_wait_minutes" {
+  description = "How long a web deployment waits on the test listener for the pipeline's smoke test before it stops and rolls back."
+  type        = number
+  default     = 30
+}

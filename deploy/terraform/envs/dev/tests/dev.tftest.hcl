@@ -97,6 +97,14 @@ run "wiring" {
     error_message = "The test listener is open to each NAT gateway's address (the smoke-test task's way to it), nothing else."
   }
   assert {
+    condition     = strcontains(output.smoke_network, module.app.smoke_security_group_id) && output.smoke_task_definition == "folio-dev-smoke"
+    error_message = "deploy.sh runs the smoke-test task with its own security group in the app subnets."
+  }
+  assert {
+    condition     = output.deployment_events_topic_arn == module.app.deployment_events_topic_arn
+    error_message = "The deployment-results topic is an output (to subscribe chat to it)."
+  }
+  assert {
     condition     = output.site_url == "https://dev.folio.example.org"
     error_message = "The site URL follows the domain."
   }

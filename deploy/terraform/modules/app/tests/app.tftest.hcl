@@ -29,6 +29,7 @@ variables {
   web                  = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
   worker               = { cpu = 256, memory = 512, count = 1 }
   rollback_alarm_names = ["folio-test-app-5xx", "folio-test-unhealthy-blue"]
+  smoke_test_url       = "https://origin.folio.example.org:8443"
 }
 
 run "load_balancer" {
@@ -374,5 +375,36 @@ run "test_listener_for_smoke_test" {
   assert {
     condition     = aws_lb_listener_rule.origin_verify.action[0].target_group_arn == aws_lb_target_group.this["green"].arn && aws_lb_listener.test.default_action[0].target_group_arn == aws_lb_target_group.this["blue"].arn
     error_message = "initial_live_target_group picks which colour the production rule starts on; the test listener gets the other."
+  }
+}
+
+# Issue item 3: the smoke test runs on the replacement tasks before traffic moves.
+run "deployment_waits_for_the_smoke_test" {
+  assert {
+    condition     = aws_codedeploy_deployment_group.web.blue_green_deployment_config[0].deployment_ready_option[0].action_on_timeout == "STOP_DEPLOYMENT" && aws_codedeploy_deployment_group.web.blue_green_deployment_config[0].deployment_ready_option[0].wait_time_in_minutes == 30
+    error_message = "A web deployment waits on the test listener until the pipeline continues it, and stops (rolls back) if nobody does."
+  }
+  assert {
+    condition     = contains(aws_codedeploy_deployment_group.web.auto_rollback_configuration[0].events, "DEPLOYMENT_STOP_ON_REQUEST") && contains(aws_codedeploy_deployment_group.web.auto_rollback_configuration[0].events, "DEPLOYMENT_FAILURE")
+    error_message = "A stopped deployment (failed smoke test) rolls back."
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.smoke.container_definitions)[0].environment == [{ name = "SMOKE_URL", value = "https://origin.folio.example.org:8443" }] && aws_lb_listener.test.port == 8443
+    error_message = "The smoke-test task targets the test listener (replacement tasks), not the public URL."
+  }
+  assert {
+    condition     = toset([for r in aws_vpc_security_group_egress_rule.smoke : r.from_port]) == toset([443, 8443]) && length(aws_security_group.smoke.ingress) == 0
+    error_message = "The smoke-test task may only reach HTTPS and the test listener, and accepts nothing."
+  }
+}
+
+run "deployment_events_to_sns" {
+  assert {
+    condition     = one(aws_codedeploy_deployment_group.web.trigger_configuration).trigger_target_arn == aws_sns_topic.deployments.arn && one(aws_codedeploy_deployment_group.web.trigger_configuration).trigger_events == toset(["DeploymentSuccess", "DeploymentFailure", "DeploymentStop", "DeploymentRollback"])
+    error_message = "CodeDeploy reports success, failure, stop and rollback of web deployments to the deployments topic."
+  }
+  assert {
+    condition     = aws_sns_topic.deployments.kms_master_key_id == var.kms_key_arn && contains([for s in jsondecode(aws_iam_role_policy.codedeploy_notify.policy).Statement : s.Action], "sns:Publish")
+    error_message = "The topic is encrypted with our key and CodeDeploy's role may publish to it."
   }
 }
