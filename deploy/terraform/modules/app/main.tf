@@ -345,6 +345,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "this" {
+  # checkov:skip=CKV_AWS_378:TLS ends at the ALB; the targets are tasks in private subnets on the app port, reached only from the ALB's security group.
   for_each = toset(["blue", "green"])
   # A prefix (at most 6 characters) and create_before_destroy: a change that replaces a target
   # group (port, protocol, target type, VPC) creates the new one under a new name first instead

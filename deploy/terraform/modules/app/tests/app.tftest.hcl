@@ -280,6 +280,7 @@ run "https_only_base_url" {
 run "origin_verify_blocks_waf_bypass" {
   override_data {
     target = data.aws_secretsmanager_secret_version.origin_verify
+    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
     values = { secret_string = "current-origin-secret" }
   }
   assert {
@@ -320,10 +321,12 @@ run "origin_verify_rotation_accepts_two_values" {
   }
   override_data {
     target = data.aws_secretsmanager_secret_version.origin_verify
+    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
     values = { secret_string = "new-origin-secret" }
   }
   override_data {
     target = data.aws_secretsmanager_secret_version.origin_verify_previous[0]
+    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
     values = { secret_string = "old-origin-secret" }
   }
   assert {
