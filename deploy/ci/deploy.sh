@@ -161,6 +161,14 @@ wait_ready() {
     case "$state" in
       Ready) return 0 ;;
       Created|Queued|InProgress) sleep "$poll" ;;
+      Succeeded)
+        # Only without a ready wait in the deployment group: Terraform not applied yet.
+        echo "deployment $deployment moved traffic without waiting for the smoke test: apply Terraform" \
+          "(deployment_ready_option STOP_DEPLOYMENT) before deploying with this script;" \
+          "web and worker both run $tag now (the worker stays, to match web)" >&2
+        worker_rolled=""
+        deployment=""
+        return 1 ;;
       *)
         echo "deployment $deployment ended as $state before the smoke test" >&2
         aws deploy get-deployment --deployment-id "$deployment" \

@@ -122,6 +122,14 @@ hasnt "ecs run-task .*folio-dev-smoke"
 hasnt "deploy continue-deployment"
 worker_is 1
 
+# A deployment group without the ready wait (Terraform not applied yet) moves traffic at once:
+# the run fails loudly, and the worker stays on the new revision to match web.
+scenario no_ready_wait 1 READY_RESULT=Succeeded
+hasnt "ecs run-task .*folio-dev-smoke"
+hasnt "deploy stop-deployment"
+grep -q "apply Terraform" "$STUB_STATE/out" || fail "no hint to apply Terraform"
+worker_is 2
+
 # The worker's circuit breaker rolled it back: web is not deployed at all.
 scenario worker_fails 1 WORKER_ROLLOUT=FAILED
 hasnt "deploy create-deployment"
@@ -136,4 +144,4 @@ if [ "$failures" -gt 0 ]; then
   echo "deploy.sh tests: $failures failure(s)" >&2
   exit 1
 fi
-echo "deploy.sh tests: 6 scenarios passed"
+echo "deploy.sh tests: 7 scenarios passed"
