@@ -30,5 +30,6 @@ output "site_url" {
 
 output "origin_verify_header_name" {
   description = "Name of the secret header CloudFront sends to the ALB origin."
-  value       = one([for o in aws_cloudfront_distribution.this.origin : one(o.custom_header[*].name) if o.origin_id == "alb"])
+  # The origin block holds the (sensitive) value too; the name alone is no secret.
+  value = nonsensitive(one([for o in aws_cloudfront_distribution.this.origin : one(o.custom_header[*].name) if o.origin_id == "alb"]))
 }

@@ -103,4 +103,8 @@ run "origin_verify_header" {
     condition     = alltrue([for o in aws_cloudfront_distribution.this.origin : length(o.custom_header) == 0 if o.origin_id != "alb"])
     error_message = "The secret header goes to the ALB only, never to the S3 origins."
   }
+  assert {
+    condition     = output.origin_verify_header_name == "X-Origin-Verify"
+    error_message = "The header's name (not its value) is an output."
+  }
 }
