@@ -6,13 +6,24 @@
 #   2. register new revisions of the web, worker and migrate task definitions with that image
 #      (the pipeline owns the image tag; Terraform ignores these revisions);
 #   3. run `folio migrate` as a one-off task, wait, and stop unless it exited 0;
-#   4. roll the worker service; deploy web blue/green through CodeDeploy (which rolls back by
-#      itself on its alarms);
-#   5. smoke test the public URL; on failure, deploy the previous web revision again.
+#   4. roll the worker service and wait until it runs the new revision (the circuit breaker
+#      rolls a worker that cannot start back by itself, which stops the deploy here);
+#   5. deploy web blue/green through CodeDeploy: the replacement tasks get the test listener
+#      (8443) and the deployment waits (status Ready); the smoke-test task (SMOKE_TASK_DEFINITION,
+#      in the app subnets) checks them through that listener; only if it passes does the script
+#      let traffic move (continue-deployment), otherwise it stops the deployment with rollback;
+#      CodeDeploy also rolls back by itself on its alarms;
+#   6. smoke test the public URL after the shift.
+# Any failure from step 4 on rolls the worker back to its previous task definition and, where
+# web had already moved, web as well; the script then exits non-zero. Results also go to the
+# deployments SNS topic (CodeDeploy triggers).
 set -euo pipefail
 
 : "${IMAGE_ARCHIVE:?}" "${ECR_REPOSITORY:?}" "${ECS_CLUSTER:?}" "${TASK_FAMILY_PREFIX:?}"
 : "${MIGRATE_NETWORK:?}" "${CODEDEPLOY_APP:?}" "${CODEDEPLOY_GROUP:?}" "${SITE_URL:?}"
+: "${SMOKE_NETWORK:?}" "${SMOKE_TASK_DEFINITION:?}"
+# Seconds between status polls (tests set 0).
+poll="${DEPLOY_POLL_SECONDS:-15}"
 tag="${IMAGE_TAG:-${GITHUB_SHA:?set IMAGE_TAG or GITHUB_SHA}}"
 image="$ECR_REPOSITORY:$tag"
 registry="${ECR_REPOSITORY%%/*}"
@@ -77,34 +88,113 @@ if [ "$exit_code" != "0" ]; then
   exit 1
 fi
 
-log "worker (rolling; ECS rolls back by itself if the new tasks cannot start)"
+# --- from here on, a failure puts the worker (and web, if it moved) back ------------------------
+
+previous_worker=$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services worker \
+  --query 'services[0].taskDefinition' --output text)
+worker_rolled=""
+deployment=""
+
+# Runs on every exit; does nothing after a success.
+finish() {
+  local status=$?
+  [ "$status" -ne 0 ] || return 0
+  set +e
+  if [ -n "$deployment" ]; then
+    local state
+    state=$(aws deploy get-deployment --deployment-id "$deployment" --query deploymentInfo.status --output text)
+    case "$state" in
+      Created|Queued|InProgress|Baking|Ready)
+        log "stopping web deployment $deployment ($state) with rollback"
+        aws deploy stop-deployment --deployment-id "$deployment" --auto-rollback-enabled >&2
+        aws deploy wait deployment-successful --deployment-id "$deployment" 2>/dev/null
+        aws deploy get-deployment --deployment-id "$deployment" \
+          --query 'deploymentInfo.[status, rollbackInfo.rollbackDeploymentId, rollbackInfo.rollbackMessage]' --output text >&2
+        ;;
+    esac
+  fi
+  if [ -n "$worker_rolled" ]; then
+    log "rolling the worker back to $previous_worker"
+    if aws ecs update-service --cluster "$ECS_CLUSTER" --service worker --task-definition "$previous_worker" \
+        --query 'service.deployments[0].id' --output text >&2 \
+      && aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services worker; then
+      echo "worker is back on $previous_worker" >&2
+    else
+      echo "WORKER ROLLBACK FAILED: roll it back by hand (runbooks/rollback.md)" >&2
+    fi
+  fi
+  log "deploy of $tag FAILED (exit $status)"
+  exit "$status"
+}
+trap finish EXIT
+
+log "worker (rolling; ECS rolls a release that cannot start back by itself)"
+worker_rolled=1
 aws ecs update-service --cluster "$ECS_CLUSTER" --service worker --task-definition "$worker" \
   --query 'service.deployments[0].id' --output text
+aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services worker
+running=$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services worker \
+  --query "services[0].deployments[?status=='PRIMARY'].[taskDefinition, rolloutState]" --output text)
+if [ "$running" != "$worker"$'\t'"COMPLETED" ]; then
+  echo "the worker did not settle on $worker (primary deployment: $running)" >&2
+  exit 1
+fi
 
-# CodeDeploy deployment of TASK_DEFINITION to the web service; waits for the result.
-deploy_web() {
-  local appspec
+# Starts a CodeDeploy deployment of TASK_DEFINITION to the web service; sets $deployment.
+start_web() {
+  local appspec revision
   appspec=$(jq -cn --arg td "$1" '{version: 1, Resources: [{TargetService: {Type: "AWS::ECS::Service",
     Properties: {TaskDefinition: $td, LoadBalancerInfo: {ContainerName: "folio", ContainerPort: 8000}}}}]}')
-  local revision
   revision=$(jq -cn --arg content "$appspec" '{revisionType: "AppSpecContent", appSpecContent: {content: $content}}')
-  local id
-  id=$(aws deploy create-deployment --application-name "$CODEDEPLOY_APP" \
+  deployment=$(aws deploy create-deployment --application-name "$CODEDEPLOY_APP" \
     --deployment-group-name "$CODEDEPLOY_GROUP" --revision "$revision" \
     --description "$2" --query deploymentId --output text)
-  echo "deployment $id"
-  if ! aws deploy wait deployment-successful --deployment-id "$id"; then
-    aws deploy get-deployment --deployment-id "$id" \
-      --query 'deploymentInfo.[status, errorInformation.message, rollbackInfo.rollbackMessage]' --output text >&2
-    return 1
-  fi
+  echo "deployment $deployment"
 }
 
-log "web (blue/green; the rollback alarms stop and reverse it)"
-deploy_web "$web" "folio $tag"
+# Waits until the deployment is Ready (replacement tasks on the test listener, production
+# traffic not moved yet). Fails if it ends first.
+wait_ready() {
+  local state
+  while :; do
+    state=$(aws deploy get-deployment --deployment-id "$deployment" --query deploymentInfo.status --output text)
+    case "$state" in
+      Ready) return 0 ;;
+      Created|Queued|InProgress) sleep "$poll" ;;
+      Succeeded)
+        # Only without a ready wait in the deployment group: Terraform not applied yet.
+        echo "deployment $deployment moved traffic without waiting for the smoke test: apply Terraform" \
+          "(deployment_ready_option STOP_DEPLOYMENT) before deploying with this script;" \
+          "web and worker both run $tag now (the worker stays, to match web)" >&2
+        worker_rolled=""
+        deployment=""
+        return 1 ;;
+      *)
+        echo "deployment $deployment ended as $state before the smoke test" >&2
+        aws deploy get-deployment --deployment-id "$deployment" \
+          --query 'deploymentInfo.[status, errorInformation.message, rollbackInfo.rollbackMessage]' --output text >&2
+        return 1 ;;
+    esac
+  done
+}
 
-log "smoke test $SITE_URL"
-smoke() {
+# Runs the smoke-test task (GET /healthz, /readyz, /signin/ on the test listener) and succeeds
+# only if it exits 0.
+smoke_test_listener() {
+  local task code
+  task=$(aws ecs run-task --cluster "$ECS_CLUSTER" --task-definition "$SMOKE_TASK_DEFINITION" \
+    --launch-type FARGATE --network-configuration "$SMOKE_NETWORK" --started-by "smoke-$tag" \
+    --query 'tasks[0].taskArn' --output text)
+  echo "smoke task $task"
+  aws ecs wait tasks-stopped --cluster "$ECS_CLUSTER" --tasks "$task"
+  code=$(aws ecs describe-tasks --cluster "$ECS_CLUSTER" --tasks "$task" \
+    --query 'tasks[0].containers[0].exitCode' --output text)
+  echo "smoke test exit code: $code (log: /folio/$TASK_FAMILY_PREFIX/migrate, stream smoke/smoke/${task##*/})"
+  [ "$code" = "0" ]
+}
+
+# The public URL, through CloudFront and the WAF.
+smoke_public() {
   local path status
   for path in /healthz /readyz /signin/; do
     status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$SITE_URL$path" || echo 000)
@@ -112,15 +202,44 @@ smoke() {
     [ "$status" = 200 ] || return 1
   done
 }
-ok=""
-for _ in 1 2 3 4 5 6; do
-  if smoke; then ok=1; break; fi
-  sleep 10
-done
-if [ -z "$ok" ]; then
-  log "smoke test failed: deploying the previous web revision again"
-  deploy_web "$previous_web" "rollback of $tag (smoke test failed)" || true
+
+log "web (blue/green): replacement tasks on the test listener"
+start_web "$web" "folio $tag"
+wait_ready
+
+log "smoke test of the replacement tasks through the test listener"
+smoke_test_listener   # on failure: finish() stops the deployment with rollback
+
+log "smoke test passed: moving production traffic (the rollback alarms still apply)"
+aws deploy continue-deployment --deployment-id "$deployment" --deployment-wait-type READY_WAIT
+if ! aws deploy wait deployment-successful --deployment-id "$deployment"; then
+  aws deploy get-deployment --deployment-id "$deployment" \
+    --query 'deploymentInfo.[status, errorInformation.message, rollbackInfo.rollbackMessage]' --output text >&2
   exit 1
 fi
-aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services worker
+succeeded="$deployment"
+deployment=""
+
+log "smoke test $SITE_URL"
+ok=""
+for _ in 1 2 3 4 5 6; do
+  if smoke_public; then ok=1; break; fi
+  sleep "$poll"
+done
+if [ -z "$ok" ]; then
+  # The deployment succeeded, so it cannot be stopped any more: deploy the previous revision
+  # (its tasks go through the same smoke test), and fail either way.
+  log "public smoke test failed after $succeeded: deploying the previous web revision $previous_web"
+  start_web "$previous_web" "rollback of $tag (public smoke test failed)"
+  wait_ready
+  smoke_test_listener
+  aws deploy continue-deployment --deployment-id "$deployment" --deployment-wait-type READY_WAIT
+  if aws deploy wait deployment-successful --deployment-id "$deployment"; then
+    deployment=""
+    echo "web is back on $previous_web" >&2
+  else
+    echo "WEB ROLLBACK FAILED ($deployment): runbooks/rollback.md" >&2
+  fi
+  exit 1
+fi
 log "deployed $tag"

@@ -107,6 +107,9 @@ for f in "${scripts[@]}"; do
 done
 echo "shellcheck: ${#scripts[@]} scripts clean: ${scripts[*]}"
 
+stage "deploy.sh against stubbed aws/docker/curl"
+deploy/ci/tests/deploy-test.sh || fail "deploy.sh tests"
+
 # --- init + validate ---------------------------------------------------------------------------
 stage "terraform init + validate (offline)"
 init() { (cd "$1" && terraform init -backend=false -input=false -no-color >"$cache/init.log" 2>&1) || { cat "$cache/init.log"; fail "terraform init in $1"; }; }

@@ -84,6 +84,7 @@ module "edge" {
   origin_access_control_id          = module.storage.origin_access_control_id
   logs_bucket_domain_name           = module.storage.logs_bucket_domain_name
   web_acl_arn                       = module.waf.web_acl_arn
+  origin_verify_header              = module.app.origin_verify_header
 }
 
 module "observability" {
@@ -131,6 +132,12 @@ module "app" {
   rollback_alarm_names    = module.observability.rollback_alarm_names
   deployment_config_name  = var.deployment_config_name
   alb_deletion_protection = var.production
+  # The deploy smoke test reaches the test listener from a task in the app subnets, i.e. from
+  # the NAT gateways' addresses.
+  test_listener_source_cidrs    = [for ip in module.network.nat_public_ips : "${ip}/32"]
+  origin_verify_accept_previous = var.origin_verify_accept_previous
+  initial_live_target_group     = var.initial_live_target_group
+  smoke_test_url                = "https://origin.${var.domain_name}:8443"
 }
 
 module "backup" {
@@ -152,7 +159,7 @@ module "deployer" {
   github_environment               = var.environment
   ecr_repository_arn               = module.app.ecr_repository_arn
   cluster_arn                      = module.app.cluster_arn
-  task_definition_families         = values(module.app.task_definition_families)
+  task_definition_families         = concat(values(module.app.task_definition_families), [module.app.smoke_task_definition_family])
   pass_role_arns                   = [module.app.execution_role_arn, module.app.task_role_arn]
   codedeploy_app_name              = module.app.codedeploy_app_name
   codedeploy_deployment_group_name = module.app.codedeploy_deployment_group_name

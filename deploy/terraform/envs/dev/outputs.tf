@@ -38,6 +38,21 @@ output "migrate_network" {
   value       = "awsvpcConfiguration={subnets=[${join(",", module.network.app_subnet_ids)}],securityGroups=[${module.network.app_security_group_id}],assignPublicIp=DISABLED}"
 }
 
+output "smoke_network" {
+  description = "Network settings for `aws ecs run-task` of the deploy smoke test (GitHub environment variable SMOKE_NETWORK)."
+  value       = "awsvpcConfiguration={subnets=[${join(",", module.network.app_subnet_ids)}],securityGroups=[${module.app.smoke_security_group_id}],assignPublicIp=DISABLED}"
+}
+
+output "smoke_task_definition" {
+  description = "Family of the deploy smoke-test task (GitHub environment variable SMOKE_TASK_DEFINITION)."
+  value       = module.app.smoke_task_definition_family
+}
+
+output "deployment_events_topic_arn" {
+  description = "SNS topic with CodeDeploy's web deployment results (subscribe chat or e-mail: runbooks/deploy.md)."
+  value       = module.app.deployment_events_topic_arn
+}
+
 output "log_group_names" {
   description = "Container log groups."
   value       = module.observability.log_group_names

@@ -123,3 +123,15 @@ variable "ses_hook_subscription" {
   type        = bool
   default     = true
 }
+
+variable "origin_verify_accept_previous" {
+  description = "Only while rotating the origin-verify header: the ALB also accepts the previous value (runbooks/rotate-secrets.md)."
+  type        = bool
+  default     = false
+}
+
+variable "initial_live_target_group" {
+  description = "Target group the ALB's production rule starts on when Terraform creates it (runbooks/deploy.md); CodeDeploy owns it afterwards."
+  type        = string
+  default     = "blue"
+}

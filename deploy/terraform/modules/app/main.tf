@@ -114,6 +114,67 @@ resource "aws_secretsmanager_secret_version" "secret_key" {
   }
 }
 
+# --- the origin-verify header -------------------------------------------------------------------
+# The ALB is internet-facing and its security group admits CloudFront's *shared* origin-facing
+# prefix list: any CloudFront distribution, including someone else's without our WAF, could
+# reach it. So CloudFront adds a secret header to every origin request (edge module) and the
+# production listener forwards only requests that carry it; everything else gets a fixed 403.
+#
+# The value cannot be kept out of Terraform state with Terraform 1.11 and AWS provider 5.100:
+# CloudFront's origin custom_header.value and the listener rule's http_header values are
+# ordinary (not write-only) attributes, so the value is stored with those two resources whatever
+# generates it. (An ephemeral aws_secretsmanager_random_password into the secret version's
+# write-only secret_string_wo would spare one copy, but `terraform test` 1.11 cannot mock
+# ephemeral resources, and the copies in the distribution and the rule would remain.) The state
+# bucket is KMS-encrypted with restricted access; treat it as secret. Secrets Manager is the
+# source of truth: Terraform reads AWSCURRENT (and, while rotating, AWSPREVIOUS) from it.
+# Rotation: runbooks/rotate-secrets.md.
+
+data "aws_secretsmanager_random_password" "origin_verify" {
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "origin_verify" {
+  # checkov:skip=CKV2_AWS_57:Rotated by deploy/runbooks/rotate-secrets.md (two accepted values during the switch); a managed rotation Lambda cannot update CloudFront and the ALB in the right order.
+  name        = "${var.name}/origin-verify"
+  description = "Value of the ${local.origin_header} header CloudFront sends to the ALB of ${var.name}"
+  kms_key_id  = var.kms_key_arn
+  tags        = var.tags
+}
+
+# The first value only; later values are put by the rotation runbook (put-secret-value moves
+# AWSCURRENT), and Terraform never writes one again.
+resource "aws_secretsmanager_secret_version" "origin_verify" {
+  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  secret_string = data.aws_secretsmanager_random_password.origin_verify.random_password
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+data "aws_secretsmanager_secret_version" "origin_verify" {
+  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  version_stage = "AWSCURRENT"
+  depends_on    = [aws_secretsmanager_secret_version.origin_verify]
+}
+
+# During a rotation only: the value before the last put-secret-value is still accepted.
+data "aws_secretsmanager_secret_version" "origin_verify_previous" {
+  count         = var.origin_verify_accept_previous ? 1 : 0
+  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  version_stage = "AWSPREVIOUS"
+  depends_on    = [aws_secretsmanager_secret_version.origin_verify]
+}
+
+locals {
+  origin_header = "X-Origin-Verify"
+  origin_verify_values = concat(
+    [data.aws_secretsmanager_secret_version.origin_verify.secret_string],
+    data.aws_secretsmanager_secret_version.origin_verify_previous[*].secret_string,
+  )
+}
+
 # --- IAM ----------------------------------------------------------------------------------------
 
 locals {
@@ -284,8 +345,13 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "this" {
-  for_each             = toset(["blue", "green"])
-  name                 = "${var.name}-${each.key}"
+  # checkov:skip=CKV_AWS_378:TLS ends at the ALB; the targets are tasks in private subnets on the app port, reached only from the ALB's security group.
+  for_each = toset(["blue", "green"])
+  # A prefix (at most 6 characters) and create_before_destroy: a change that replaces a target
+  # group (port, protocol, target type, VPC) creates the new one under a new name first instead
+  # of failing on the name the old one still holds. CodeDeploy owns which one is live, so such a
+  # replacement is still a planned operation: runbooks/deploy.md.
+  name_prefix          = each.key == "blue" ? "blue-" : "green-"
   port                 = var.app_port
   protocol             = "HTTP"
   target_type          = "ip"
@@ -299,7 +365,10 @@ resource "aws_lb_target_group" "this" {
     healthy_threshold   = 2
     unhealthy_threshold = 3
   }
-  tags = var.tags
+  lifecycle {
+    create_before_destroy = true
+  }
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
 resource "aws_lb_listener" "http" {
@@ -325,21 +394,47 @@ resource "aws_lb_listener" "https" {
   protocol          = "HTTPS"
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   certificate_arn   = var.certificate_arn
+  # Anything without CloudFront's origin-verify header (another distribution, a direct request)
+  # is refused. Target health checks go from the ALB to the tasks, not through listeners.
   default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.this["blue"].arn
-  }
-  # CodeDeploy moves the default action between blue and green.
-  lifecycle {
-    ignore_changes = [default_action]
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      status_code  = "403"
+      message_body = "Forbidden"
+    }
   }
   tags = var.tags
 }
 
-# The test listener: CodeDeploy routes it to the new tasks before production traffic moves
-# (CodeDeploy's blue/green for ECS requires a test route to offer it). No security group rule
-# opens 8443, so only something inside the VPC could use it; the pipeline smoke-tests the
-# public URL after the shift instead (deploy/ci/deploy.sh) and rolls back on failure.
+# The only way to the app: requests carrying the origin-verify header (one value, or two while
+# a rotation is in progress). CodeDeploy moves this rule's forward action between blue and green
+# (it reroutes every rule of the production listener that forwards to the original target group),
+# so Terraform ignores the action after creating it.
+resource "aws_lb_listener_rule" "origin_verify" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 1
+  condition {
+    http_header {
+      http_header_name = local.origin_header
+      values           = local.origin_verify_values
+    }
+  }
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this[var.initial_live_target_group].arn
+  }
+  lifecycle {
+    ignore_changes = [action]
+  }
+  tags = var.tags
+}
+
+# The test listener: CodeDeploy routes it to the new tasks before production traffic moves.
+# The pipeline smoke-tests the replacement tasks through it while the deployment waits before
+# rerouting (deploy/ci/deploy.sh, a one-off task in the app subnets), and stops the deployment
+# with a rollback if that fails. Port 8443 is open only to test_listener_source_cidrs (the NAT
+# gateways' addresses, i.e. our own tasks), never to CloudFront or the internet.
 resource "aws_lb_listener" "test" {
   load_balancer_arn = aws_lb.this.arn
   port              = 8443
@@ -348,11 +443,101 @@ resource "aws_lb_listener" "test" {
   certificate_arn   = var.certificate_arn
   default_action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.this["green"].arn
+    target_group_arn = aws_lb_target_group.this[var.initial_live_target_group == "blue" ? "green" : "blue"].arn
   }
+  # CodeDeploy moves the test listener's default action between blue and green.
   lifecycle {
     ignore_changes = [default_action]
   }
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "test_listener" {
+  # count, not for_each: the NAT addresses are only known after apply, their number before.
+  count             = length(var.test_listener_source_cidrs)
+  security_group_id = var.alb_security_group_id
+  description       = "Test listener (8443) for the deploy smoke test, from our NAT gateways"
+  cidr_ipv4         = var.test_listener_source_cidrs[count.index]
+  ip_protocol       = "tcp"
+  from_port         = 8443
+  to_port           = 8443
+  tags              = var.tags
+}
+
+# --- the deploy smoke test ------------------------------------------------------------------------
+# deploy/ci/deploy.sh runs this as a one-off task while a CodeDeploy deployment waits before
+# rerouting (deployment_ready_option below): GET /healthz, /readyz and /signin/ through the test
+# listener, i.e. on the replacement tasks only, before any viewer reaches them. It exits 0 only
+# if all three answer 200; on anything else the script stops the deployment with a rollback.
+# The app image is distroless (no HTTP client), hence a small Python image from ECR Public.
+
+resource "aws_security_group" "smoke" {
+  # checkov:skip=CKV2_AWS_5:Attached per task by deploy/ci/deploy.sh (aws ecs run-task), not to a service.
+  name        = "${var.name}-smoke"
+  description = "Deploy smoke-test task: out to the test listener and HTTPS only, nothing in"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-smoke" })
+}
+
+# The test listener is on the ALB's public addresses (reached through the NAT gateways), which
+# change, so the destination is any address, on the two ports only.
+resource "aws_vpc_security_group_egress_rule" "smoke" {
+  for_each          = { https = 443, test_listener = aws_lb_listener.test.port }
+  security_group_id = aws_security_group.smoke.id
+  description       = each.key == "https" ? "Image pull (ECR Public) and logs" : "The ALB test listener"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = each.value
+  to_port           = each.value
+  tags              = var.tags
+}
+
+resource "aws_ecs_task_definition" "smoke" {
+  family                   = "${var.name}-smoke"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = 256
+  memory                   = 512
+  execution_role_arn       = aws_iam_role.execution.arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+  container_definitions = jsonencode([{
+    name                   = "smoke"
+    image                  = var.smoke_test_image
+    essential              = true
+    readonlyRootFilesystem = true
+    environment            = [{ name = "SMOKE_URL", value = var.smoke_test_url }]
+    command = ["python3", "-c", <<-PY
+      import os, sys, time, urllib.error, urllib.request
+      base = os.environ["SMOKE_URL"].rstrip("/")
+      def status(path):
+          try:
+              return urllib.request.urlopen(base + path, timeout=10).status
+          except urllib.error.HTTPError as e:
+              return e.code
+          except Exception as e:
+              print(path, e)
+              return 0
+      for attempt in range(6):
+          results = {p: status(p) for p in ("/healthz", "/readyz", "/signin/")}
+          print("attempt", attempt + 1, results, flush=True)
+          if all(s == 200 for s in results.values()):
+              sys.exit(0)
+          time.sleep(10)
+      sys.exit(1)
+      PY
+    ]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_names["migrate"]
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "smoke"
+      }
+    }
+  }])
   tags = var.tags
 }
 
@@ -381,12 +566,15 @@ resource "aws_ecs_service" "web" {
     container_name   = local.container
     container_port   = var.app_port
   }
-  # The pipeline owns the image tag (task_definition), CodeDeploy owns which target group is
-  # live (load_balancer), and autoscaling owns the count.
+  # Under the CODE_DEPLOY controller ECS refuses UpdateService changes to what a deployment
+  # owns: the task definition (the pipeline's image tag), the load balancer (CodeDeploy swaps
+  # blue and green) and the network configuration (a new task set carries it). Terraform leaves
+  # them alone; a subnet or security-group change goes out with the next CodeDeploy deployment
+  # (appspec NetworkConfiguration, runbooks/deploy.md). Autoscaling owns the count.
   lifecycle {
-    ignore_changes = [task_definition, load_balancer, desired_count]
+    ignore_changes = [task_definition, load_balancer, network_configuration, desired_count]
   }
-  depends_on = [aws_lb_listener.https]
+  depends_on = [aws_lb_listener.https, aws_lb_listener_rule.origin_verify]
   tags       = var.tags
 }
 
@@ -565,6 +753,35 @@ resource "aws_iam_role_policy_attachment" "codedeploy" {
   policy_arn = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 }
 
+# Deployment results for people: success, failure, stop and rollback of every web deployment
+# (runbooks/deploy.md: subscribe e-mail, AWS Chatbot or an HTTPS webhook).
+resource "aws_sns_topic" "deployments" {
+  name              = "${var.name}-deployments"
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+# CodeDeploy publishes triggers with its service role; the topic is encrypted with our key.
+resource "aws_iam_role_policy" "codedeploy_notify" {
+  name = "publish-deployment-events"
+  role = aws_iam_role.codedeploy.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = "sns:Publish"
+        Resource = aws_sns_topic.deployments.arn
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource = var.kms_key_arn
+      },
+    ]
+  })
+}
+
 resource "aws_codedeploy_app" "this" {
   name             = var.name
   compute_platform = "ECS"
@@ -583,8 +800,12 @@ resource "aws_codedeploy_deployment_group" "web" {
   }
 
   blue_green_deployment_config {
+    # The replacement tasks get the test listener, then the deployment waits (status Ready)
+    # until the pipeline's smoke test passes and it calls continue-deployment; without that
+    # call, the deployment stops (and rolls back) after ready_wait_minutes.
     deployment_ready_option {
-      action_on_timeout = "CONTINUE_DEPLOYMENT"
+      action_on_timeout    = "STOP_DEPLOYMENT"
+      wait_time_in_minutes = var.ready_wait_minutes
     }
     terminate_blue_instances_on_deployment_success {
       action                           = "TERMINATE"
@@ -592,10 +813,17 @@ resource "aws_codedeploy_deployment_group" "web" {
     }
   }
 
-  # A failed deployment, or any of these alarms firing while it runs, moves traffic back.
+  # A failed deployment, any of these alarms firing while it runs, or a stop (the pipeline's
+  # failed smoke test) moves traffic back.
   auto_rollback_configuration {
     enabled = true
-    events  = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+    events  = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]
+  }
+
+  trigger_configuration {
+    trigger_name       = "deployment-results"
+    trigger_target_arn = aws_sns_topic.deployments.arn
+    trigger_events     = ["DeploymentSuccess", "DeploymentFailure", "DeploymentStop", "DeploymentRollback"]
   }
   alarm_configuration {
     enabled = true
@@ -623,5 +851,6 @@ resource "aws_codedeploy_deployment_group" "web" {
       }
     }
   }
-  tags = var.tags
+  depends_on = [aws_iam_role_policy.codedeploy_notify]
+  tags       = var.tags
 }

@@ -117,3 +117,42 @@ output "scheduled_action_count" {
   description = "Night-time scale-down/up actions (0 in production)."
   value       = length(aws_appautoscaling_scheduled_action.down) + length(aws_appautoscaling_scheduled_action.up)
 }
+
+output "origin_verify_header" {
+  description = "Header name and current value CloudFront must send to the ALB (edge module)."
+  value = {
+    name  = local.origin_header
+    value = data.aws_secretsmanager_secret_version.origin_verify.secret_string
+  }
+  sensitive = true
+}
+
+output "origin_verify_secret_arn" {
+  description = "Secrets Manager secret holding the origin-verify header value."
+  value       = aws_secretsmanager_secret.origin_verify.arn
+}
+
+output "test_listener_port" {
+  description = "Port of the CodeDeploy test listener (replacement tasks before the shift)."
+  value       = aws_lb_listener.test.port
+}
+
+output "test_listener_ingress_cidrs" {
+  description = "Sources allowed to the test listener (8443)."
+  value       = aws_vpc_security_group_ingress_rule.test_listener[*].cidr_ipv4
+}
+
+output "smoke_task_definition_family" {
+  description = "Family of the deploy smoke-test task (run by deploy/ci/deploy.sh)."
+  value       = aws_ecs_task_definition.smoke.family
+}
+
+output "smoke_security_group_id" {
+  description = "Security group of the deploy smoke-test task."
+  value       = aws_security_group.smoke.id
+}
+
+output "deployment_events_topic_arn" {
+  description = "SNS topic with CodeDeploy's success, failure, stop and rollback events of web deployments."
+  value       = aws_sns_topic.deployments.arn
+}

@@ -188,3 +188,46 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "origin_verify_accept_previous" {
+  description = "During an origin-verify rotation only: the production listener also accepts the secret's AWSPREVIOUS value (runbooks/rotate-secrets.md)."
+  type        = bool
+  default     = false
+}
+
+variable "initial_live_target_group" {
+  description = "Target group the production rule forwards to when Terraform creates it (blue, or green if CodeDeploy last left green live); CodeDeploy owns it after that."
+  type        = string
+  default     = "blue"
+  validation {
+    condition     = contains(["blue", "green"], var.initial_live_target_group)
+    error_message = "initial_live_target_group is blue or green."
+  }
+}
+
+variable "test_listener_source_cidrs" {
+  description = "CIDRs allowed to reach the test listener (8443) for the deploy smoke test: the NAT gateways' public addresses as /32."
+  type        = list(string)
+  default     = []
+}
+
+variable "smoke_test_url" {
+  description = "Base URL of the test listener as the smoke-test task sees it, e.g. https://origin.<domain>:8443 (the ALB certificate covers origin.<domain>)."
+  type        = string
+  validation {
+    condition     = startswith(var.smoke_test_url, "https://")
+    error_message = "smoke_test_url is an https:// URL (the test listener speaks TLS)."
+  }
+}
+
+variable "smoke_test_image" {
+  description = "Image of the smoke-test task (needs python3). Pinned by tag: re-verify and pin by digest for production."
+  type        = string
+  default     = "public.ecr.aws/docker/library/python:3.13-slim"
+}
+
+variable "ready_wait_minutes" {
+  description = "How long a web deployment waits on the test listener for the pipeline's smoke test before it stops and rolls back."
+  type        = number
+  default     = 30
+}

@@ -1,7 +1,8 @@
 # The role GitHub Actions assumes through OIDC to deploy one environment: no stored AWS keys,
 # and only the deploy job of this repository's matching GitHub environment can assume it.
-# It may push images, register task definitions of our families, run the migrate task,
-# update the worker service and drive CodeDeploy. It cannot change infrastructure: Terraform
+# It may push images, register task definitions of our families, run the migrate and smoke-test
+# tasks, update the worker service and drive CodeDeploy (create, continue after the smoke test,
+# stop with rollback). It cannot change infrastructure: Terraform
 # is applied by people (deploy/runbooks/first-deploy.md), not by the pipeline.
 
 data "aws_caller_identity" "current" {}
@@ -62,7 +63,7 @@ resource "aws_iam_role_policy" "this" {
         Resource = "*"
       },
       {
-        Sid      = "RunMigrate"
+        Sid      = "RunOneOffTasks"
         Effect   = "Allow"
         Action   = "ecs:RunTask"
         Resource = [for f in var.task_definition_families : "arn:aws:ecs:${local.region}:${local.account}:task-definition/${f}:*"]
@@ -93,6 +94,7 @@ resource "aws_iam_role_policy" "this" {
         Effect = "Allow"
         Action = [
           "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:StopDeployment",
+          "codedeploy:ContinueDeployment",
           "codedeploy:GetDeploymentGroup", "codedeploy:GetApplicationRevision",
           "codedeploy:RegisterApplicationRevision",
         ]

@@ -187,6 +187,13 @@ resource "aws_cloudfront_distribution" "this" {
   origin {
     origin_id   = "alb"
     domain_name = local.origin_domain
+    # The ALB forwards only requests carrying this header (app module); anything else, such as
+    # another CloudFront distribution pointed at origin.<domain>, gets 403 without the WAF.
+    # CloudFront replaces a viewer-sent header of the same name.
+    custom_header {
+      name  = var.origin_verify_header.name
+      value = var.origin_verify_header.value
+    }
     custom_origin_config {
       http_port              = 80
       https_port             = 443

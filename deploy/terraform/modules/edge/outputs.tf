@@ -27,3 +27,9 @@ output "site_url" {
   description = "The site's URL."
   value       = "https://${var.domain_name}"
 }
+
+output "origin_verify_header_name" {
+  description = "Name of the secret header CloudFront sends to the ALB origin."
+  # The origin block holds the (sensitive) value too; the name alone is no secret.
+  value = nonsensitive(one([for o in aws_cloudfront_distribution.this.origin : one(o.custom_header[*].name) if o.origin_id == "alb"]))
+}

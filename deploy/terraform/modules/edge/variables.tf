@@ -48,6 +48,15 @@ variable "logs_bucket_domain_name" {
   type        = string
 }
 
+variable "origin_verify_header" {
+  description = "Secret header CloudFront adds to every request to the ALB origin (app module's origin_verify_header)."
+  type = object({
+    name  = string
+    value = string
+  })
+  sensitive = true
+}
+
 variable "web_acl_arn" {
   description = "WAF web ACL (waf module) attached to the distribution."
   type        = string

@@ -42,3 +42,8 @@ output "nat_gateway_count" {
   description = "NAT gateways (one per zone, or one shared)."
   value       = length(aws_nat_gateway.this)
 }
+
+output "nat_public_ips" {
+  description = "Public addresses of the NAT gateways (the tasks' source address towards the ALB's public side)."
+  value       = aws_eip.nat[*].public_ip
+}

@@ -34,12 +34,23 @@ check("ECR repository URL", out["ecr_repository_url"].endswith(".amazonaws.com/f
 check("deploy role", out["deploy_role_arn"].endswith(":role/folio-dev-github-deploy"))
 check("CodeDeploy app/group", out["codedeploy"] == {"app": "folio-dev", "group": "web"})
 check("migrate network is private", "assignPublicIp=DISABLED" in out["migrate_network"])
+check("smoke-test network is private", "assignPublicIp=DISABLED" in out["smoke_network"])
 
 # Resources, read back
 ecs = client("ecs")
 services = {s["serviceName"]: s for s in ecs.describe_services(cluster="folio-dev", services=["web", "worker"])["services"]}
 check("web is deployed by CodeDeploy", services["web"]["deploymentController"]["type"] == "CODE_DEPLOY")
 check("worker rolls with ECS", services["worker"]["deploymentController"]["type"] == "ECS")
+smoke = ecs.describe_task_definition(taskDefinition=out["smoke_task_definition"])["taskDefinition"]["containerDefinitions"][0]
+check("the smoke-test task targets the test listener",
+      smoke["environment"] == [{"name": "SMOKE_URL", "value": "https://origin.dev.folio.example.org:8443"}])
+group = client("codedeploy").get_deployment_group(applicationName="folio-dev", deploymentGroupName="web")["deploymentGroupInfo"]
+ready = group["blueGreenDeploymentConfiguration"]["deploymentReadyOption"]
+check("web deployments wait for the smoke test (STOP_DEPLOYMENT) and a stop rolls back",
+      ready == {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30}
+      and "DEPLOYMENT_STOP_ON_REQUEST" in group["autoRollbackConfiguration"]["events"])
+check("deployment results go to the deployments topic",
+      [t["triggerTargetArn"] for t in group.get("triggerConfigurations", [])] == [out["deployment_events_topic_arn"]])
 email = out["email"]
 for family, command in [("folio-dev-web", "serve"), ("folio-dev-worker", "worker"), ("folio-dev-migrate", "migrate")]:
     task = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
@@ -92,19 +103,40 @@ check("SNS delivers over HTTPS to /hooks/ses, not raw, with retries",
       and json.loads(subscription["DeliveryPolicy"])["healthyRetryPolicy"]["numRetries"] >= 10)
 
 elb = client("elbv2")
-groups = elb.describe_target_groups(Names=["folio-dev-blue", "folio-dev-green"])["TargetGroups"]
-check("blue and green target groups check /readyz", len(groups) == 2 and all(g["HealthCheckPath"] == "/readyz" for g in groups))
+# Named by name_prefix (blue-…, green-…), so found by prefix; the emulator holds one environment.
+groups = [g for g in elb.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith(("blue-", "green-"))]
+check("blue and green target groups (name_prefix) check /readyz",
+      len(groups) == 2 and all(g["HealthCheckPath"] == "/readyz" for g in groups))
 lb_arn = elb.describe_load_balancers(Names=["folio-dev"])["LoadBalancers"][0]["LoadBalancerArn"]
 listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]}
 check("port 80 redirects to HTTPS", listeners[80]["DefaultActions"][0]["Type"] == "redirect")
 check("port 443 is HTTPS", listeners[443]["Protocol"] == "HTTPS")
+origin_secret = client("secretsmanager").get_secret_value(SecretId="folio-dev/origin-verify")["SecretString"]
+default_443 = listeners[443]["DefaultActions"][0]
+check("port 443 answers 403 without the origin header",
+      default_443["Type"] == "fixed-response" and default_443["FixedResponseConfig"]["StatusCode"] == "403")
+rules = [r for r in elb.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"] if not r["IsDefault"]]
+header = rules[0]["Conditions"][0].get("HttpHeaderConfig", {}) if len(rules) == 1 else {}
+check("port 443 forwards only with X-Origin-Verify = the Secrets Manager value (priority 1)",
+      len(rules) == 1 and rules[0]["Priority"] == "1" and rules[0]["Actions"][0]["Type"] == "forward"
+      and header.get("HttpHeaderName") == "X-Origin-Verify" and header.get("Values") == [origin_secret]
+      and len(origin_secret) >= 64)
+check("the test listener (8443) exists for the smoke test", 8443 in listeners)
+cloudfront = client("cloudfront")
+distribution = cloudfront.get_distribution_config(Id=out["distribution_id"])["DistributionConfig"]
+alb_origin = [o for o in distribution["Origins"]["Items"] if o["Id"] == "alb"][0]
+check("CloudFront sends the same X-Origin-Verify value to the ALB origin",
+      [(h["HeaderName"], h["HeaderValue"]) for h in alb_origin.get("CustomHeaders", {}).get("Items", [])]
+      == [("X-Origin-Verify", origin_secret)])
 
 ec2 = client("ec2")
 groups = {g["GroupName"]: g for g in ec2.describe_security_groups(
     Filters=[{"Name": "group-name", "Values": ["folio-dev-alb", "folio-dev-db"]}])["SecurityGroups"]}
-alb_in = groups["folio-dev-alb"]["IpPermissions"]
-check("ALB accepts only 443 from CloudFront's prefix list",
-      len(alb_in) == 1 and alb_in[0]["FromPort"] == 443 and alb_in[0]["PrefixListIds"] and not alb_in[0].get("IpRanges"))
+alb_in = {p["FromPort"]: p for p in groups["folio-dev-alb"]["IpPermissions"]}
+nat_ips = sorted(f'{a["PublicIp"]}/32' for a in ec2.describe_addresses()["Addresses"])
+check("ALB accepts 443 from CloudFront's prefix list only, 8443 (test listener) from the NAT addresses only",
+      sorted(alb_in) == [443, 8443] and alb_in[443]["PrefixListIds"] and not alb_in[443].get("IpRanges")
+      and sorted(r["CidrIp"] for r in alb_in[8443]["IpRanges"]) == nat_ips and not alb_in[8443].get("PrefixListIds"))
 db_in = groups["folio-dev-db"]["IpPermissions"]
 check("database accepts only 5432 from the tasks' security group",
       len(db_in) == 1 and db_in[0]["FromPort"] == 5432 and not db_in[0].get("IpRanges")

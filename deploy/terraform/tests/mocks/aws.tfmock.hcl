@@ -209,3 +209,10 @@ mock_data "aws_secretsmanager_random_password" {
     random_password = "mock-password-long-enough-for-every-use"
   }
 }
+
+# The NAT gateways' addresses become /32 security-group sources (the test listener).
+mock_resource "aws_eip" {
+  defaults = {
+    public_ip = "198.51.100.10"
+  }
+}

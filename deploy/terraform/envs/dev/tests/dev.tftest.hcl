@@ -89,6 +89,22 @@ run "wiring" {
     error_message = "The ALB uses the validated certificate."
   }
   assert {
+    condition     = nonsensitive(module.edge.origin_verify_header_name == module.app.origin_verify_header.name)
+    error_message = "CloudFront sends the header the ALB's production rule checks."
+  }
+  assert {
+    condition     = length(module.app.test_listener_ingress_cidrs) == module.network.nat_gateway_count
+    error_message = "The test listener is open to each NAT gateway's address (the smoke-test task's way to it), nothing else."
+  }
+  assert {
+    condition     = strcontains(output.smoke_network, module.app.smoke_security_group_id) && output.smoke_task_definition == "folio-dev-smoke"
+    error_message = "deploy.sh runs the smoke-test task with its own security group in the app subnets."
+  }
+  assert {
+    condition     = output.deployment_events_topic_arn == module.app.deployment_events_topic_arn
+    error_message = "The deployment-results topic is an output (to subscribe chat to it)."
+  }
+  assert {
     condition     = output.site_url == "https://dev.folio.example.org"
     error_message = "The site URL follows the domain."
   }

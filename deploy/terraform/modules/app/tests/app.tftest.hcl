@@ -29,6 +29,7 @@ variables {
   web                  = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
   worker               = { cpu = 256, memory = 512, count = 1 }
   rollback_alarm_names = ["folio-test-app-5xx", "folio-test-unhealthy-blue"]
+  smoke_test_url       = "https://origin.folio.example.org:8443"
 }
 
 run "load_balancer" {
@@ -273,4 +274,140 @@ run "https_only_base_url" {
     base_url = "http://folio.example.org"
   }
   expect_failures = [var.base_url]
+}
+
+# The issue's WAF bypass: only requests with CloudFront's secret header reach the app.
+run "origin_verify_blocks_waf_bypass" {
+  override_data {
+    target = data.aws_secretsmanager_secret_version.origin_verify
+    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
+    values = { secret_string = "current-origin-secret" }
+  }
+  assert {
+    condition     = aws_lb_listener.https.default_action[0].type == "fixed-response" && aws_lb_listener.https.default_action[0].fixed_response[0].status_code == "403"
+    error_message = "Without the origin-verify header the production listener must answer a fixed 403 (no forward in the default action)."
+  }
+  assert {
+    condition     = aws_lb_listener_rule.origin_verify.listener_arn == aws_lb_listener.https.arn && aws_lb_listener_rule.origin_verify.priority == 1
+    error_message = "The header rule sits on the production listener, first."
+  }
+  assert {
+    condition     = one(aws_lb_listener_rule.origin_verify.condition).http_header[0].http_header_name == "X-Origin-Verify" && one(aws_lb_listener_rule.origin_verify.condition).http_header[0].values == toset(["current-origin-secret"])
+    error_message = "The rule forwards only requests carrying the current secret value in X-Origin-Verify."
+  }
+  assert {
+    condition     = aws_lb_listener_rule.origin_verify.action[0].type == "forward" && aws_lb_listener_rule.origin_verify.action[0].target_group_arn == aws_lb_target_group.this["blue"].arn
+    error_message = "The header rule forwards to the live (initially blue) target group."
+  }
+  assert {
+    condition     = output.origin_verify_header.name == "X-Origin-Verify" && output.origin_verify_header.value == "current-origin-secret"
+    error_message = "CloudFront (edge) gets the same header name and value that the rule checks."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret_version.origin_verify.secret_id == aws_secretsmanager_secret.origin_verify.id && aws_secretsmanager_secret.origin_verify.kms_key_id == var.kms_key_arn && aws_secretsmanager_secret.origin_verify.name == "folio-test/origin-verify"
+    error_message = "The value lives in its own KMS-encrypted Secrets Manager secret (the rotation runbook's source of truth)."
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.test_listener) == 0
+    error_message = "Without source CIDRs the test listener stays closed."
+  }
+}
+
+# Zero-downtime rotation: for a while the ALB accepts the new and the previous value.
+run "origin_verify_rotation_accepts_two_values" {
+  command = plan
+  variables {
+    origin_verify_accept_previous = true
+  }
+  override_data {
+    target = data.aws_secretsmanager_secret_version.origin_verify
+    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
+    values = { secret_string = "new-origin-secret" }
+  }
+  override_data {
+    target = data.aws_secretsmanager_secret_version.origin_verify_previous[0]
+    # checkov:skip=CKV_SECRET_6:A made-up test value for the mocked provider, not a credential.
+    values = { secret_string = "old-origin-secret" }
+  }
+  assert {
+    condition     = one(aws_lb_listener_rule.origin_verify.condition).http_header[0].values == toset(["new-origin-secret", "old-origin-secret"])
+    error_message = "During a rotation the rule accepts both AWSCURRENT and AWSPREVIOUS."
+  }
+  assert {
+    condition     = output.origin_verify_header.value == "new-origin-secret"
+    error_message = "CloudFront always sends AWSCURRENT."
+  }
+}
+
+# Issue item 2: ECS refuses network changes on a CODE_DEPLOY service outside a deployment.
+run "codedeploy_owns_network_configuration" {
+  command = plan
+  variables {
+    app_subnet_ids = ["subnet-app-c"]
+  }
+  assert {
+    condition     = aws_ecs_service.web.network_configuration[0].subnets == toset(["subnet-app-a", "subnet-app-b"])
+    error_message = "Terraform must leave web's network configuration to CodeDeploy (ignore_changes = [network_configuration]); it goes out with the next deployment."
+  }
+  assert {
+    condition     = aws_ecs_service.worker.network_configuration[0].subnets == toset(["subnet-app-c"])
+    error_message = "The rolling worker service still takes network changes from Terraform."
+  }
+}
+
+run "target_groups_replace_safely" {
+  assert {
+    condition     = aws_lb_target_group.this["blue"].name_prefix == "blue-" && aws_lb_target_group.this["green"].name_prefix == "green-"
+    error_message = "Target groups take a name_prefix, so a replacement can be created before the old one is destroyed."
+  }
+  assert {
+    condition     = alltrue([for k, tg in aws_lb_target_group.this : tg.tags["Name"] == "folio-test-${k}"])
+    error_message = "Each target group is still named (tag) after its environment and colour."
+  }
+}
+
+run "test_listener_for_smoke_test" {
+  variables {
+    test_listener_source_cidrs = ["198.51.100.7/32"]
+    initial_live_target_group  = "green"
+  }
+  assert {
+    condition     = [for r in aws_vpc_security_group_ingress_rule.test_listener : [r.cidr_ipv4, r.from_port, r.to_port, r.security_group_id]] == [["198.51.100.7/32", 8443, 8443, "sg-alb"]]
+    error_message = "Only the given NAT addresses reach the test listener, on 8443 only."
+  }
+  assert {
+    condition     = aws_lb_listener_rule.origin_verify.action[0].target_group_arn == aws_lb_target_group.this["green"].arn && aws_lb_listener.test.default_action[0].target_group_arn == aws_lb_target_group.this["blue"].arn
+    error_message = "initial_live_target_group picks which colour the production rule starts on; the test listener gets the other."
+  }
+}
+
+# Issue item 3: the smoke test runs on the replacement tasks before traffic moves.
+run "deployment_waits_for_the_smoke_test" {
+  assert {
+    condition     = aws_codedeploy_deployment_group.web.blue_green_deployment_config[0].deployment_ready_option[0].action_on_timeout == "STOP_DEPLOYMENT" && aws_codedeploy_deployment_group.web.blue_green_deployment_config[0].deployment_ready_option[0].wait_time_in_minutes == 30
+    error_message = "A web deployment waits on the test listener until the pipeline continues it, and stops (rolls back) if nobody does."
+  }
+  assert {
+    condition     = contains(aws_codedeploy_deployment_group.web.auto_rollback_configuration[0].events, "DEPLOYMENT_STOP_ON_REQUEST") && contains(aws_codedeploy_deployment_group.web.auto_rollback_configuration[0].events, "DEPLOYMENT_FAILURE")
+    error_message = "A stopped deployment (failed smoke test) rolls back."
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.smoke.container_definitions)[0].environment == [{ name = "SMOKE_URL", value = "https://origin.folio.example.org:8443" }] && aws_lb_listener.test.port == 8443
+    error_message = "The smoke-test task targets the test listener (replacement tasks), not the public URL."
+  }
+  assert {
+    condition     = toset([for r in aws_vpc_security_group_egress_rule.smoke : r.from_port]) == toset([443, 8443]) && length(aws_security_group.smoke.ingress) == 0
+    error_message = "The smoke-test task may only reach HTTPS and the test listener, and accepts nothing."
+  }
+}
+
+run "deployment_events_to_sns" {
+  assert {
+    condition     = one(aws_codedeploy_deployment_group.web.trigger_configuration).trigger_target_arn == aws_sns_topic.deployments.arn && one(aws_codedeploy_deployment_group.web.trigger_configuration).trigger_events == toset(["DeploymentSuccess", "DeploymentFailure", "DeploymentStop", "DeploymentRollback"])
+    error_message = "CodeDeploy reports success, failure, stop and rollback of web deployments to the deployments topic."
+  }
+  assert {
+    condition     = aws_sns_topic.deployments.kms_master_key_id == var.kms_key_arn && contains([for s in jsondecode(aws_iam_role_policy.codedeploy_notify.policy).Statement : s.Action], "sns:Publish")
+    error_message = "The topic is encrypted with our key and CodeDeploy's role may publish to it."
+  }
 }

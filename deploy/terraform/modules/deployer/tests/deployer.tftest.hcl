@@ -38,3 +38,18 @@ run "trust_and_least_privilege" {
     error_message = "The pipeline passes only the task roles."
   }
 }
+
+# deploy.sh continues a deployment only after the smoke test, and stops it otherwise.
+run "drives_the_smoke_test_gate" {
+  variables {
+    task_definition_families = ["folio-prod-web", "folio-prod-worker", "folio-prod-migrate", "folio-prod-smoke"]
+  }
+  assert {
+    condition     = length(setintersection(toset(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "BlueGreen"])), toset(["codedeploy:ContinueDeployment", "codedeploy:StopDeployment"]))) == 2
+    error_message = "The pipeline continues a deployment after the smoke test and stops it (with rollback) when it fails."
+  }
+  assert {
+    condition     = contains(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "RunOneOffTasks"]), "arn:aws:ecs:eu-central-1:123456789012:task-definition/folio-prod-smoke:*")
+    error_message = "The pipeline may run the smoke-test task."
+  }
+}

@@ -31,6 +31,7 @@ variables {
   origin_access_control_id          = "E2OAC"
   logs_bucket_domain_name           = "folio-test-logs.s3.amazonaws.com"
   web_acl_arn                       = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/folio-test/00000000-0000-0000-0000-000000000003"
+  origin_verify_header              = { name = "X-Origin-Verify", value = "test-origin-secret" }
 }
 
 run "failover_page" {
@@ -87,5 +88,23 @@ run "edge_security" {
   assert {
     condition     = aws_cloudfront_distribution.this.default_cache_behavior[0].cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
     error_message = "Pages are never cached at the edge."
+  }
+}
+
+run "origin_verify_header" {
+  variables {
+    origin_verify_header = { name = "X-Origin-Verify", value = "test-origin-secret" }
+  }
+  assert {
+    condition     = one([for o in aws_cloudfront_distribution.this.origin : o.custom_header if o.origin_id == "alb"]) == toset([{ name = "X-Origin-Verify", value = "test-origin-secret" }])
+    error_message = "CloudFront must send the origin-verify header to the ALB origin (and only there): without it the ALB answers 403."
+  }
+  assert {
+    condition     = alltrue([for o in aws_cloudfront_distribution.this.origin : length(o.custom_header) == 0 if o.origin_id != "alb"])
+    error_message = "The secret header goes to the ALB only, never to the S3 origins."
+  }
+  assert {
+    condition     = output.origin_verify_header_name == "X-Origin-Verify"
+    error_message = "The header's name (not its value) is an output."
   }
 }
