@@ -167,6 +167,21 @@ impl TestApp {
         Visitor::behind_proxy(self.base_url(), ip)
     }
 
+    /// POSTs `body` to `/hooks/ses` as SNS does (text/plain JSON, no cookies, no Origin);
+    /// returns the status.
+    pub async fn deliver_sns(&self, body: String) -> u16 {
+        reqwest::Client::new()
+            .post(format!("{}/hooks/ses", self.base_url()))
+            .header("content-type", "text/plain; charset=UTF-8")
+            .header("x-amz-sns-message-type", "Notification")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// Runs every job that is due, as a worker would, and returns how many ran.
     pub async fn run_jobs(&self) -> usize {
         self.inner

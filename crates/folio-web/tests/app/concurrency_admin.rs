@@ -294,20 +294,10 @@ async fn photographer(app: TestApp, staff: Visitor) -> Statuses {
 
 /// SES telling us, through SNS, that addresses bounced.
 async fn bounce_reporter(app: TestApp, signer: std::sync::Arc<SnsSigner>) -> Statuses {
-    let client = reqwest::Client::new();
     let mut statuses = Statuses::new();
     for n in 0..SEEDED {
         let body = signer.bounce(TOPIC, &format!("bounced{n}@example.org"), true);
-        let status = client
-            .post(format!("{}/hooks/ses", app.base_url()))
-            .header("content-type", "text/plain; charset=UTF-8")
-            .header("x-amz-sns-message-type", "Notification")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        statuses.push(("ses bounce".into(), status.as_u16()));
+        statuses.push(("ses bounce".into(), app.deliver_sns(body).await));
     }
     statuses
 }

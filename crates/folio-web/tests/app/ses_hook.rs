@@ -28,20 +28,6 @@ async fn app_with_hook(app: &TestApp, signer: &SnsSigner) -> TestApp {
     .unwrap()
 }
 
-/// POSTs `body` as SNS does (text/plain JSON, no cookies, no Origin); returns the status.
-async fn deliver(app: &TestApp, body: String) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{}/hooks/ses", app.base_url()))
-        .header("content-type", "text/plain; charset=UTF-8")
-        .header("x-amz-sns-message-type", "Notification")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 async fn suppressions(app: &TestApp) -> Vec<email_suppression::Model> {
     email_suppression::Entity::find().all(app.db()).await.unwrap()
 }
@@ -54,7 +40,8 @@ async fn a_hard_bounce_suppresses_every_mail_to_the_address(app: TestApp) {
     app.visitor().register(gone).await;
 
     assert_eq!(
-        deliver(&app, signer.bounce(TOPIC, "Reader0@Example.org", true)).await,
+        app.deliver_sns(signer.bounce(TOPIC, "Reader0@Example.org", true))
+            .await,
         200
     );
     let rows = suppressions(&app).await;
@@ -64,7 +51,7 @@ async fn a_hard_bounce_suppresses_every_mail_to_the_address(app: TestApp) {
         (gone, "bounce")
     );
     // The same report again (SNS retries) changes nothing.
-    assert_eq!(deliver(&app, signer.bounce(TOPIC, gone, true)).await, 200);
+    assert_eq!(app.deliver_sns(signer.bounce(TOPIC, gone, true)).await, 200);
     assert_eq!(suppressions(&app).await.len(), 1);
 
     // Staff see it.
@@ -111,7 +98,8 @@ async fn a_complaint_suppresses_and_soft_bounces_do_not(app: TestApp) {
     let signer = SnsSigner::start().await;
     let app = app_with_hook(&app, &signer).await;
     assert_eq!(
-        deliver(&app, signer.bounce(TOPIC, "full@example.org", false)).await,
+        app.deliver_sns(signer.bounce(TOPIC, "full@example.org", false))
+            .await,
         200
     );
     assert!(
@@ -119,7 +107,8 @@ async fn a_complaint_suppresses_and_soft_bounces_do_not(app: TestApp) {
         "a soft bounce keeps the address"
     );
     assert_eq!(
-        deliver(&app, signer.complaint(TOPIC, "angry@example.org")).await,
+        app.deliver_sns(signer.complaint(TOPIC, "angry@example.org"))
+            .await,
         200
     );
     let rows = suppressions(&app).await;
@@ -130,7 +119,8 @@ async fn a_complaint_suppresses_and_soft_bounces_do_not(app: TestApp) {
     );
     // A verified message that is not an SES event is acknowledged and ignored.
     assert_eq!(
-        deliver(&app, signer.notification(TOPIC, "{\"hello\":1}", 2)).await,
+        app.deliver_sns(signer.notification(TOPIC, "{\"hello\":1}", 2))
+            .await,
         200
     );
     assert_eq!(suppressions(&app).await.len(), 1);
@@ -147,27 +137,25 @@ async fn forged_foreign_and_malformed_messages_change_nothing(app: TestApp) {
     };
     // Signed by another key: 403.
     assert_eq!(
-        deliver(
-            &app,
-            signer.forged_notification(TOPIC, &bounce("victim@example.org"))
-        )
-        .await,
+        app.deliver_sns(signer.forged_notification(TOPIC, &bounce("victim@example.org")))
+            .await,
         403
     );
     // Signed, then the recipient changed: 403.
     let tampered =
         signer.tampered_notification(TOPIC, &bounce("a@example.org"), &bounce("victim@example.org"));
-    assert_eq!(deliver(&app, tampered).await, 403);
+    assert_eq!(app.deliver_sns(tampered).await, 403);
     // Validly signed, but for a topic that is not ours: 403, and no certificate fetched.
     let fetches = signer.cert_fetches();
     assert_eq!(
-        deliver(&app, signer.bounce(OTHER_TOPIC, "victim@example.org", true)).await,
+        app.deliver_sns(signer.bounce(OTHER_TOPIC, "victim@example.org", true))
+            .await,
         403
     );
     assert_eq!(signer.cert_fetches(), fetches);
     // Not SNS at all: 400.
     for body in ["", "not json", "{}", &"x".repeat(100_000)] {
-        assert_eq!(deliver(&app, body.to_owned()).await, 400, "{body:.20}");
+        assert_eq!(app.deliver_sns(body.to_owned()).await, 400, "{body:.20}");
     }
     assert!(suppressions(&app).await.is_empty());
     app.finish().await;
@@ -177,11 +165,15 @@ async fn the_subscription_is_confirmed_for_our_topic_only(app: TestApp) {
     let signer = SnsSigner::start().await;
     let app = app_with_hook(&app, &signer).await;
     assert_eq!(
-        deliver(&app, signer.subscription_confirmation(OTHER_TOPIC)).await,
+        app.deliver_sns(signer.subscription_confirmation(OTHER_TOPIC))
+            .await,
         403
     );
     assert!(signer.confirmations().is_empty());
-    assert_eq!(deliver(&app, signer.subscription_confirmation(TOPIC)).await, 200);
+    assert_eq!(
+        app.deliver_sns(signer.subscription_confirmation(TOPIC)).await,
+        200
+    );
     assert_eq!(signer.confirmations().len(), 1);
     app.finish().await;
 }
@@ -189,7 +181,7 @@ async fn the_subscription_is_confirmed_for_our_topic_only(app: TestApp) {
 async fn the_hook_is_off_without_a_topic(app: TestApp) {
     let signer = SnsSigner::start().await;
     assert_eq!(
-        deliver(&app, signer.bounce(TOPIC, "a@example.org", true)).await,
+        app.deliver_sns(signer.bounce(TOPIC, "a@example.org", true)).await,
         404
     );
     assert!(suppressions(&app).await.is_empty());
