@@ -26,3 +26,17 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "body_limits" {
+  description = "Largest declared request body (Content-Length, bytes) let through per class: image forms (multipart POST under /admin/items/ and /admin/categories/), the SES hook, everything else. Keep in step with the app's limits (crates/folio-web: uploads::MAX_UPLOAD_BODY_BYTES, sns::MAX_BODY_BYTES, app::MAX_BODY_BYTES)."
+  type        = object({ upload = number, ses_hook = number, default = number })
+  default = {
+    upload   = 17825792 # 16 MiB image + 1 MiB of form
+    ses_hook = 1048576  # 1 MiB
+    default  = 4194304  # 4 MiB
+  }
+  validation {
+    condition     = alltrue([for v in values(var.body_limits) : v > 16384 && v == floor(v) && v < 1e15])
+    error_message = "Each limit is a whole number of bytes above WAF's 16 KB body inspection limit (smaller bodies need no Content-Length rule)."
+  }
+}
