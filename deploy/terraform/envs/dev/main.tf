@@ -88,6 +88,7 @@ module "edge" {
 
 module "observability" {
   source                     = "../../modules/observability"
+  providers                  = { aws = aws, aws.us_east_1 = aws.us_east_1 }
   name                       = local.name
   kms_key_arn                = module.kms.key_arn
   log_retention_days         = var.log_retention_days
@@ -98,6 +99,7 @@ module "observability" {
   service_names              = module.app.service_names
   db_instance_id             = module.data.instance_id
   cache_replication_group_id = module.cache.replication_group_id
+  distribution_id            = module.edge.distribution_id
 }
 
 module "app" {

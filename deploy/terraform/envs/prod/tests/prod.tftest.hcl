@@ -81,6 +81,10 @@ run "wiring" {
     error_message = "CodeDeploy rolls back on the observability module's alarms."
   }
   assert {
+    condition     = length(module.observability.outage_alarm_names) == 6
+    error_message = "Outage alarms exist (ALB 5xx, no healthy targets, tasks below desired, worker heartbeat, CloudFront 5xx rate)."
+  }
+  assert {
     condition     = module.app.target_group_health_check_paths == { blue = "/readyz", green = "/readyz" }
     error_message = "Both target groups check /readyz."
   }
