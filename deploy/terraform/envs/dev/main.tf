@@ -144,6 +144,12 @@ module "backup" {
   db_instance_arn      = module.data.instance_arn
   replicate_db_backups = var.production
   retention_days       = var.backup_retention_days
+  notification_emails  = var.alarm_emails
+  vault_lock = {
+    min_retention_days  = 7
+    max_retention_days  = 365
+    changeable_for_days = var.backup_vault_lock_changeable_for_days
+  }
 }
 
 module "deployer" {
