@@ -89,6 +89,7 @@ module "edge" {
 
 module "observability" {
   source                     = "../../modules/observability"
+  providers                  = { aws = aws, aws.us_east_1 = aws.us_east_1 }
   name                       = local.name
   kms_key_arn                = module.kms.key_arn
   log_retention_days         = var.log_retention_days
@@ -99,6 +100,7 @@ module "observability" {
   service_names              = module.app.service_names
   db_instance_id             = module.data.instance_id
   cache_replication_group_id = module.cache.replication_group_id
+  distribution_id            = module.edge.distribution_id
 }
 
 module "app" {
@@ -149,6 +151,12 @@ module "backup" {
   db_instance_arn      = module.data.instance_arn
   replicate_db_backups = var.production
   retention_days       = var.backup_retention_days
+  notification_emails  = var.alarm_emails
+  vault_lock = {
+    min_retention_days  = 7
+    max_retention_days  = 365
+    changeable_for_days = var.backup_vault_lock_changeable_for_days
+  }
 }
 
 module "deployer" {

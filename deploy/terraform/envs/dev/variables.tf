@@ -113,6 +113,12 @@ variable "backup_retention_days" {
   type        = number
 }
 
+variable "backup_vault_lock_changeable_for_days" {
+  description = "null: the backup vaults' locks are in governance mode (removable with backup:DeleteBackupVaultLockConfiguration). A number (>= 3): compliance mode, changeable for that many days after the apply and IMMUTABLE afterwards; nobody, the root user included, can then remove the lock or delete a recovery point younger than 7 days (deploy/runbooks/backup-restore.md)."
+  type        = number
+  default     = null
+}
+
 variable "deployment_config_name" {
   description = "CodeDeploy traffic-shifting configuration."
   type        = string

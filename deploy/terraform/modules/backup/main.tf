@@ -2,9 +2,14 @@
 # - AWS Backup takes daily backups of the database and the media bucket and copies each one to
 #   a vault in the DR region (restore there: deploy/runbooks/disaster-recovery.md);
 # - RDS replicates its automated backups, transaction logs included, to the DR region, so the
-#   database can be restored there to within minutes of a failure (the RPO).
+#   database can be restored there to within minutes of a failure (the RPO);
+# - both vaults are locked (AWS Backup Vault Lock): recovery points can be neither deleted nor
+#   given a shorter retention than the lock's minimum, by anyone, so a compromised account or a
+#   mistake cannot erase the backups;
+# - failed backup, copy and restore jobs are announced on an SNS topic (email subscribers).
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 resource "aws_kms_key" "dr" {
   provider                = aws.dr
@@ -35,6 +40,92 @@ resource "aws_backup_vault" "dr" {
   name        = "${var.name}-dr"
   kms_key_arn = aws_kms_key.dr.arn
   tags        = var.tags
+}
+
+# Vault Lock. With changeable_for_days set (compliance mode) the lock can be changed or removed
+# only during those days after it is applied; after that it is IMMUTABLE: nobody, not the
+# account's root user and not AWS, can remove it, shorten its minimum retention, delete a
+# recovery point before it is min_retention_days old, or delete the vault while it holds
+# recovery points. Test in governance mode (null: removable by principals allowed
+# backup:DeleteBackupVaultLockConfiguration) before choosing compliance mode.
+resource "aws_backup_vault_lock_configuration" "primary" {
+  backup_vault_name   = aws_backup_vault.primary.name
+  min_retention_days  = var.vault_lock.min_retention_days
+  max_retention_days  = var.vault_lock.max_retention_days
+  changeable_for_days = var.vault_lock.changeable_for_days
+  lifecycle {
+    # A plan whose retention lies outside the lock's range fails every job.
+    precondition {
+      condition     = var.retention_days >= var.vault_lock.min_retention_days && var.retention_days <= var.vault_lock.max_retention_days
+      error_message = "retention_days must lie within the vault lock's min_retention_days and max_retention_days."
+    }
+  }
+}
+
+resource "aws_backup_vault_lock_configuration" "dr" {
+  provider            = aws.dr
+  backup_vault_name   = aws_backup_vault.dr.name
+  min_retention_days  = var.vault_lock.min_retention_days
+  max_retention_days  = var.vault_lock.max_retention_days
+  changeable_for_days = var.vault_lock.changeable_for_days
+}
+
+# --- job notifications ------------------------------------------------------------------------
+# AWS Backup no longer sends BACKUP_JOB_FAILED (deprecated with BACKUP_JOB_SUCCESSFUL, _EXPIRED,
+# RESTORE_JOB_FAILED...): failures arrive as BACKUP_JOB_COMPLETED with State FAILED, ABORTED or
+# EXPIRED, so the email subscriptions filter on the State message attribute. Copies to the DR
+# region are jobs of the source vault, so the primary vault reports COPY_JOB_FAILED too.
+locals {
+  vault_events = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED", "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED"]
+}
+
+# Encrypted with the environment's key (var.kms_key_arn), whose policy lets backup.amazonaws.com
+# use it for this account (kms module, statement BackupEventsToSns).
+resource "aws_sns_topic" "events" {
+  name              = "${var.name}-backup-events"
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_policy" "events" {
+  arn = aws_sns_topic.events.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountManages"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"]
+        Resource  = aws_sns_topic.events.arn
+      },
+      {
+        Sid       = "BackupPublishes"
+        Effect    = "Allow"
+        Principal = { Service = "backup.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.events.arn
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+    ]
+  })
+}
+
+resource "aws_backup_vault_notifications" "primary" {
+  backup_vault_name   = aws_backup_vault.primary.name
+  sns_topic_arn       = aws_sns_topic.events.arn
+  backup_vault_events = local.vault_events
+  depends_on          = [aws_sns_topic_policy.events]
+}
+
+# Only what went wrong reaches people: every state but COMPLETED (restores too: a restore that
+# completed is expected, one that failed is not).
+resource "aws_sns_topic_subscription" "email" {
+  for_each      = toset(var.notification_emails)
+  topic_arn     = aws_sns_topic.events.arn
+  protocol      = "email"
+  endpoint      = each.value
+  filter_policy = jsonencode({ State = [{ "anything-but" = "COMPLETED" }] })
 }
 
 resource "aws_backup_plan" "this" {

@@ -22,3 +22,16 @@ output "db_backup_replication_arn" {
   description = "Replicated automated backups in the DR region (null when off)."
   value       = try(aws_db_instance_automated_backups_replication.this[0].id, null)
 }
+
+output "events_topic_arn" {
+  description = "SNS topic of the primary vault's job events (failed backups and copies, restores)."
+  value       = aws_sns_topic.events.arn
+}
+
+output "vault_lock" {
+  description = "Vault Lock of each vault: min/max retention days and the days it stays changeable (null: governance mode)."
+  value = {
+    for k, l in { primary = aws_backup_vault_lock_configuration.primary, dr = aws_backup_vault_lock_configuration.dr } :
+    k => { min_retention_days = l.min_retention_days, max_retention_days = l.max_retention_days, changeable_for_days = l.changeable_for_days }
+  }
+}

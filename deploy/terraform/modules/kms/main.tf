@@ -1,5 +1,5 @@
 # One customer-managed key per environment and region for logs, secrets, the database, the
-# cache, ECR and SNS (alarms; SES bounces and complaints). One key keeps the policy
+# cache, ECR and SNS (alarms; SES bounces and complaints; backup job events). One key keeps the policy
 # reviewable; the services that write with it are named below, each limited to this account.
 
 data "aws_caller_identity" "current" {}
@@ -49,6 +49,15 @@ resource "aws_kms_key" "this" {
         Sid       = "SesEventsToSns"
         Effect    = "Allow"
         Principal = { Service = "ses.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+      },
+      {
+        # AWS Backup publishes vault events (failed jobs) to the encrypted SNS topic (backup module).
+        Sid       = "BackupEventsToSns"
+        Effect    = "Allow"
+        Principal = { Service = "backup.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account } }

@@ -8,6 +8,8 @@ locals {
 }
 
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 resource "aws_cloudwatch_log_group" "this" {
   for_each          = toset(["web", "worker", "migrate"])
@@ -107,6 +109,235 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# --- a total outage --------------------------------------------------------------------------
+# The alarms above see errors and slowness of tasks that answer; these see nothing answering at
+# all. The ones whose metric disappears in an outage treat missing data as breaching. dev sleeps
+# at night (desired count 0, scale_down_schedule in the app module): those alarms only count
+# while ECS wants tasks (Container Insights' DesiredTaskCount > 0; Container Insights is enabled
+# on the cluster in the app module, setting containerInsights).
+
+# 5xx that the load balancer itself answers: no healthy target (503), targets that reset or time
+# out (502, 504). HTTPCode_Target_5XX_Count above cannot see these.
+resource "aws_cloudwatch_metric_alarm" "elb_5xx" {
+  alarm_name          = "${var.name}-alb-5xx"
+  alarm_description   = "The load balancer itself answers 5xx (no healthy task, or tasks that fail to answer): pages."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_ELB_5XX_Count"
+  dimensions          = { LoadBalancer = var.alb_arn_suffix }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 2
+  threshold           = var.elb_5xx_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching" # no requests, no errors
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# No healthy web task behind the load balancer. One alarm over both target groups, not one per
+# group: after each blue/green deployment the idle colour has no targets at all, so a per-group
+# "fewer than 1" would be in alarm half of the time. Missing data (no metric at all) breaches.
+resource "aws_cloudwatch_metric_alarm" "no_healthy_targets" {
+  alarm_name          = "${var.name}-no-healthy-targets"
+  alarm_description   = "No web task passes /readyz in either target group while ECS wants web tasks: the site is down. Pages."
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+
+  dynamic "metric_query" {
+    for_each = var.target_group_arn_suffixes
+    content {
+      id = "healthy_${metric_query.key}"
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = "HealthyHostCount"
+        dimensions  = { LoadBalancer = var.alb_arn_suffix, TargetGroup = metric_query.value }
+        stat        = "Minimum"
+        period      = 60
+      }
+    }
+  }
+  metric_query {
+    id = "desired"
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "DesiredTaskCount"
+      dimensions  = { ClusterName = var.cluster_name, ServiceName = var.service_names.web }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+  metric_query {
+    id          = "healthy"
+    label       = "Healthy web targets (all target groups; 1 while no web task is wanted)"
+    expression  = "IF(FILL(desired, 0) > 0, ${join(" + ", [for k in keys(var.target_group_arn_suffixes) : "FILL(healthy_${k}, 0)"])}, 1)"
+    return_data = true
+  }
+}
+
+# Fewer tasks running than ECS wants, for 5 minutes, per service (Container Insights): tasks
+# that crash on start, images that cannot be pulled, no Fargate capacity. Deployments run more
+# tasks than desired, never fewer (minimum healthy 100 %), and new tasks start within minutes.
+resource "aws_cloudwatch_metric_alarm" "tasks_below_desired" {
+  for_each            = { web = var.service_names.web, worker = var.service_names.worker }
+  alarm_name          = "${var.name}-${each.key}-tasks-below-desired"
+  alarm_description   = "The ${each.key} service runs fewer tasks than desired for 5 minutes: tasks fail to start or keep crashing. Pages."
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  # No Container Insights data: the outage alarms (no healthy targets, worker heartbeat) breach.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = [aws_sns_topic.alarms.arn]
+  ok_actions         = [aws_sns_topic.alarms.arn]
+  tags               = var.tags
+
+  dynamic "metric_query" {
+    for_each = { desired = "DesiredTaskCount", running = "RunningTaskCount" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "ECS/ContainerInsights"
+        metric_name = metric_query.value
+        dimensions  = { ClusterName = var.cluster_name, ServiceName = each.value }
+        stat        = "Average"
+        period      = 60
+      }
+    }
+  }
+  metric_query {
+    id          = "missing"
+    label       = "Desired minus running ${each.key} tasks"
+    expression  = "desired - FILL(running, 0)"
+    return_data = true
+  }
+}
+
+# The worker's heartbeat: once a minute it logs {"message":"worker alive",...} (JSON, flattened).
+# A worker that is stuck, crash-looping or gone stops the metric; missing data breaches.
+resource "aws_cloudwatch_log_metric_filter" "worker_heartbeat" {
+  name           = "${var.name}-worker-heartbeat"
+  log_group_name = aws_cloudwatch_log_group.this["worker"].name
+  pattern        = "{ $.message = \"worker alive\" }"
+  metric_transformation {
+    name      = "WorkerHeartbeat"
+    namespace = local.namespace
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_heartbeat" {
+  alarm_name          = "${var.name}-worker-heartbeat"
+  alarm_description   = "No \"worker alive\" log line for ${var.heartbeat_minutes} minutes while ECS wants a worker: jobs (emails, image resizes) are not running. Pages."
+  evaluation_periods  = 1
+  datapoints_to_alarm = 1
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+
+  metric_query {
+    id = "heartbeats"
+    metric {
+      namespace   = local.namespace
+      metric_name = aws_cloudwatch_log_metric_filter.worker_heartbeat.metric_transformation[0].name
+      stat        = "Sum"
+      period      = var.heartbeat_minutes * 60
+    }
+  }
+  metric_query {
+    id = "desired"
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "DesiredTaskCount"
+      dimensions  = { ClusterName = var.cluster_name, ServiceName = var.service_names.worker }
+      stat        = "Maximum"
+      period      = var.heartbeat_minutes * 60
+    }
+  }
+  metric_query {
+    id          = "alive"
+    label       = "Worker heartbeats (1 while no worker is wanted)"
+    expression  = "IF(FILL(desired, 0) > 0, FILL(heartbeats, 0), 1)"
+    return_data = true
+  }
+}
+
+# CloudFront 5xx error rate (what viewers get, failover page included: it answers 503).
+# CloudFront publishes its metrics in us-east-1 only (dimension Region = Global), and an alarm
+# can only watch metrics and notify a topic of its own region: so this alarm, a topic for it and
+# that topic's key live in us-east-1 (provider aws.us_east_1), with the same subscribers.
+resource "aws_kms_key" "us_east_1" {
+  provider                = aws.us_east_1
+  description             = "${var.name}: CloudFront alarm topic (us-east-1)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsToSns"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+    ]
+  })
+  tags = var.tags
+}
+
+resource "aws_sns_topic" "alarms_us_east_1" {
+  provider          = aws.us_east_1
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.us_east_1.arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_subscription" "email_us_east_1" {
+  provider  = aws.us_east_1
+  for_each  = toset(var.alarm_emails)
+  topic_arn = aws_sns_topic.alarms_us_east_1.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_cloudwatch_metric_alarm" "cloudfront_5xx" {
+  provider            = aws.us_east_1
+  alarm_name          = "${var.name}-cloudfront-5xx-rate"
+  alarm_description   = "Over ${var.cloudfront_5xx_rate_percent} % of viewer requests get a 5xx from CloudFront (the failover page included): the site is down or failing. Pages."
+  namespace           = "AWS/CloudFront"
+  metric_name         = "5xxErrorRate"
+  dimensions          = { DistributionId = var.distribution_id, Region = "Global" }
+  statistic           = "Average"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  threshold           = var.cloudfront_5xx_rate_percent
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching" # no viewers, no rate
+  alarm_actions       = [aws_sns_topic.alarms_us_east_1.arn]
+  ok_actions          = [aws_sns_topic.alarms_us_east_1.arn]
   tags                = var.tags
 }
 

@@ -22,3 +22,17 @@ output "dashboard_name" {
   description = "CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "alarm_topic_us_east_1_arn" {
+  description = "SNS topic of the CloudFront alarm (us-east-1, where CloudFront's metrics are); same subscribers as alarm_topic_arn."
+  value       = aws_sns_topic.alarms_us_east_1.arn
+}
+
+output "outage_alarm_names" {
+  description = "Alarms that fire when nothing answers: load balancer 5xx, no healthy targets, tasks below desired, worker heartbeat, CloudFront 5xx rate."
+  value = concat(
+    [aws_cloudwatch_metric_alarm.elb_5xx.alarm_name, aws_cloudwatch_metric_alarm.no_healthy_targets.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.tasks_below_desired : a.alarm_name],
+    [aws_cloudwatch_metric_alarm.worker_heartbeat.alarm_name, aws_cloudwatch_metric_alarm.cloudfront_5xx.alarm_name],
+  )
+}

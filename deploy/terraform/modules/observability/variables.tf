@@ -73,3 +73,30 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "distribution_id" {
+  description = "CloudFront distribution (edge module); its 5xx error rate raises an alarm in us-east-1."
+  type        = string
+}
+
+variable "elb_5xx_threshold" {
+  description = "5xx responses per minute from the load balancer itself (no healthy target, resets, timeouts) that page."
+  type        = number
+  default     = 10
+}
+
+variable "cloudfront_5xx_rate_percent" {
+  description = "Share of viewer requests answered 5xx by CloudFront (percent, 3 of 5 minutes) that pages."
+  type        = number
+  default     = 5
+}
+
+variable "heartbeat_minutes" {
+  description = "Minutes without the worker's \"worker alive\" log line (logged every minute) before the heartbeat alarm fires."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.heartbeat_minutes >= 2 && var.heartbeat_minutes == floor(var.heartbeat_minutes)
+    error_message = "At least 2 whole minutes (the worker logs once a minute)."
+  }
+}

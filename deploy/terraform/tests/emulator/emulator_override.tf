@@ -67,6 +67,7 @@ provider "aws" {
     route53        = local.emulator
     s3             = local.emulator
     secretsmanager = local.emulator
+    sns            = local.emulator
     sts            = local.emulator
     wafv2          = local.emulator
   }

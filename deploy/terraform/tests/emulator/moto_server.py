@@ -17,14 +17,19 @@ AWS provider trips over (moto pinned in deploy/ci/platform-checks.sh):
    ({"SendingEnabled": {"SendingEnabled": true}}); answer {"SendingEnabled": true}, as SES does.
 7. SESv2 has no configuration set event destinations in moto: keep them per configuration set
    (create, get, update, delete), as SES does.
+8. AWS Backup has no vault notifications in moto (PutBackupVaultNotifications and its Get and
+   Delete): keep them per vault, as AWS Backup does.
 
 Usage: python moto_server.py PORT  (MOTO_IAM_LOAD_MANAGED_POLICIES=true in the environment)
 """
 import json
 import sys
 import time
+from urllib.parse import unquote
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.backup import urls as backup_urls
+from moto.backup.responses import BackupResponse
 from moto.server import main
 from moto.s3 import models as s3_models
 from moto.ses import models as ses_models
@@ -150,6 +155,46 @@ sesv2_urls.url_paths["{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[
 sesv2_urls.url_paths[
     "{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)/event-destinations/(?P<EventDestinationName>[^/]+)$"
 ] = SESV2Response.dispatch
+
+
+
+def _vault_notifications(self):
+    """(vault, {vault name: notification configuration}) for the vault in the request's path."""
+    name = unquote(self.path.split("/backup-vaults/")[1].split("/")[0])
+    vault = self.backup_backend.describe_backup_vault(backup_vault_name=name)
+    return vault, self.backup_backend.__dict__.setdefault("emulator_vault_notifications", {})
+
+
+def put_backup_vault_notifications(self):
+    vault, store = _vault_notifications(self)
+    params = json.loads(self.body) if self.body else {}
+    store[vault.backup_vault_name] = {
+        "BackupVaultName": vault.backup_vault_name,
+        "BackupVaultArn": vault.backup_vault_arn,
+        "SNSTopicArn": params.get("SNSTopicArn"),
+        "BackupVaultEvents": params.get("BackupVaultEvents", []),
+    }
+    return "{}"
+
+
+def get_backup_vault_notifications(self):
+    vault, store = _vault_notifications(self)
+    if vault.backup_vault_name not in store:
+        from moto.backup.exceptions import ResourceNotFoundException
+        raise ResourceNotFoundException(msg=f"Backup vault {vault.backup_vault_name} has no notifications")
+    return json.dumps(store[vault.backup_vault_name])
+
+
+def delete_backup_vault_notifications(self):
+    vault, store = _vault_notifications(self)
+    store.pop(vault.backup_vault_name, None)
+    return "{}"
+
+
+BackupResponse.put_backup_vault_notifications = put_backup_vault_notifications
+BackupResponse.get_backup_vault_notifications = get_backup_vault_notifications
+BackupResponse.delete_backup_vault_notifications = delete_backup_vault_notifications
+backup_urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/notification-configuration$"] = BackupResponse.dispatch
 
 if __name__ == "__main__":
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

@@ -163,10 +163,42 @@ check("database encrypted, private, PITR >= 7 days",
 alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix="folio-dev-")["MetricAlarms"]
 check("every alarm notifies the SNS topic", alarms and all(out["alarm_topic_arn"] in a["AlarmActions"] for a in alarms))
 
+by_name = {a["AlarmName"]: a for a in alarms}
+check("no healthy target and worker heartbeat alarms breach on missing data",
+      all(by_name.get(n, {}).get("TreatMissingData") == "breaching" for n in ["folio-dev-no-healthy-targets", "folio-dev-worker-heartbeat"]))
+check("running below desired tasks alarms for web and worker (Container Insights)",
+      all(any(m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "RunningTaskCount" for m in by_name.get(f"folio-dev-{s}-tasks-below-desired", {}).get("Metrics", []))
+          for s in ["web", "worker"]))
+check("load balancer 5xx alarm", by_name.get("folio-dev-alb-5xx", {}).get("MetricName") == "HTTPCode_ELB_5XX_Count")
+heartbeat = [f for f in filters if f["metricTransformations"][0]["metricName"] == "WorkerHeartbeat"]
+check("WorkerHeartbeat metric filter on the worker alive log line",
+      heartbeat and heartbeat[0]["filterPattern"] == '{ $.message = "worker alive" }')
+cf_alarms = client("cloudwatch", "us-east-1").describe_alarms(AlarmNamePrefix="folio-dev-cloudfront")["MetricAlarms"]
+check("CloudFront 5xx rate alarm in us-east-1 (Region=Global) notifies a us-east-1 topic",
+      len(cf_alarms) == 1 and {"Name": "Region", "Value": "Global"} in cf_alarms[0]["Dimensions"]
+      and all(a.split(":")[3] == "us-east-1" for a in cf_alarms[0]["AlarmActions"]) and cf_alarms[0]["AlarmActions"])
+
+waf = client("wafv2", "us-east-1")
+acl_ref = [a for a in waf.list_web_acls(Scope="CLOUDFRONT")["WebACLs"] if a["Name"] == "folio-dev"][0]
+acl_rules = {r["Name"]: r for r in waf.get_web_acl(Name="folio-dev", Scope="CLOUDFRONT", Id=acl_ref["Id"])["WebACL"]["Rules"]}
+crs = acl_rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+check("WAF: SizeRestrictions_BODY of the core rule set counts",
+      any(o["Name"] == "SizeRestrictions_BODY" and "Count" in o["ActionToUse"] for o in crs.get("RuleActionOverrides", [])))
+check("WAF: body-size rules (upload form, SES hook, other) after the core rule set",
+      all(acl_rules.get(f"body-size-{k}", {}).get("Priority", 0) > acl_rules["AWSManagedRulesCommonRuleSet"]["Priority"]
+          for k in ["upload-form", "ses-hook", "other"]))
+
 backup = client("backup")
 plan = [p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == "folio-dev"][0]
 rule = backup.get_backup_plan(BackupPlanId=plan["BackupPlanId"])["BackupPlan"]["Rules"][0]
 check("daily backups are copied to the DR region", rule["CopyActions"][0]["DestinationBackupVaultArn"].split(":")[3] == "eu-west-1")
+vaults = [backup.describe_backup_vault(BackupVaultName="folio-dev"),
+          client("backup", "eu-west-1").describe_backup_vault(BackupVaultName="folio-dev-dr")]
+check("both backup vaults are locked (7 days minimum)", all(v.get("Locked") and v.get("MinRetentionDays") == 7 for v in vaults))
+notifications = backup.get_backup_vault_notifications(BackupVaultName="folio-dev")
+check("the primary vault reports job events to the encrypted backup-events topic",
+      notifications["SNSTopicArn"].endswith(":folio-dev-backup-events") and "COPY_JOB_FAILED" in notifications["BackupVaultEvents"]
+      and client("sns").get_topic_attributes(TopicArn=notifications["SNSTopicArn"])["Attributes"].get("KmsMasterKeyId"))
 
 failed = [what for what, ok in checks if not ok]
 print(f"emulator checks: {len(checks) - len(failed)} passed, {len(failed)} failed")

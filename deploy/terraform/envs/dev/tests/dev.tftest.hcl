@@ -81,6 +81,14 @@ run "wiring" {
     error_message = "CodeDeploy rolls back on the observability module's alarms."
   }
   assert {
+    condition     = module.backup.events_topic_arn != null && alltrue([for l in values(module.backup.vault_lock) : l.min_retention_days <= var.backup_retention_days && var.backup_retention_days <= l.max_retention_days])
+    error_message = "Both backup vaults are locked with a retention range that admits the plan's retention; failed jobs are announced."
+  }
+  assert {
+    condition     = length(module.observability.outage_alarm_names) == 6
+    error_message = "Outage alarms exist (ALB 5xx, no healthy targets, tasks below desired, worker heartbeat, CloudFront 5xx rate)."
+  }
+  assert {
     condition     = module.app.target_group_health_check_paths == { blue = "/readyz", green = "/readyz" }
     error_message = "Both target groups check /readyz."
   }

@@ -39,3 +39,76 @@ run "nothing_selected" {
     error_message = "Selection and replication are optional."
   }
 }
+
+# Issue 13: the vaults are locked and failed jobs are announced.
+run "vault_lock" {
+  variables {
+    retention_days = 35
+    vault_lock     = { min_retention_days = 7, max_retention_days = 365, changeable_for_days = 3 }
+  }
+  assert {
+    condition = alltrue([for l in [aws_backup_vault_lock_configuration.primary, aws_backup_vault_lock_configuration.dr] :
+    l.min_retention_days == 7 && l.max_retention_days == 365 && l.changeable_for_days == 3])
+    error_message = "Both vaults are locked with the given retention range, in compliance mode after 3 days."
+  }
+  assert {
+    condition     = aws_backup_vault_lock_configuration.primary.backup_vault_name == aws_backup_vault.primary.name && aws_backup_vault_lock_configuration.dr.backup_vault_name == aws_backup_vault.dr.name
+    error_message = "The locks are on the primary and the DR vault."
+  }
+}
+
+run "vault_lock_governance_by_default" {
+  assert {
+    condition     = aws_backup_vault_lock_configuration.primary.changeable_for_days == null && aws_backup_vault_lock_configuration.dr.changeable_for_days == null
+    error_message = "Without changeable_for_days the locks are in governance mode (removable)."
+  }
+}
+
+run "vault_lock_must_admit_the_plan_retention" {
+  command = plan
+  variables {
+    retention_days = 5
+  }
+  expect_failures = [aws_backup_vault_lock_configuration.primary]
+}
+
+run "vault_lock_grace_time_at_least_3_days" {
+  command = plan
+  variables {
+    vault_lock = { min_retention_days = 7, max_retention_days = 365, changeable_for_days = 1 }
+  }
+  expect_failures = [var.vault_lock]
+}
+
+run "job_notifications" {
+  variables {
+    notification_emails = ["ops@example.org"]
+  }
+  assert {
+    condition     = aws_backup_vault_notifications.primary.backup_vault_name == aws_backup_vault.primary.name && aws_backup_vault_notifications.primary.sns_topic_arn == aws_sns_topic.events.arn
+    error_message = "The primary vault (whose jobs include the copies to the DR region) reports to the events topic."
+  }
+  assert {
+    condition     = toset(aws_backup_vault_notifications.primary.backup_vault_events) == toset(["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED", "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED"])
+    error_message = "Backup (failed ones arrive as BACKUP_JOB_COMPLETED), copy-failure and restore events are sent; no deprecated event names."
+  }
+  assert {
+    condition     = jsondecode(aws_sns_topic_subscription.email["ops@example.org"].filter_policy) == { State = [{ "anything-but" = "COMPLETED" }] } && aws_sns_topic_subscription.email["ops@example.org"].protocol == "email"
+    error_message = "People get every job state but COMPLETED."
+  }
+  assert {
+    condition     = aws_sns_topic.events.kms_master_key_id == var.kms_key_arn
+    error_message = "The events topic is encrypted with the environment's key."
+  }
+  assert {
+    condition = one([for st in jsondecode(aws_sns_topic_policy.events.policy).Statement : st if st.Sid == "BackupPublishes"]) == {
+      Sid       = "BackupPublishes"
+      Effect    = "Allow"
+      Principal = { Service = "backup.amazonaws.com" }
+      Action    = "sns:Publish"
+      Resource  = aws_sns_topic.events.arn
+      Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } }
+    }
+    error_message = "Only AWS Backup of this account may publish (besides the account itself)."
+  }
+}
