@@ -35,6 +35,7 @@ module "data" {
   multi_az              = var.production
   deletion_protection   = var.production
   backup_retention_days = var.backup_retention_days
+  log_retention_days    = var.log_retention_days
 }
 
 module "cache" {

@@ -16,9 +16,12 @@ resource "aws_db_subnet_group" "this" {
   tags       = var.tags
 }
 
+# A prefix and create_before_destroy: a major-version upgrade changes the family, which replaces
+# the group, and a group can't be deleted while the instance still uses it, nor created under
+# the name the old one holds.
 resource "aws_db_parameter_group" "this" {
-  name   = "${var.name}-pg${var.engine_version}"
-  family = "postgres${var.engine_version}"
+  name_prefix = "${var.name}-pg${var.engine_version}-"
+  family      = "postgres${var.engine_version}"
 
   # Clients must use TLS; the app's URL says sslmode=require.
   parameter {
@@ -33,7 +36,25 @@ resource "aws_db_parameter_group" "this" {
     name  = "log_connections"
     value = "1"
   }
+  lifecycle {
+    create_before_destroy = true
+  }
   tags = var.tags
+}
+
+# The log groups RDS exports to, made here rather than by RDS on first write, so that their
+# retention and encryption are ours (RDS would create them unencrypted, kept forever).
+resource "aws_cloudwatch_log_group" "exports" {
+  # checkov:skip=CKV_AWS_338:Retention is the environment's choice (log_retention_days: 365 in prod, 30 in dev to keep cost down).
+  for_each          = toset(local.log_exports)
+  name              = "/aws/rds/instance/${var.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+locals {
+  log_exports = ["postgresql", "upgrade"]
 }
 
 resource "aws_iam_role" "monitoring" {
@@ -90,7 +111,7 @@ resource "aws_db_instance" "this" {
 
   auto_minor_version_upgrade          = true
   iam_database_authentication_enabled = true
-  enabled_cloudwatch_logs_exports     = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports     = local.log_exports
   performance_insights_enabled        = true
   performance_insights_kms_key_id     = var.kms_key_arn
   monitoring_interval                 = 60
@@ -100,6 +121,8 @@ resource "aws_db_instance" "this" {
     ignore_changes = [password]
   }
   tags = var.tags
+  # The log groups exist before RDS first writes to them.
+  depends_on = [aws_cloudwatch_log_group.exports]
 }
 
 resource "aws_secretsmanager_secret" "url" {

@@ -73,6 +73,12 @@ variable "username" {
   default     = "folio"
 }
 
+variable "log_retention_days" {
+  description = "Days to keep the database's exported logs (postgresql, upgrade)."
+  type        = number
+  default     = 30
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -43,6 +43,22 @@ run "production_database" {
   }
 }
 
+run "exported_logs_and_parameter_group" {
+  assert {
+    condition = alltrue([
+      for kind in aws_db_instance.this.enabled_cloudwatch_logs_exports :
+      aws_cloudwatch_log_group.exports[kind].name == "/aws/rds/instance/folio-test/${kind}"
+      && aws_cloudwatch_log_group.exports[kind].kms_key_id == var.kms_key_arn
+      && aws_cloudwatch_log_group.exports[kind].retention_in_days == 30
+    ])
+    error_message = "Every exported log goes to a log group of ours: the instance's name, our key, a retention."
+  }
+  assert {
+    condition     = startswith(aws_db_parameter_group.this.name_prefix, "folio-test-pg")
+    error_message = "The parameter group is named by prefix, so a new family can be created before the old group goes."
+  }
+}
+
 run "dev_database" {
   variables {
     multi_az            = false
