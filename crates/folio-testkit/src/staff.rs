@@ -33,10 +33,6 @@ impl Default for NewItem<'_> {
 }
 
 /// The id in a redirect to `/admin/<kind>/<id>/`.
-fn id_in(location: &str, prefix: &str) -> Option<i64> {
-    location.strip_prefix(prefix)?.trim_end_matches('/').parse().ok()
-}
-
 impl TestApp {
     /// A visitor signed in as a new staff member (password [`crate::PASSWORD`]): signs up
     /// through the UI, sets `is_staff` in the database (what `folio admin create-user --staff`
@@ -78,8 +74,7 @@ impl TestApp {
                 ],
             )
             .await;
-        page.location()
-            .and_then(|to| id_in(to, "/admin/categories/"))
+        page.redirect_id("/admin/categories/")
             .unwrap_or_else(|| panic!("category not created ({}): {}", page.status, page.body))
     }
 
@@ -111,8 +106,7 @@ impl TestApp {
                 ],
             )
             .await;
-        page.location()
-            .and_then(|to| id_in(to, "/admin/items/"))
+        page.redirect_id("/admin/items/")
             .unwrap_or_else(|| panic!("item not created ({}): {}", page.status, page.body))
     }
 

@@ -23,6 +23,15 @@ impl Page {
         self.headers.get(LOCATION).and_then(|value| value.to_str().ok())
     }
 
+    /// The id in a redirect to `prefix<id>/` (where a form that created a row sends you).
+    pub fn redirect_id(&self, prefix: &str) -> Option<i64> {
+        self.location()?
+            .strip_prefix(prefix)?
+            .trim_end_matches('/')
+            .parse()
+            .ok()
+    }
+
     /// Panics unless this is a redirect (301/302/303/307/308) to exactly `target`.
     #[track_caller]
     /// A response header as text.

@@ -58,11 +58,7 @@ async fn edit_items(staff: Visitor, editor: usize, category: String) -> Vec<(Str
         ];
         let added = staff.submit("/admin/items/add/", &fields).await;
         statuses.push(("add".to_owned(), added.status.as_u16()));
-        let Some(id) = added
-            .location()
-            .and_then(|to| to.strip_prefix("/admin/items/"))
-            .and_then(|rest| rest.trim_end_matches('/').parse::<i64>().ok())
-        else {
+        let Some(id) = added.redirect_id("/admin/items/") else {
             continue;
         };
         fields[4] = ("body", "Edited body.");

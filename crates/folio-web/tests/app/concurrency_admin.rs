@@ -19,10 +19,6 @@ const SEEDED: usize = 6;
 
 type Statuses = Vec<(String, u16)>;
 
-fn id_after(location: Option<&str>, prefix: &str) -> Option<i64> {
-    location?.strip_prefix(prefix)?.trim_end_matches('/').parse().ok()
-}
-
 /// Categories added, edited and deleted one by one and in bulk; items published, unpublished
 /// and deleted in bulk.
 async fn catalogue_editor(app: TestApp, staff: Visitor) -> Statuses {
@@ -38,7 +34,7 @@ async fn catalogue_editor(app: TestApp, staff: Visitor) -> Statuses {
         ];
         let added = staff.submit("/admin/categories/add/", &fields).await;
         statuses.push(("category add".into(), added.status.as_u16()));
-        let Some(id) = id_after(added.location(), "/admin/categories/") else {
+        let Some(id) = added.redirect_id("/admin/categories/") else {
             continue;
         };
         let edit = format!("/admin/categories/{id}/");

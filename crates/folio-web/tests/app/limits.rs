@@ -289,8 +289,13 @@ async fn account_forms(app: &TestApp, runner: &mut TestRunner, tally: &mut Tally
             .submit("/forgot-password/", &[("email", &email)])
             .await;
         let seen = (page.status.as_u16(), page.body.as_str());
-        outcome_with("forgotten-password email", &email, 254, seen, INVALID_EMAIL);
-        tally.add(false);
+        tally.add(outcome_with(
+            "forgotten-password email",
+            &email,
+            254,
+            seen,
+            INVALID_EMAIL,
+        ));
     }
     let too_long = "It must contain at most 1024 characters.";
     let owner = app.visitor();
@@ -310,12 +315,11 @@ async fn account_forms(app: &TestApp, runner: &mut TestRunner, tally: &mut Tally
         ];
         let page = owner.submit("/settings/", &fields).await;
         let seen = (page.status.as_u16(), page.body.as_str());
-        if outcome_with("settings password", &password, 1024, seen, too_long) {
+        let saved = outcome_with("settings password", &password, 1024, seen, too_long);
+        if saved {
             current = password;
-            tally.add(true);
-        } else {
-            tally.add(false);
         }
+        tally.add(saved);
     }
 }
 
