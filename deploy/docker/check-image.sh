@@ -114,6 +114,15 @@ bin="$rootfs/usr/local/bin/folio"
 [ -x "$bin" ] || fail "no /usr/local/bin/folio in the image"
 [ -s "$rootfs/etc/ssl/certs/ca-certificates.crt" ] || fail "no CA certificates in the image"
 echo "CA certificates: $(grep -c 'BEGIN CERTIFICATE' "$rootfs/etc/ssl/certs/ca-certificates.crt") in /etc/ssl/certs/ca-certificates.crt"
+# The RDS authorities that sslmode=verify-full checks the database against (the task's URL
+# names this file): present, readable by everyone, every certificate parses.
+rds_ca="$rootfs/etc/ssl/certs/rds-ca-bundle.pem"
+[ -s "$rds_ca" ] || fail "no RDS CA bundle at /etc/ssl/certs/rds-ca-bundle.pem"
+[ "$(stat -c %a "$rds_ca")" = 444 ] || fail "the RDS CA bundle is mode $(stat -c %a "$rds_ca"), not 444"
+rds_parsed=$(openssl storeutl -noout -certs "$rds_ca" 2>/dev/null | grep -c '^[0-9]*: Certificate$' || true)
+[ "$rds_parsed" -eq "$(grep -c 'BEGIN CERTIFICATE' "$rds_ca")" ] && [ "$rds_parsed" -gt 0 ] \
+  || fail "the RDS CA bundle does not parse ($rds_parsed certificates read)"
+echo "RDS CA bundle: $rds_parsed certificates in /etc/ssl/certs/rds-ca-bundle.pem"
 
 # The binary as the image runs it: its user, its filesystem, the container's environment. The
 # tools (env, chroot) are this machine's: distroless has none.

@@ -879,6 +879,7 @@ def step_every_command() -> None:
 # Each: the variable, and values that must be refused at start with one line naming it.
 BAD_VALUES = {
     "FOLIO_DATABASE_URL": ["mongodb://127.0.0.1/folio", "127.0.0.1:5432/folio"],
+    "FOLIO_DATABASE_AUTH": ["kerberos", "IAM "],
     "FOLIO_EMAIL_URL": ["gopher://127.0.0.1", "smtp://", "smtp://127.0.0.1:notaport", "smtps://:465"],
     "FOLIO_STORAGE_URL": ["ftp://bucket/media", "s3://", "media"],
     "FOLIO_BASE_URL": ["127.0.0.1:47443", "https://", "ftp://example.org"],

@@ -208,8 +208,9 @@ postgres_drop() {
   [ -f "$run/database" ] || return 0
   local db
   db=$(cat "$run/database")
-  if psql "$STACK_PG_URL/postgres" -qAtc "drop database if exists \"$db\" with (force)" >/dev/null; then
-    say "dropped database $db"
+  if psql "$STACK_PG_URL/postgres" -qAtc "drop database if exists \"$db\" with (force)" >/dev/null \
+    && psql "$STACK_PG_URL/postgres" -qAtc "drop role if exists \"$(app_role "$db")\"" >/dev/null; then
+    say "dropped database $db and role $(app_role "$db")"
     rm -f "$run/database"
   else
     say "could not drop database $db (PostgreSQL down?)"
@@ -276,6 +277,14 @@ tls_make() {
   say "TLS: self-signed certificate for 127.0.0.1 in $STACK_DIR/tls/cert.pem"
 }
 
+# As deployed: web and worker log in as the application role, which may read and write rows
+# and nothing else; `folio migrate` logs in as the owner and (re)creates that role.
+app_role() { echo "${1}_app"; }
+app_database_url() { # STACK_PG_URL with the app role as its user (and no password), database $1
+  local server=${STACK_PG_URL#*://}
+  echo "postgres://$(app_role "$1")@${server#*@}/$1"
+}
+
 write_env() { # the app's configuration, as the deployment gives it (task definition / secrets)
   local db
   db=$(cat "$run/database")
@@ -285,7 +294,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
       echo "# Folio local stack, started $(date -u +%Y-%m-%dT%H:%M:%SZ). Source it to run folio against the stack."
       printf 'export %s=%q\n' \
         FOLIO_BASE_URL "https://127.0.0.1:$STACK_HTTPS_PORT" \
-        FOLIO_DATABASE_URL "$STACK_PG_URL/$db" \
+        FOLIO_DATABASE_URL "$(app_database_url "$db")" \
         FOLIO_SECRET_KEY "$(openssl rand -hex 64)" \
         FOLIO_EMAIL_URL "$email_url" \
         FOLIO_EMAIL_FROM "$STACK_EMAIL_FROM" \
@@ -322,10 +331,13 @@ app_start() {
   source "$envfile"
   say "folio migrate (a deploy step of its own, before any new process starts)"
   local status=0
-  "$STACK_BIN" migrate </dev/null >"$logs/migrate.log" 2>&1 || status=$?
+  local db
+  db=$(cat "$run/database")
+  FOLIO_DATABASE_URL="$STACK_PG_URL/$db" FOLIO_DATABASE_APP_ROLE=$(app_role "$db") \
+    "$STACK_BIN" migrate </dev/null >"$logs/migrate.log" 2>&1 || status=$?
   echo "$status" >"$run/migrate.status"
   [ "$status" -eq 0 ] || { tail_log migrate 40; die "folio migrate exited with $status"; }
-  say "migrate: $(grep -c '"message":"Applying migration' "$logs/migrate.log" || true) migration(s) applied"
+  say "migrate: $(grep -c '"message":"Applying migration' "$logs/migrate.log" || true) migration(s) applied; web and worker log in as $(app_role "$db") (rows only)"
 
   FOLIO_LISTEN="127.0.0.1:$STACK_WEB1_PORT" FOLIO_WORKER=off launch web1 "$STACK_BIN" serve
   FOLIO_LISTEN="127.0.0.1:$STACK_WEB2_PORT" FOLIO_WORKER=off launch web2 "$STACK_BIN" serve

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 /// Which database family a URL points at.
@@ -34,9 +34,66 @@ impl Backend {
 /// more connections only cost memory.
 pub const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
-/// Connects to `url`. SQLite gets WAL, a busy timeout and foreign keys, so concurrent requests
-/// wait for the writer instead of failing with "database is locked".
+/// How the pool proves who it is to a PostgreSQL or MySQL server.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum DatabaseAuth {
+    /// Whatever the URL carries: a password in it, or none (trust, peer, a Unix socket).
+    #[default]
+    Url,
+    /// This password, kept out of the URL: the platform injects it from a secret on its own,
+    /// so it never has to be spliced (and percent-encoded) into a URL.
+    Password(String),
+    /// AWS IAM database authentication: each new connection presents a token signed with the
+    /// AWS credentials (the ECS task role), renewed before it expires. No password exists.
+    /// Needs the `aws` feature.
+    AwsIam,
+}
+
+impl std::fmt::Debug for DatabaseAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Url => "Url",
+            Self::Password(_) => "Password(<redacted>)",
+            Self::AwsIam => "AwsIam",
+        })
+    }
+}
+
+/// Connects to `url` with the credentials it carries. SQLite gets WAL, a busy timeout and
+/// foreign keys, so concurrent requests wait for the writer instead of failing with "database
+/// is locked".
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, &DatabaseAuth::Url).await
+}
+
+/// Connects to `url`, authenticating as `auth` says.
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    auth: &DatabaseAuth,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = pool_options(url, max_connections);
+    match auth {
+        DatabaseAuth::Url => {}
+        DatabaseAuth::Password(password) => set_password(&mut options, password),
+        DatabaseAuth::AwsIam => return connect_with_iam(options, url).await,
+    }
+    Database::connect(options).await
+}
+
+#[cfg(feature = "aws")]
+async fn connect_with_iam(options: ConnectOptions, url: &str) -> Result<DatabaseConnection, DbErr> {
+    crate::iam_auth::connect(options, url).await
+}
+
+#[cfg(not(feature = "aws"))]
+async fn connect_with_iam(_: ConnectOptions, _: &str) -> Result<DatabaseConnection, DbErr> {
+    Err(DbErr::Custom(
+        "IAM database authentication needs a binary built with --features aws".into(),
+    ))
+}
+
+fn pool_options(url: &str, max_connections: u32) -> ConnectOptions {
     let max_connections = match Backend::from_url(url) {
         Some(Backend::Sqlite) => max_connections.min(SQLITE_MAX_CONNECTIONS),
         _ => max_connections,
@@ -59,7 +116,31 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
-    Database::connect(options).await
+    options
+}
+
+/// The password the pool's connections will log in with, in place of the URL's.
+pub(crate) fn set_password(options: &mut ConnectOptions, password: &str) {
+    let (pg, my) = (password.to_owned(), password.to_owned());
+    options
+        .map_sqlx_postgres_opts(move |opts| opts.password(&pg))
+        .map_sqlx_mysql_opts(move |opts| opts.password(&my));
+}
+
+/// Changes the password the pool's *next* connections log in with; open ones stay as they
+/// are (a server checks credentials only when a connection opens). SQLite has none.
+pub fn replace_password(db: &DatabaseConnection, password: &str) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            pool.set_connect_options((*pool.connect_options()).clone().password(password));
+        }
+        DbBackend::MySql => {
+            let pool = db.get_mysql_connection_pool();
+            pool.set_connect_options((*pool.connect_options()).clone().password(password));
+        }
+        _ => {}
+    }
 }
 
 /// Begins a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken

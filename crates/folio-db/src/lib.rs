@@ -4,11 +4,14 @@
 //! that touches user data takes the owner's id, so an ownership check can't be forgotten by a
 //! caller: a row that belongs to someone else simply isn't found.
 
+pub mod app_role;
 pub mod connect;
 pub mod entities;
+#[cfg(feature = "aws")]
+pub mod iam_auth;
 pub mod migrations;
 pub mod queries;
 
-pub use connect::{Backend, begin_write, connect};
+pub use connect::{Backend, DatabaseAuth, begin_write, connect, connect_with, replace_password};
 pub use migrations::Migrator;
 pub use sea_orm::{DatabaseConnection, DbErr};

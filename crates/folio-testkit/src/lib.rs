@@ -74,6 +74,7 @@ pub fn test_config(
         auto_migrate: true,
         shutdown_grace: Duration::from_secs(5),
         request_timeout: Duration::from_secs(30),
+        database_auth: folio_db::DatabaseAuth::Url,
         database_max_connections: 5,
         // Tests run jobs themselves (`TestApp::run_jobs`), so each one sees a settled queue.
         worker: WorkerMode::Off,

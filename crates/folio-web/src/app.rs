@@ -40,13 +40,18 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Connects to the database and makes sure its schema is current: migrates when
 /// `auto_migrate` is set, otherwise fails with an instruction to run `folio migrate`.
 pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConnection> {
-    let db = folio_db::connect(&config.database_url, config.database_max_connections)
-        .await
-        .context("FOLIO_DATABASE_URL: could not connect to the database")?;
+    let db = folio_db::connect_with(
+        &config.database_url,
+        config.database_max_connections,
+        &config.database_auth,
+    )
+    .await
+    .context("FOLIO_DATABASE_URL: could not connect to the database")?;
     if config.auto_migrate {
         Migrator::up(&db, None).await.context("applying migrations")?;
     } else {
-        let pending = Migrator::get_pending_migrations(&db)
+        // Read-only: the app role may not create seaql_migrations (the plain variant tries to).
+        let pending = Migrator::get_pending_migrations_read_only(&db)
             .await
             .context("reading the migration status")?;
         if !pending.is_empty() {

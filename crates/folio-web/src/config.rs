@@ -39,6 +39,8 @@ pub struct AppConfig {
     pub base_url: String,
     /// A `sqlite://`, `postgres://` or `mysql://` URL.
     pub database_url: String,
+    /// How the pool logs in: the URL's credentials, a separate password, or AWS IAM tokens.
+    pub database_auth: folio_db::DatabaseAuth,
     /// Signs cookies (CSRF, flash) and nothing else; rotating it signs everyone out of forms only.
     pub secret_key: SecretKey,
     /// Where email goes: `file://DIR`, `smtp://…`, `smtps://…`, `ses://REGION`.
@@ -126,6 +128,7 @@ impl std::fmt::Debug for AppConfig {
             .field("listen", &self.listen)
             .field("base_url", &self.base_url)
             .field("database_url", &redact_url(&self.database_url))
+            .field("database_auth", &self.database_auth)
             .field("secret_key", &self.secret_key)
             .field("email_url", &redact_url(&self.email_url))
             .field("email_from", &self.email_from)
@@ -156,6 +159,7 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             base_url: "http://x".into(),
             database_url: "postgres://folio:db-secret@db/folio".into(),
+            database_auth: folio_db::DatabaseAuth::Password("pw-secret".into()),
             secret_key: SecretKey::new(vec![b'k'; 64]).unwrap(),
             email_url: "smtps://mailer:smtp-secret@mail:465".into(),
             email_from: "a@b.c".into(),

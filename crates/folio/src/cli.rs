@@ -25,7 +25,7 @@ pub enum Command {
     /// Run the background job worker alone (no web server) until SIGTERM/SIGINT.
     Worker,
     /// Apply pending database migrations, then exit.
-    Migrate,
+    Migrate(MigrateArgs),
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -70,6 +70,15 @@ pub struct Settings {
         global = true
     )]
     pub database_url: String,
+    /// How the database pool logs in: `url` (the URL's own credentials), or `iam` (AWS IAM
+    /// database authentication on RDS: tokens signed with the AWS credential chain; the URL
+    /// names the user and no password; needs --features aws).
+    #[arg(long, env = "FOLIO_DATABASE_AUTH", default_value = "url", global = true)]
+    pub database_auth: String,
+    /// The database password, when it is kept apart from FOLIO_DATABASE_URL (injected from a
+    /// secret, e.g. RDS's managed master secret for `folio migrate`). Replaces the URL's.
+    #[arg(long, env = "FOLIO_DATABASE_PASSWORD", hide_env_values = true, global = true)]
+    pub database_password: Option<String>,
     /// Size of the database connection pool (SQLite uses at most 4).
     #[arg(
         long,
@@ -155,4 +164,13 @@ pub struct Settings {
     /// Log format: pretty, json, or auto (pretty on a terminal, json otherwise).
     #[arg(long, env = "FOLIO_LOG_FORMAT", default_value = "auto", global = true)]
     pub log_format: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// PostgreSQL: after migrating, make sure this role exists and may read and write every
+    /// table (and nothing more); web and worker processes then log in as it. On RDS it is
+    /// granted rds_iam (log in with FOLIO_DATABASE_AUTH=iam).
+    #[arg(long, env = "FOLIO_DATABASE_APP_ROLE")]
+    pub app_role: Option<String>,
 }

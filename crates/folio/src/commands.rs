@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use folio_db::queries::users::{self, CreateUserError};
-use folio_db::{DatabaseConnection, Migrator, connect};
+use folio_db::{DatabaseConnection, Migrator, connect_with};
 use folio_web::domain::{Email, NewPassword};
 use folio_web::{App, job_worker, open_storage, prepare_database, shutdown_signal};
 use sea_orm_migration::MigratorTrait;
 
-use crate::cli::{AdminCommand, Command, CreateUser};
+use crate::cli::{AdminCommand, Command, CreateUser, MigrateArgs};
 
 /// A line on standard output. A reader that went away (`folio check | head -n1`) is not an
 /// error of the command, and `println!` would panic on the broken pipe.
@@ -25,7 +25,7 @@ pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::
     match command {
         Command::Serve => serve(config, started).await,
         Command::Worker => worker(config).await,
-        Command::Migrate => migrate(config).await,
+        Command::Migrate(args) => migrate(config, args).await,
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(config, args).await,
         Command::Check => check(config).await,
     }
@@ -83,14 +83,28 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn migrate(config: Config) -> anyhow::Result<()> {
-    let db = connect(&config.app.database_url, 2)
+async fn migrate(config: Config, args: MigrateArgs) -> anyhow::Result<()> {
+    if let Some(role) = &args.app_role
+        && !folio_db::app_role::valid_role_name(role)
+    {
+        bail!(
+            "--app-role/FOLIO_DATABASE_APP_ROLE: {role:?} is not a valid role name: lowercase letters, digits and _, at most 63"
+        );
+    }
+    let db = connect_with(&config.app.database_url, 2, &config.app.database_auth)
         .await
         .context("FOLIO_DATABASE_URL: could not connect")?;
     let pending = Migrator::get_pending_migrations(&db).await?.len();
     Migrator::up(&db, None).await.context("applying migrations")?;
     tracing::info!(applied = pending, "migrations applied; the schema is current");
     say!("applied {pending} migration(s); the schema is current");
+    if let Some(role) = &args.app_role {
+        folio_db::app_role::grant_app_role(&db, role)
+            .await
+            .with_context(|| format!("granting the application role {role}"))?;
+        tracing::info!(role = %role, "application role granted row access");
+        say!("role {role}: may read and write rows, nothing more");
+    }
     Ok(())
 }
 
@@ -125,13 +139,14 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
 }
 
 async fn check(config: Config) -> anyhow::Result<()> {
-    let db = connect(&config.app.database_url, 1)
+    let db = connect_with(&config.app.database_url, 1, &config.app.database_auth)
         .await
         .context("FOLIO_DATABASE_URL: could not connect")?;
     db.ping()
         .await
         .context("FOLIO_DATABASE_URL: the database does not answer")?;
-    let pending = Migrator::get_pending_migrations(&db)
+    // Read-only: checking must not create seaql_migrations (the app role may not).
+    let pending = Migrator::get_pending_migrations_read_only(&db)
         .await
         .context("reading the migration status")?
         .len();

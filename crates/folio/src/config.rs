@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use folio_db::Backend;
+use folio_db::{Backend, DatabaseAuth};
 use folio_web::config::redact_url;
 use folio_web::domain::{Email, NewPassword};
 use folio_web::{AppConfig, SecretKey, WorkerMode};
@@ -114,6 +114,41 @@ fn server_url(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// FOLIO_DATABASE_AUTH and FOLIO_DATABASE_PASSWORD, checked against the URL they apply to.
+fn database_auth(
+    mode: &str,
+    password: Option<&str>,
+    url: &str,
+    backend: Backend,
+) -> Result<DatabaseAuth, String> {
+    let auth = match (mode, password) {
+        ("url", None) => DatabaseAuth::Url,
+        ("url", Some("")) => {
+            return Err("FOLIO_DATABASE_PASSWORD: empty; unset it to use the URL's own credentials".into());
+        }
+        ("url", Some(password)) => DatabaseAuth::Password(password.to_owned()),
+        ("iam", None) => DatabaseAuth::AwsIam,
+        ("iam", Some(_)) => {
+            return Err("FOLIO_DATABASE_PASSWORD: not used with FOLIO_DATABASE_AUTH=iam (tokens replace the password); unset one of them".into());
+        }
+        (other, _) => return Err(invalid("FOLIO_DATABASE_AUTH", other, "use url or iam")),
+    };
+    if auth != DatabaseAuth::Url && backend == Backend::Sqlite {
+        return Err(
+            "FOLIO_DATABASE_PASSWORD and FOLIO_DATABASE_AUTH=iam apply to PostgreSQL and MySQL, not SQLite"
+                .into(),
+        );
+    }
+    if auth == DatabaseAuth::AwsIam && url::Url::parse(url).is_ok_and(|u| u.password().is_some()) {
+        return Err(invalid(
+            "FOLIO_DATABASE_URL",
+            &redact_url(url),
+            "carries a password, but FOLIO_DATABASE_AUTH=iam signs a token instead: remove it",
+        ));
+    }
+    Ok(auth)
+}
+
 fn secret_key(value: Option<&str>) -> Result<SecretKey, String> {
     if let Some(value) = value {
         return SecretKey::new(value.as_bytes().to_vec()).ok_or_else(|| {
@@ -210,11 +245,18 @@ impl Config {
             .parse()
             .map_err(|err| invalid("FOLIO_LISTEN", &s.listen, err))?;
         let (database_url, backend) = database_url(s.database_url.trim())?;
+        let database_auth = database_auth(
+            s.database_auth.trim(),
+            s.database_password.as_deref(),
+            &database_url,
+            backend,
+        )?;
         let log = log_config(s)?;
         let app = AppConfig {
             listen,
             base_url: base_url(s.base_url.trim())?,
             database_url,
+            database_auth,
             database_max_connections: number(
                 "FOLIO_DATABASE_MAX_CONNECTIONS",
                 &s.database_max_connections,

@@ -124,9 +124,16 @@ module "app" {
   ses_configuration_set_arn = module.email.configuration_set_arn
   email_url                 = module.email.email_url
   ses_topic_arns            = [module.email.feedback_topic_arn]
-  secrets = {
-    FOLIO_DATABASE_URL = module.data.url_secret_arn
-    FOLIO_CACHE_URL    = module.cache.url_secret_arn
+  database = {
+    app_url                = module.data.app_url
+    app_username           = module.data.app_username
+    app_user_arn           = module.data.app_user_arn
+    migrate_url            = module.data.migrate_url
+    master_user_secret_arn = module.data.master_user_secret_arn
+  }
+  cache = {
+    url          = module.cache.url
+    connect_arns = module.cache.connect_arns
   }
   image_tag               = var.image_tag
   web                     = var.web
@@ -173,4 +180,6 @@ module "deployer" {
   codedeploy_app_name              = module.app.codedeploy_app_name
   codedeploy_deployment_group_name = module.app.codedeploy_deployment_group_name
   migrate_log_group_name           = module.observability.log_group_names.migrate
+  signing_key_secret_arn           = module.app.secret_key_secret_arn
+  kms_key_arn                      = module.kms.key_arn
 }

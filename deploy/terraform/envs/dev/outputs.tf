@@ -43,6 +43,11 @@ output "smoke_network" {
   value       = "awsvpcConfiguration={subnets=[${join(",", module.network.app_subnet_ids)}],securityGroups=[${module.app.smoke_security_group_id}],assignPublicIp=DISABLED}"
 }
 
+output "secret_key_secret_arn" {
+  description = "The signing key's secret, which deploy/ci/seed-secrets.sh fills on the first deploy (GitHub environment variable SECRET_KEY_SECRET)."
+  value       = module.app.secret_key_secret_arn
+}
+
 output "smoke_task_definition" {
   description = "Family of the deploy smoke-test task (GitHub environment variable SMOKE_TASK_DEFINITION)."
   value       = module.app.smoke_task_definition_family

@@ -14,7 +14,28 @@ locals {
   image     = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
   container = "folio"
 
-  secrets = merge(var.secrets, { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn })
+  # ECS secrets per task. Only migrate gets a database password: the master user's, a key of
+  # the secret RDS manages (ARN:json-key:version-stage:version-id). web and worker log in as the
+  # app role with IAM tokens and have no database secret at all.
+  secrets = {
+    web     = { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn }
+    worker  = { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn }
+    migrate = { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn, FOLIO_DATABASE_PASSWORD = "${var.database.master_user_secret_arn}:password::" }
+  }
+  # The secrets themselves (a JSON-key reference names its secret's ARN first).
+  secret_arns = sort(distinct(flatten([for task in values(local.secrets) : [for ref in values(task) : regex("^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)", ref)[0]]])))
+
+  # How web and worker reach the database and the cache: users authenticated by IAM, so these
+  # URLs hold no secret. migrate logs in as the master user and creates the app role.
+  runtime_connections = {
+    FOLIO_DATABASE_URL  = var.database.app_url
+    FOLIO_DATABASE_AUTH = "iam"
+    FOLIO_CACHE_URL     = var.cache.url
+  }
+  migrate_connections = {
+    FOLIO_DATABASE_URL      = var.database.migrate_url
+    FOLIO_DATABASE_APP_ROLE = var.database.app_username
+  }
 
   environment = merge({
     FOLIO_LISTEN     = "0.0.0.0:${var.app_port}"
@@ -35,9 +56,9 @@ locals {
 
   # Only web serves POST /hooks/ses; unset, the endpoint answers 404.
   task_environment = {
-    web     = merge(local.environment, length(var.ses_topic_arns) > 0 ? { FOLIO_SES_TOPIC_ARN = join(",", var.ses_topic_arns) } : {})
-    worker  = local.environment
-    migrate = local.environment
+    web     = merge(local.environment, local.runtime_connections, length(var.ses_topic_arns) > 0 ? { FOLIO_SES_TOPIC_ARN = join(",", var.ses_topic_arns) } : {})
+    worker  = merge(local.environment, local.runtime_connections)
+    migrate = merge(local.environment, local.migrate_connections)
   }
 
   # The bare address of FOLIO_EMAIL_FROM ("Name <addr>" or "addr"), for ses:FromAddress.
@@ -92,26 +113,15 @@ resource "aws_ecr_lifecycle_policy" "this" {
 
 # --- the cookie-signing key ---------------------------------------------------------------------
 
-data "aws_secretsmanager_random_password" "secret_key" {
-  password_length     = 96
-  exclude_punctuation = true
-}
-
+# Terraform creates the secret but never its value, so the key is not in Terraform state: the
+# pipeline puts a random value in before the first deploy (deploy/ci/seed-secrets.sh, which
+# does nothing once a value exists). Rotation: runbooks/rotate-secrets.md (signs everyone out).
 resource "aws_secretsmanager_secret" "secret_key" {
   # checkov:skip=CKV2_AWS_57:Rotated by deploy/runbooks/rotate-secrets.md: the secret is a whole URL (or a key that signs sessions), which no managed rotation function rebuilds.
   name        = "${var.name}/secret-key"
   description = "FOLIO_SECRET_KEY for ${var.name} (signs cookies and CSRF tokens)"
   kms_key_id  = var.kms_key_arn
   tags        = var.tags
-}
-
-# Generated once; rotation is a runbook step (it signs everyone out).
-resource "aws_secretsmanager_secret_version" "secret_key" {
-  secret_id     = aws_secretsmanager_secret.secret_key.id
-  secret_string = data.aws_secretsmanager_random_password.secret_key.random_password
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
 }
 
 # --- the origin-verify header -------------------------------------------------------------------
@@ -210,7 +220,7 @@ resource "aws_iam_role_policy" "execution_secrets" {
       {
         Effect   = "Allow"
         Action   = "secretsmanager:GetSecretValue"
-        Resource = sort(values(local.secrets))
+        Resource = local.secret_arns
       },
       {
         Effect   = "Allow"
@@ -256,6 +266,20 @@ resource "aws_iam_role_policy" "task" {
         Action    = ["ses:SendEmail", "ses:SendRawEmail"]
         Resource  = [var.ses_identity_arn, var.ses_configuration_set_arn]
         Condition = { StringEquals = { "ses:FromAddress" = local.from_address } }
+      },
+      {
+        # IAM database authentication (FOLIO_DATABASE_AUTH=iam): tokens for the app role only.
+        Sid      = "DatabaseLogin"
+        Effect   = "Allow"
+        Action   = "rds-db:connect"
+        Resource = var.database.app_user_arn
+      },
+      {
+        # The cache's IAM-authenticated user, on this replication group only.
+        Sid      = "CacheLogin"
+        Effect   = "Allow"
+        Action   = "elasticache:Connect"
+        Resource = var.cache.connect_arns
       },
       {
         # `folio check`: the identity is verified and the configuration set exists.
@@ -311,7 +335,7 @@ resource "aws_ecs_task_definition" "this" {
     stopTimeout  = 30
     portMappings = each.key == "web" ? [{ containerPort = var.app_port, protocol = "tcp" }] : []
     environment  = [for k in sort(keys(local.task_environment[each.key])) : { name = k, value = local.task_environment[each.key][k] }]
-    secrets      = [for k in sort(keys(local.secrets)) : { name = k, valueFrom = local.secrets[k] }]
+    secrets      = [for k in sort(keys(local.secrets[each.key])) : { name = k, valueFrom = local.secrets[each.key][k] }]
     logConfiguration = {
       logDriver = "awslogs"
       options = {

@@ -94,7 +94,7 @@ output "secret_key_secret_arn" {
 }
 
 output "container_secrets" {
-  description = "Environment variable => secret ARN, as injected into the containers."
+  description = "Per task (web, worker, migrate): environment variable => secret reference, as injected into the containers."
   value       = local.secrets
 }
 

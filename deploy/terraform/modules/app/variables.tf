@@ -97,13 +97,27 @@ variable "ses_topic_arns" {
   default     = []
 }
 
-variable "secrets" {
-  description = "Environment variable name => Secrets Manager secret ARN, injected into every container as ECS secrets (besides FOLIO_SECRET_KEY, which this module creates)."
-  type        = map(string)
+variable "database" {
+  description = "The data module's connection outputs: web and worker use app_url as app_username with IAM authentication (app_user_arn); migrate uses migrate_url with the password from the RDS-managed master_user_secret_arn and creates the app role."
+  type = object({
+    app_url                = string
+    app_username           = string
+    app_user_arn           = string
+    migrate_url            = string
+    master_user_secret_arn = string
+  })
   validation {
-    condition     = !contains(keys(var.secrets), "FOLIO_EMAIL_URL")
-    error_message = "FOLIO_EMAIL_URL is no secret any more (email_url, a plain environment variable)."
+    condition     = !can(regex("://[^/@]*:[^/@]*@", var.database.app_url)) && !can(regex("://[^/@]*:[^/@]*@", var.database.migrate_url))
+    error_message = "No password in the database URLs: the app role uses IAM tokens, migrate gets FOLIO_DATABASE_PASSWORD from the RDS-managed secret."
   }
+}
+
+variable "cache" {
+  description = "The cache module's outputs: FOLIO_CACHE_URL (no secret in it) and the elasticache:Connect resources of the app's IAM-authenticated user."
+  type = object({
+    url          = string
+    connect_arns = list(string)
+  })
 }
 
 variable "image_tag" {

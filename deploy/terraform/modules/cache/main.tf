@@ -1,12 +1,8 @@
-# ElastiCache Redis for sessions and the page cache: TLS in transit, encrypted at rest, and an
-# AUTH token. The app gets the whole rediss:// URL from Secrets Manager as FOLIO_CACHE_URL.
-# As in the data module, the generated token is fixed after creation (ignore_changes) and
-# rotated by the runbook.
-
-data "aws_secretsmanager_random_password" "this" {
-  password_length     = 64
-  exclude_punctuation = true
-}
+# ElastiCache Redis for sessions and the page cache: TLS in transit, encrypted at rest, and
+# access control by users instead of a shared AUTH token, so no token passes through
+# Terraform's state. The app's user authenticates with IAM (a SigV4 token signed with the task
+# role, the same scheme as the database's); the built-in `default` user is replaced by a
+# disabled one. FOLIO_CACHE_URL names the user and host only: it is not a secret.
 
 resource "aws_elasticache_subnet_group" "this" {
   name       = var.name
@@ -41,7 +37,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = data.aws_secretsmanager_random_password.this.random_password
+  user_group_ids             = [aws_elasticache_user_group.this.user_group_id]
 
   snapshot_retention_limit   = 7
   snapshot_window            = "01:00-02:00"
@@ -56,24 +52,37 @@ resource "aws_elasticache_replication_group" "this" {
     log_type         = "slow-log"
   }
 
-  lifecycle {
-    ignore_changes = [auth_token]
+  tags = var.tags
+}
+
+# Every user group must hold a user named "default"; this one can do nothing.
+resource "aws_elasticache_user" "default" {
+  user_id       = "${var.name}-default"
+  user_name     = "default"
+  engine        = "REDIS"
+  access_string = "off -@all"
+  authentication_mode {
+    type = "no-password-required"
   }
   tags = var.tags
 }
 
-resource "aws_secretsmanager_secret" "url" {
-  # checkov:skip=CKV2_AWS_57:Rotated by deploy/runbooks/rotate-secrets.md: the secret is a whole URL (or a key that signs sessions), which no managed rotation function rebuilds.
-  name        = "${var.name}/cache-url"
-  description = "FOLIO_CACHE_URL for ${var.name}"
-  kms_key_id  = var.kms_key_arn
-  tags        = var.tags
+# The app. IAM authentication needs user_id == user_name. Every key and channel, no dangerous
+# commands (FLUSHALL, CONFIG, KEYS, DEBUG...).
+resource "aws_elasticache_user" "app" {
+  user_id       = "${var.name}-app"
+  user_name     = "${var.name}-app"
+  engine        = "REDIS"
+  access_string = "on ~* &* +@all -@dangerous"
+  authentication_mode {
+    type = "iam"
+  }
+  tags = var.tags
 }
 
-resource "aws_secretsmanager_secret_version" "url" {
-  secret_id     = aws_secretsmanager_secret.url.id
-  secret_string = "rediss://:${data.aws_secretsmanager_random_password.this.random_password}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379"
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
+resource "aws_elasticache_user_group" "this" {
+  user_group_id = var.name
+  engine        = "REDIS"
+  user_ids      = [aws_elasticache_user.default.user_id, aws_elasticache_user.app.user_id]
+  tags          = var.tags
 }

@@ -8,9 +8,14 @@ output "primary_endpoint" {
   value       = aws_elasticache_replication_group.this.primary_endpoint_address
 }
 
-output "url_secret_arn" {
-  description = "Secrets Manager secret holding FOLIO_CACHE_URL."
-  value       = aws_secretsmanager_secret.url.arn
+output "url" {
+  description = "FOLIO_CACHE_URL: the app's user at the primary endpoint over TLS. No secret in it: the user authenticates with IAM."
+  value       = "rediss://${aws_elasticache_user.app.user_name}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379"
+}
+
+output "connect_arns" {
+  description = "The elasticache:Connect resources of the app (the replication group and its user), for the task role's policy."
+  value       = [aws_elasticache_replication_group.this.arn, aws_elasticache_user.app.arn]
 }
 
 output "automatic_failover" {

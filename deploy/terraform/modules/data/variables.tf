@@ -68,9 +68,19 @@ variable "database_name" {
 }
 
 variable "username" {
-  description = "Master user name (the app connects as this user)."
+  description = "Master user name: owns the schema; only `folio migrate` logs in as it."
   type        = string
   default     = "folio"
+}
+
+variable "app_username" {
+  description = "The role web and worker log in as (IAM authentication, row access only); `folio migrate` creates it."
+  type        = string
+  default     = "folio_app"
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.app_username))
+    error_message = "app_username: lowercase letters, digits and _, starting with a letter or _ (what `folio migrate --app-role` accepts)."
+  }
 }
 
 variable "log_retention_days" {

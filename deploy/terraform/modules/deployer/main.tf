@@ -110,6 +110,21 @@ resource "aws_iam_role_policy" "this" {
         Resource = "arn:aws:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
       },
       {
+        # seed-secrets.sh: the signing key gets its first value (never read back).
+        Sid      = "SeedSigningKey"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:ListSecretVersionIds", "secretsmanager:PutSecretValue"]
+        Resource = var.signing_key_secret_arn
+      },
+      {
+        # PutSecretValue encrypts the new value with the secret's key.
+        Sid       = "SeedSigningKeyEncrypt"
+        Effect    = "Allow"
+        Action    = "kms:GenerateDataKey"
+        Resource  = var.kms_key_arn
+        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
+      },
+      {
         Sid      = "MigrateLogs"
         Effect   = "Allow"
         Action   = ["logs:GetLogEvents", "logs:FilterLogEvents"]

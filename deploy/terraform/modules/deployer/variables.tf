@@ -53,6 +53,16 @@ variable "migrate_log_group_name" {
   type        = string
 }
 
+variable "signing_key_secret_arn" {
+  description = "The app's signing-key secret, which seed-secrets.sh fills on the first deploy."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "The key that encrypts that secret."
+  type        = string
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

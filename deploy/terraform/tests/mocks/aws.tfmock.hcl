@@ -61,8 +61,15 @@ mock_resource "aws_cloudwatch_log_group" {
 
 mock_resource "aws_db_instance" {
   defaults = {
-    arn     = "arn:aws:rds:eu-central-1:123456789012:db:mock"
-    address = "mock.abcdefghijkl.eu-central-1.rds.amazonaws.com"
+    arn         = "arn:aws:rds:eu-central-1:123456789012:db:mock"
+    address     = "mock.abcdefghijkl.eu-central-1.rds.amazonaws.com"
+    port        = 5432
+    resource_id = "db-MOCKRESOURCEID"
+    master_user_secret = [{
+      secret_arn    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-mock-AbCdEf"
+      kms_key_id    = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+      secret_status = "active"
+    }]
   }
 }
 

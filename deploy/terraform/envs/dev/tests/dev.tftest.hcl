@@ -25,17 +25,6 @@ override_resource {
   }
 }
 
-# Distinct ARNs for the two secrets, so the wiring check can tell them apart.
-override_resource {
-  target = module.data.aws_secretsmanager_secret.url
-  values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-dev/database-url-AAAAAA" }
-}
-
-override_resource {
-  target = module.cache.aws_secretsmanager_secret.url
-  values = { arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-dev/cache-url-BBBBBB" }
-}
-
 run "dev_is_small_and_sleeps" {
   assert {
     condition     = !module.data.multi_az && !module.data.deletion_protection && module.data.backup_retention_days >= 7
@@ -58,11 +47,15 @@ run "dev_is_small_and_sleeps" {
 run "wiring" {
   assert {
     condition = module.app.container_secrets == {
-      FOLIO_DATABASE_URL = module.data.url_secret_arn
-      FOLIO_CACHE_URL    = module.cache.url_secret_arn
-      FOLIO_SECRET_KEY   = module.app.secret_key_secret_arn
+      web     = { FOLIO_SECRET_KEY = module.app.secret_key_secret_arn }
+      worker  = { FOLIO_SECRET_KEY = module.app.secret_key_secret_arn }
+      migrate = { FOLIO_SECRET_KEY = module.app.secret_key_secret_arn, FOLIO_DATABASE_PASSWORD = "${module.data.master_user_secret_arn}:password::" }
     }
-    error_message = "The containers get the database, cache and signing-key secrets of this environment (email needs none)."
+    error_message = "Only the signing key is a secret for web and worker (IAM logins to the database and cache); migrate also reads the RDS-managed master password."
+  }
+  assert {
+    condition     = module.app.container_environment.web.FOLIO_DATABASE_URL == module.data.app_url && module.app.container_environment.migrate.FOLIO_DATABASE_URL == module.data.migrate_url && module.app.container_environment.worker.FOLIO_CACHE_URL == module.cache.url
+    error_message = "web and worker use this environment's app role URL and cache URL; migrate the master user's URL."
   }
   assert {
     condition     = alltrue([for k, env in module.app.container_environment : env.FOLIO_EMAIL_URL == "ses://eu-central-1?configuration_set=folio-dev"])

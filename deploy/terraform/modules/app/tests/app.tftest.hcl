@@ -22,9 +22,16 @@ variables {
   ses_configuration_set_arn = "arn:aws:ses:eu-central-1:123456789012:configuration-set/folio-test"
   email_url                 = "ses://eu-central-1?configuration_set=folio-test"
   ses_topic_arns            = ["arn:aws:sns:eu-central-1:123456789012:folio-test-ses-feedback"]
-  secrets = {
-    FOLIO_DATABASE_URL = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AAAAAA"
-    FOLIO_CACHE_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:cache-BBBBBB"
+  database = {
+    app_url                = "postgres://folio_app@db.x.eu-central-1.rds.amazonaws.com:5432/folio?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-ca-bundle.pem"
+    app_username           = "folio_app"
+    app_user_arn           = "arn:aws:rds-db:eu-central-1:123456789012:dbuser:db-ABC/folio_app"
+    migrate_url            = "postgres://folio@db.x.eu-central-1.rds.amazonaws.com:5432/folio?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-ca-bundle.pem"
+    master_user_secret_arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-1234-AAAAAA"
+  }
+  cache = {
+    url          = "rediss://folio-test-app@cache.x.euc1.cache.amazonaws.com:6379"
+    connect_arns = ["arn:aws:elasticache:eu-central-1:123456789012:replicationgroup:folio-test", "arn:aws:elasticache:eu-central-1:123456789012:user:folio-test-app"]
   }
   web                  = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
   worker               = { cpu = 256, memory = 512, count = 1 }
@@ -88,13 +95,20 @@ run "services_and_tasks" {
 
 run "secrets_wiring" {
   assert {
-    condition = alltrue([for td in aws_ecs_task_definition.this :
-      { for s in jsondecode(td.container_definitions)[0].secrets : s.name => s.valueFrom } == merge(var.secrets, { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn })
+    condition = alltrue([for task in ["web", "worker"] :
+      { for s in jsondecode(aws_ecs_task_definition.this[task].container_definitions)[0].secrets : s.name => s.valueFrom } == { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn }
     ])
-    error_message = "Every container gets exactly the three secrets, from Secrets Manager."
+    error_message = "web and worker get one secret, the signing key: no database or cache password exists for them."
   }
   assert {
-    condition     = alltrue([for td in aws_ecs_task_definition.this : length([for e in jsondecode(td.container_definitions)[0].environment : e if contains(["FOLIO_DATABASE_URL", "FOLIO_SECRET_KEY", "FOLIO_CACHE_URL"], e.name)]) == 0])
+    condition = { for s in jsondecode(aws_ecs_task_definition.this["migrate"].container_definitions)[0].secrets : s.name => s.valueFrom } == {
+      FOLIO_SECRET_KEY        = aws_secretsmanager_secret.secret_key.arn
+      FOLIO_DATABASE_PASSWORD = "${var.database.master_user_secret_arn}:password::"
+    }
+    error_message = "migrate also gets the master password: the password key of the RDS-managed secret."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.this : length([for e in jsondecode(td.container_definitions)[0].environment : e if contains(["FOLIO_DATABASE_PASSWORD", "FOLIO_SECRET_KEY"], e.name)]) == 0])
     error_message = "No secret is passed as a plain environment variable."
   }
   assert {
@@ -102,9 +116,56 @@ run "secrets_wiring" {
     error_message = "FOLIO_EMAIL_URL is no secret any more (no credentials in it)."
   }
   assert {
-    condition     = toset(jsondecode(aws_iam_role_policy.execution_secrets.policy).Statement[0].Resource) == toset(concat(values(var.secrets), [aws_secretsmanager_secret.secret_key.arn]))
+    condition     = toset(jsondecode(aws_iam_role_policy.execution_secrets.policy).Statement[0].Resource) == toset([var.database.master_user_secret_arn, aws_secretsmanager_secret.secret_key.arn])
     error_message = "The execution role reads exactly these secrets and no others."
   }
+}
+
+# Issue 13: secrets out of Terraform state, and the app not the master user.
+run "no_secret_values_in_state_and_least_privilege_logins" {
+  assert {
+    condition = alltrue([for task in ["web", "worker"] : {
+      for e in jsondecode(aws_ecs_task_definition.this[task].container_definitions)[0].environment : e.name => e.value if startswith(e.name, "FOLIO_DATABASE_") || e.name == "FOLIO_CACHE_URL"
+      } == {
+      FOLIO_DATABASE_URL  = var.database.app_url
+      FOLIO_DATABASE_AUTH = "iam"
+      FOLIO_CACHE_URL     = var.cache.url
+    }])
+    error_message = "web and worker log in as the app role with IAM tokens (no password anywhere)."
+  }
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this["migrate"].container_definitions)[0].environment : e.name => e.value if startswith(e.name, "FOLIO_DATABASE_")
+      } == {
+      FOLIO_DATABASE_URL      = var.database.migrate_url
+      FOLIO_DATABASE_APP_ROLE = "folio_app"
+    }
+    error_message = "migrate logs in as the master user and (re)creates the app role with row access only."
+  }
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s if s.Sid == "DatabaseLogin"]) == {
+      Sid = "DatabaseLogin", Effect = "Allow", Action = "rds-db:connect", Resource = var.database.app_user_arn
+    }
+    error_message = "The task role may get tokens for the app role on this instance, nothing else."
+  }
+  assert {
+    condition     = toset(one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Resource if s.Sid == "CacheLogin"])) == toset(var.cache.connect_arns)
+    error_message = "elasticache:Connect only as the app's cache user on this replication group."
+  }
+}
+
+run "a_password_in_a_database_url_is_refused" {
+  command = plan
+  variables {
+    database = {
+      app_url                = "postgres://folio_app:hunter2@db/folio"
+      app_username           = "folio_app"
+      app_user_arn           = "arn:aws:rds-db:eu-central-1:123456789012:dbuser:db-ABC/folio_app"
+      migrate_url            = "postgres://folio@db/folio"
+      master_user_secret_arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-1234-AAAAAA"
+    }
+  }
+  expect_failures = [var.database]
 }
 
 # Email goes through the SES v2 API with the task role: a plain ses:// URL on every task, a
@@ -176,17 +237,6 @@ run "no_credentials_in_email_url" {
     email_url = "smtps://AKIAEXAMPLE:secret@email-smtp.eu-central-1.amazonaws.com:465"
   }
   expect_failures = [var.email_url]
-}
-
-run "email_url_is_no_secret" {
-  command = plan
-  variables {
-    secrets = {
-      FOLIO_DATABASE_URL = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AAAAAA"
-      FOLIO_EMAIL_URL    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:email-CCCCCC"
-    }
-  }
-  expect_failures = [var.secrets]
 }
 
 run "rollback_wiring" {

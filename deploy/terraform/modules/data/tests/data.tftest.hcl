@@ -33,14 +33,42 @@ run "production_database" {
     condition     = one([for p in aws_db_parameter_group.this.parameter : p.value if p.name == "rds.force_ssl"]) == "1"
     error_message = "Connections must use TLS."
   }
+}
+
+# Issue 13: no database password in Terraform state, and the app is not the master user.
+run "no_password_in_state_and_a_least_privilege_app_user" {
   assert {
-    condition     = startswith(aws_secretsmanager_secret_version.url.secret_string, "postgres://folio:") && endswith(aws_secretsmanager_secret_version.url.secret_string, "@${aws_db_instance.this.address}:5432/folio?sslmode=require")
-    error_message = "The secret holds the whole FOLIO_DATABASE_URL, with TLS required."
+    condition     = aws_db_instance.this.manage_master_user_password && aws_db_instance.this.password == null
+    error_message = "RDS manages the master password; Terraform never sets one."
   }
   assert {
-    condition     = aws_secretsmanager_secret.url.kms_key_id == var.kms_key_arn
-    error_message = "The secret is encrypted with our key."
+    condition     = aws_db_instance.this.master_user_secret_kms_key_id == var.kms_key_arn
+    error_message = "The RDS-managed secret is encrypted with our key."
   }
+  assert {
+    condition     = aws_db_instance.this.iam_database_authentication_enabled
+    error_message = "The app role logs in with IAM tokens."
+  }
+  assert {
+    condition     = output.app_url == "postgres://folio_app@${aws_db_instance.this.address}:5432/folio?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-ca-bundle.pem"
+    error_message = "web and worker connect as folio_app, without a password, verifying the server against the RDS CAs in the image."
+  }
+  assert {
+    condition     = startswith(output.migrate_url, "postgres://folio@") && !strcontains(output.migrate_url, ":@") && strcontains(output.migrate_url, "sslmode=verify-full")
+    error_message = "migrate connects as the master user with no password in the URL, TLS verified."
+  }
+  assert {
+    condition     = endswith(output.app_user_arn, ":dbuser:${aws_db_instance.this.resource_id}/folio_app") && startswith(output.app_user_arn, "arn:aws:rds-db:")
+    error_message = "rds-db:connect is scoped to the app role on this instance."
+  }
+}
+
+run "an_app_username_that_migrate_would_refuse_is_refused" {
+  command = plan
+  variables {
+    app_username = "folio-app; drop"
+  }
+  expect_failures = [var.app_username]
 }
 
 run "exported_logs_and_parameter_group" {

@@ -14,6 +14,23 @@ variables {
   codedeploy_app_name              = "folio-prod"
   codedeploy_deployment_group_name = "web"
   migrate_log_group_name           = "/folio/folio-prod/migrate"
+  signing_key_secret_arn           = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-prod/secret-key-AbCdEf"
+  kms_key_arn                      = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+}
+
+# Issue 13: the pipeline gives the signing key its first value (Terraform never holds it); it
+# may write that one secret and never read any.
+run "seeds_the_signing_key_and_reads_no_secret" {
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SeedSigningKey"]) == {
+      Sid = "SeedSigningKey", Effect = "Allow", Action = ["secretsmanager:ListSecretVersionIds", "secretsmanager:PutSecretValue"], Resource = var.signing_key_secret_arn
+    }
+    error_message = "Only that secret, and only listing versions and putting a value."
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if contains(flatten([s.Action]), "secretsmanager:GetSecretValue")]) == 0
+    error_message = "The deploy role never reads a secret's value."
+  }
 }
 
 run "trust_and_least_privilege" {

@@ -1,5 +1,5 @@
 # Stand-in for modules/cache in the emulator run only (moto cannot create ElastiCache
-# replication groups). Same inputs and outputs; the secret is real, the cache is not.
+# replication groups or users). Same inputs and outputs; nothing is created.
 
 variable "name" {
   type = string
@@ -29,17 +29,6 @@ variable "log_retention_days" {
   type = number
 }
 
-resource "aws_secretsmanager_secret" "url" {
-  # checkov:skip=CKV2_AWS_57:Emulator-only stand-in; never deployed.
-  name       = "${var.name}/cache-url"
-  kms_key_id = var.kms_key_arn
-}
-
-resource "aws_secretsmanager_secret_version" "url" {
-  secret_id     = aws_secretsmanager_secret.url.id
-  secret_string = "rediss://stand-in.invalid:6379"
-}
-
 output "replication_group_id" {
   value = "${var.name}-stand-in"
 }
@@ -48,8 +37,12 @@ output "primary_endpoint" {
   value = "stand-in.invalid"
 }
 
-output "url_secret_arn" {
-  value = aws_secretsmanager_secret.url.arn
+output "url" {
+  value = "rediss://${var.name}-app@stand-in.invalid:6379"
+}
+
+output "connect_arns" {
+  value = ["arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${var.name}-stand-in", "arn:aws:elasticache:us-east-1:123456789012:user:${var.name}-app"]
 }
 
 output "automatic_failover" {
