@@ -173,4 +173,5 @@ module "deployer" {
   codedeploy_app_name              = module.app.codedeploy_app_name
   codedeploy_deployment_group_name = module.app.codedeploy_deployment_group_name
   migrate_log_group_name           = module.observability.log_group_names.migrate
+  wake_scalable_target_arns        = var.production || var.scale_down_schedule == null ? [] : module.app.scalable_target_arns
 }
