@@ -14,6 +14,8 @@
 #      let traffic move (continue-deployment), otherwise it stops the deployment with rollback;
 #      CodeDeploy also rolls back by itself on its alarms;
 #   6. smoke test the public URL after the shift.
+# A non-production environment that sleeps at night (SLEEPS_AT_NIGHT=true, web scaled to zero)
+# is woken for the deploy and put back to sleep afterwards (see "a sleeping environment" below).
 # Any failure from step 4 on rolls the worker back to its previous task definition and, where
 # web had already moved, web as well; the script then exits non-zero. Results also go to the
 # deployments SNS topic (CodeDeploy triggers).
@@ -22,6 +24,8 @@ set -euo pipefail
 : "${IMAGE_ARCHIVE:?}" "${ECR_REPOSITORY:?}" "${ECS_CLUSTER:?}" "${TASK_FAMILY_PREFIX:?}"
 : "${MIGRATE_NETWORK:?}" "${CODEDEPLOY_APP:?}" "${CODEDEPLOY_GROUP:?}" "${SITE_URL:?}"
 : "${SMOKE_NETWORK:?}" "${SMOKE_TASK_DEFINITION:?}"
+# true where modules/app scales web and worker to zero at night (terraform output sleeps_at_night).
+sleeps_at_night="${SLEEPS_AT_NIGHT:-false}"
 # Seconds between status polls (tests set 0).
 poll="${DEPLOY_POLL_SECONDS:-15}"
 tag="${IMAGE_TAG:-${GITHUB_SHA:?set IMAGE_TAG or GITHUB_SHA}}"
@@ -72,6 +76,63 @@ worker=$(register "$TASK_FAMILY_PREFIX-worker")
 migrate=$(register "$TASK_FAMILY_PREFIX-migrate")
 printf 'web %s\nworker %s\nmigrate %s\n(previous web: %s)\n' "$web" "$worker" "$migrate" "$previous_web"
 
+# --- a sleeping environment ---------------------------------------------------------------------
+# Non-production environments sleep at night: scheduled actions (modules/app) set the web and
+# worker scalable targets to min = max = 0. A blue/green deployment then creates a replacement
+# task set of zero tasks and waits for a smoke test that can never pass. Skipping the deploy is no
+# way out: web runs the task definition of its CodeDeploy task set, not the family's latest
+# revision, so registering the new revision would not make the morning scale-up start the new
+# image; and a skipped dev deploy would turn green without having tested the image that the prod
+# approval is then asked about. So the script wakes the environment for the deploy (one task each:
+# enough to deploy and smoke-test), runs the whole deploy with its gates, and on every exit,
+# success or failure, puts both targets back to min = max = 0; Application Auto Scaling scales
+# them in again, and the morning action starts whatever revision is then current.
+# Production never sleeps: a production web service at zero tasks is an incident, not a schedule,
+# and the deploy stops before touching anything.
+# Caveat: a deploy still running when the morning action fires puts the environment back to
+# sleep at its end; `terraform apply` (or the next morning) wakes it (runbooks/scaling.md).
+woken=""
+web_desired=$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services web \
+  --query 'services[0].desiredCount' --output text)
+if [ "$web_desired" = 0 ]; then
+  if [ "$sleeps_at_night" != true ]; then
+    echo "web has 0 desired tasks and this environment does not sleep at night: not deploying" \
+      "(a blue/green deployment would wait for replacement tasks that never start); scale web" \
+      "up first (runbooks/scaling.md)" >&2
+    exit 1
+  fi
+  log "the environment is asleep (web at 0 tasks): waking web and worker for this deploy"
+  woken=1
+  for service in web worker; do
+    aws application-autoscaling register-scalable-target --service-namespace ecs \
+      --scalable-dimension ecs:service:DesiredCount --resource-id "service/$ECS_CLUSTER/$service" \
+      --min-capacity 1 --max-capacity 1
+    # Application Auto Scaling moves the count into the new range by itself, but not at once;
+    # setting it here means the wait below waits for running tasks, not for a count of 0.
+    aws ecs update-service --cluster "$ECS_CLUSTER" --service "$service" --desired-count 1 \
+      --query 'service.desiredCount' --output text
+  done
+fi
+
+# Puts a woken environment back to sleep; called on every exit from here on.
+sleep_again() {
+  [ -n "$woken" ] || return 0
+  local service
+  log "putting the environment back to sleep (web and worker to 0 tasks)"
+  for service in web worker; do
+    aws application-autoscaling register-scalable-target --service-namespace ecs \
+      --scalable-dimension ecs:service:DesiredCount --resource-id "service/$ECS_CLUSTER/$service" \
+      --min-capacity 0 --max-capacity 0 \
+      || echo "COULD NOT PUT $service BACK TO SLEEP: it runs until the next night's scheduled action" >&2
+  done
+  woken=""
+}
+trap sleep_again EXIT
+
+if [ -n "$woken" ]; then
+  aws ecs wait services-stable --cluster "$ECS_CLUSTER" --services web worker
+fi
+
 log "migrate"
 task=$(aws ecs run-task --cluster "$ECS_CLUSTER" --task-definition "$migrate" --launch-type FARGATE \
   --network-configuration "$MIGRATE_NETWORK" --started-by "deploy-$tag" \
@@ -98,7 +159,10 @@ deployment=""
 # Runs on every exit; does nothing after a success.
 finish() {
   local status=$?
-  [ "$status" -ne 0 ] || return 0
+  if [ "$status" -eq 0 ]; then
+    sleep_again
+    return 0
+  fi
   set +e
   if [ -n "$deployment" ]; then
     local state
@@ -123,6 +187,7 @@ finish() {
       echo "WORKER ROLLBACK FAILED: roll it back by hand (runbooks/rollback.md)" >&2
     fi
   fi
+  sleep_again
   log "deploy of $tag FAILED (exit $status)"
   exit "$status"
 }
@@ -143,8 +208,10 @@ fi
 # Starts a CodeDeploy deployment of TASK_DEFINITION to the web service; sets $deployment.
 start_web() {
   local appspec revision
-  appspec=$(jq -cn --arg td "$1" '{version: 1, Resources: [{TargetService: {Type: "AWS::ECS::Service",
-    Properties: {TaskDefinition: $td, LoadBalancerInfo: {ContainerName: "folio", ContainerPort: 8000}}}}]}')
+  # The AppSpec's version must be 0.0, the only value CodeDeploy defines. Written as the literal
+  # 0.0 (jq would print the number as 0 or 0.0 depending on its version); jq only quotes the ARN.
+  appspec=$(printf '{"version":0.0,"Resources":[{"TargetService":{"Type":"AWS::ECS::Service","Properties":{"TaskDefinition":%s,"LoadBalancerInfo":{"ContainerName":"folio","ContainerPort":8000}}}}]}' \
+    "$(jq -n --arg td "$1" '$td')")
   revision=$(jq -cn --arg content "$appspec" '{revisionType: "AppSpecContent", appSpecContent: {content: $content}}')
   deployment=$(aws deploy create-deployment --application-name "$CODEDEPLOY_APP" \
     --deployment-group-name "$CODEDEPLOY_GROUP" --revision "$revision" \

@@ -118,6 +118,11 @@ generated=$(grep -rln 'random_password' deploy/terraform/modules deploy/terrafor
   || fail "modules/app may generate only the origin-verify value"
 echo "no Terraform-generated secret values in state but the origin-verify header"
 
+stage "Lambda@Edge package: committed zip = its sources; handler tests"
+# No archive provider offline: the edge module's zip is committed, so it must be exactly what
+# its sources build (deploy/ci/edge-function.py), and the handler must answer as documented.
+python3 deploy/ci/edge-function.py --check || fail "edge function package (run deploy/ci/edge-function.py and commit the zip)"
+
 # --- init + validate ---------------------------------------------------------------------------
 stage "terraform init + validate (offline)"
 init() { (cd "$1" && terraform init -backend=false -input=false -no-color >"$cache/init.log" 2>&1) || { cat "$cache/init.log"; fail "terraform init in $1"; }; }

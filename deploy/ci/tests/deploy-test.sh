@@ -25,19 +25,24 @@ case "$1 $2" in
   "ecs register-task-definition")
     name=$(basename "${4#file://}" .json); echo "$arn:task-definition/$name:2" ;;
   "ecs describe-services")
-    if [ "$6" = web ]; then echo "$arn:task-definition/folio-dev-web:1"
+    if [[ "$*" == *desiredCount* ]]; then echo "${WEB_DESIRED:-1}"
+    elif [ "$6" = web ]; then echo "$arn:task-definition/folio-dev-web:1"
     elif [[ "$*" == *PRIMARY* ]]; then printf '%s\t%s\n' "$(cat "$s/worker")" "${WORKER_ROLLOUT:-COMPLETED}"
     else cat "$s/worker"; fi ;;
-  "ecs update-service") echo "$8" > "$s/worker"; echo ecs-svc/1 ;;
+  "ecs update-service")
+    if [ "$7" = --task-definition ]; then echo "$8" > "$s/worker"; echo ecs-svc/1; else echo 1; fi ;;
+  "application-autoscaling register-scalable-target") ;;
   "ecs run-task")
     case "$*" in *smoke*) echo "$arn:task/folio-dev/smoke0001" ;; *) echo "$arn:task/folio-dev/migrate0001" ;; esac ;;
   "ecs wait") ;;
   "ecs describe-tasks")
     if [[ "$*" == *exitCode* ]]; then
-      case "$6" in *smoke*) echo "${SMOKE_EXIT:-0}" ;; *) echo 0 ;; esac
+      case "$6" in *smoke*) echo "${SMOKE_EXIT:-0}" ;; *) echo "${MIGRATE_EXIT:-0}" ;; esac
     else echo "Essential container in task exited"; fi ;;
   "deploy create-deployment")
     n=$(( $(cat "$s/deployments" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$s/deployments"
+    # Keep the revision (the AppSpec) for the scenarios to inspect.
+    while [ $# -gt 0 ]; do [ "$1" = --revision ] && printf '%s' "$2" > "$s/revision-$n"; shift; done
     echo "${READY_RESULT:-Ready}" > "$s/status"; echo "d-$n" ;;
   "deploy get-deployment")
     if [[ "$*" == *"--query deploymentInfo.status"* ]]; then cat "$s/status"; else printf '%s\tmessage\n' "$(cat "$s/status")"; fi ;;
@@ -93,7 +98,8 @@ hasnt() { ! grep -q -- "$1" "$calls" || fail "unexpected call: $1"; }
 worker_is() { [ "$(cat "$STUB_STATE/worker")" = "arn:aws:ecs:eu-central-1:123456789012:task-definition/folio-dev-worker:$1" ] || fail "worker on $(cat "$STUB_STATE/worker"), expected revision $1"; }
 order() { # order A B: the first call matching A comes before the first matching B
   local a b
-  a=$(grep -n -m1 -- "$1" "$calls" | cut -d: -f1); b=$(grep -n -m1 -- "$2" "$calls" | cut -d: -f1)
+  # (|| true: a call that never happened is reported below, not by set -e ending the run)
+  a=$(grep -n -m1 -- "$1" "$calls" | cut -d: -f1 || true); b=$(grep -n -m1 -- "$2" "$calls" | cut -d: -f1 || true)
   if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then fail "expected '$1' before '$2'"; fi
 }
 
@@ -102,7 +108,15 @@ scenario success 0
 order "ecs run-task .*folio-dev-smoke" "deploy continue-deployment"
 has "deploy continue-deployment --deployment-id d-1 --deployment-wait-type READY_WAIT"
 hasnt "deploy stop-deployment"
+hasnt "application-autoscaling"
 worker_is 2
+# The ECS AppSpec: version 0.0 (the only value CodeDeploy defines; `version: 1` is not one),
+# written as that literal, and the new web revision as the task definition.
+appspec=$(jq -r '.appSpecContent.content' "$STUB_STATE/revision-1")
+grep -qE '^\{"version":0\.0,' <<<"$appspec" || fail "AppSpec version is not 0.0: $appspec"
+[ "$(jq -r '.Resources[0].TargetService.Properties.TaskDefinition' <<<"$appspec")" = \
+  "arn:aws:ecs:eu-central-1:123456789012:task-definition/folio-dev-web:2" ] || fail "AppSpec task definition: $appspec"
+[ "$(jq -r '.revisionType' "$STUB_STATE/revision-1")" = AppSpecContent ] || fail "revision type"
 
 # The replacement tasks fail the smoke test on the test listener: production traffic never moves.
 scenario smoke_fails 1 SMOKE_EXIT=1
@@ -140,8 +154,43 @@ scenario public_smoke_fails 1 PUBLIC_STATUS=503
 grep -q "create-deployment.*folio-dev-web:1" "$calls" || fail "no redeploy of the previous web revision"
 worker_is 1
 
+# Dev asleep (web at 0 tasks at night): woken (one task each) before anything runs, deployed with
+# every gate, and put back to sleep afterwards; the pipeline succeeds.
+scenario asleep 0 WEB_DESIRED=0 SLEEPS_AT_NIGHT=true
+has "application-autoscaling register-scalable-target .*service/folio-dev/web --min-capacity 1 --max-capacity 1"
+has "application-autoscaling register-scalable-target .*service/folio-dev/worker --min-capacity 1 --max-capacity 1"
+has "ecs update-service --cluster folio-dev --service web --desired-count 1"
+order "service/folio-dev/web --min-capacity 1" "ecs run-task .*folio-dev-migrate"
+order "ecs wait services-stable --cluster folio-dev --services web worker" "ecs run-task .*folio-dev-migrate"
+has "ecs run-task .*folio-dev-smoke"
+order "deploy continue-deployment" "service/folio-dev/web --min-capacity 0 --max-capacity 0"
+has "service/folio-dev/worker --min-capacity 0 --max-capacity 0"
+grep -q "waking web and worker" "$STUB_STATE/out" || fail "no message about waking the environment"
+worker_is 2
+
+# Asleep, and the new tasks fail the smoke test: rolled back as by day, and asleep again.
+scenario asleep_smoke_fails 1 WEB_DESIRED=0 SLEEPS_AT_NIGHT=true SMOKE_EXIT=1
+has "deploy stop-deployment --deployment-id d-1 --auto-rollback-enabled"
+order "deploy stop-deployment" "service/folio-dev/web --min-capacity 0 --max-capacity 0"
+has "service/folio-dev/worker --min-capacity 0 --max-capacity 0"
+worker_is 1
+
+# Asleep, and the migration fails: nothing deployed, asleep again.
+scenario asleep_migrate_fails 1 WEB_DESIRED=0 SLEEPS_AT_NIGHT=true MIGRATE_EXIT=3
+hasnt "deploy create-deployment"
+has "service/folio-dev/web --min-capacity 0 --max-capacity 0"
+worker_is 1
+
+# A service at 0 tasks where the environment does not sleep (prod): an incident, not a schedule.
+# The deploy stops before migrating or waking anything.
+scenario zero_not_sleeping 1 WEB_DESIRED=0
+hasnt "application-autoscaling"
+hasnt "ecs run-task"
+hasnt "deploy create-deployment"
+grep -q "does not sleep at night" "$STUB_STATE/out" || fail "no explanation"
+
 if [ "$failures" -gt 0 ]; then
   echo "deploy.sh tests: $failures failure(s)" >&2
   exit 1
 fi
-echo "deploy.sh tests: 7 scenarios passed"
+echo "deploy.sh tests: 11 scenarios passed"

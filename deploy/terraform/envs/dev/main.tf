@@ -182,4 +182,5 @@ module "deployer" {
   migrate_log_group_name           = module.observability.log_group_names.migrate
   signing_key_secret_arn           = module.app.secret_key_secret_arn
   kms_key_arn                      = module.kms.key_arn
+  wake_scalable_target_arns        = var.production || var.scale_down_schedule == null ? [] : module.app.scalable_target_arns
 }

@@ -53,6 +53,11 @@ output "smoke_task_definition" {
   value       = module.app.smoke_task_definition_family
 }
 
+output "sleeps_at_night" {
+  description = "Whether web and worker scale to zero at night (GitHub environment variable SLEEPS_AT_NIGHT: a deploy then wakes them)."
+  value       = !var.production && var.scale_down_schedule != null
+}
+
 output "deployment_events_topic_arn" {
   description = "SNS topic with CodeDeploy's web deployment results (subscribe chat or e-mail: runbooks/deploy.md)."
   value       = module.app.deployment_events_topic_arn

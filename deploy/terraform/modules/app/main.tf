@@ -223,9 +223,13 @@ resource "aws_iam_role_policy" "execution_secrets" {
         Resource = local.secret_arns
       },
       {
-        Effect   = "Allow"
-        Action   = "kms:Decrypt"
-        Resource = var.kms_key_arn
+        # Only through Secrets Manager, which decrypts the secrets above for ECS. Nothing else
+        # the execution role does needs the key: ECR decrypts image layers under its own grant
+        # and CloudWatch Logs encrypts with its key-policy permission.
+        Effect    = "Allow"
+        Action    = "kms:Decrypt"
+        Resource  = var.kms_key_arn
+        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
       },
     ]
   })
@@ -767,6 +771,8 @@ resource "aws_iam_role" "codedeploy" {
       Effect    = "Allow"
       Principal = { Service = "codedeploy.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Confused deputy: only CodeDeploy acting for this account (CodeDeploy user guide).
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
     }]
   })
   tags = var.tags

@@ -113,6 +113,11 @@ output "rollback_alarm_names" {
   value       = aws_codedeploy_deployment_group.web.alarm_configuration[0].alarms
 }
 
+output "scalable_target_arns" {
+  description = "Application Auto Scaling targets of web and worker, which a deploy wakes from the night's zero (deployer module)."
+  value       = [aws_appautoscaling_target.web.arn, aws_appautoscaling_target.worker.arn]
+}
+
 output "scheduled_action_count" {
   description = "Night-time scale-down/up actions (0 in production)."
   value       = length(aws_appautoscaling_scheduled_action.down) + length(aws_appautoscaling_scheduled_action.up)

@@ -157,6 +157,13 @@ resource "aws_iam_role" "backup" {
       Effect    = "Allow"
       Principal = { Service = "backup.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Confused deputy: AWS Backup documents aws:SourceAccount for resource policies (the SNS
+      # topic and KMS key here use it) but not for assuming its service role, and AWS keeps no
+      # list of services that send it on AssumeRole. A plain StringEquals would turn every
+      # backup job into "role cannot be assumed" if Backup leaves the key out, so IfExists: the
+      # account is enforced whenever Backup sends it. (Another account cannot point its plans at
+      # this role anyway: iam:PassRole does not cross accounts.)
+      Condition = { StringEqualsIfExists = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
     }]
   })
   tags = var.tags

@@ -63,6 +63,8 @@ locals {
   log_exports = ["postgresql", "upgrade"]
 }
 
+data "aws_caller_identity" "monitoring" {}
+
 resource "aws_iam_role" "monitoring" {
   name = "${var.name}-rds-monitoring"
   assume_role_policy = jsonencode({
@@ -71,6 +73,8 @@ resource "aws_iam_role" "monitoring" {
       Effect    = "Allow"
       Principal = { Service = "monitoring.rds.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Confused deputy: only RDS on behalf of this account (RDS user guide, Enhanced Monitoring).
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.monitoring.account_id } }
     }]
   })
   tags = var.tags

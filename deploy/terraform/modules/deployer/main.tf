@@ -38,7 +38,7 @@ resource "aws_iam_role_policy" "this" {
   role = aws_iam_role.this.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "EcrLogin"
         Effect   = "Allow"
@@ -130,6 +130,16 @@ resource "aws_iam_role_policy" "this" {
         Action   = ["logs:GetLogEvents", "logs:FilterLogEvents"]
         Resource = "arn:aws:logs:${local.region}:${local.account}:log-group:${var.migrate_log_group_name}:*"
       },
-    ]
+      ],
+      # A deploy that lands while a non-production environment sleeps wakes web and worker (one
+      # task each) and puts them back to min = max = 0 afterwards (ci/deploy.sh). Only those two
+      # scalable targets, and none at all in production.
+      [for arns in [var.wake_scalable_target_arns] : {
+        Sid      = "WakeSleepingServices"
+        Effect   = "Allow"
+        Action   = "application-autoscaling:RegisterScalableTarget"
+        Resource = arns
+      } if length(arns) > 0],
+    )
   })
 }

@@ -63,6 +63,12 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "wake_scalable_target_arns" {
+  description = "Scalable targets (web, worker) the pipeline may wake from the night's zero and put back to sleep; empty where the environment never sleeps (production)."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -2,11 +2,18 @@
 # media bucket (/media/*) and a static failover page, with the WAF web ACL, TLS certificates
 # and DNS records.
 #
-# Failover: when the ALB answers 502/503/504 or cannot be reached, CloudFront serves
-# /_failover/index.html from its own bucket with status 503. CloudFront origin groups would be
-# the other way, but they only fail over GET/HEAD/OPTIONS and the site's default behaviour must
-# accept POST (every form), so custom error responses are the mechanism that covers all
-# requests.
+# Failover: when the ALB answers 502/503/504 or cannot be reached, viewers get a 503: API
+# clients (paths under /api/) a JSON body, everyone else the failover page. CloudFront origin
+# groups would be the other way, but they only fail over GET/HEAD/OPTIONS and the site's default
+# behaviour must accept POST (every form). Custom error responses cover every method but are per
+# distribution: one page for every path. CloudFront Functions do not run on origin responses.
+# So a Lambda@Edge origin-response function on the behaviours that reach the ALB shapes the 503
+# by path (files/failover_response.py); CloudFront runs origin-response functions on the origin's
+# errors and on those it generates when the origin is unreachable or times out.
+# The custom error responses stay as the backstop, arranged so that the function's answer
+# stands whichever of the two CloudFront applies first: the function answers 503, and 503 has
+# no custom page (only its caching time); 502 and 504 keep the S3 page for the case where the
+# function did not answer (e.g. Lambda itself failing). runbooks/failover-page.md.
 
 locals {
   origin_domain = "origin.${var.domain_name}"
@@ -168,6 +175,74 @@ resource "aws_s3_bucket_policy" "media" {
   })
 }
 
+# --- failover responses by path (Lambda@Edge) -----------------------------------------------
+
+locals {
+  failover_function_name = "${var.name}-failover-response"
+  failover_package       = "${path.module}/files/failover-response.zip"
+}
+
+resource "aws_iam_role" "failover_function" {
+  name = local.failover_function_name
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect = "Allow"
+      # Lambda@Edge needs both: Lambda runs the function, edgelambda its replicas.
+      Principal = { Service = ["lambda.amazonaws.com", "edgelambda.amazonaws.com"] }
+      Action    = "sts:AssumeRole"
+      # Confused deputy: the account, whenever the service sends it. IfExists because neither
+      # Lambda nor Lambda@Edge documents aws:SourceAccount on assuming an execution role, and a
+      # missing key must not leave every edge location without its failover response.
+      Condition = { StringEqualsIfExists = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+# Lambda@Edge logs in the region where each replica runs, to /aws/lambda/us-east-1.<name>; those
+# groups cannot be made ahead for every edge region, so the function may create them (only them).
+resource "aws_iam_role_policy" "failover_function_logs" {
+  name = "write-own-logs"
+  role = aws_iam_role.failover_function.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect = "Allow"
+      Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = [
+        "arn:aws:logs:*:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/us-east-1.${local.failover_function_name}",
+        "arn:aws:logs:*:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/us-east-1.${local.failover_function_name}:*",
+      ]
+    }]
+  })
+}
+
+resource "aws_lambda_function" "failover" {
+  # checkov:skip=CKV_AWS_117:Lambda@Edge cannot run in a VPC; the function only rewrites a response and calls nothing.
+  # checkov:skip=CKV_AWS_116:Lambda@Edge supports no dead-letter queue; CloudFront invokes it synchronously.
+  # checkov:skip=CKV_AWS_50:Lambda@Edge does not support X-Ray.
+  # checkov:skip=CKV_AWS_115:It runs only on origin errors, when every request needs it; a concurrency cap would turn failover answers into throttling errors.
+  # checkov:skip=CKV_AWS_272:The zip is built reproducibly from the repository and checked byte for byte by ci/edge-function.py --check in the platform checks.
+  provider         = aws.us_east_1 # Lambda@Edge functions live in us-east-1
+  function_name    = local.failover_function_name
+  description      = "Origin response: 503 as JSON under /api/, the failover page elsewhere"
+  role             = aws_iam_role.failover_function.arn
+  runtime          = "python3.12"
+  handler          = "failover_response.handler"
+  filename         = local.failover_package
+  source_code_hash = filebase64sha256(local.failover_package)
+  memory_size      = 128
+  timeout          = 5
+  # CloudFront associates a numbered version, never $LATEST.
+  publish = true
+  # Lambda refuses to delete a function while CloudFront still holds replicas of it, which it
+  # removes hours after the distribution lets go. Destroy therefore only forgets the function;
+  # delete it later by hand (runbooks/failover-page.md).
+  skip_destroy = true
+  tags         = var.tags
+}
+
 # --- the distribution -----------------------------------------------------------------------
 
 resource "aws_cloudfront_distribution" "this" {
@@ -224,6 +299,11 @@ resource "aws_cloudfront_distribution" "this" {
     cache_policy_id          = local.caching_disabled
     origin_request_policy_id = local.all_viewer
     compress                 = true
+    lambda_function_association {
+      event_type   = "origin-response"
+      lambda_arn   = aws_lambda_function.failover.qualified_arn
+      include_body = false
+    }
   }
 
   # Static content, cached for good: the stylesheet's name carries its content hash, media keys
@@ -243,17 +323,32 @@ resource "aws_cloudfront_distribution" "this" {
       cached_methods         = ["GET", "HEAD"]
       cache_policy_id        = local.caching_optimized
       compress               = true
+      # Every behaviour that reaches the ALB answers its failures the same way.
+      dynamic "lambda_function_association" {
+        for_each = ordered_cache_behavior.value.origin == "alb" ? [aws_lambda_function.failover.qualified_arn] : []
+        content {
+          event_type   = "origin-response"
+          lambda_arn   = lambda_function_association.value
+          include_body = false
+        }
+      }
     }
   }
 
+  # The backstop (see the top): the page for 502 and 504 when the function did not answer; 503,
+  # which is what the function answers, only gets its caching time, so its body stands.
   dynamic "custom_error_response" {
-    for_each = [502, 503, 504]
+    for_each = [502, 504]
     content {
       error_code            = custom_error_response.value
       response_code         = 503
       response_page_path    = "/_failover/index.html"
       error_caching_min_ttl = 10
     }
+  }
+  custom_error_response {
+    error_code            = 503
+    error_caching_min_ttl = 10
   }
 
   logging_config {

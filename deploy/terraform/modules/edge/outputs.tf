@@ -19,8 +19,13 @@ output "failover_bucket_id" {
 }
 
 output "failover_error_codes" {
-  description = "Origin statuses answered with the failover page."
-  value       = [for r in aws_cloudfront_distribution.this.custom_error_response : r.error_code]
+  description = "Origin statuses answered with the S3 failover page when the failover function did not answer (the backstop)."
+  value       = [for r in aws_cloudfront_distribution.this.custom_error_response : r.error_code if r.response_page_path != null && r.response_page_path != ""]
+}
+
+output "failover_function_version_arn" {
+  description = "Lambda@Edge origin-response function (us-east-1, numbered version) that answers origin failures: JSON 503 under /api/, the failover page elsewhere."
+  value       = aws_lambda_function.failover.qualified_arn
 }
 
 output "site_url" {

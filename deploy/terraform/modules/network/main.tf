@@ -128,6 +128,7 @@ resource "aws_vpc_endpoint" "s3" {
 }
 
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 resource "aws_cloudwatch_log_group" "flow" {
   # checkov:skip=CKV_AWS_338:Retention is the environment's choice (log_retention_days: 365 in prod, 30 in dev to keep cost down).
@@ -145,6 +146,12 @@ resource "aws_iam_role" "flow" {
       Effect    = "Allow"
       Principal = { Service = "vpc-flow-logs.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Confused deputy: only flow logs of this account (the VPC user guide's recommended
+      # condition; the flow log's ID is not known before the role exists, hence the wildcard).
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:aws:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*" }
+      }
     }]
   })
   tags = var.tags

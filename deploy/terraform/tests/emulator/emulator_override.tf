@@ -35,6 +35,7 @@ provider "aws" {
     elbv2                  = local.emulator
     iam                    = local.emulator
     kms                    = local.emulator
+    lambda                 = local.emulator
     logs                   = local.emulator
     rds                    = local.emulator
     route53                = local.emulator
@@ -63,6 +64,7 @@ provider "aws" {
     cloudwatch     = local.emulator
     iam            = local.emulator
     kms            = local.emulator
+    lambda         = local.emulator
     logs           = local.emulator
     route53        = local.emulator
     s3             = local.emulator

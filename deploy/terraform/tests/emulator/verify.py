@@ -129,6 +129,16 @@ check("CloudFront sends the same X-Origin-Verify value to the ALB origin",
       [(h["HeaderName"], h["HeaderValue"]) for h in alb_origin.get("CustomHeaders", {}).get("Items", [])]
       == [("X-Origin-Verify", origin_secret)])
 
+# The Lambda@Edge failover function (JSON 503 under /api/, the page elsewhere): in us-east-1, as
+# a numbered version. moto keeps no Lambda associations on CloudFront behaviours, so those are
+# asserted by terraform test (edge module), not here.
+edge_lambda = client("lambda", "us-east-1")
+edge_fn = edge_lambda.get_function(FunctionName="folio-dev-failover-response")["Configuration"]
+edge_versions = [v["Version"] for v in edge_lambda.list_versions_by_function(FunctionName="folio-dev-failover-response")["Versions"]]
+check("the Lambda@Edge failover function is in us-east-1 with a numbered version",
+      edge_fn["Handler"] == "failover_response.handler" and edge_fn["Runtime"].startswith("python3")
+      and any(v != "$LATEST" for v in edge_versions))
+
 ec2 = client("ec2")
 groups = {g["GroupName"]: g for g in ec2.describe_security_groups(
     Filters=[{"Name": "group-name", "Values": ["folio-dev-alb", "folio-dev-db"]}])["SecurityGroups"]}

@@ -223,3 +223,12 @@ mock_resource "aws_eip" {
     public_ip = "198.51.100.10"
   }
 }
+
+# CloudFront associates a Lambda@Edge function by its numbered version's ARN (edge module).
+mock_resource "aws_lambda_function" {
+  defaults = {
+    arn           = "arn:aws:lambda:us-east-1:123456789012:function:mock-function"
+    qualified_arn = "arn:aws:lambda:us-east-1:123456789012:function:mock-function:1"
+    version       = "1"
+  }
+}

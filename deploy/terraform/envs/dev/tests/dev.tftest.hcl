@@ -38,6 +38,11 @@ run "dev_is_small_and_sleeps" {
     condition     = module.app.scheduled_action_count == 4
     error_message = "dev: web and worker scale to zero at night and come back."
   }
+  # A deploy that lands at night wakes dev rather than waiting for tasks that never start.
+  assert {
+    condition     = output.sleeps_at_night && module.deployer.wakes_sleeping_services
+    error_message = "dev: deploy.sh is told that dev sleeps (SLEEPS_AT_NIGHT) and its role may wake web and worker."
+  }
   assert {
     condition     = module.backup.db_backup_replication_arn == null
     error_message = "dev: no cross-region replication of database backups."

@@ -39,6 +39,10 @@ run "prod_is_resilient" {
     error_message = "prod never scales to zero."
   }
   assert {
+    condition     = !output.sleeps_at_night && !module.deployer.wakes_sleeping_services
+    error_message = "prod: never treated as asleep, and the pipeline's role cannot change its scaling."
+  }
+  assert {
     condition     = module.backup.db_backup_replication_arn != null
     error_message = "prod: database backups and transaction logs are replicated to the DR region."
   }

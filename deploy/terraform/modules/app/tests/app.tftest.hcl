@@ -461,3 +461,22 @@ run "deployment_events_to_sns" {
     error_message = "The topic is encrypted with our key and CodeDeploy's role may publish to it."
   }
 }
+
+# Confused deputy: every role a service assumes names this account; the execution role may use
+# the key only through Secrets Manager (issue 13).
+run "service_roles_name_the_account" {
+  assert {
+    condition = alltrue([for p in [aws_iam_role.execution.assume_role_policy, aws_iam_role.task.assume_role_policy, aws_iam_role.codedeploy.assume_role_policy] :
+    alltrue([for s in jsondecode(p).Statement : s.Condition.StringEquals["aws:SourceAccount"] == "123456789012"])])
+    error_message = "The ECS task roles and the CodeDeploy role trust their service only on behalf of this account (aws:SourceAccount)."
+  }
+  assert {
+    condition = alltrue([for s in jsondecode(aws_iam_role_policy.execution_secrets.policy).Statement :
+    s.Condition.StringEquals["kms:ViaService"] == "secretsmanager.eu-central-1.amazonaws.com" if anytrue([for a in flatten([s.Action]) : startswith(a, "kms:")])])
+    error_message = "The execution role decrypts with the key only through Secrets Manager (kms:ViaService)."
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.execution_secrets.policy).Statement : s if contains(flatten([s.Action]), "kms:Decrypt")]) == 1
+    error_message = "One kms:Decrypt statement, the conditioned one."
+  }
+}

@@ -112,3 +112,12 @@ run "job_notifications" {
     error_message = "Only AWS Backup of this account may publish (besides the account itself)."
   }
 }
+
+# Confused deputy: the account is checked whenever AWS Backup sends it (IfExists: the key is not
+# documented for Backup's AssumeRole, and a missing key must not fail every job; issue 13).
+run "backup_role_names_the_account" {
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role.backup.assume_role_policy).Statement : s.Condition.StringEqualsIfExists["aws:SourceAccount"] == "123456789012"])
+    error_message = "The backup role names this account (aws:SourceAccount)."
+  }
+}

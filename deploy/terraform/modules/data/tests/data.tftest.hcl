@@ -105,3 +105,11 @@ run "short_retention_is_refused" {
   }
   expect_failures = [var.backup_retention_days]
 }
+
+# Confused deputy: RDS may assume the monitoring role only on behalf of this account (issue 13).
+run "monitoring_role_names_the_account" {
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role.monitoring.assume_role_policy).Statement : s.Condition.StringEquals["aws:SourceAccount"] == "123456789012"])
+    error_message = "The enhanced-monitoring role trusts monitoring.rds only for this account (aws:SourceAccount)."
+  }
+}

@@ -70,3 +70,35 @@ run "drives_the_smoke_test_gate" {
     error_message = "The pipeline may run the smoke-test task."
   }
 }
+
+# A non-production environment sleeps at night; deploy.sh wakes web and worker for a deploy and
+# puts them back to sleep. Only those two scalable targets, only RegisterScalableTarget, and
+# nothing of the kind by default (production).
+run "wakes_only_given_scalable_targets" {
+  variables {
+    wake_scalable_target_arns = [
+      "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/0ec5web",
+      "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/0ec5worker",
+    ]
+  }
+  assert {
+    condition = jsonencode(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "WakeSleepingServices"])) == jsonencode({
+      Action   = "application-autoscaling:RegisterScalableTarget"
+      Effect   = "Allow"
+      Resource = var.wake_scalable_target_arns
+      Sid      = "WakeSleepingServices"
+    })
+    error_message = "The pipeline may only register (wake or put back to sleep) the two given scalable targets."
+  }
+  assert {
+    condition     = output.wakes_sleeping_services
+    error_message = "The output says the pipeline may wake the services."
+  }
+}
+
+run "production_cannot_wake" {
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "WakeSleepingServices"]) == 0 && !output.wakes_sleeping_services
+    error_message = "Without scalable targets (production) the pipeline's role has no Application Auto Scaling permission."
+  }
+}

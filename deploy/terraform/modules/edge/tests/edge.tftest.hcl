@@ -37,11 +37,11 @@ variables {
 run "failover_page" {
   assert {
     condition     = toset([for r in aws_cloudfront_distribution.this.custom_error_response : r.error_code]) == toset([502, 503, 504])
-    error_message = "Origin failures (502/503/504) get the failover page."
+    error_message = "Origin failures (502/503/504) all have a custom error response (page or caching time)."
   }
   assert {
-    condition     = alltrue([for r in aws_cloudfront_distribution.this.custom_error_response : r.response_page_path == "/_failover/index.html" && r.response_code == 503])
-    error_message = "The failover page is served with 503."
+    condition     = alltrue([for r in aws_cloudfront_distribution.this.custom_error_response : r.response_page_path == "/_failover/index.html" && r.response_code == 503 if r.error_code != 503])
+    error_message = "The backstop: 502 and 504 get the failover page with 503 when the function did not answer."
   }
   assert {
     condition     = one([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.target_origin_id if b.path_pattern == "/_failover/*"]) == "failover"
@@ -106,5 +106,54 @@ run "origin_verify_header" {
   assert {
     condition     = output.origin_verify_header_name == "X-Origin-Verify"
     error_message = "The header's name (not its value) is an output."
+  }
+}
+
+# The failover page only for HTML paths: API clients (/api/...) get a JSON 503 (issue 13).
+# Custom error responses are per distribution, so a Lambda@Edge origin-response function on
+# every behaviour that reaches the ALB shapes the 503 by path (its logic: ci/edge-function.py
+# --check). 503, what the function answers, has no custom page that could replace its body.
+run "failover_by_path" {
+  assert {
+    condition = alltrue([for a in aws_cloudfront_distribution.this.default_cache_behavior[0].lambda_function_association :
+    a.event_type == "origin-response" && a.lambda_arn == aws_lambda_function.failover.qualified_arn && !a.include_body])
+    error_message = "The default behaviour (the app) runs the failover function on origin responses, with the numbered version."
+  }
+  assert {
+    condition     = length(aws_cloudfront_distribution.this.default_cache_behavior[0].lambda_function_association) == 1
+    error_message = "One association on the default behaviour."
+  }
+  assert {
+    condition = alltrue([for b in aws_cloudfront_distribution.this.ordered_cache_behavior :
+    length(b.lambda_function_association) == (b.target_origin_id == "alb" ? 1 : 0)])
+    error_message = "Every other behaviour that reaches the ALB runs it too; the S3 behaviours do not."
+  }
+  assert {
+    condition     = one([for r in aws_cloudfront_distribution.this.custom_error_response : r if r.error_code == 503]).response_page_path == "" || one([for r in aws_cloudfront_distribution.this.custom_error_response : r if r.error_code == 503]).response_page_path == null
+    error_message = "No custom page for 503: it would replace the function's JSON body for API clients."
+  }
+  assert {
+    condition     = output.failover_error_codes == [502, 504] || toset(output.failover_error_codes) == toset([502, 504])
+    error_message = "The S3 page remains the backstop for 502 and 504."
+  }
+  assert {
+    condition     = aws_lambda_function.failover.publish && aws_lambda_function.failover.handler == "failover_response.handler" && startswith(aws_lambda_function.failover.runtime, "python3.")
+    error_message = "A published (numbered) version of the Python handler."
+  }
+  assert {
+    condition     = aws_lambda_function.failover.filename == "${path.module}/files/failover-response.zip" && aws_lambda_function.failover.source_code_hash == filebase64sha256("${path.module}/files/failover-response.zip")
+    error_message = "The committed, reproducibly built package (ci/edge-function.py)."
+  }
+  assert {
+    condition     = toset(jsondecode(aws_iam_role.failover_function.assume_role_policy).Statement[0].Principal.Service) == toset(["lambda.amazonaws.com", "edgelambda.amazonaws.com"])
+    error_message = "Lambda@Edge needs both lambda and edgelambda to assume the role."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.failover_function.assume_role_policy).Statement[0].Condition.StringEqualsIfExists["aws:SourceAccount"] == "123456789012"
+    error_message = "The edge function's role names this account."
+  }
+  assert {
+    condition     = alltrue([for r in jsondecode(aws_iam_role_policy.failover_function_logs.policy).Statement[0].Resource : strcontains(r, ":log-group:/aws/lambda/us-east-1.folio-test-failover-response")])
+    error_message = "The function writes only its own (per-region) log groups."
   }
 }

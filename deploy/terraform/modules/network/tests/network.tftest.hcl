@@ -90,3 +90,12 @@ run "one_zone_is_refused" {
   }
   expect_failures = [var.availability_zones]
 }
+
+# Confused deputy: only this account's flow logs may use the role (issue 13).
+run "flow_log_role_names_the_account" {
+  assert {
+    condition = alltrue([for s in jsondecode(aws_iam_role.flow.assume_role_policy).Statement :
+    s.Condition.StringEquals["aws:SourceAccount"] == "123456789012" && s.Condition.ArnLike["aws:SourceArn"] == "arn:aws:ec2:eu-central-1:123456789012:vpc-flow-log/*"])
+    error_message = "The flow-log role trusts vpc-flow-logs only for this account's flow logs (aws:SourceAccount, aws:SourceArn)."
+  }
+}
