@@ -86,6 +86,9 @@ resource "aws_db_instance" "this" {
   username       = var.username
   password       = data.aws_secretsmanager_random_password.this.random_password
   port           = 5432
+  # Disaster recovery (envs/dr): the instance is created from a snapshot copied to this region;
+  # null creates an empty database.
+  snapshot_identifier = var.snapshot_identifier
 
   allocated_storage     = var.allocated_storage_gb
   max_allocated_storage = var.max_allocated_storage_gb

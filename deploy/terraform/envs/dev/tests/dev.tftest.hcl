@@ -25,6 +25,12 @@ override_resource {
   }
 }
 
+# The DR region's key, distinct from the primary's, so the replica wiring check can tell them apart.
+override_resource {
+  target = module.kms_dr.aws_kms_key.this
+  values = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-0000000000d1" }
+}
+
 # Distinct ARNs for the two secrets, so the wiring check can tell them apart.
 override_resource {
   target = module.data.aws_secretsmanager_secret.url
@@ -56,6 +62,10 @@ run "dev_is_small_and_sleeps" {
 }
 
 run "wiring" {
+  assert {
+    condition     = module.app.secret_replicas == { (var.dr_region) = module.kms_dr.key_arn } && var.dr_region != var.region
+    error_message = "Issue 13: the secret-key and origin-verify secrets have replicas in the DR region, encrypted with the environment's key there."
+  }
   assert {
     condition = module.app.container_secrets == {
       FOLIO_DATABASE_URL = module.data.url_secret_arn

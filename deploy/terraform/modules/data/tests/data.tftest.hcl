@@ -77,3 +77,16 @@ run "short_retention_is_refused" {
   }
   expect_failures = [var.backup_retention_days]
 }
+
+
+# Disaster recovery: the DR composition creates the instance from the copied snapshot.
+run "restored_from_snapshot" {
+  command = plan
+  variables {
+    snapshot_identifier = "arn:aws:rds:eu-west-1:123456789012:snapshot:folio-prod-dr-copy"
+  }
+  assert {
+    condition     = aws_db_instance.this.snapshot_identifier == var.snapshot_identifier
+    error_message = "The instance is restored from the given snapshot."
+  }
+}
