@@ -42,12 +42,21 @@ data "aws_ecr_repository" "primary" {
   name = local.primary_name
 }
 
-data "aws_secretsmanager_secret" "secret_key" {
-  name = "${local.primary_name}/secret-key"
+# Listed, not read with aws_secretsmanager_secret: that one also reads the resource policy,
+# which Secrets Manager refuses on a replica ("call must be made in primary secret's region").
+# one() fails the plan unless exactly one secret has the name.
+data "aws_secretsmanager_secrets" "secret_key" {
+  filter {
+    name   = "name"
+    values = ["${local.primary_name}/secret-key"]
+  }
 }
 
-data "aws_secretsmanager_secret" "origin_verify" {
-  name = "${local.primary_name}/origin-verify"
+data "aws_secretsmanager_secrets" "origin_verify" {
+  filter {
+    name   = "name"
+    values = ["${local.primary_name}/origin-verify"]
+  }
 }
 
 # --- the application tier --------------------------------------------------------------------------
@@ -186,8 +195,8 @@ module "app" {
   # The primary's, replicated to this region ahead of time.
   image_repository_url     = data.aws_ecr_repository.primary.repository_url
   image_tag                = var.image_tag
-  secret_key_secret_arn    = data.aws_secretsmanager_secret.secret_key.arn
-  origin_verify_secret_arn = data.aws_secretsmanager_secret.origin_verify.arn
+  secret_key_secret_arn    = one(data.aws_secretsmanager_secrets.secret_key.arns)
+  origin_verify_secret_arn = one(data.aws_secretsmanager_secrets.origin_verify.arns)
 
   web                        = var.web
   worker                     = var.worker

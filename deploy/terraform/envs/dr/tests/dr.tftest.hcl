@@ -24,13 +24,13 @@ override_data {
 }
 
 override_data {
-  target = data.aws_secretsmanager_secret.secret_key
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/secret-key-CCCCCC" }
+  target = data.aws_secretsmanager_secrets.secret_key
+  values = { arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/secret-key-CCCCCC"] }
 }
 
 override_data {
-  target = data.aws_secretsmanager_secret.origin_verify
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/origin-verify-DDDDDD" }
+  target = data.aws_secretsmanager_secrets.origin_verify
+  values = { arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/origin-verify-DDDDDD"] }
 }
 
 override_data {
@@ -96,11 +96,11 @@ run "the_primary_replicas" {
       FOLIO_DATABASE_URL = module.data.url_secret_arn
       FOLIO_CACHE_URL    = module.cache.url_secret_arn
       FOLIO_SECRET_KEY   = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/secret-key-CCCCCC"
-    } && data.aws_secretsmanager_secret.secret_key.name == "folio-prod/secret-key"
+    } && one(data.aws_secretsmanager_secrets.secret_key.filter).values == toset(["folio-prod/secret-key"])
     error_message = "The containers get the DR database and cache secrets and the primary's replicated secret key."
   }
   assert {
-    condition     = data.aws_secretsmanager_secret.origin_verify.name == "folio-prod/origin-verify"
+    condition     = one(data.aws_secretsmanager_secrets.origin_verify.filter).values == toset(["folio-prod/origin-verify"])
     error_message = "The ALB checks the replicated origin-verify value, the one CloudFront sends."
   }
   assert {
