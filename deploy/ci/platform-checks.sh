@@ -80,6 +80,12 @@ for f in "$tf"/envs/dev/*.tf; do
 done
 [ "$(cd "$tf/envs/dev" && ls ./*.tf)" = "$(cd "$tf/envs/prod" && ls ./*.tf)" ] || fail "envs/dev and envs/prod have different .tf files"
 echo "dev and prod: the same .tf files (prod links to dev's)"
+# envs/dr is a composition of its own (no links), and it must not make a second copy of the
+# primary's global pieces: the one CloudFront distribution, its WAF, the SES identity.
+for f in "$tf"/envs/dr/*.tf; do [ ! -L "$f" ] || fail "envs/dr/$(basename "$f") is a link; envs/dr has its own files"; done
+! grep -nE 'modules/(edge|waf|email|deployer|backup)"|aws_cloudfront_distribution|aws_wafv2_web_acl"' "$tf"/envs/dr/*.tf \
+  || fail "envs/dr makes a global piece the primary keeps (CloudFront, WAF, SES, deploy roles)"
+echo "dr: its own .tf files, no CloudFront/WAF/SES/deploy-role modules"
 
 # --- workflows, Dockerfile, compose, shell ----------------------------------------------------
 stage "workflows: schema + zizmor"
@@ -148,7 +154,7 @@ done
 # --- terraform test ----------------------------------------------------------------------------
 stage "terraform test (mocked AWS provider)"
 total_runs=0
-for d in "${modules[@]}" "${envs[@]}"; do
+for d in "${modules[@]}" "${envs[@]}" "$tf/bootstrap"; do
   [ -d "$d/tests" ] || fail "$d has no tests/"
   log="$cache/test.log"
   (cd "$d" && terraform test -no-color >"$log" 2>&1) || { cat "$log"; fail "terraform test in $d"; }
@@ -157,7 +163,7 @@ for d in "${modules[@]}" "${envs[@]}"; do
   total_runs=$((total_runs + runs))
   printf '%-40s %s\n' "$d" "$summary"
 done
-echo "terraform test: $total_runs runs passed in ${#modules[@]} modules and ${#envs[@]} environments"
+echo "terraform test: $total_runs runs passed in ${#modules[@]} modules, ${#envs[@]} environments and the bootstrap"
 
 # --- checkov -----------------------------------------------------------------------------------
 stage "checkov (static analysis of deploy/ and .github/)"
@@ -202,6 +208,11 @@ stage "integration: dev applied to and destroyed from moto"
 emulator_logs=$(mktemp -d "$cache/emulator/run.XXXXXX")
 EMULATOR_LOG_DIR="$emulator_logs" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/run.sh \
   || fail "emulator apply/destroy (logs in $emulator_logs)"
+
+stage "integration: DR drill on moto (primary, data, copy, envs/dr, smoke test)"
+drill_logs=$(mktemp -d "$cache/emulator/run.XXXXXX")
+EMULATOR_LOG_DIR="$drill_logs" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/dr-drill.sh \
+  || fail "DR drill (logs in $drill_logs)"
 # Runs' logs older than a day are removed.
 find "$cache/emulator" -mindepth 1 -maxdepth 1 -name 'run.*' -mmin +1440 -exec rm -rf {} +
 

@@ -15,6 +15,15 @@ module "kms" {
   name   = local.name
 }
 
+# The same key in the DR region (alias/<name> there): the replicas of the app's secrets and the
+# database snapshots copied there are encrypted with it, and envs/dr finds it by its alias to
+# encrypt what it creates. It must exist before the primary region is lost.
+module "kms_dr" {
+  source    = "../../modules/kms"
+  providers = { aws = aws.dr }
+  name      = local.name
+}
+
 module "network" {
   source               = "../../modules/network"
   name                 = local.name
@@ -136,6 +145,7 @@ module "app" {
     connect_arns = module.cache.connect_arns
   }
   image_tag               = var.image_tag
+  secret_replicas         = { (var.dr_region) = module.kms_dr.key_arn }
   web                     = var.web
   worker                  = var.worker
   scale_down_schedule     = var.production ? null : var.scale_down_schedule

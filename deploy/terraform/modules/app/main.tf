@@ -10,17 +10,20 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  region    = data.aws_region.current.name
-  image     = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+  region = data.aws_region.current.name
+  # In the DR region (envs/dr) the image comes from the primary registry's replica there.
+  image     = "${coalesce(var.image_repository_url, aws_ecr_repository.this.repository_url)}:${var.image_tag}"
   container = "folio"
 
   # ECS secrets per task. Only migrate gets a database password: the master user's, a key of
   # the secret RDS manages (ARN:json-key:version-stage:version-id). web and worker log in as the
   # app role with IAM tokens and have no database secret at all.
+  # In the DR composition the primary's replica of the signing key, else this module's secret.
+  secret_key_arn = coalesce(var.secret_key_secret_arn, aws_secretsmanager_secret.secret_key.arn)
   secrets = {
-    web     = { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn }
-    worker  = { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn }
-    migrate = { FOLIO_SECRET_KEY = aws_secretsmanager_secret.secret_key.arn, FOLIO_DATABASE_PASSWORD = "${var.database.master_user_secret_arn}:password::" }
+    web     = { FOLIO_SECRET_KEY = local.secret_key_arn }
+    worker  = { FOLIO_SECRET_KEY = local.secret_key_arn }
+    migrate = { FOLIO_SECRET_KEY = local.secret_key_arn, FOLIO_DATABASE_PASSWORD = "${var.database.master_user_secret_arn}:password::" }
   }
   # The secrets themselves (a JSON-key reference names its secret's ARN first).
   secret_arns = sort(distinct(flatten([for task in values(local.secrets) : [for ref in values(task) : regex("^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)", ref)[0]]])))
@@ -121,7 +124,16 @@ resource "aws_secretsmanager_secret" "secret_key" {
   name        = "${var.name}/secret-key"
   description = "FOLIO_SECRET_KEY for ${var.name} (signs cookies and CSRF tokens)"
   kms_key_id  = var.kms_key_arn
-  tags        = var.tags
+  # A read-only copy in the DR region, kept in sync by Secrets Manager: envs/dr's tasks use it
+  # (sessions stay valid), and it is there when this region is not.
+  dynamic "replica" {
+    for_each = var.secret_replicas
+    content {
+      region     = replica.key
+      kms_key_id = replica.value
+    }
+  }
+  tags = var.tags
 }
 
 # --- the origin-verify header -------------------------------------------------------------------
@@ -150,7 +162,15 @@ resource "aws_secretsmanager_secret" "origin_verify" {
   name        = "${var.name}/origin-verify"
   description = "Value of the ${local.origin_header} header CloudFront sends to the ALB of ${var.name}"
   kms_key_id  = var.kms_key_arn
-  tags        = var.tags
+  # The DR region's ALB (envs/dr) must accept the value the one CloudFront distribution sends.
+  dynamic "replica" {
+    for_each = var.secret_replicas
+    content {
+      region     = replica.key
+      kms_key_id = replica.value
+    }
+  }
+  tags = var.tags
 }
 
 # The first value only; later values are put by the rotation runbook (put-secret-value moves
@@ -164,7 +184,7 @@ resource "aws_secretsmanager_secret_version" "origin_verify" {
 }
 
 data "aws_secretsmanager_secret_version" "origin_verify" {
-  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  secret_id     = coalesce(var.origin_verify_secret_arn, aws_secretsmanager_secret.origin_verify.id)
   version_stage = "AWSCURRENT"
   depends_on    = [aws_secretsmanager_secret_version.origin_verify]
 }
@@ -172,7 +192,7 @@ data "aws_secretsmanager_secret_version" "origin_verify" {
 # During a rotation only: the value before the last put-secret-value is still accepted.
 data "aws_secretsmanager_secret_version" "origin_verify_previous" {
   count         = var.origin_verify_accept_previous ? 1 : 0
-  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  secret_id     = coalesce(var.origin_verify_secret_arn, aws_secretsmanager_secret.origin_verify.id)
   version_stage = "AWSPREVIOUS"
   depends_on    = [aws_secretsmanager_secret_version.origin_verify]
 }

@@ -18,6 +18,16 @@ output "ecr_repository_arn" {
   value       = aws_ecr_repository.this.arn
 }
 
+output "image" {
+  description = "Image of the first task definitions (repository URL and tag)."
+  value       = local.image
+}
+
+output "secret_replicas" {
+  description = "Region => KMS key of the replicas of the secret-key and origin-verify secrets."
+  value       = { for r in aws_secretsmanager_secret.origin_verify.replica : r.region => r.kms_key_id if contains([for k in aws_secretsmanager_secret.secret_key.replica : k.region], r.region) }
+}
+
 output "task_definition_families" {
   description = "Task definition families, keyed web, worker, migrate."
   value       = { for k, v in aws_ecs_task_definition.this : k => v.family }

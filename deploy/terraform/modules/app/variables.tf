@@ -38,6 +38,30 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "secret_replicas" {
+  description = "Region => KMS key ARN there: read-only replicas of the secret-key and origin-verify secrets, kept in sync by Secrets Manager (the DR region; envs/dr reads them). Empty: no replicas."
+  type        = map(string)
+  default     = {}
+}
+
+variable "secret_key_secret_arn" {
+  description = "Only in the DR composition (envs/dr): an existing FOLIO_SECRET_KEY secret (the primary's replica in this region) instead of this module's own."
+  type        = string
+  default     = null
+}
+
+variable "origin_verify_secret_arn" {
+  description = "Only in the DR composition (envs/dr): an existing origin-verify secret (the primary's replica in this region, whose value the one CloudFront distribution sends) instead of this module's own."
+  type        = string
+  default     = null
+}
+
+variable "image_repository_url" {
+  description = "Only in the DR composition (envs/dr): the registry repository the tasks pull from (the primary's ECR replica in this region) instead of this module's own."
+  type        = string
+  default     = null
+}
+
 variable "logs_bucket_id" {
   description = "Bucket for ALB access logs (prefix alb/)."
   type        = string

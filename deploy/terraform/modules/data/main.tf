@@ -98,6 +98,9 @@ resource "aws_db_instance" "this" {
   # RDS generates, stores and rotates the master password; Terraform never sees it.
   manage_master_user_password   = true
   master_user_secret_kms_key_id = var.kms_key_arn
+  # Disaster recovery (envs/dr): the instance is created from a snapshot copied to this region;
+  # null creates an empty database.
+  snapshot_identifier = var.snapshot_identifier
 
   allocated_storage     = var.allocated_storage_gb
   max_allocated_storage = var.max_allocated_storage_gb

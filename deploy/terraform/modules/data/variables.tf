@@ -18,6 +18,12 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "snapshot_identifier" {
+  description = "Snapshot (name or ARN, in this region) to create the instance from, e.g. the primary's snapshot copied to the DR region (envs/dr); null: a new, empty database."
+  type        = string
+  default     = null
+}
+
 variable "engine_version" {
   description = "PostgreSQL major version."
   type        = string

@@ -4,6 +4,8 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.80, < 6.0"
+      # aws.dr: the disaster-recovery region, where the state is replicated.
+      configuration_aliases = [aws.dr]
     }
   }
 }

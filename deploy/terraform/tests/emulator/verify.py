@@ -160,10 +160,11 @@ check("QueuedJobs metric filter on the queue-depth log line",
       queued and queued[0]["filterPattern"] == '{ $.message = "queue depth" }' and queued[0]["metricTransformations"][0]["metricValue"] == "$.queued")
 
 secrets = client("secretsmanager")
-db_url = secrets.get_secret_value(SecretId="folio-dev/database-url")["SecretString"]
-check("FOLIO_DATABASE_URL secret is a TLS PostgreSQL URL", db_url.startswith("postgres://folio:") and db_url.endswith("sslmode=require"))
-key = secrets.get_secret_value(SecretId="folio-dev/secret-key")["SecretString"]
-check("FOLIO_SECRET_KEY secret has at least 64 bytes", len(key) >= 64)
+names = {s["Name"] for s in secrets.list_secrets()["SecretList"]}
+check("no database-url or cache-url secret (IAM logins, no password in Terraform state)",
+      not names & {"folio-dev/database-url", "folio-dev/cache-url"})
+key_versions = secrets.list_secret_version_ids(SecretId="folio-dev/secret-key")["Versions"]
+check("FOLIO_SECRET_KEY secret exists without a value from Terraform (seed-secrets.sh puts one in)", key_versions == [])
 
 rds = client("rds")
 db = rds.describe_db_instances(DBInstanceIdentifier="folio-dev")["DBInstances"][0]

@@ -25,6 +25,12 @@ override_resource {
   }
 }
 
+# The DR region's key, distinct from the primary's, so the replica wiring check can tell them apart.
+override_resource {
+  target = module.kms_dr.aws_kms_key.this
+  values = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-0000000000d1" }
+}
+
 run "prod_is_resilient" {
   assert {
     condition     = module.data.multi_az && module.data.deletion_protection && module.data.backup_retention_days == 35
@@ -49,6 +55,10 @@ run "prod_is_resilient" {
 }
 
 run "wiring" {
+  assert {
+    condition     = module.app.secret_replicas == { (var.dr_region) = module.kms_dr.key_arn } && var.dr_region != var.region
+    error_message = "Issue 13: the secret-key and origin-verify secrets have replicas in the DR region, encrypted with the environment's key there."
+  }
   assert {
     condition = module.app.container_secrets == {
       web     = { FOLIO_SECRET_KEY = module.app.secret_key_secret_arn }

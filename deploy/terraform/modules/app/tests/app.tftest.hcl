@@ -480,3 +480,53 @@ run "service_roles_name_the_account" {
     error_message = "One kms:Decrypt statement, the conditioned one."
   }
 }
+
+# Issue 13: the secret key and the origin-verify value have read-only replicas in the DR region,
+# encrypted with that region's key; without replica regions there are none.
+run "secret_replicas_in_the_dr_region" {
+  command = plan
+  variables {
+    secret_replicas = { "eu-west-1" = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-0000000000d1" }
+  }
+  assert {
+    condition = alltrue([for s in [aws_secretsmanager_secret.secret_key, aws_secretsmanager_secret.origin_verify] :
+      length(s.replica) == 1 && one(s.replica).region == "eu-west-1" && one(s.replica).kms_key_id == var.secret_replicas["eu-west-1"]
+    ])
+    error_message = "Both secrets are replicated to the DR region with the DR region's key."
+  }
+}
+
+run "no_secret_replicas_by_default" {
+  command = plan
+  assert {
+    condition     = length(aws_secretsmanager_secret.secret_key.replica) == 0 && length(aws_secretsmanager_secret.origin_verify.replica) == 0
+    error_message = "No replicas unless a region is given."
+  }
+  assert {
+    condition     = output.image == "${aws_ecr_repository.this.repository_url}:bootstrap"
+    error_message = "By default the tasks run this module's own repository's image."
+  }
+}
+
+# Issue 13: in the DR composition the tasks use the primary's replicas (image, secret key,
+# origin-verify value) instead of this module's own.
+run "dr_uses_the_primary_replicas" {
+  command = plan
+  variables {
+    image_repository_url     = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/folio-prod"
+    secret_key_secret_arn    = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/secret-key-CCCCCC"
+    origin_verify_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/origin-verify-DDDDDD"
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.this : startswith(jsondecode(td.container_definitions)[0].image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/folio-prod:")])
+    error_message = "The tasks pull the image from the given (DR replica) repository."
+  }
+  assert {
+    condition     = alltrue([for task in values(output.container_secrets) : task.FOLIO_SECRET_KEY == var.secret_key_secret_arn])
+    error_message = "FOLIO_SECRET_KEY is the replicated secret."
+  }
+  assert {
+    condition     = data.aws_secretsmanager_secret_version.origin_verify.secret_id == var.origin_verify_secret_arn
+    error_message = "The ALB checks the value of the replicated origin-verify secret (what CloudFront sends)."
+  }
+}

@@ -113,3 +113,15 @@ run "monitoring_role_names_the_account" {
     error_message = "The enhanced-monitoring role trusts monitoring.rds only for this account (aws:SourceAccount)."
   }
 }
+
+# Disaster recovery: the DR composition creates the instance from the copied snapshot.
+run "restored_from_snapshot" {
+  command = plan
+  variables {
+    snapshot_identifier = "arn:aws:rds:eu-west-1:123456789012:snapshot:folio-prod-dr-copy"
+  }
+  assert {
+    condition     = aws_db_instance.this.snapshot_identifier == var.snapshot_identifier
+    error_message = "The instance is restored from the given snapshot."
+  }
+}
