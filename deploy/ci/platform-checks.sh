@@ -110,7 +110,7 @@ echo "shellcheck: ${#scripts[@]} scripts clean: ${scripts[*]}"
 stage "deploy.sh against stubbed aws/docker/curl"
 deploy/ci/tests/deploy-test.sh || fail "deploy.sh tests"
 
-stage "Lambda@Edge package: committed zip = its sources; handler tests"
+stage "Lambda@Edge zip = its sources; handler tests"
 # No archive provider offline: the edge module's zip is committed, so it must be exactly what
 # its sources build (deploy/ci/edge-function.py), and the handler must answer as documented.
 python3 deploy/ci/edge-function.py --check || fail "edge function package (run deploy/ci/edge-function.py and commit the zip)"
