@@ -107,8 +107,8 @@ if [ "$web_desired" = 0 ]; then
     aws application-autoscaling register-scalable-target --service-namespace ecs \
       --scalable-dimension ecs:service:DesiredCount --resource-id "service/$ECS_CLUSTER/$service" \
       --min-capacity 1 --max-capacity 1
-    # Application Auto Scaling moves the count into the new range by itself, but not at once;
-    # setting it here means the wait below waits for running tasks, not for a count of 0.
+    # The new range does not promise that the count has moved by the time the wait below looks;
+    # setting it here means the wait waits for a running task, not for a count of 0.
     aws ecs update-service --cluster "$ECS_CLUSTER" --service "$service" --desired-count 1 \
       --query 'service.desiredCount' --output text
   done
@@ -156,7 +156,7 @@ previous_worker=$(aws ecs describe-services --cluster "$ECS_CLUSTER" --services 
 worker_rolled=""
 deployment=""
 
-# Runs on every exit; does nothing after a success.
+# Runs on every exit; after a success it only puts a woken environment back to sleep.
 finish() {
   local status=$?
   if [ "$status" -eq 0 ]; then

@@ -124,7 +124,7 @@ generated=$(grep -rln 'random_password' deploy/terraform/modules deploy/terrafor
   || fail "modules/app may generate only the origin-verify value"
 echo "no Terraform-generated secret values in state but the origin-verify header"
 
-stage "Lambda@Edge package: committed zip = its sources; handler tests"
+stage "Lambda@Edge zip = its sources; handler tests"
 # No archive provider offline: the edge module's zip is committed, so it must be exactly what
 # its sources build (deploy/ci/edge-function.py), and the handler must answer as documented.
 python3 deploy/ci/edge-function.py --check || fail "edge function package (run deploy/ci/edge-function.py and commit the zip)"
