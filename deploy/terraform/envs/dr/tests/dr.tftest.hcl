@@ -81,7 +81,7 @@ run "the_primary_replicas" {
     error_message = "The tasks run the primary's image tag from the DR region's ECR replica."
   }
   assert {
-    condition = alltrue([for task in values(module.app.container_secrets) : task.FOLIO_SECRET_KEY == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/secret-key-CCCCCC"]) && module.app.container_secrets.migrate.FOLIO_DATABASE_PASSWORD == "${module.data.master_user_secret_arn}:password::" && module.app.container_environment.web.FOLIO_DATABASE_URL == module.data.app_url && one(data.aws_secretsmanager_secrets.secret_key.filter).values == toset(["folio-prod/secret-key"])
+    condition     = alltrue([for task in values(module.app.container_secrets) : task.FOLIO_SECRET_KEY == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:folio-prod/secret-key-CCCCCC"]) && module.app.container_secrets.migrate.FOLIO_DATABASE_PASSWORD == "${module.data.master_user_secret_arn}:password::" && module.app.container_environment.web.FOLIO_DATABASE_URL == module.data.app_url && one(data.aws_secretsmanager_secrets.secret_key.filter).values == toset(["folio-prod/secret-key"])
     error_message = "The containers get the primary's replicated secret key; the restored database's own managed master secret for migrate; the app role URL of the DR instance."
   }
   assert {
