@@ -120,8 +120,9 @@ rds_ca="$rootfs/etc/ssl/certs/rds-ca-bundle.pem"
 [ -s "$rds_ca" ] || fail "no RDS CA bundle at /etc/ssl/certs/rds-ca-bundle.pem"
 [ "$(stat -c %a "$rds_ca")" = 444 ] || fail "the RDS CA bundle is mode $(stat -c %a "$rds_ca"), not 444"
 rds_parsed=$(openssl storeutl -noout -certs "$rds_ca" 2>/dev/null | grep -c '^[0-9]*: Certificate$' || true)
-[ "$rds_parsed" -eq "$(grep -c 'BEGIN CERTIFICATE' "$rds_ca")" ] && [ "$rds_parsed" -gt 0 ] \
-  || fail "the RDS CA bundle does not parse ($rds_parsed certificates read)"
+if [ "$rds_parsed" -eq 0 ] || [ "$rds_parsed" -ne "$(grep -c 'BEGIN CERTIFICATE' "$rds_ca")" ]; then
+  fail "the RDS CA bundle does not parse ($rds_parsed certificates read)"
+fi
 echo "RDS CA bundle: $rds_parsed certificates in /etc/ssl/certs/rds-ca-bundle.pem"
 
 # The binary as the image runs it: its user, its filesystem, the container's environment. The
