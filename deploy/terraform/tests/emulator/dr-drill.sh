@@ -5,11 +5,15 @@
 #   2. create data in it (database snapshot, media object, image in ECR, secret value)
 #   3. copy to the DR region (copy-db-snapshot; ECR and Secrets Manager replicas)
 #   4. apply envs/dr from the copied snapshot (+ dr/ overrides), taking the traffic
-#   5. restore the media object into the DR bucket
+#   5. restore the media object into the DR bucket and point CloudFront's /media/* at it
 #   6. smoke test the DR environment through the AWS APIs
 #   7. destroy both (the DR composition first, as when failing back)
 # and prints "step N <name>: X s" for each and the total. What the emulator cannot time (RDS
 # restore, DNS, CloudFront, replication lag) is listed in the runbook, not here.
+#
+# It also does everything run.sh does for the primary (verify.py after the apply; every created
+# resource destroyed), so platform-checks.sh runs this instead of applying dev twice; run.sh
+# stays the quicker dev-only run.
 #
 # Needs: terraform with TF_CLI_CONFIG_FILE set up (platform-checks.sh does it) and a Python
 # with moto[server] and boto3 as $PYTHON.
@@ -62,18 +66,23 @@ apply() {
   fi
   echo "apply: $(grep -c ': Creation complete after' "$log") resources created"
 }
+# destroy DIR LOG FORGOTTEN [ARGS...]: every resource the apply created is destroyed, except
+# FORGOTTEN ones taken out of the state before.
 destroy() {
-  local dir=$1 log=$2
-  shift 2
+  local dir=$1 log=$2 forgotten=$3
+  shift 3
   if ! (cd "$dir" && timeout 900 terraform destroy -auto-approve -input=false -no-color -var "emulator_port=$port" "$@" >"$log" 2>&1); then
     grep -E 'Error:' -A8 "$log" | head -60
     echo "destroy failed in $dir (log: $log)" >&2
     exit 1
   fi
-  local left
-  left=$(cd "$dir" && terraform state list | grep -cvE '^(module\.[^.]+\.)*data\.' || true)
-  echo "destroy: $(grep -c ': Destruction complete after' "$log") resources destroyed ($left left in state)"
+  local left created destroyed
+  left=$(cd "$dir" && { terraform state list | grep -cvE '^(module\.[^.]+\.)*data\.' || true; })
+  created=$(grep -c ': Creation complete after' "${log/destroy-/apply-}")
+  destroyed=$(grep -c ': Destruction complete after' "$log")
+  echo "destroy: $destroyed resources destroyed ($forgotten forgotten, $left left in state)"
   [ "$left" -eq 0 ] || { echo "resources left after destroy in $dir" >&2; exit 1; }
+  [ $((destroyed + forgotten)) -eq "$created" ] || { echo "created $created but destroyed $destroyed + $forgotten forgotten in $dir" >&2; exit 1; }
 }
 
 rm -rf "$primary" "$dr" && mkdir -p "$primary" "$dr"
@@ -97,6 +106,9 @@ done
 step "apply primary (envs/dev)"
 apply "$primary" "$log_dir/apply-primary.log"
 (cd "$primary" && terraform output -json >"$log_dir/primary-outputs.json")
+step_end
+# run.sh's read-back of the primary (not part of a drill's timing: printed without a step).
+"$python" "$here/verify.py" "$endpoint" "$log_dir/primary-outputs.json"
 
 step "create data (snapshot, media object, image, secret value)"
 "$python" "$here/dr/drill.py" "$endpoint" "$drill_state" create "$log_dir/primary-outputs.json"
@@ -112,8 +124,8 @@ dr_vars=(-var-file=drill.tfvars -var "db_snapshot_identifier=$copy_arn" -var "im
 apply "$dr" "$log_dir/apply-dr.log" "${dr_vars[@]}"
 (cd "$dr" && terraform output -json >"$log_dir/dr-outputs.json" && terraform show -json >"$log_dir/dr-state.json")
 
-step "restore media into the DR bucket"
-"$python" "$here/dr/drill.py" "$endpoint" "$drill_state" restore-media "$log_dir/dr-outputs.json"
+step "restore media into the DR bucket, point /media/* at it"
+"$python" "$here/dr/drill.py" "$endpoint" "$drill_state" restore-media "$log_dir/dr-outputs.json" "$distribution"
 
 step "smoke test the DR environment"
 "$python" "$here/dr/drill.py" "$endpoint" "$drill_state" smoke "$log_dir/dr-outputs.json" "$log_dir/dr-state.json"
@@ -124,9 +136,11 @@ step "destroy DR, then the primary"
 # CodeDeploy applications or deployment groups (as in run.sh).
 forgotten=(module.app.aws_codedeploy_deployment_group.web module.app.aws_codedeploy_app.this)
 (cd "$dr" && terraform state rm -no-color 'aws_route53_record.origin[0]' "${forgotten[@]}" >/dev/null)
-destroy "$dr" "$log_dir/destroy-dr.log" "${dr_vars[@]}"
+destroy "$dr" "$log_dir/destroy-dr.log" 3 "${dr_vars[@]}"
+"$python" "$here/dr/drill.py" "$endpoint" "$drill_state" cleanup
 (cd "$primary" && terraform state rm -no-color "${forgotten[@]}" >/dev/null)
-destroy "$primary" "$log_dir/destroy-primary.log"
+echo "state rm before destroy (moto cannot delete them): ${forgotten[*]}"
+destroy "$primary" "$log_dir/destroy-primary.log" 2
 step_end
 
 printf '\nDR drill on the emulator (moto %s):\n' "$("$python" -c 'import moto; print(moto.__version__)')"

@@ -19,6 +19,10 @@ AWS provider trips over (moto pinned in deploy/ci/platform-checks.sh):
    (create, get, update, delete), as SES does.
 8. AWS Backup has no vault notifications in moto (PutBackupVaultNotifications and its Get and
    Delete): keep them per vault, as AWS Backup does.
+9. Secrets Manager replicas (CreateSecret AddReplicaRegions): moto makes the replica but reports
+   every replica's KmsKeyId as aws/secretsmanager, dropping the key asked for, so the provider
+   sees a changed replica on every plan and the DR drill could not check that the replicas use
+   the DR region's key. Keep the KmsKeyId given, as Secrets Manager does.
 
 Usage: python moto_server.py PORT  (MOTO_IAM_LOAD_MANAGED_POLICIES=true in the environment)
 """
@@ -34,6 +38,7 @@ from moto.server import main
 from moto.s3 import models as s3_models
 from moto.ses import models as ses_models
 from moto.sesv2 import urls as sesv2_urls
+from moto.secretsmanager import models as secretsmanager_models
 from moto.sesv2.responses import SESV2Response
 
 
@@ -195,6 +200,19 @@ BackupResponse.put_backup_vault_notifications = put_backup_vault_notifications
 BackupResponse.get_backup_vault_notifications = get_backup_vault_notifications
 BackupResponse.delete_backup_vault_notifications = delete_backup_vault_notifications
 backup_urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/notification-configuration$"] = BackupResponse.dispatch
+
+_original_create_replicas = secretsmanager_models.FakeSecret.create_replicas
+
+
+def _create_replicas_with_key(self, replica_regions, force_overwrite):
+    replicas = _original_create_replicas(self, replica_regions, force_overwrite=force_overwrite)
+    for replica, config in zip(replicas, replica_regions or []):
+        if config.get("KmsKeyId"):
+            replica.config["KmsKeyId"] = config["KmsKeyId"]
+    return replicas
+
+
+secretsmanager_models.FakeSecret.create_replicas = _create_replicas_with_key
 
 if __name__ == "__main__":
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

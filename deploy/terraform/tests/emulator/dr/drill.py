@@ -5,11 +5,16 @@
   python drill.py ENDPOINT STATE_FILE copy
       to the DR region: copy-db-snapshot; ECR and Secrets Manager replication (checked, or done
       the way AWS does it where moto does not replicate: said so in the output)
-  python drill.py ENDPOINT STATE_FILE restore-media DR_OUTPUTS_JSON
-      the media object into the DR media bucket (what an AWS Backup restore job does)
+  python drill.py ENDPOINT STATE_FILE restore-media DR_OUTPUTS_JSON DISTRIBUTION_ID
+      the media object into the DR media bucket (what an AWS Backup restore job does), and the
+      distribution's /media/* origin switched to that bucket (the runbook's command)
   python drill.py ENDPOINT STATE_FILE smoke DR_OUTPUTS_JSON DR_STATE_JSON
       the DR environment read back: database restored from the copy, service on the DR image,
-      secrets readable in the DR region, ALB and origin record, the media object
+      secrets readable in the DR region, ALB and origin record, the media object and origin
+
+  python drill.py ENDPOINT STATE_FILE cleanup
+      the drill's image out of the primary's repository (Terraform does not force-delete a
+      repository with images), before the primary is destroyed
 
 STATE_FILE is a JSON file the steps share (what was made, for the later checks).
 """
@@ -126,16 +131,20 @@ def copy():
 
     # Secrets Manager: moto keeps replicas itself (the primary's secrets have a DR replica).
     sm = client("secretsmanager", DR)
+    dr_key = client("kms", DR).describe_key(KeyId=f"alias/{NAME}")["KeyMetadata"]["Arn"]
     for name in (f"{NAME}/secret-key", f"{NAME}/origin-verify"):
         described = sm.describe_secret(SecretId=name)
         check(f"{name} has a replica in {DR} (primary region {described.get('PrimaryRegion')})",
               described.get("PrimaryRegion") == PRIMARY and described["ARN"].split(":")[3] == DR)
+        status = client("secretsmanager", PRIMARY).describe_secret(SecretId=name)["ReplicationStatus"]
+        check(f"{name}'s replica is encrypted with alias/{NAME} in {DR}",
+              [(r["Region"], r["KmsKeyId"]) for r in status] == [(DR, dr_key)])
     save(state)
     if failures:
         sys.exit(1)
 
 
-def restore_media(dr_outputs):
+def restore_media(dr_outputs, distribution_id):
     state = load()
     out = outputs(dr_outputs)
     # moto has no AWS Backup jobs (nor backup selections): copy the object into the DR bucket,
@@ -145,6 +154,19 @@ def restore_media(dr_outputs):
         CopySource={"Bucket": state["media"]["bucket"], "Key": state["media"]["key"]},
     )
     print(f"  media restored into s3://{out['media_bucket']['id']}/{state['media']['key']} (copy: moto has no AWS Backup restore jobs)")
+
+    # CloudFront is global and survives; its media origin moves to the DR bucket (the same
+    # origin access control signs for any bucket that allows the distribution, as envs/dr's does).
+    cloudfront = client("cloudfront", "us-east-1")
+    current = cloudfront.get_distribution_config(Id=distribution_id)
+    config = current["DistributionConfig"]
+    for origin in config["Origins"]["Items"]:
+        if origin["Id"] == "media":
+            origin["DomainName"] = out["media_bucket"]["regional_domain_name"]
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
+    state["distribution_id"] = distribution_id
+    save(state)
+    print(f"  distribution {distribution_id}: /media/* origin is now {out['media_bucket']['regional_domain_name']}")
 
 
 def smoke(dr_outputs, dr_state):
@@ -192,16 +214,37 @@ def smoke(dr_outputs, dr_state):
     elb = client("elbv2", DR)
     alb = elb.describe_load_balancers(Names=[DR_NAME])["LoadBalancers"][0]
     check(f"ALB {DR_NAME} in {DR}", alb["DNSName"] == out["alb"]["dns_name"] and alb["LoadBalancerArn"].split(":")[3] == DR)
+    # CloudFront (unchanged) sends the primary's origin-verify value; the DR ALB's production
+    # rule must accept exactly that value, read from the replica.
+    origin_value = sm.get_secret_value(SecretId=f"{NAME}/origin-verify")["SecretString"]
+    listeners = elb.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+    https = [l for l in listeners if l["Port"] == 443][0]
+    headers = [c["HttpHeaderConfig"] for r in elb.describe_rules(ListenerArn=https["ListenerArn"])["Rules"]
+               for c in r.get("Conditions", []) if c.get("Field") == "http-header"]
+    config = client("cloudfront", "us-east-1").get_distribution_config(Id=state["distribution_id"])["DistributionConfig"]
+    sent = [h["HeaderValue"] for o in config["Origins"]["Items"] if o["Id"] == "alb"
+            for h in o.get("CustomHeaders", {}).get("Items", []) if h["HeaderName"] == "X-Origin-Verify"]
+    check("the DR ALB accepts the X-Origin-Verify value CloudFront sends (the replicated secret)",
+          len(headers) == 1 and headers[0]["HttpHeaderName"] == "X-Origin-Verify"
+          and headers[0]["Values"] == [origin_value] and sent == [origin_value])
     route53 = client("route53", PRIMARY)
     zone = route53.list_hosted_zones_by_name(DNSName="dev.folio.example.org")["HostedZones"][0]["Id"]
     records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     origin = [r for r in records if r["Name"].rstrip(".") == "origin.dev.folio.example.org" and r["Type"] == "A"]
     check("origin.<domain> points at the DR ALB (take_traffic)", len(origin) == 1 and origin[0]["AliasTarget"]["DNSName"].rstrip(".") == alb["DNSName"])
 
+    media_origin = [o["DomainName"] for o in config["Origins"]["Items"] if o["Id"] == "media"]
+    check("CloudFront's /media/* origin is the DR bucket", media_origin == [out["media_bucket"]["regional_domain_name"]])
     body = client("s3", DR).get_object(Bucket=out["media_bucket"]["id"], Key=state["media"]["key"])["Body"].read()
     check("the media object is in the DR bucket, unchanged", hashlib.sha256(body).hexdigest() == state["media"]["sha256"])
     if failures:
         sys.exit(1)
+
+
+def cleanup():
+    state = load()
+    client("ecr", PRIMARY).batch_delete_image(repositoryName=NAME, imageIds=[{"imageTag": state["image"]["tag"]}])
+    print(f"  image {NAME}:{state['image']['tag']} deleted from the primary's repository")
 
 
 if step == "create":
@@ -209,8 +252,10 @@ if step == "create":
 elif step == "copy":
     copy()
 elif step == "restore-media":
-    restore_media(sys.argv[4])
+    restore_media(sys.argv[4], sys.argv[5])
 elif step == "smoke":
     smoke(sys.argv[4], sys.argv[5])
+elif step == "cleanup":
+    cleanup()
 else:
     sys.exit(f"unknown step {step}")
