@@ -57,8 +57,16 @@ for family, command in [("folio-dev-web", "serve"), ("folio-dev-worker", "worker
     container = task["containerDefinitions"][0]
     secrets = {s["name"] for s in container.get("secrets", [])}
     env = {e["name"]: e["value"] for e in container.get("environment", [])}
-    check(f"{family} runs `{command}` with the three secrets",
-          container["command"] == [command] and secrets == {"FOLIO_DATABASE_URL", "FOLIO_CACHE_URL", "FOLIO_SECRET_KEY"})
+    expected = {"FOLIO_SECRET_KEY", "FOLIO_DATABASE_PASSWORD"} if command == "migrate" else {"FOLIO_SECRET_KEY"}
+    check(f"{family} runs `{command}` with its secrets only ({', '.join(sorted(expected))})",
+          container["command"] == [command] and secrets == expected)
+    if command == "migrate":
+        check(f"{family} logs in as the master user and creates the app role",
+              env.get("FOLIO_DATABASE_APP_ROLE") == "folio_app" and env.get("FOLIO_DATABASE_URL", "").startswith("postgres://folio@"))
+    else:
+        check(f"{family} logs in as folio_app by IAM, TLS verified",
+              env.get("FOLIO_DATABASE_AUTH") == "iam" and env.get("FOLIO_DATABASE_URL", "").startswith("postgres://folio_app@")
+              and "sslmode=verify-full" in env.get("FOLIO_DATABASE_URL", ""))
     check(f"{family} sends through the SES API with its task role (plain ses:// URL)",
           env.get("FOLIO_EMAIL_URL") == "ses://eu-central-1?configuration_set=folio-dev" == email["url"]
           and task["taskRoleArn"].endswith(":role/folio-dev-task"))
