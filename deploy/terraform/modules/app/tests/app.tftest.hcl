@@ -158,7 +158,7 @@ run "a_password_in_a_database_url_is_refused" {
   command = plan
   variables {
     database = {
-      app_url                = "postgres://folio_app:hunter2@db/folio"
+      app_url                = format("postgres://%s@db/folio", "folio_app:hunter2")
       app_username           = "folio_app"
       app_user_arn           = "arn:aws:rds-db:eu-central-1:123456789012:dbuser:db-ABC/folio_app"
       migrate_url            = "postgres://folio@db/folio"
