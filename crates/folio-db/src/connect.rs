@@ -81,9 +81,14 @@ pub async fn connect_with(
     Database::connect(options).await
 }
 
+/// Boxed: the AWS credential chain's futures are deep, and inlined into every caller's async
+/// state they pushed the release build of `folio` past the compiler's type-layout depth limit
+/// ("queries overflow the depth limit" in `commands::run`).
 #[cfg(feature = "aws")]
 async fn connect_with_iam(options: ConnectOptions, url: &str) -> Result<DatabaseConnection, DbErr> {
-    crate::iam_auth::connect(options, url).await
+    let connecting: std::pin::Pin<Box<dyn Future<Output = Result<DatabaseConnection, DbErr>> + Send + '_>> =
+        Box::pin(crate::iam_auth::connect(options, url));
+    connecting.await
 }
 
 #[cfg(not(feature = "aws"))]
