@@ -67,7 +67,10 @@ impl Endpoint {
         if parsed.password().is_some() {
             return Err("with IAM authentication the URL must not carry a password".into());
         }
-        let user = percent_decode(parsed.username());
+        // Percent-decoding only: a `+` in a user name is a plus, not a space.
+        let user = percent_encoding::percent_decode_str(parsed.username())
+            .decode_utf8_lossy()
+            .into_owned();
         if user.is_empty() {
             return Err("name the database user in the URL (postgres://USER@host/db)".into());
         }
@@ -85,13 +88,6 @@ impl Endpoint {
             region: region.to_owned(),
         })
     }
-}
-
-fn percent_decode(value: &str) -> String {
-    url::form_urlencoded::parse(format!("u={value}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 /// The region label of an RDS endpoint: the one before `rds.amazonaws.com` (or `.com.cn`).
