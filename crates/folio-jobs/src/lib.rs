@@ -6,6 +6,7 @@
 //! runs the jobs. See `docs/ARCHITECTURE.md` for the guarantees.
 
 pub mod context;
+pub mod image_replacement;
 pub mod jobs;
 pub mod mailer;
 pub mod queue;

@@ -18,7 +18,35 @@ use sea_orm::{
     QuerySelect, Set, TransactionSession, TransactionTrait, Value,
 };
 
+use super::list::{self, ListRequest, Page, sort_columns};
 use crate::entities::job::{self, FAILED, QUEUED, RUNNING};
+
+sort_columns! {
+    /// The columns the admin's job list sorts by.
+    JobSort for job {
+        Id => Id,
+        Kind => Kind,
+        State => State,
+        Attempts => Attempts,
+        RunAt => RunAt,
+        UpdatedAt => UpdatedAt,
+    }
+}
+
+/// One page of the admin's job list, all or those in `state`; the search looks at the kind
+/// and the last error.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    state: Option<&str>,
+    request: &ListRequest<JobSort>,
+) -> Result<Page<job::Model>, DbErr> {
+    let mut select = job::Entity::find();
+    if let Some(state) = state {
+        select = select.filter(job::Column::State.eq(state));
+    }
+    let searched = [job::Column::Kind, job::Column::LastError];
+    list::fetch(conn, select, &searched, request, job::Column::Id).await
+}
 
 /// Writes a job row through `conn`: pass the transaction of the change that causes the job.
 pub async fn enqueue(
@@ -331,4 +359,15 @@ pub async fn next_run_at(db: &impl ConnectionTrait) -> Result<Option<DateTime<Ut
         .one(db)
         .await?;
     Ok(next.flatten())
+}
+
+/// Deletes a job that is not running: a running job belongs to a worker, which would finish
+/// or fail a row that no longer exists.
+pub async fn delete_unless_running(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = job::Entity::delete_many()
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::State.ne(job::RUNNING))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -3,11 +3,54 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    SqlErr, TransactionSession, TransactionTrait,
 };
 
+use super::list::{self, ListRequest, Page, sort_columns};
 use crate::entities::subscriber;
+
+sort_columns! {
+    /// The columns the admin's subscriber list sorts by.
+    SubscriberSort for subscriber {
+        Email => Email,
+        CreatedAt => CreatedAt,
+        ConfirmedAt => ConfirmedAt,
+    }
+}
+
+/// One page of the admin's subscriber list, all or only the (un)confirmed ones; the search
+/// looks at the email.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    confirmed: Option<bool>,
+    request: &ListRequest<SubscriberSort>,
+) -> Result<Page<subscriber::Model>, DbErr> {
+    let mut select = subscriber::Entity::find();
+    if let Some(confirmed) = confirmed {
+        select = select.filter(subscriber::Column::Confirmed.eq(confirmed));
+    }
+    let searched = [subscriber::Column::Email];
+    list::fetch(conn, select, &searched, request, subscriber::Column::Id).await
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<subscriber::Model>, DbErr> {
+    subscriber::Entity::find_by_id(id).one(conn).await
+}
+
+/// How many subscribers there are: all, or only the (un)confirmed ones.
+pub async fn count(conn: &impl ConnectionTrait, confirmed: Option<bool>) -> Result<u64, DbErr> {
+    let mut select = subscriber::Entity::find();
+    if let Some(confirmed) = confirmed {
+        select = select.filter(subscriber::Column::Confirmed.eq(confirmed));
+    }
+    select.count(conn).await
+}
+
+pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = subscriber::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(result.rows_affected == 1)
+}
 
 /// What asking to subscribe did.
 #[derive(Debug)]

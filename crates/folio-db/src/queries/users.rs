@@ -1,9 +1,89 @@
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QuerySelect, Select, Set, SqlErr,
 };
 
+use super::list::{self, ListRequest, Page, sort_columns};
 use crate::entities::user;
+
+sort_columns! {
+    /// The columns the admin's user list sorts by.
+    UserSort for user {
+        Email => Email,
+        CreatedAt => CreatedAt,
+        Id => Id,
+    }
+}
+
+/// A user as the admin shows it: everything but the password hash.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub is_staff: bool,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The columns of [`UserRow`]: the hash is never even read.
+fn without_hash() -> Select<user::Entity> {
+    user::Entity::find().select_only().columns([
+        user::Column::Id,
+        user::Column::Email,
+        user::Column::IsStaff,
+        user::Column::IsActive,
+        user::Column::CreatedAt,
+    ])
+}
+
+/// The admin list's filters; `None` is "all".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UserFilter {
+    pub is_staff: Option<bool>,
+    pub is_active: Option<bool>,
+}
+
+/// One page of the admin's user list; the search looks at the email.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: UserFilter,
+    request: &ListRequest<UserSort>,
+) -> Result<Page<UserRow>, DbErr> {
+    let mut select = without_hash();
+    if let Some(value) = filter.is_staff {
+        select = select.filter(user::Column::IsStaff.eq(value));
+    }
+    if let Some(value) = filter.is_active {
+        select = select.filter(user::Column::IsActive.eq(value));
+    }
+    list::fetch(conn, select, &[user::Column::Email], request, user::Column::Id).await
+}
+
+/// User `id` without its password hash.
+pub async fn find_row(conn: &impl ConnectionTrait, id: i64) -> Result<Option<UserRow>, DbErr> {
+    without_hash()
+        .filter(user::Column::Id.eq(id))
+        .into_model::<UserRow>()
+        .one(conn)
+        .await
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    user::Entity::find().count(conn).await
+}
+
+/// The active staff, by id: who hears of a contact message.
+pub async fn active_staff(conn: &impl ConnectionTrait) -> Result<Vec<user::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    user::Entity::find()
+        .filter(user::Column::IsStaff.eq(true))
+        .filter(user::Column::IsActive.eq(true))
+        .order_by_asc(user::Column::Id)
+        .all(conn)
+        .await
+}
 
 /// Why a user could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -62,4 +142,26 @@ pub async fn set_password_hash(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Sets `is_staff`; false when the user is gone or already had that value.
+pub async fn set_staff(conn: &impl ConnectionTrait, id: i64, is_staff: bool) -> Result<bool, DbErr> {
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::IsStaff, Expr::value(is_staff))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::IsStaff.eq(!is_staff))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Sets `is_active`; false when the user is gone or already had that value.
+pub async fn set_active(conn: &impl ConnectionTrait, id: i64, is_active: bool) -> Result<bool, DbErr> {
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(is_active))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::IsActive.eq(!is_active))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -4,11 +4,11 @@ use askama::Template;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use folio_db::entities::audit_entry;
-use folio_db::queries::admin::Page;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use folio_db::queries::audit_entries::{self, AuditFilter, AuditSort};
 
-use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Staff, admin_page};
+use super::toolkit::admin_page;
+use super::toolkit::list::{Filter, ListQuery, ListView};
+use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::layout::{PageContext, ok};
 
@@ -42,31 +42,16 @@ pub async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> 
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("created_at", audit_entry::Column::CreatedAt),
-            ("actor", audit_entry::Column::ActorEmail),
-            ("action", audit_entry::Column::Action),
+            ("created_at", AuditSort::CreatedAt),
+            ("actor", AuditSort::Actor),
+            ("action", AuditSort::Action),
         ],
         ("created_at", true),
     );
     let action = query.choice("action", ACTIONS);
     let object_type = query.choice("object_type", OBJECT_TYPES);
-    let mut select = audit_entry::Entity::find();
-    if let Some(action) = action {
-        select = select.filter(audit_entry::Column::Action.eq(action));
-    }
-    if let Some(object_type) = object_type {
-        select = select.filter(audit_entry::Column::ObjectType.eq(object_type));
-    }
-    let searched = [audit_entry::Column::Summary, audit_entry::Column::ActorEmail];
-    let found: Page<audit_entry::Model> = query
-        .fetch(
-            &staff.ctx.state.db,
-            select,
-            &searched,
-            &sort,
-            audit_entry::Column::Id,
-        )
-        .await?;
+    let filter = AuditFilter { action, object_type };
+    let found = audit_entries::list(&staff.ctx.state.db, filter, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("action", action)
         .with_filter("object_type", object_type);

@@ -5,21 +5,20 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
+use folio_db::DatabaseTransaction;
 use folio_db::entities::category;
-use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::categories::{self, CategoryFields, DeleteError};
-use folio_db::queries::admin::{Page, Taken, WriteError};
+use folio_db::queries::audit_entries::{self, Entry};
+use folio_db::queries::categories::{self, CategoryFields, CategorySort, DeleteError};
 use folio_db::queries::images::Owner;
-use folio_jobs::jobs::images::forget_image_of;
-use sea_orm::{EntityTrait, QueryFilter};
+use folio_db::queries::write_error::WriteError;
+use folio_jobs::image_replacement::forget_image_of;
 use serde::Deserialize;
 
-use super::images;
-use super::list::{ListQuery, ListView};
-use super::{
-    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, flash_error, or_not_found,
-    see_other,
-};
+use super::toolkit::confirm::{Bulk, ConfirmPage, DeleteOne};
+use super::toolkit::image_form::{self, ImageResource};
+use super::toolkit::list::{ListQuery, ListView};
+use super::toolkit::{BulkForm, Confirm, admin_page, flash_error, or_not_found, parse_ids, see_other};
+use super::{AdminNav, Staff};
 use crate::content::line;
 use crate::content::slug::Slug;
 use crate::error::{AppError, AppResult};
@@ -60,24 +59,15 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("name", category::Column::Name),
-            ("slug", category::Column::Slug),
-            ("position", category::Column::Position),
-            ("updated_at", category::Column::UpdatedAt),
+            ("name", CategorySort::Name),
+            ("slug", CategorySort::Slug),
+            ("position", CategorySort::Position),
+            ("updated_at", CategorySort::UpdatedAt),
         ],
         ("position", false),
     );
     let db = &staff.ctx.state.db;
-    let searched = [category::Column::Name, category::Column::Slug];
-    let found: Page<category::Model> = query
-        .fetch(
-            db,
-            category::Entity::find(),
-            &searched,
-            &sort,
-            category::Column::Id,
-        )
-        .await?;
+    let found = categories::list(db, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found);
     let ids: Vec<i64> = found.rows.iter().map(|row| row.id).collect();
     let counts = categories::item_counts(db, &ids).await?;
@@ -172,17 +162,6 @@ impl CategoryForm {
     }
 }
 
-/// Puts a unique-index refusal on the field it belongs to.
-pub fn taken_error(errors: &mut FieldErrors, taken: Taken, name_field: &'static str, what: &str) {
-    match taken {
-        Taken::Name => errors.add(
-            name_field,
-            format!("{what} with this {name_field} already exists."),
-        ),
-        Taken::Slug => errors.add("slug", format!("{what} with this slug already exists.")),
-    }
-}
-
 async fn form_page(
     ctx: &RequestContext,
     current: Option<&category::Model>,
@@ -201,7 +180,7 @@ async fn form_page(
             "Add".to_owned(),
         ),
     };
-    let picture = images::current(&ctx.state, current.and_then(|c| c.image_key.as_ref())).await?;
+    let picture = image_form::current(&ctx.state, current.and_then(|c| c.image_key.as_ref())).await?;
     Ok(FormPage {
         page: admin_page(ctx, heading.clone()).await?,
         nav: AdminNav::new(LIST, &[(&crumb, "")]),
@@ -224,8 +203,66 @@ async fn show_add(staff: Staff) -> AppResult<Response> {
     .await?))
 }
 
+/// A category's form: the row and its audit entry.
+struct Categories;
+
+impl ImageResource for Categories {
+    type Row = category::Model;
+    type Fields = CategoryFields;
+    type Saved = category::Model;
+
+    async fn write(
+        txn: &DatabaseTransaction,
+        current: Option<&category::Model>,
+        fields: &CategoryFields,
+    ) -> Result<category::Model, WriteError> {
+        match current {
+            None => categories::create(txn, fields).await,
+            Some(current) => categories::update(txn, current.id, fields).await,
+        }
+    }
+
+    fn refusal(err: &WriteError) -> Option<(&'static str, String)> {
+        // Categories reference nothing, so only a taken name or slug is the form's.
+        match err {
+            WriteError::Taken(taken) => Some(image_form::taken(*taken, "name", "Category")),
+            _ => None,
+        }
+    }
+
+    fn owner(saved: &category::Model) -> Owner {
+        Owner::Category(saved.id)
+    }
+
+    async fn record(
+        txn: &DatabaseTransaction,
+        staff: &Staff,
+        saved: &category::Model,
+        created: bool,
+    ) -> AppResult<()> {
+        let (action, verb) = if created {
+            ("create", "Created")
+        } else {
+            ("update", "Changed")
+        };
+        let entry = Entry::new(
+            action,
+            "category",
+            saved.id,
+            format!("{verb} category “{}”", saved.name),
+        );
+        audit_entries::record(txn, &staff.actor(), entry).await?;
+        Ok(())
+    }
+
+    fn done(saved: &category::Model, created: bool) -> String {
+        let past = if created { "added" } else { "changed" };
+        format!("The category “{}” was {past}.", saved.name)
+    }
+}
+
 /// Saves the form (a new category when `current` is `None`); `Ok(None)` means the form is
-/// re-rendered with errors. The image goes as for items (see `images`).
+/// re-rendered with errors.
 async fn save(
     staff: &Staff,
     ctx: &RequestContext,
@@ -235,58 +272,7 @@ async fn save(
     errors: &mut FieldErrors,
 ) -> AppResult<Option<category::Model>> {
     let fields = form.validate(errors);
-    let checked = images::check(file, errors).await?;
-    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
-        return Ok(None);
-    };
-    let remove = images::ticked(&form.clear_image);
-    let fields = &fields;
-    images::save_with(&ctx.state.storage, checked, remove, move |image| {
-        write(staff, ctx, current, fields, image, errors)
-    })
-    .await
-}
-
-/// The save's transaction: the category, its image change and the audit row.
-async fn write(
-    staff: &Staff,
-    ctx: &RequestContext,
-    current: Option<&category::Model>,
-    fields: &CategoryFields,
-    image: images::Change,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<category::Model>> {
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    let result = match current {
-        None => categories::create(&txn, fields).await,
-        Some(current) => categories::update(&txn, current.id, fields).await,
-    };
-    let saved = match result {
-        Ok(saved) => saved,
-        Err(WriteError::Taken(taken)) => {
-            taken_error(errors, taken, "name", "Category");
-            return Ok(None);
-        }
-        Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
-        // Categories reference nothing, so this is a database failure.
-        Err(other) => return Err(AppError::Internal(other.into())),
-    };
-    image.apply(&txn, Owner::Category(saved.id)).await?;
-    let (action, verb) = match current {
-        Some(_) => ("update", "Changed"),
-        None => ("create", "Created"),
-    };
-    let entry = Entry::new(
-        action,
-        "category",
-        saved.id,
-        format!("{verb} category “{}”", saved.name),
-    );
-    commit_audited(txn, staff, entry).await?;
-    ctx.state.site_cache.invalidate_all();
-    let past = if current.is_some() { "changed" } else { "added" };
-    ctx.flash(format!("The category “{}” was {past}.", saved.name));
-    Ok(Some(saved))
+    image_form::save::<Categories>(staff, ctx, current, fields, file, &form.clear_image, errors).await
 }
 
 async fn add(
@@ -399,29 +385,24 @@ async fn delete_all(
             category.id,
             format!("Deleted category “{}”", category.name),
         );
-        audit::record(&txn, &staff.actor(), entry).await?;
+        audit_entries::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;
     ctx.state.site_cache.invalidate_all();
     Ok(Ok(()))
 }
 
-/// The selected categories, from `ids` (repeated, from the list's checkboxes) or one
-/// comma-separated `ids` (from the confirmation form).
+/// The selected categories (none for no ids).
 async fn selected(ctx: &RequestContext, ids: &[i64]) -> AppResult<Vec<category::Model>> {
-    use sea_orm::ColumnTrait;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(category::Entity::find()
-        .filter(category::Column::Id.is_in(ids.iter().copied()))
-        .all(&ctx.state.db)
-        .await?)
+    Ok(categories::find_many(&ctx.state.db, ids).await?)
 }
 
 async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
-    let ids = super::items::parse_ids(query.all("ids"));
+    let ids = parse_ids(query.all("ids"));
     let chosen = selected(&staff.ctx, &ids).await?;
     if chosen.is_empty() || query.get("action") != Some("delete") {
         flash_error(&staff.ctx, "Select one or more categories and an action.");
@@ -434,43 +415,28 @@ async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response>
             refusals.push(refusal(category, items));
         }
     }
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, "Delete categories").await?,
-        nav: AdminNav::new(LIST, &[("Delete selected", "")]),
+    let bulk = Bulk {
+        list: LIST,
         heading: format!(
             "Delete {} categor{}",
             chosen.len(),
             if chosen.len() == 1 { "y" } else { "ies" }
         ),
+        crumb: "Delete selected",
+        action: "delete",
+        ids: chosen.iter().map(|c| c.id).collect(),
         lines: chosen
             .iter()
             .map(|c| format!("“{}” will be deleted.", c.name))
             .collect(),
         refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
-        action: "/admin/categories/bulk/".into(),
-        hidden: vec![
-            ("action", "delete".into()),
-            (
-                "ids",
-                super::items::join_ids(&chosen.iter().map(|c| c.id).collect::<Vec<_>>()),
-            ),
-        ],
         button: "Yes, delete them",
-        cancel: LIST.into(),
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct BulkForm {
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    ids: String,
+    };
+    ConfirmPage::bulk(&staff, bulk, Some("Delete categories")).await
 }
 
 async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppResult<Response> {
-    let ids = super::items::parse_ids(data.ids.split(','));
-    let chosen = selected(&ctx, &ids).await?;
+    let chosen = selected(&ctx, &data.ids()).await?;
     if chosen.is_empty() || data.action != "delete" {
         flash_error(&ctx, "Select one or more categories and an action.");
         return Ok(see_other(LIST));

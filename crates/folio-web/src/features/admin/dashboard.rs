@@ -3,11 +3,12 @@
 
 use askama::Template;
 use axum::response::Response;
-use folio_db::entities::{audit_entry, category, contact_message, item, subscriber, user};
+use folio_db::entities::{audit_entry, item};
 use folio_db::queries::jobs::QueueDepth;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use folio_db::queries::{audit_entries, categories, contact_messages, items, subscribers, users};
 
-use super::{AdminNav, Staff, admin_page};
+use super::toolkit::admin_page;
+use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::layout::{PageContext, ok};
 
@@ -31,34 +32,21 @@ struct DashboardPage {
 
 pub async fn show(staff: Staff) -> AppResult<Response> {
     let db = &staff.ctx.state.db;
-    let items_with = |status: &'static str| {
-        item::Entity::find()
-            .filter(item::Column::Status.eq(status))
-            .count(db)
-    };
     let jobs = QueueDepth::read(db).await?;
-    let recent = audit_entry::Entity::find()
-        .order_by_desc(audit_entry::Column::Id)
-        .limit(10)
-        .all(db)
-        .await?;
     let page = DashboardPage {
         page: admin_page(&staff.ctx, "Admin").await?,
         nav: AdminNav::new("/admin/", &[("Dashboard", "")]),
-        drafts: items_with(item::DRAFT).await?,
-        published: items_with(item::PUBLISHED).await?,
-        categories: category::Entity::find().count(db).await?,
-        users: user::Entity::find().count(db).await?,
-        subscribers: subscriber::Entity::find().count(db).await?,
-        confirmed_subscribers: subscriber::Entity::find()
-            .filter(subscriber::Column::Confirmed.eq(true))
-            .count(db)
-            .await?,
-        messages: contact_message::Entity::find().count(db).await?,
+        drafts: items::count_with_status(db, item::DRAFT).await?,
+        published: items::count_with_status(db, item::PUBLISHED).await?,
+        categories: categories::count(db).await?,
+        users: users::count(db).await?,
+        subscribers: subscribers::count(db, None).await?,
+        confirmed_subscribers: subscribers::count(db, Some(true)).await?,
+        messages: contact_messages::count(db).await?,
         queued_jobs: jobs.queued,
         running_jobs: jobs.running,
         failed_jobs: jobs.failed,
-        recent,
+        recent: audit_entries::latest(db, 10).await?,
     };
     Ok(ok(&page))
 }

@@ -7,23 +7,23 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::{get, post};
+use folio_db::DatabaseTransaction;
 use folio_db::entities::{category, item};
-use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::items::{self, ItemFields, Saved};
-use folio_db::queries::admin::{Page, WriteError};
+use folio_db::queries::audit_entries::{self, Entry};
+use folio_db::queries::categories;
 use folio_db::queries::deliveries;
 use folio_db::queries::images::Owner;
+use folio_db::queries::items::{self, ItemFields, ItemFilter, ItemSort, Saved};
+use folio_db::queries::write_error::WriteError;
+use folio_jobs::image_replacement::forget_image_of;
 use folio_jobs::jobs::NotifySubscribers;
-use folio_jobs::jobs::images::forget_image_of;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
-use super::categories::taken_error;
-use super::images;
-use super::list::{Filter, ListQuery, ListView};
-use super::{
-    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, flash_error, or_not_found, see_other,
-};
+use super::toolkit::confirm::{Bulk, ConfirmPage, DeleteOne};
+use super::toolkit::image_form::{self, ImageResource};
+use super::toolkit::list::{Filter, ListQuery, ListView};
+use super::toolkit::{BulkForm, Confirm, admin_page, flash_error, or_not_found, parse_ids, see_other};
+use super::{AdminNav, Staff};
 use crate::content::slug::Slug;
 use crate::content::{line, markdown};
 use crate::error::AppResult;
@@ -53,9 +53,6 @@ pub fn upload_router() -> Router<AppState> {
 
 const LIST: &str = "/admin/items/";
 
-/// The most items one bulk action touches (two list pages' worth).
-const MAX_BULK: usize = 100;
-
 // ---------------------------------------------------------------------------------------------
 // List
 
@@ -73,31 +70,25 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("title", item::Column::Title),
-            ("status", item::Column::Status),
-            ("published_at", item::Column::PublishedAt),
-            ("views", item::Column::ViewCount),
-            ("updated_at", item::Column::UpdatedAt),
+            ("title", ItemSort::Title),
+            ("status", ItemSort::Status),
+            ("published_at", ItemSort::PublishedAt),
+            ("views", ItemSort::Views),
+            ("updated_at", ItemSort::UpdatedAt),
         ],
         ("updated_at", true),
     );
     let db = &staff.ctx.state.db;
-    let all_categories = folio_db::queries::admin::categories::all(db).await?;
+    let all_categories = categories::all(db).await?;
     let status = query.choice("status", &[item::DRAFT, item::PUBLISHED]);
     let category = query
         .id("category")
         .filter(|id| all_categories.iter().any(|c| c.id == *id));
-    let mut select = item::Entity::find();
-    if let Some(status) = status {
-        select = select.filter(item::Column::Status.eq(status));
-    }
-    if let Some(category) = category {
-        select = select.filter(item::Column::CategoryId.eq(category));
-    }
-    let searched = [item::Column::Title, item::Column::Slug, item::Column::Summary];
-    let found: Page<item::Model> = query
-        .fetch(db, select, &searched, &sort, item::Column::Id)
-        .await?;
+    let filter = ItemFilter {
+        status,
+        category_id: category,
+    };
+    let found = items::list(db, filter, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("status", status)
         .with_filter("category", category);
@@ -283,7 +274,8 @@ async fn form_page(
         ),
     };
     let crumb = item.as_ref().map_or("Add", |item| item.title.as_str()).to_owned();
-    let picture = images::current(&ctx.state, item.as_ref().and_then(|item| item.image_key.as_ref())).await?;
+    let picture =
+        image_form::current(&ctx.state, item.as_ref().and_then(|item| item.image_key.as_ref())).await?;
     Ok(FormPage {
         page: admin_page(ctx, heading.clone()).await?,
         nav: AdminNav::new(LIST, &[(&crumb, "")]),
@@ -292,7 +284,7 @@ async fn form_page(
         preview_action,
         form,
         errors,
-        categories: folio_db::queries::admin::categories::all(db).await?,
+        categories: categories::all(db).await?,
         item,
         deliveries,
         preview,
@@ -334,49 +326,77 @@ async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     .await?))
 }
 
-/// Enqueues the notification of an item this transaction published, and writes the audit row.
-async fn after_save(
-    txn: &DatabaseTransaction,
-    staff: &Staff,
-    saved: &Saved,
-    action: &'static str,
-) -> AppResult<()> {
-    let item = &saved.item;
-    audit::record(
-        txn,
-        &staff.actor(),
-        Entry {
-            action,
-            object_type: "item",
-            object_id: Some(item.id),
-            summary: format!(
-                "{} item “{}”",
-                if action == "create" { "Created" } else { "Changed" },
-                item.title
-            ),
-        },
-    )
-    .await?;
-    if saved.published_now {
-        folio_jobs::enqueue(txn, &NotifySubscribers { item_id: item.id }).await?;
-        audit::record(
-            txn,
-            &staff.actor(),
-            Entry::new(
+/// An item's form: the row, its audit entries, and the notification of a publication.
+struct Items;
+
+impl ImageResource for Items {
+    type Row = item::Model;
+    type Fields = ItemFields;
+    type Saved = Saved;
+
+    async fn write(
+        txn: &DatabaseTransaction,
+        current: Option<&item::Model>,
+        fields: &ItemFields,
+    ) -> Result<Saved, WriteError> {
+        match current {
+            None => items::create(txn, fields).await,
+            Some(current) => items::update(txn, current.id, fields).await,
+        }
+    }
+
+    fn refusal(err: &WriteError) -> Option<(&'static str, String)> {
+        match err {
+            WriteError::Taken(taken) => Some(image_form::taken(*taken, "title", "Item")),
+            WriteError::MissingParent => Some((
+                "category",
+                "This category was just deleted; select another.".to_owned(),
+            )),
+            _ => None,
+        }
+    }
+
+    fn owner(saved: &Saved) -> Owner {
+        Owner::Item(saved.item.id)
+    }
+
+    /// The audit row, and for an item this save published, its notification and a second
+    /// audit row.
+    async fn record(txn: &DatabaseTransaction, staff: &Staff, saved: &Saved, created: bool) -> AppResult<()> {
+        let item = &saved.item;
+        let (action, verb) = if created {
+            ("create", "Created")
+        } else {
+            ("update", "Changed")
+        };
+        let entry = Entry::new(action, "item", item.id, format!("{verb} item “{}”", item.title));
+        audit_entries::record(txn, &staff.actor(), entry).await?;
+        if saved.published_now {
+            folio_jobs::enqueue(txn, &NotifySubscribers { item_id: item.id }).await?;
+            let entry = Entry::new(
                 "publish",
                 "item",
                 item.id,
                 format!("Published item “{}”", item.title),
-            ),
-        )
-        .await?;
+            );
+            audit_entries::record(txn, &staff.actor(), entry).await?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn done(saved: &Saved, created: bool) -> String {
+        let verb = if created { "added" } else { "changed" };
+        let also = if saved.published_now {
+            " and published; subscribers will be notified"
+        } else {
+            ""
+        };
+        format!("The item “{}” was {verb}{also}.", saved.item.title)
+    }
 }
 
 /// Saves the form (a new item when `current` is `None`); `Ok(None)` means the form was
-/// re-rendered with errors. A new image is checked with the other fields and stored before the
-/// transaction; when the save does not commit, the stored image is removed again.
+/// re-rendered with errors.
 async fn save(
     staff: &Staff,
     ctx: &RequestContext,
@@ -385,65 +405,11 @@ async fn save(
     file: Option<Upload>,
     errors: &mut FieldErrors,
 ) -> AppResult<Option<item::Model>> {
-    let categories = folio_db::queries::admin::categories::all(&ctx.state.db).await?;
+    let categories = categories::all(&ctx.state.db).await?;
     let fields = form.validate(errors, &categories);
-    let checked = images::check(file, errors).await?;
-    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
-        return Ok(None);
-    };
-    let remove = images::ticked(&form.clear_image);
-    let fields = &fields;
-    images::save_with(&ctx.state.storage, checked, remove, move |image| {
-        write(staff, ctx, current, fields, image, errors)
-    })
-    .await
-}
-
-/// The save's transaction: the item, its image change, the audit row and any notification.
-async fn write(
-    staff: &Staff,
-    ctx: &RequestContext,
-    current: Option<&item::Model>,
-    fields: &ItemFields,
-    image: images::Change,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<item::Model>> {
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    let result = match current {
-        None => items::create(&txn, fields).await,
-        Some(current) => items::update(&txn, current.id, fields).await,
-    };
-    let saved = match result {
-        Ok(saved) => saved,
-        Err(WriteError::Taken(taken)) => {
-            taken_error(errors, taken, "title", "Item");
-            return Ok(None);
-        }
-        Err(WriteError::MissingParent) => {
-            errors.add("category", "This category was just deleted; select another.");
-            return Ok(None);
-        }
-        Err(WriteError::Db(sea_orm::DbErr::RecordNotUpdated)) => return Err(ctx.not_found().await),
-        Err(WriteError::Db(err)) => return Err(err.into()),
-    };
-    image.apply(&txn, Owner::Item(saved.item.id)).await?;
-    after_save(
-        &txn,
-        staff,
-        &saved,
-        if current.is_some() { "update" } else { "create" },
-    )
-    .await?;
-    txn.commit().await?;
-    ctx.state.site_cache.invalidate_all();
-    let verb = if current.is_some() { "changed" } else { "added" };
-    let also = if saved.published_now {
-        " and published; subscribers will be notified"
-    } else {
-        ""
-    };
-    ctx.flash(format!("The item “{}” was {verb}{also}.", saved.item.title));
-    Ok(Some(saved.item))
+    let saved =
+        image_form::save::<Items>(staff, ctx, current, fields, file, &form.clear_image, errors).await?;
+    Ok(saved.map(|saved| saved.item))
 }
 
 async fn add(
@@ -589,22 +555,6 @@ impl Action {
     }
 }
 
-/// Positive ids from checkbox values, de-duplicated, at most [`MAX_BULK`]; junk is skipped.
-pub fn parse_ids<'a>(raw: impl Iterator<Item = &'a str>) -> Vec<i64> {
-    let mut ids: Vec<i64> = raw
-        .filter_map(|id| id.trim().parse::<i64>().ok())
-        .filter(|id| *id > 0)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.truncate(MAX_BULK);
-    ids
-}
-
-pub fn join_ids(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
-
 /// Applies `action` to `chosen` in one transaction: each change with its audit row, each
 /// publication with its notification job. Returns how many items changed.
 async fn apply(
@@ -642,7 +592,7 @@ async fn apply(
             item.id,
             format!("{verb} item “{}”", item.title),
         );
-        audit::record(&txn, &staff.actor(), entry).await?;
+        audit_entries::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;
     if changed > 0 {
@@ -676,30 +626,21 @@ async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response>
         },
         if changing == 1 { "" } else { "s" }
     );
-    let ids: Vec<i64> = chosen.iter().map(|item| item.id).collect();
-    Ok(ok(&ConfirmPage {
-        page: admin_page(&staff.ctx, heading.clone()).await?,
-        nav: AdminNav::new(LIST, &[("Confirm", "")]),
+    let bulk = Bulk {
+        list: LIST,
         heading,
+        crumb: "Confirm",
+        action: action.name(),
+        ids: chosen.iter().map(|item| item.id).collect(),
         lines: chosen.iter().map(|item| action.describe(item)).collect(),
         refusal: (changing == 0).then(|| "None of the selected items would change.".to_owned()),
-        action: "/admin/items/bulk/".into(),
-        hidden: vec![("action", action.name().to_owned()), ("ids", join_ids(&ids))],
         button: "Yes, I'm sure",
-        cancel: LIST.into(),
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct BulkForm {
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    ids: String,
+    };
+    ConfirmPage::bulk(&staff, bulk, None).await
 }
 
 async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppResult<Response> {
-    let chosen = selection(&ctx, &parse_ids(data.ids.split(','))).await?;
+    let chosen = selection(&ctx, &data.ids()).await?;
     let Some(action) = Action::parse(&data.action).filter(|_| !chosen.is_empty()) else {
         flash_error(&ctx, "Select one or more items and an action.");
         return Ok(see_other(LIST));
@@ -715,18 +656,4 @@ async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppRe
         if changed == 1 { " was" } else { "s were" }
     ));
     Ok(see_other(LIST))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_ids;
-
-    #[test]
-    fn ids_are_parsed_leniently() {
-        assert_eq!(
-            parse_ids(["3", "1", "x", "-2", "3", "", "99999999999999999999"].into_iter()),
-            vec![1, 3]
-        );
-        assert_eq!(parse_ids((1..500).map(|_| "7")), vec![7]);
-    }
 }

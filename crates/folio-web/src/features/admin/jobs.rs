@@ -8,16 +8,13 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::{get, post};
 use folio_db::entities::job;
-use folio_db::queries::admin::audit::Entry;
-use folio_db::queries::admin::{Page, users as admin_users};
-use folio_db::queries::jobs;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use folio_db::queries::audit_entries::Entry;
+use folio_db::queries::jobs::{self, JobSort};
 
-use super::list::{Filter, ListQuery, ListView};
-use super::{
-    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, flash_error, or_not_found,
-    see_other,
-};
+use super::toolkit::confirm::{ConfirmPage, DeleteOne};
+use super::toolkit::list::{Filter, ListQuery, ListView};
+use super::toolkit::{Confirm, admin_page, change_audited, flash_error, or_not_found, see_other};
+use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -34,6 +31,8 @@ pub fn router() -> Router<AppState> {
 }
 
 const LIST: &str = "/admin/jobs/";
+
+const RUNNING_REFUSAL: &str = "A running job can't be deleted; wait until it finishes or fails.";
 
 #[derive(Template)]
 #[template(path = "features/admin/templates/jobs.html")]
@@ -59,24 +58,17 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("id", job::Column::Id),
-            ("kind", job::Column::Kind),
-            ("state", job::Column::State),
-            ("attempts", job::Column::Attempts),
-            ("run_at", job::Column::RunAt),
-            ("updated_at", job::Column::UpdatedAt),
+            ("id", JobSort::Id),
+            ("kind", JobSort::Kind),
+            ("state", JobSort::State),
+            ("attempts", JobSort::Attempts),
+            ("run_at", JobSort::RunAt),
+            ("updated_at", JobSort::UpdatedAt),
         ],
         ("id", true),
     );
     let state = query.choice("state", &[job::QUEUED, job::RUNNING, job::FAILED]);
-    let mut select = job::Entity::find();
-    if let Some(state) = state {
-        select = select.filter(job::Column::State.eq(state));
-    }
-    let searched = [job::Column::Kind, job::Column::LastError];
-    let found: Page<job::Model> = query
-        .fetch(&staff.ctx.state.db, select, &searched, &sort, job::Column::Id)
-        .await?;
+    let found = jobs::list(&staff.ctx.state.db, state, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found).with_filter("state", state);
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Jobs").await?,
@@ -132,9 +124,8 @@ async fn retry(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let job = found(&ctx, id).await?;
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    if !jobs::retry(&txn, id).await? {
-        drop(txn);
+    let entry = Entry::new("retry", "job", id, format!("Retried job {id} ({})", job.kind));
+    if !change_audited(&staff, entry, async |txn| jobs::retry(txn, id).await).await? {
         flash_error(
             &ctx,
             format!(
@@ -144,8 +135,6 @@ async fn retry(
         );
         return Ok(see_other(&format!("{LIST}{id}/")));
     }
-    let entry = Entry::new("retry", "job", id, format!("Retried job {id} ({})", job.kind));
-    commit_audited(txn, &staff, entry).await?;
     ctx.flash(format!("Job {id} ({}) is queued again.", job.kind));
     Ok(see_other(&format!("{LIST}{id}/")))
 }
@@ -164,7 +153,7 @@ async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
         ),
     )
     .named(&label)
-    .refused(running.then(|| "A running job can't be deleted; wait until it finishes or fails.".to_owned()));
+    .refused(running.then(|| RUNNING_REFUSAL.to_owned()));
     ConfirmPage::delete_one(&staff, delete).await
 }
 
@@ -174,22 +163,20 @@ async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let job = found(&ctx, id).await?;
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    if !admin_users::delete_job(&txn, id).await? {
-        drop(txn);
-        flash_error(
-            &ctx,
-            "A running job can't be deleted; wait until it finishes or fails.",
-        );
-        return Ok(see_other(&format!("{LIST}{id}/")));
-    }
     let entry = Entry::new(
         "delete",
         "job",
         id,
         format!("Deleted job {id} ({}, {})", job.kind, job.state),
     );
-    commit_audited(txn, &staff, entry).await?;
+    if !change_audited(&staff, entry, async |txn| {
+        jobs::delete_unless_running(txn, id).await
+    })
+    .await?
+    {
+        flash_error(&ctx, RUNNING_REFUSAL);
+        return Ok(see_other(&format!("{LIST}{id}/")));
+    }
     ctx.flash(format!("Job {id} was deleted."));
     Ok(see_other(LIST))
 }

@@ -6,14 +6,13 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::contact_message;
-use folio_db::queries::admin::audit::Entry;
-use folio_db::queries::admin::{Page, users as admin_users};
-use sea_orm::EntityTrait;
+use folio_db::queries::audit_entries::Entry;
+use folio_db::queries::contact_messages::{self, MessageSort};
 
-use super::list::{ListQuery, ListView};
-use super::{
-    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, or_not_found, see_other,
-};
+use super::toolkit::confirm::{ConfirmPage, DeleteOne};
+use super::toolkit::list::{ListQuery, ListView};
+use super::toolkit::{Confirm, admin_page, change_audited, or_not_found, see_other};
+use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -46,44 +45,24 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("created_at", contact_message::Column::CreatedAt),
-            ("subject", contact_message::Column::Subject),
-            ("email", contact_message::Column::Email),
-            ("name", contact_message::Column::Name),
+            ("created_at", MessageSort::CreatedAt),
+            ("subject", MessageSort::Subject),
+            ("email", MessageSort::Email),
+            ("name", MessageSort::Name),
         ],
         ("created_at", true),
     );
-    let searched = [
-        contact_message::Column::Name,
-        contact_message::Column::Email,
-        contact_message::Column::Subject,
-        contact_message::Column::Message,
-    ];
-    let select = contact_message::Entity::find();
-    let found: Page<contact_message::Model> = query
-        .fetch(
-            &staff.ctx.state.db,
-            select,
-            &searched,
-            &sort,
-            contact_message::Column::Id,
-        )
-        .await?;
-    let view = ListView::new(LIST, &query, &sort, &found);
+    let found = contact_messages::list(&staff.ctx.state.db, &query.request(&sort)).await?;
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Contact messages").await?,
         nav: AdminNav::new(LIST, &[]),
-        view,
+        view: ListView::new(LIST, &query, &sort, &found),
         rows: found.rows,
     }))
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<contact_message::Model> {
-    or_not_found(
-        ctx,
-        contact_message::Entity::find_by_id(id).one(&ctx.state.db).await?,
-    )
-    .await
+    or_not_found(ctx, contact_messages::find(&ctx.state.db, id).await?).await
 }
 
 #[derive(Template)]
@@ -124,17 +103,15 @@ async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let message = found(&ctx, id).await?;
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    if !admin_users::delete_contact_message(&txn, id).await? {
-        return Err(ctx.not_found().await);
-    }
     let entry = Entry::new(
         "delete",
         "contact_message",
         id,
         format!("Deleted message “{}” from {}", message.subject, message.email),
     );
-    commit_audited(txn, &staff, entry).await?;
+    if !change_audited(&staff, entry, async |txn| contact_messages::delete(txn, id).await).await? {
+        return Err(ctx.not_found().await);
+    }
     ctx.flash("The message was deleted.");
     Ok(see_other(LIST))
 }

@@ -5,7 +5,7 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use folio_db::queries::admin::audit::Actor;
+use folio_db::queries::audit_entries::Actor;
 use folio_db::queries::users;
 
 use crate::session::{RequestContext, SessionUser, SignedIn};

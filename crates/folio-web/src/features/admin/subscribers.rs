@@ -6,15 +6,14 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::{email_suppression, subscriber};
-use folio_db::queries::admin::audit::Entry;
-use folio_db::queries::admin::{Page, users as admin_users};
+use folio_db::queries::audit_entries::Entry;
 use folio_db::queries::email_suppressions;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use folio_db::queries::subscribers::{self, SubscriberSort};
 
-use super::list::{Filter, ListQuery, ListView};
-use super::{
-    AdminNav, Confirm, ConfirmPage, DeleteOne, Staff, admin_page, commit_audited, or_not_found, see_other,
-};
+use super::toolkit::confirm::{ConfirmPage, DeleteOne};
+use super::toolkit::list::{Filter, ListQuery, ListView};
+use super::toolkit::{Confirm, admin_page, change_audited, or_not_found, see_other};
+use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -59,27 +58,19 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("email", subscriber::Column::Email),
-            ("created_at", subscriber::Column::CreatedAt),
-            ("confirmed_at", subscriber::Column::ConfirmedAt),
+            ("email", SubscriberSort::Email),
+            ("created_at", SubscriberSort::CreatedAt),
+            ("confirmed_at", SubscriberSort::ConfirmedAt),
         ],
         ("created_at", true),
     );
     let confirmed = query.choice("confirmed", &["yes", "no"]);
-    let mut select = subscriber::Entity::find();
-    if let Some(value) = confirmed {
-        select = select.filter(subscriber::Column::Confirmed.eq(value == "yes"));
-    }
-    let searched = [subscriber::Column::Email];
-    let found: Page<subscriber::Model> = query
-        .fetch(
-            &staff.ctx.state.db,
-            select,
-            &searched,
-            &sort,
-            subscriber::Column::Id,
-        )
-        .await?;
+    let found = subscribers::list(
+        &staff.ctx.state.db,
+        confirmed.map(|value| value == "yes"),
+        &query.request(&sort),
+    )
+    .await?;
     let view = ListView::new(LIST, &query, &sort, &found).with_filter("confirmed", confirmed);
     let emails: Vec<String> = found.rows.iter().map(|row| row.email.clone()).collect();
     let suppressions = email_suppressions::among(&staff.ctx.state.db, &emails).await?;
@@ -98,7 +89,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
 }
 
 async fn found(ctx: &RequestContext, id: i64) -> AppResult<subscriber::Model> {
-    or_not_found(ctx, subscriber::Entity::find_by_id(id).one(&ctx.state.db).await?).await
+    or_not_found(ctx, subscribers::find(&ctx.state.db, id).await?).await
 }
 
 async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
@@ -121,17 +112,15 @@ async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let subscriber = found(&ctx, id).await?;
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    if !admin_users::delete_subscriber(&txn, id).await? {
-        return Err(ctx.not_found().await);
-    }
     let entry = Entry::new(
         "delete",
         "subscriber",
         id,
         format!("Deleted subscriber {}", subscriber.email),
     );
-    commit_audited(txn, &staff, entry).await?;
+    if !change_audited(&staff, entry, async |txn| subscribers::delete(txn, id).await).await? {
+        return Err(ctx.not_found().await);
+    }
     ctx.flash(format!("The subscriber {} was deleted.", subscriber.email));
     Ok(see_other(LIST))
 }

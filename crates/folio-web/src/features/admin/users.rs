@@ -7,15 +7,13 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::{get, post};
-use folio_db::entities::user;
-use folio_db::queries::admin::audit::{self, Entry};
-use folio_db::queries::admin::{Page, users as admin_users};
-use folio_db::queries::users;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use folio_db::queries::audit_entries::{self, Entry};
+use folio_db::queries::users::{self, UserFilter, UserRow, UserSort};
 use serde::Deserialize;
 
-use super::list::{Filter, ListQuery, ListView};
-use super::{AdminNav, Staff, admin_page, flash_error, see_other};
+use super::toolkit::list::{Filter, ListQuery, ListView};
+use super::toolkit::{admin_page, flash_error, see_other};
+use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
@@ -31,27 +29,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const LIST: &str = "/admin/users/";
-
-/// A user as the admin shows it: everything but the password hash.
-#[derive(Debug, sea_orm::FromQueryResult)]
-struct UserRow {
-    id: i64,
-    email: String,
-    is_staff: bool,
-    is_active: bool,
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// The columns of [`UserRow`]: the hash is never even read.
-fn without_hash() -> sea_orm::Select<user::Entity> {
-    user::Entity::find().select_only().columns([
-        user::Column::Id,
-        user::Column::Email,
-        user::Column::IsStaff,
-        user::Column::IsActive,
-        user::Column::CreatedAt,
-    ])
-}
 
 #[derive(Template)]
 #[template(path = "features/admin/templates/users.html")]
@@ -75,25 +52,19 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let query = ListQuery::parse(raw.as_deref());
     let sort = query.sort(
         &[
-            ("email", user::Column::Email),
-            ("created_at", user::Column::CreatedAt),
-            ("id", user::Column::Id),
+            ("email", UserSort::Email),
+            ("created_at", UserSort::CreatedAt),
+            ("id", UserSort::Id),
         ],
         ("created_at", true),
     );
     let is_staff = query.choice("staff", &["yes", "no"]);
     let is_active = query.choice("active", &["yes", "no"]);
-    let mut select = without_hash();
-    if let Some(value) = yes_no(is_staff) {
-        select = select.filter(user::Column::IsStaff.eq(value));
-    }
-    if let Some(value) = yes_no(is_active) {
-        select = select.filter(user::Column::IsActive.eq(value));
-    }
-    let db = &staff.ctx.state.db;
-    let found: Page<UserRow> = query
-        .fetch(db, select, &[user::Column::Email], &sort, user::Column::Id)
-        .await?;
+    let filter = UserFilter {
+        is_staff: yes_no(is_staff),
+        is_active: yes_no(is_active),
+    };
+    let found = users::list(&staff.ctx.state.db, filter, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("staff", is_staff)
         .with_filter("active", is_active);
@@ -119,11 +90,7 @@ struct UserPage {
 }
 
 async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let row = without_hash()
-        .filter(user::Column::Id.eq(id))
-        .into_model::<UserRow>()
-        .one(&staff.ctx.state.db)
-        .await?;
+    let row = users::find_row(&staff.ctx.state.db, id).await?;
     let Some(row) = row else {
         return Err(staff.ctx.not_found().await);
     };
@@ -199,8 +166,8 @@ async fn change(
     }
     let txn = folio_db::begin_write(&ctx.state.db).await?;
     let changed = match field {
-        Field::Staff => admin_users::set_staff(&txn, id, value).await?,
-        Field::Active => admin_users::set_active(&txn, id, value).await?,
+        Field::Staff => users::set_staff(&txn, id, value).await?,
+        Field::Active => users::set_active(&txn, id, value).await?,
     };
     let (action, message) = match (field, value) {
         (Field::Staff, true) => ("make_staff", format!("{} is now staff.", target.email)),
@@ -224,7 +191,7 @@ async fn change(
             object_id: Some(id),
             summary: format!("{} ({})", target.email, action.replace('_', " ")),
         };
-        audit::record(&txn, &staff.actor(), entry).await?;
+        audit_entries::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;
     if changed && !value {

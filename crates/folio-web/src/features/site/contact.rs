@@ -4,10 +4,8 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
-use folio_db::entities::contact_message;
+use folio_db::queries::contact_messages::{self, NewMessage};
 use folio_jobs::jobs::ContactReceived;
-use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
 
 use crate::domain::{Email, Name};
@@ -94,16 +92,13 @@ pub async fn submit(
         return too_many(&ctx).await;
     }
     let txn = folio_db::begin_write(&ctx.state.db).await?;
-    let stored = contact_message::ActiveModel {
-        name: Set(name.as_str().to_owned()),
-        email: Set(email.as_str().to_owned()),
-        subject: Set(subject),
-        message: Set(message),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let new = NewMessage {
+        name: name.as_str(),
+        email: email.as_str(),
+        subject: &subject,
+        message: &message,
+    };
+    let stored = contact_messages::insert(&txn, &new).await?;
     folio_jobs::enqueue(
         &txn,
         &ContactReceived {

@@ -9,10 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use folio_db::DatabaseConnection;
-use folio_db::entities::item;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use folio_db::queries::items;
+use folio_db::{DatabaseConnection, DbErr};
 
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
@@ -65,14 +63,7 @@ async fn write(db: &DatabaseConnection, batch: &HashMap<i64, i64>) -> Result<(),
     ids.sort_unstable();
     for id in ids {
         let views = batch.get(&id).copied().unwrap_or(0);
-        item::Entity::update_many()
-            .col_expr(
-                item::Column::ViewCount,
-                Expr::col(item::Column::ViewCount).add(views),
-            )
-            .filter(item::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
+        items::add_views(&txn, id, views).await?;
     }
     txn.commit().await
 }

@@ -1,11 +1,8 @@
-//! What every admin list shares: reading `q`, `o`, `page` and filters from the query string
+//! What every admin list shares on the web side: reading `q`, `o`, `page` and filters from the query string
 //! (leniently: a bad value means "the default", never an error page), and building the links
 //! of the column headers, filters and pagination so each keeps the others.
 
-use folio_db::queries::admin::{self as q, Page};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, Select,
-};
+use folio_db::queries::list::{ListRequest, Page};
 
 use crate::forms::query_escape;
 
@@ -99,28 +96,14 @@ impl ListQuery {
             })
     }
 
-    /// One page of `select`, narrowed to the rows where any of `searched` contains the search
-    /// text (when there is one), in the list's sort order with the id as the tie-breaker.
-    pub async fn fetch<E, M, C>(
-        &self,
-        db: &impl ConnectionTrait,
-        select: Select<E>,
-        searched: &[C],
-        sort: &Sort<C>,
-        id: C,
-    ) -> Result<Page<M>, DbErr>
-    where
-        E: EntityTrait,
-        M: FromQueryResult + Sized + Send + Sync,
-        C: ColumnTrait,
-    {
-        let search = self.search();
-        let select = if search.is_empty() {
-            select
-        } else {
-            select.filter(q::search(searched, &search))
-        };
-        q::page_of::<E, M, C>(db, select, sort.order(), id, self.page()).await
+    /// What to ask the database for: this page, with this search, in `sort`'s order.
+    pub fn request<C: Copy>(&self, sort: &Sort<C>) -> ListRequest<C> {
+        ListRequest {
+            search: self.search(),
+            sort: sort.column,
+            descending: sort.desc,
+            page: self.page(),
+        }
     }
 }
 
@@ -130,15 +113,6 @@ pub struct Sort<C> {
     pub key: &'static str,
     pub desc: bool,
     pub column: C,
-}
-
-impl<C> Sort<C> {
-    pub fn order(&self) -> (C, Order)
-    where
-        C: Copy,
-    {
-        (self.column, if self.desc { Order::Desc } else { Order::Asc })
-    }
 }
 
 /// What a list's template needs to draw its search box, headers, filters and pager.

@@ -1,4 +1,5 @@
-//! Category writes and look-ups for the admin panel.
+//! The `categories` table as staff and the worker use it: the admin list, the writes, and
+//! look-ups. The public site's reads (with item counts) are in `site`.
 
 use chrono::Utc;
 use sea_orm::{
@@ -6,8 +7,46 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use super::WriteError;
+use super::list::{self, ListRequest, Page, sort_columns};
+use super::write_error::WriteError;
 use crate::entities::{category, item};
+
+sort_columns! {
+    /// The columns the admin's category list sorts by.
+    CategorySort for category {
+        Name => Name,
+        Slug => Slug,
+        Position => Position,
+        UpdatedAt => UpdatedAt,
+    }
+}
+
+/// One page of the admin's category list; the search looks at the name and slug.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    request: &ListRequest<CategorySort>,
+) -> Result<Page<category::Model>, DbErr> {
+    let searched = [category::Column::Name, category::Column::Slug];
+    list::fetch(
+        conn,
+        category::Entity::find(),
+        &searched,
+        request,
+        category::Column::Id,
+    )
+    .await
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    category::Entity::find().count(conn).await
+}
+
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<category::Model>, DbErr> {
+    category::Entity::find()
+        .filter(category::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+}
 
 /// A category as the form validated it.
 #[derive(Clone, Debug)]
@@ -33,7 +72,7 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     };
-    row.insert(conn).await.map_err(WriteError::from_db)
+    row.insert(conn).await.map_err(WriteError::from)
 }
 
 /// Updates the fields staff edit; `image_key` is left alone (images have their own upload).
@@ -51,7 +90,7 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    row.update(conn).await.map_err(WriteError::from_db)
+    row.update(conn).await.map_err(WriteError::from)
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<category::Model>, DbErr> {

@@ -1,13 +1,75 @@
-//! Item writes for the admin panel. Publishing is decided here (the status change and
-//! `published_at`); the caller enqueues the notification in the same transaction when
-//! [`Saved::published_now`] says so.
+//! The `items` table as staff and the worker use it: the admin list, the writes, and the
+//! view counts. Publishing is decided here (the status change and `published_at`); the caller
+//! enqueues the notification in the same transaction when [`Saved::published_now`] says so.
+//! The public site's reads (published items with their category) are in `site`.
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
-use super::WriteError;
+use super::list::{self, ListRequest, Page, sort_columns};
+use super::write_error::WriteError;
 use crate::entities::item::{self, DRAFT, PUBLISHED};
+
+sort_columns! {
+    /// The columns the admin's item list sorts by.
+    ItemSort for item {
+        Title => Title,
+        Status => Status,
+        PublishedAt => PublishedAt,
+        Views => ViewCount,
+        UpdatedAt => UpdatedAt,
+    }
+}
+
+/// The admin list's filters; `None` is "all".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ItemFilter {
+    /// [`DRAFT`] or [`PUBLISHED`].
+    pub status: Option<&'static str>,
+    pub category_id: Option<i64>,
+}
+
+/// One page of the admin's item list; the search looks at the title, slug and summary.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: ItemFilter,
+    request: &ListRequest<ItemSort>,
+) -> Result<Page<item::Model>, DbErr> {
+    let mut select = item::Entity::find();
+    if let Some(status) = filter.status {
+        select = select.filter(item::Column::Status.eq(status));
+    }
+    if let Some(category) = filter.category_id {
+        select = select.filter(item::Column::CategoryId.eq(category));
+    }
+    let searched = [item::Column::Title, item::Column::Slug, item::Column::Summary];
+    list::fetch(conn, select, &searched, request, item::Column::Id).await
+}
+
+/// How many items have `status` ([`DRAFT`] or [`PUBLISHED`]).
+pub async fn count_with_status(conn: &impl ConnectionTrait, status: &str) -> Result<u64, DbErr> {
+    item::Entity::find()
+        .filter(item::Column::Status.eq(status))
+        .count(conn)
+        .await
+}
+
+/// Adds `views` to item `id`'s view count (in the caller's transaction; a gone item is
+/// skipped).
+pub async fn add_views(conn: &impl ConnectionTrait, id: i64, views: i64) -> Result<(), DbErr> {
+    item::Entity::update_many()
+        .col_expr(
+            item::Column::ViewCount,
+            Expr::col(item::Column::ViewCount).add(views),
+        )
+        .filter(item::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
 
 /// An item as the form validated it.
 #[derive(Clone, Debug)]
@@ -57,7 +119,7 @@ pub async fn create(conn: &impl ConnectionTrait, fields: &ItemFields) -> Result<
         updated_at: Set(now),
         ..edited(fields)
     };
-    let item = row.insert(conn).await.map_err(WriteError::from_db)?;
+    let item = row.insert(conn).await.map_err(WriteError::from)?;
     Ok(Saved {
         item,
         published_now: fields.published,
@@ -73,7 +135,7 @@ pub async fn update(conn: &impl ConnectionTrait, id: i64, fields: &ItemFields) -
         id: Set(id),
         ..edited(fields)
     };
-    let mut item = row.update(conn).await.map_err(WriteError::from_db)?;
+    let mut item = row.update(conn).await.map_err(WriteError::from)?;
     let status_changed = set_status(conn, id, fields.published).await?;
     if status_changed {
         item = find(conn, id)

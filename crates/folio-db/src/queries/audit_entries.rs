@@ -2,9 +2,52 @@
 //! the log and the change commit or roll back together.
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use super::list::{self, ListRequest, Page, sort_columns};
 use crate::entities::audit_entry;
+
+sort_columns! {
+    /// The columns the audit log sorts by.
+    AuditSort for audit_entry {
+        CreatedAt => CreatedAt,
+        Actor => ActorEmail,
+        Action => Action,
+    }
+}
+
+/// The audit log's filters; `None` is "all".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AuditFilter<'a> {
+    pub action: Option<&'a str>,
+    pub object_type: Option<&'a str>,
+}
+
+/// One page of the audit log; the search looks at the summary and the actor's email.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: AuditFilter<'_>,
+    request: &ListRequest<AuditSort>,
+) -> Result<Page<audit_entry::Model>, DbErr> {
+    let mut select = audit_entry::Entity::find();
+    if let Some(action) = filter.action {
+        select = select.filter(audit_entry::Column::Action.eq(action));
+    }
+    if let Some(object_type) = filter.object_type {
+        select = select.filter(audit_entry::Column::ObjectType.eq(object_type));
+    }
+    let searched = [audit_entry::Column::Summary, audit_entry::Column::ActorEmail];
+    list::fetch(conn, select, &searched, request, audit_entry::Column::Id).await
+}
+
+/// The `limit` newest entries.
+pub async fn latest(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<audit_entry::Model>, DbErr> {
+    audit_entry::Entity::find()
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
 
 /// The staff member making a change.
 #[derive(Clone, Debug)]
