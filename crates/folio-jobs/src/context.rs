@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use folio_db::entities::email_suppression;
 use folio_db::queries::email_suppressions;
-use sea_orm::{DatabaseConnection, DbErr};
+use folio_db::{DatabaseConnection, DbErr};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 

@@ -8,13 +8,12 @@
 //! refused save leaves nothing behind.
 
 use bytes::Bytes;
-use folio_db::DbErr;
 use folio_db::queries::images::{self, NewImage, Owner};
+use folio_db::{ConnectionTrait, DbErr};
 use folio_storage::Storage;
 use folio_storage::images::{CleanImage, ImageError, Limits, clean_upload};
 use folio_storage::media::ImageObjects;
 use folio_storage::store::Key;
-use sea_orm::ConnectionTrait;
 
 use crate::jobs::images::set_image;
 

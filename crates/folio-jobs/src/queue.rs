@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DbErr};
+use folio_db::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

@@ -90,7 +90,7 @@ impl Liveness {
 /// heartbeat, whose alarm fires when the lines stop (a dead, stuck or cut-off worker), so the
 /// worker needs no metrics client of its own.
 async fn report_queue_depth(
-    db: sea_orm::DatabaseConnection,
+    db: folio_db::DatabaseConnection,
     liveness: Liveness,
     every: Duration,
     shutdown: watch::Receiver<bool>,
@@ -207,14 +207,14 @@ impl Worker {
         }
     }
 
-    async fn claim_one(&self, id: &str) -> Result<Option<job::Model>, sea_orm::DbErr> {
+    async fn claim_one(&self, id: &str) -> Result<Option<job::Model>, folio_db::DbErr> {
         let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::seconds(60));
         Ok(queue::claim(&self.ctx.db, id, 1, lease).await?.into_iter().next())
     }
 
     /// Runs every job that is due now, in this task, until none is left; returns how many ran.
     /// Tests and `folio worker --drain` use it; jobs scheduled for later (backoff) are left.
-    pub async fn drain(&self) -> Result<usize, sea_orm::DbErr> {
+    pub async fn drain(&self) -> Result<usize, folio_db::DbErr> {
         let id = worker_id(0);
         let (_keep, never) = watch::channel(false);
         let mut ran = 0;

@@ -2,8 +2,8 @@
 //! once: a retry after a crash may repeat the mail to some staff, which is acceptable here.
 
 use askama::Template;
-use folio_db::entities::{contact_message, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use folio_db::entities::contact_message;
+use folio_db::queries::{contact_messages, users};
 use serde::{Deserialize, Serialize};
 
 use super::send_email::delivery_error;
@@ -34,18 +34,10 @@ impl Job for ContactReceived {
     const KIND: &'static str = "contact_received";
 
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        let Some(message) = contact_message::Entity::find_by_id(self.message_id)
-            .one(&ctx.db)
-            .await?
-        else {
+        let Some(message) = contact_messages::find(&ctx.db, self.message_id).await? else {
             return Ok(()); // deleted by staff before we got to it
         };
-        let staff = user::Entity::find()
-            .filter(user::Column::IsStaff.eq(true))
-            .filter(user::Column::IsActive.eq(true))
-            .order_by_asc(user::Column::Id)
-            .all(&ctx.db)
-            .await?;
+        let staff = users::active_staff(&ctx.db).await?;
         if staff.is_empty() {
             tracing::warn!(
                 message = message.id,

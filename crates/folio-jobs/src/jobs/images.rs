@@ -8,10 +8,10 @@
 
 use bytes::Bytes;
 use folio_db::queries::images::{self, NewImage, Owner};
+use folio_db::{ConnectionTrait, DbErr};
 use folio_storage::images::{Limits, Rendition, make_renditions};
 use folio_storage::media::ImageObjects;
 use folio_storage::store::{BadKey, StorageError};
-use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 
 use crate::context::JobContext;

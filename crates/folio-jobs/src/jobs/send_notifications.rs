@@ -12,10 +12,10 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use folio_db::entities::{category, email_suppression, item};
+use folio_db::entities::{email_suppression, item};
 use folio_db::queries::deliveries::{self, PendingDelivery};
+use folio_db::queries::{categories, items};
 use futures_util::{StreamExt, stream};
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::context::{JobContext, held_back};
@@ -62,16 +62,13 @@ impl Job for SendNotifications {
     const KIND: &'static str = "send_notifications";
 
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        let Some(item) = item::Entity::find_by_id(self.item_id).one(&ctx.db).await? else {
+        let Some(item) = items::find(&ctx.db, self.item_id).await? else {
             return Ok(()); // deleted since: its deliveries went with it
         };
         if !item.is_published() {
             return Ok(()); // unpublished since; publishing again enqueues a new fan-out
         }
-        let Some(category) = category::Entity::find_by_id(item.category_id)
-            .one(&ctx.db)
-            .await?
-        else {
+        let Some(category) = categories::find(&ctx.db, item.category_id).await? else {
             return Ok(());
         };
         let batch = deliveries::pending_in_range(
