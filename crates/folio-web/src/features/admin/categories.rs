@@ -5,43 +5,51 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
-use folio_db::DatabaseTransaction;
 use folio_db::entities::category;
 use folio_db::queries::audit_entries::{self, Entry};
 use folio_db::queries::categories::{self, CategoryFields, CategorySort, DeleteError};
 use folio_db::queries::images::Owner;
 use folio_db::queries::write_error::WriteError;
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use folio_jobs::image_replacement::forget_image_of;
 use serde::Deserialize;
 
-use super::toolkit::confirm::{Bulk, ConfirmPage, DeleteOne};
+use super::toolkit::confirm::{Bulk, ConfirmPage};
+use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
 use super::toolkit::image_form::{self, ImageResource};
 use super::toolkit::list::{ListQuery, ListView};
-use super::toolkit::{BulkForm, Confirm, admin_page, flash_error, or_not_found, parse_ids, see_other};
+use super::toolkit::{BulkForm, Resource, admin_page, flash_error, parse_ids, see_other};
 use super::{AdminNav, Staff};
 use crate::content::line;
 use crate::content::slug::Slug;
-use crate::error::{AppError, AppResult};
-use crate::features::PathId;
+use crate::error::AppResult;
 use crate::features::media::Picture;
 use crate::forms::{CsrfForm, FieldErrors};
-use crate::layout::{PageContext, invalid, ok};
+use crate::layout::{PageContext, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
-use crate::uploads::{CsrfUploadForm, Upload};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/categories/", get(list))
         .route("/admin/categories/bulk/", get(show_bulk).post(bulk))
-        .route("/admin/categories/{id}/delete/", get(show_delete).post(delete))
+        .route(
+            "/admin/categories/{id}/delete/",
+            get(show_delete::<Categories>).post(delete::<Categories>),
+        )
 }
 
 /// The routes whose forms carry an image (they get the upload body limit).
 pub fn upload_router() -> Router<AppState> {
     Router::new()
-        .route("/admin/categories/add/", get(show_add).post(add))
-        .route("/admin/categories/{id}/", get(show_edit).post(edit))
+        .route(
+            "/admin/categories/add/",
+            get(show_add).post(image_form::add::<Categories>),
+        )
+        .route(
+            "/admin/categories/{id}/",
+            get(image_form::show_edit::<Categories>).post(image_form::edit::<Categories>),
+        )
 }
 
 const LIST: &str = "/admin/categories/";
@@ -203,13 +211,52 @@ async fn show_add(staff: Staff) -> AppResult<Response> {
     .await?))
 }
 
-/// A category's form: the row and its audit entry.
+/// Categories as the toolkit handles them.
 struct Categories;
 
-impl ImageResource for Categories {
+impl Resource for Categories {
     type Row = category::Model;
+    const LIST: &'static str = LIST;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<category::Model>, DbErr> {
+        categories::find(db, id).await
+    }
+}
+
+impl ImageResource for Categories {
+    type Form = CategoryForm;
     type Fields = CategoryFields;
     type Saved = category::Model;
+    type Page = FormPage;
+
+    fn form_of(category: &category::Model) -> CategoryForm {
+        CategoryForm::of(category)
+    }
+
+    async fn validate(
+        _ctx: &RequestContext,
+        form: &CategoryForm,
+        errors: &mut FieldErrors,
+    ) -> AppResult<Option<CategoryFields>> {
+        Ok(form.validate(errors))
+    }
+
+    fn clear_image(form: &CategoryForm) -> &str {
+        &form.clear_image
+    }
+
+    async fn page(
+        ctx: &RequestContext,
+        current: Option<&category::Model>,
+        form: CategoryForm,
+        errors: FieldErrors,
+    ) -> AppResult<FormPage> {
+        form_page(ctx, current, form, errors).await
+    }
+
+    fn saved_id(saved: &category::Model) -> i64 {
+        saved.id
+    }
 
     async fn write(
         txn: &DatabaseTransaction,
@@ -261,68 +308,6 @@ impl ImageResource for Categories {
     }
 }
 
-/// Saves the form (a new category when `current` is `None`); `Ok(None)` means the form is
-/// re-rendered with errors.
-async fn save(
-    staff: &Staff,
-    ctx: &RequestContext,
-    current: Option<&category::Model>,
-    form: &CategoryForm,
-    file: Option<Upload>,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<category::Model>> {
-    let fields = form.validate(errors);
-    image_form::save::<Categories>(staff, ctx, current, fields, file, &form.clear_image, errors).await
-}
-
-async fn add(
-    staff: Staff,
-    CsrfUploadForm {
-        ctx,
-        data: form,
-        file,
-    }: CsrfUploadForm<CategoryForm>,
-) -> AppResult<Response> {
-    let mut errors = FieldErrors::default();
-    match save(&staff, &ctx, None, &form, file, &mut errors).await? {
-        Some(saved) => Ok(see_other(&format!("/admin/categories/{}/", saved.id))),
-        None => Ok(invalid(&form_page(&ctx, None, form, errors).await?)),
-    }
-}
-
-async fn found(ctx: &RequestContext, id: i64) -> AppResult<category::Model> {
-    or_not_found(ctx, categories::find(&ctx.state.db, id).await?).await
-}
-
-async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let category = found(&staff.ctx, id).await?;
-    let form = CategoryForm::of(&category);
-    Ok(ok(&form_page(
-        &staff.ctx,
-        Some(&category),
-        form,
-        FieldErrors::default(),
-    )
-    .await?))
-}
-
-async fn edit(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfUploadForm {
-        ctx,
-        data: form,
-        file,
-    }: CsrfUploadForm<CategoryForm>,
-) -> AppResult<Response> {
-    let current = found(&ctx, id).await?;
-    let mut errors = FieldErrors::default();
-    match save(&staff, &ctx, Some(&current), &form, file, &mut errors).await? {
-        Some(_) => Ok(see_other(&format!("/admin/categories/{id}/"))),
-        None => Ok(invalid(&form_page(&ctx, Some(&current), form, errors).await?)),
-    }
-}
-
 fn refusal(category: &category::Model, items: u64) -> String {
     format!(
         "The category “{}” still has {items} item{}; move or delete them first.",
@@ -331,35 +316,42 @@ fn refusal(category: &category::Model, items: u64) -> String {
     )
 }
 
-async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let category = found(&staff.ctx, id).await?;
-    let items = categories::count_items(&staff.ctx.state.db, id).await?;
-    let delete = DeleteOne::new(
-        LIST,
-        id,
-        "category",
-        format!("The category “{}” will be deleted.", category.name),
-    )
-    .named(&category.name)
-    .refused((items > 0).then(|| refusal(&category, items)));
-    ConfirmPage::delete_one(&staff, delete).await
-}
+impl Deletable for Categories {
+    const NOUN: &'static str = "category";
+    const OBJECT_TYPE: &'static str = "category";
+    const ON_SITE: bool = true;
 
-async fn delete(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
-) -> AppResult<Response> {
-    let category = found(&ctx, id).await?;
-    match delete_all(&ctx, &staff, std::slice::from_ref(&category)).await? {
-        Ok(()) => {
-            ctx.flash(format!("The category “{}” was deleted.", category.name));
-            Ok(see_other(LIST))
+    fn name(category: &category::Model) -> Option<String> {
+        Some(category.name.clone())
+    }
+
+    fn warning(category: &category::Model) -> String {
+        format!("The category “{}” will be deleted.", category.name)
+    }
+
+    async fn refusal(db: &DatabaseConnection, category: &category::Model) -> Result<Option<String>, DbErr> {
+        let items = categories::count_items(db, category.id).await?;
+        Ok((items > 0).then(|| refusal(category, items)))
+    }
+
+    /// The category and its image, unless it still has items (refusing drops the caller's
+    /// transaction, and the image change with it).
+    async fn delete(txn: &DatabaseTransaction, category: &category::Model) -> Result<Deleted, DbErr> {
+        forget_image_of(txn, Owner::Category(category.id)).await?;
+        // A category deleted meanwhile counts as deleted (as a bulk delete treats it).
+        match categories::delete(txn, category.id).await {
+            Ok(_) => Ok(Deleted::Yes),
+            Err(DeleteError::HasItems(items)) => Ok(Deleted::Refused(refusal(category, items))),
+            Err(DeleteError::Db(err)) => Err(err),
         }
-        Err(refused) => {
-            flash_error(&ctx, refused);
-            Ok(see_other(&format!("/admin/categories/{id}/")))
-        }
+    }
+
+    fn summary(category: &category::Model) -> String {
+        format!("Deleted category “{}”", category.name)
+    }
+
+    fn deleted(category: &category::Model) -> String {
+        format!("The category “{}” was deleted.", category.name)
     }
 }
 
@@ -372,19 +364,10 @@ async fn delete_all(
 ) -> AppResult<Result<(), String>> {
     let txn = folio_db::begin_write(&ctx.state.db).await?;
     for category in categories {
-        // Refusing the delete below drops the transaction, and this with it.
-        forget_image_of(&txn, Owner::Category(category.id)).await?;
-        match categories::delete(&txn, category.id).await {
-            Ok(_) => {}
-            Err(DeleteError::HasItems(items)) => return Ok(Err(refusal(category, items))),
-            Err(DeleteError::Db(err)) => return Err(AppError::from(err)),
+        if let Deleted::Refused(why) = Categories::delete(&txn, category).await? {
+            return Ok(Err(why));
         }
-        let entry = Entry::new(
-            "delete",
-            "category",
-            category.id,
-            format!("Deleted category “{}”", category.name),
-        );
+        let entry = Entry::new("delete", "category", category.id, Categories::summary(category));
         audit_entries::record(&txn, &staff.actor(), entry).await?;
     }
     txn.commit().await?;

@@ -7,7 +7,6 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::{get, post};
-use folio_db::DatabaseTransaction;
 use folio_db::entities::{category, item};
 use folio_db::queries::audit_entries::{self, Entry};
 use folio_db::queries::categories;
@@ -15,14 +14,16 @@ use folio_db::queries::deliveries;
 use folio_db::queries::images::Owner;
 use folio_db::queries::items::{self, ItemFields, ItemFilter, ItemSort, Saved};
 use folio_db::queries::write_error::WriteError;
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use folio_jobs::image_replacement::forget_image_of;
 use folio_jobs::jobs::NotifySubscribers;
 use serde::Deserialize;
 
-use super::toolkit::confirm::{Bulk, ConfirmPage, DeleteOne};
+use super::toolkit::confirm::{Bulk, ConfirmPage};
+use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::image_form::{self, ImageResource};
 use super::toolkit::list::{Filter, ListQuery, ListView};
-use super::toolkit::{BulkForm, Confirm, admin_page, flash_error, or_not_found, parse_ids, see_other};
+use super::toolkit::{BulkForm, Resource, admin_page, flash_error, found, parse_ids, see_other};
 use super::{AdminNav, Staff};
 use crate::content::slug::Slug;
 use crate::content::{line, markdown};
@@ -30,24 +31,30 @@ use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::media::Picture;
 use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
-use crate::layout::{PageContext, invalid, ok};
+use crate::layout::{PageContext, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
-use crate::uploads::{CsrfUploadForm, Upload};
+use crate::uploads::CsrfUploadForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/items/", get(list))
         .route("/admin/items/bulk/", get(show_bulk).post(bulk))
-        .route("/admin/items/{id}/delete/", get(show_delete).post(delete))
+        .route(
+            "/admin/items/{id}/delete/",
+            get(show_delete::<Items>).post(delete::<Items>),
+        )
 }
 
 /// The routes whose forms carry an image (they get the upload body limit).
 pub fn upload_router() -> Router<AppState> {
     Router::new()
-        .route("/admin/items/add/", get(show_add).post(add))
+        .route("/admin/items/add/", get(show_add).post(image_form::add::<Items>))
         .route("/admin/items/preview/", post(preview_new))
-        .route("/admin/items/{id}/", get(show_edit).post(edit))
+        .route(
+            "/admin/items/{id}/",
+            get(image_form::show_edit::<Items>).post(image_form::edit::<Items>),
+        )
         .route("/admin/items/{id}/preview/", post(preview_existing))
 }
 
@@ -253,13 +260,13 @@ impl FormPage {
 
 async fn form_page(
     ctx: &RequestContext,
-    item: Option<item::Model>,
+    item: Option<&item::Model>,
     form: ItemForm,
     errors: FieldErrors,
     preview: Option<String>,
 ) -> AppResult<FormPage> {
     let db = &ctx.state.db;
-    let (heading, action, preview_action, deliveries) = match &item {
+    let (heading, action, preview_action, deliveries) = match item {
         Some(item) => (
             format!("Change item “{}”", item.title),
             format!("/admin/items/{}/", item.id),
@@ -285,7 +292,7 @@ async fn form_page(
         form,
         errors,
         categories: categories::all(db).await?,
-        item,
+        item: item.cloned(),
         deliveries,
         preview,
         picture,
@@ -309,30 +316,54 @@ async fn show_add(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> 
     .await?))
 }
 
-async fn found(ctx: &RequestContext, id: i64) -> AppResult<item::Model> {
-    or_not_found(ctx, items::find(&ctx.state.db, id).await?).await
-}
-
-async fn show_edit(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let item = found(&staff.ctx, id).await?;
-    let form = ItemForm::of(&item);
-    Ok(ok(&form_page(
-        &staff.ctx,
-        Some(item),
-        form,
-        FieldErrors::default(),
-        None,
-    )
-    .await?))
-}
-
-/// An item's form: the row, its audit entries, and the notification of a publication.
+/// Items as the toolkit handles them.
 struct Items;
 
-impl ImageResource for Items {
+impl Resource for Items {
     type Row = item::Model;
+    const LIST: &'static str = LIST;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<item::Model>, DbErr> {
+        items::find(db, id).await
+    }
+}
+
+/// The item form: the row, its audit entries, and the notification of a publication.
+impl ImageResource for Items {
+    type Form = ItemForm;
     type Fields = ItemFields;
     type Saved = Saved;
+    type Page = FormPage;
+
+    fn form_of(item: &item::Model) -> ItemForm {
+        ItemForm::of(item)
+    }
+
+    async fn validate(
+        ctx: &RequestContext,
+        form: &ItemForm,
+        errors: &mut FieldErrors,
+    ) -> AppResult<Option<ItemFields>> {
+        let categories = categories::all(&ctx.state.db).await?;
+        Ok(form.validate(errors, &categories))
+    }
+
+    fn clear_image(form: &ItemForm) -> &str {
+        &form.clear_image
+    }
+
+    async fn page(
+        ctx: &RequestContext,
+        current: Option<&item::Model>,
+        form: ItemForm,
+        errors: FieldErrors,
+    ) -> AppResult<FormPage> {
+        form_page(ctx, current, form, errors, None).await
+    }
+
+    fn saved_id(saved: &Saved) -> i64 {
+        saved.item.id
+    }
 
     async fn write(
         txn: &DatabaseTransaction,
@@ -395,57 +426,6 @@ impl ImageResource for Items {
     }
 }
 
-/// Saves the form (a new item when `current` is `None`); `Ok(None)` means the form was
-/// re-rendered with errors.
-async fn save(
-    staff: &Staff,
-    ctx: &RequestContext,
-    current: Option<&item::Model>,
-    form: &ItemForm,
-    file: Option<Upload>,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<item::Model>> {
-    let categories = categories::all(&ctx.state.db).await?;
-    let fields = form.validate(errors, &categories);
-    let saved =
-        image_form::save::<Items>(staff, ctx, current, fields, file, &form.clear_image, errors).await?;
-    Ok(saved.map(|saved| saved.item))
-}
-
-async fn add(
-    staff: Staff,
-    CsrfUploadForm {
-        ctx,
-        data: form,
-        file,
-    }: CsrfUploadForm<ItemForm>,
-) -> AppResult<Response> {
-    let mut errors = FieldErrors::default();
-    match save(&staff, &ctx, None, &form, file, &mut errors).await? {
-        Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
-        None => Ok(invalid(&form_page(&ctx, None, form, errors, None).await?)),
-    }
-}
-
-async fn edit(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfUploadForm {
-        ctx,
-        data: form,
-        file,
-    }: CsrfUploadForm<ItemForm>,
-) -> AppResult<Response> {
-    let current = found(&ctx, id).await?;
-    let mut errors = FieldErrors::default();
-    match save(&staff, &ctx, Some(&current), &form, file, &mut errors).await? {
-        Some(item) => Ok(see_other(&format!("/admin/items/{}/", item.id))),
-        None => Ok(invalid(
-            &form_page(&ctx, Some(current), form, errors, None).await?,
-        )),
-    }
-}
-
 async fn preview_new(
     _staff: Staff,
     CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>,
@@ -466,11 +446,11 @@ async fn preview_existing(
     PathId(id): PathId,
     CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>,
 ) -> AppResult<Response> {
-    let current = found(&ctx, id).await?;
+    let current = found::<Items>(&ctx, id).await?;
     let preview = markdown::render(&form.body);
     Ok(ok(&form_page(
         &ctx,
-        Some(current),
+        Some(&current),
         form,
         FieldErrors::default(),
         Some(preview),
@@ -481,33 +461,35 @@ async fn preview_existing(
 // ---------------------------------------------------------------------------------------------
 // Delete and bulk actions
 
-async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let item = found(&staff.ctx, id).await?;
-    let delete = DeleteOne::new(
-        LIST,
-        id,
-        "item",
+impl Deletable for Items {
+    const NOUN: &'static str = "item";
+    const OBJECT_TYPE: &'static str = "item";
+    const ON_SITE: bool = true;
+
+    fn name(item: &item::Model) -> Option<String> {
+        Some(item.title.clone())
+    }
+
+    fn warning(item: &item::Model) -> String {
         format!(
             "The item “{}” and its delivery records will be deleted.",
             item.title
-        ),
-    )
-    .named(&item.title);
-    ConfirmPage::delete_one(&staff, delete).await
-}
-
-async fn delete(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
-) -> AppResult<Response> {
-    let item = found(&ctx, id).await?;
-    let changed = apply(&ctx, &staff, Action::Delete, std::slice::from_ref(&item)).await?;
-    if changed == 0 {
-        return Err(ctx.not_found().await);
+        )
     }
-    ctx.flash(format!("The item “{}” was deleted.", item.title));
-    Ok(see_other(LIST))
+
+    /// The item, its image and (by cascade) its delivery records.
+    async fn delete(txn: &DatabaseTransaction, item: &item::Model) -> Result<Deleted, DbErr> {
+        forget_image_of(txn, Owner::Item(item.id)).await?;
+        Ok(deleted_if(items::delete(txn, item.id).await?))
+    }
+
+    fn summary(item: &item::Model) -> String {
+        format!("Deleted item “{}”", item.title)
+    }
+
+    fn deleted(item: &item::Model) -> String {
+        format!("The item “{}” was deleted.", item.title)
+    }
 }
 
 /// A bulk action on items.
@@ -567,10 +549,7 @@ async fn apply(
     let mut changed = 0;
     for item in chosen {
         let done = match action {
-            Action::Delete => {
-                forget_image_of(&txn, Owner::Item(item.id)).await?;
-                items::delete(&txn, item.id).await?
-            }
+            Action::Delete => matches!(Items::delete(&txn, item).await?, Deleted::Yes),
             Action::Publish => items::set_status(&txn, item.id, true).await?,
             Action::Unpublish => items::set_status(&txn, item.id, false).await?,
         };

@@ -10,16 +10,16 @@ use axum::routing::{get, post};
 use folio_db::entities::job;
 use folio_db::queries::audit_entries::Entry;
 use folio_db::queries::jobs::{self, JobSort};
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::toolkit::confirm::{ConfirmPage, DeleteOne};
+use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
 use super::toolkit::list::{Filter, ListQuery, ListView};
-use super::toolkit::{Confirm, admin_page, change_audited, flash_error, or_not_found, see_other};
+use super::toolkit::{Confirm, Resource, admin_page, change_audited, flash_error, found, see_other};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::CsrfForm;
 use crate::layout::{PageContext, ok};
-use crate::session::RequestContext;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs/", get(list))
         .route("/admin/jobs/{id}/", get(show))
         .route("/admin/jobs/{id}/retry/", post(retry))
-        .route("/admin/jobs/{id}/delete/", get(show_delete).post(delete))
+        .route(
+            "/admin/jobs/{id}/delete/",
+            get(show_delete::<Jobs>).post(delete::<Jobs>),
+        )
 }
 
 const LIST: &str = "/admin/jobs/";
@@ -87,10 +90,6 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     }))
 }
 
-async fn found(ctx: &RequestContext, id: i64) -> AppResult<job::Model> {
-    or_not_found(ctx, jobs::find(&ctx.state.db, id).await?).await
-}
-
 #[derive(Template)]
 #[template(path = "features/admin/templates/job.html")]
 struct JobPage {
@@ -110,7 +109,7 @@ impl JobPage {
 }
 
 async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let job = found(&staff.ctx, id).await?;
+    let job = found::<Jobs>(&staff.ctx, id).await?;
     Ok(ok(&JobPage {
         page: admin_page(&staff.ctx, format!("Job {id}")).await?,
         nav: AdminNav::new(LIST, &[(&format!("Job {id}"), "")]),
@@ -123,7 +122,7 @@ async fn retry(
     PathId(id): PathId,
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
-    let job = found(&ctx, id).await?;
+    let job = found::<Jobs>(&ctx, id).await?;
     let entry = Entry::new("retry", "job", id, format!("Retried job {id} ({})", job.kind));
     if !change_audited(&staff, entry, async |txn| jobs::retry(txn, id).await).await? {
         flash_error(
@@ -139,44 +138,50 @@ async fn retry(
     Ok(see_other(&format!("{LIST}{id}/")))
 }
 
-async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let job = found(&staff.ctx, id).await?;
-    let running = job.state == job::RUNNING;
-    let label = format!("Job {id}");
-    let delete = DeleteOne::new(
-        LIST,
-        id,
-        "job",
-        format!(
-            "Job {id} ({}, {}) will be deleted and never run.",
-            job.kind, job.state
-        ),
-    )
-    .named(&label)
-    .refused(running.then(|| RUNNING_REFUSAL.to_owned()));
-    ConfirmPage::delete_one(&staff, delete).await
+/// Deleting a job that is not running.
+struct Jobs;
+
+impl Resource for Jobs {
+    type Row = job::Model;
+    const LIST: &'static str = LIST;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<job::Model>, DbErr> {
+        jobs::find(db, id).await
+    }
 }
 
-async fn delete(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
-) -> AppResult<Response> {
-    let job = found(&ctx, id).await?;
-    let entry = Entry::new(
-        "delete",
-        "job",
-        id,
-        format!("Deleted job {id} ({}, {})", job.kind, job.state),
-    );
-    if !change_audited(&staff, entry, async |txn| {
-        jobs::delete_unless_running(txn, id).await
-    })
-    .await?
-    {
-        flash_error(&ctx, RUNNING_REFUSAL);
-        return Ok(see_other(&format!("{LIST}{id}/")));
+impl Deletable for Jobs {
+    const NOUN: &'static str = "job";
+    const OBJECT_TYPE: &'static str = "job";
+
+    fn name(job: &job::Model) -> Option<String> {
+        Some(format!("Job {}", job.id))
     }
-    ctx.flash(format!("Job {id} was deleted."));
-    Ok(see_other(LIST))
+
+    fn warning(job: &job::Model) -> String {
+        format!(
+            "Job {} ({}, {}) will be deleted and never run.",
+            job.id, job.kind, job.state
+        )
+    }
+
+    async fn refusal(_db: &DatabaseConnection, job: &job::Model) -> Result<Option<String>, DbErr> {
+        Ok((job.state == job::RUNNING).then(|| RUNNING_REFUSAL.to_owned()))
+    }
+
+    async fn delete(txn: &DatabaseTransaction, job: &job::Model) -> Result<Deleted, DbErr> {
+        Ok(if jobs::delete_unless_running(txn, job.id).await? {
+            Deleted::Yes
+        } else {
+            Deleted::Refused(RUNNING_REFUSAL.to_owned())
+        })
+    }
+
+    fn summary(job: &job::Model) -> String {
+        format!("Deleted job {} ({}, {})", job.id, job.kind, job.state)
+    }
+
+    fn deleted(job: &job::Model) -> String {
+        format!("Job {} was deleted.", job.id)
+    }
 }

@@ -6,18 +6,16 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::contact_message;
-use folio_db::queries::audit_entries::Entry;
 use folio_db::queries::contact_messages::{self, MessageSort};
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::toolkit::confirm::{ConfirmPage, DeleteOne};
+use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::list::{ListQuery, ListView};
-use super::toolkit::{Confirm, admin_page, change_audited, or_not_found, see_other};
+use super::toolkit::{Resource, admin_page, found};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
-use crate::forms::CsrfForm;
 use crate::layout::{PageContext, ok};
-use crate::session::RequestContext;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,7 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/contact-messages/{id}/", get(show))
         .route(
             "/admin/contact-messages/{id}/delete/",
-            get(show_delete).post(delete),
+            get(show_delete::<Messages>).post(delete::<Messages>),
         )
 }
 
@@ -61,10 +59,6 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     }))
 }
 
-async fn found(ctx: &RequestContext, id: i64) -> AppResult<contact_message::Model> {
-    or_not_found(ctx, contact_messages::find(&ctx.state.db, id).await?).await
-}
-
 #[derive(Template)]
 #[template(path = "features/admin/templates/message.html")]
 struct MessagePage {
@@ -74,7 +68,7 @@ struct MessagePage {
 }
 
 async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let message = found(&staff.ctx, id).await?;
+    let message = found::<Messages>(&staff.ctx, id).await?;
     Ok(ok(&MessagePage {
         page: admin_page(&staff.ctx, message.subject.clone()).await?,
         nav: AdminNav::new(LIST, &[(&message.subject, "")]),
@@ -82,36 +76,42 @@ async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
     }))
 }
 
-async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let message = found(&staff.ctx, id).await?;
-    let delete = DeleteOne::new(
-        LIST,
-        id,
-        "message",
+/// Deleting a message.
+struct Messages;
+
+impl Resource for Messages {
+    type Row = contact_message::Model;
+    const LIST: &'static str = LIST;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<contact_message::Model>, DbErr> {
+        contact_messages::find(db, id).await
+    }
+}
+
+impl Deletable for Messages {
+    const NOUN: &'static str = "message";
+    const OBJECT_TYPE: &'static str = "contact_message";
+
+    fn name(message: &contact_message::Model) -> Option<String> {
+        Some(message.subject.clone())
+    }
+
+    fn warning(message: &contact_message::Model) -> String {
         format!(
             "The message “{}” from {} will be deleted.",
             message.subject, message.email
-        ),
-    )
-    .named(&message.subject);
-    ConfirmPage::delete_one(&staff, delete).await
-}
-
-async fn delete(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
-) -> AppResult<Response> {
-    let message = found(&ctx, id).await?;
-    let entry = Entry::new(
-        "delete",
-        "contact_message",
-        id,
-        format!("Deleted message “{}” from {}", message.subject, message.email),
-    );
-    if !change_audited(&staff, entry, async |txn| contact_messages::delete(txn, id).await).await? {
-        return Err(ctx.not_found().await);
+        )
     }
-    ctx.flash("The message was deleted.");
-    Ok(see_other(LIST))
+
+    async fn delete(txn: &DatabaseTransaction, message: &contact_message::Model) -> Result<Deleted, DbErr> {
+        Ok(deleted_if(contact_messages::delete(txn, message.id).await?))
+    }
+
+    fn summary(message: &contact_message::Model) -> String {
+        format!("Deleted message “{}” from {}", message.subject, message.email)
+    }
+
+    fn deleted(_message: &contact_message::Model) -> String {
+        "The message was deleted.".to_owned()
+    }
 }

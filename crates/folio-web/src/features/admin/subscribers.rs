@@ -6,25 +6,24 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::{email_suppression, subscriber};
-use folio_db::queries::audit_entries::Entry;
 use folio_db::queries::email_suppressions;
 use folio_db::queries::subscribers::{self, SubscriberSort};
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::toolkit::confirm::{ConfirmPage, DeleteOne};
+use super::toolkit::Resource;
+use super::toolkit::admin_page;
+use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::list::{Filter, ListQuery, ListView};
-use super::toolkit::{Confirm, admin_page, change_audited, or_not_found, see_other};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
-use crate::features::PathId;
-use crate::forms::CsrfForm;
 use crate::layout::{PageContext, ok};
-use crate::session::RequestContext;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/subscribers/", get(list))
-        .route("/admin/subscribers/{id}/delete/", get(show_delete).post(delete))
+    Router::new().route("/admin/subscribers/", get(list)).route(
+        "/admin/subscribers/{id}/delete/",
+        get(show_delete::<Subscribers>).post(delete::<Subscribers>),
+    )
 }
 
 const LIST: &str = "/admin/subscribers/";
@@ -88,39 +87,42 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     }))
 }
 
-async fn found(ctx: &RequestContext, id: i64) -> AppResult<subscriber::Model> {
-    or_not_found(ctx, subscribers::find(&ctx.state.db, id).await?).await
+/// Deleting a subscriber (with their delivery records).
+struct Subscribers;
+
+impl Resource for Subscribers {
+    type Row = subscriber::Model;
+    const LIST: &'static str = LIST;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<subscriber::Model>, DbErr> {
+        subscribers::find(db, id).await
+    }
 }
 
-async fn show_delete(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let subscriber = found(&staff.ctx, id).await?;
-    let delete = DeleteOne::new(
-        LIST,
-        id,
-        "subscriber",
+impl Deletable for Subscribers {
+    const NOUN: &'static str = "subscriber";
+    const OBJECT_TYPE: &'static str = "subscriber";
+
+    fn name(_subscriber: &subscriber::Model) -> Option<String> {
+        None // no page of its own
+    }
+
+    fn warning(subscriber: &subscriber::Model) -> String {
         format!(
             "{} will be deleted and receive no more notifications (with their delivery records).",
             subscriber.email
-        ),
-    );
-    ConfirmPage::delete_one(&staff, delete).await
-}
-
-async fn delete(
-    staff: Staff,
-    PathId(id): PathId,
-    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
-) -> AppResult<Response> {
-    let subscriber = found(&ctx, id).await?;
-    let entry = Entry::new(
-        "delete",
-        "subscriber",
-        id,
-        format!("Deleted subscriber {}", subscriber.email),
-    );
-    if !change_audited(&staff, entry, async |txn| subscribers::delete(txn, id).await).await? {
-        return Err(ctx.not_found().await);
+        )
     }
-    ctx.flash(format!("The subscriber {} was deleted.", subscriber.email));
-    Ok(see_other(LIST))
+
+    async fn delete(txn: &DatabaseTransaction, subscriber: &subscriber::Model) -> Result<Deleted, DbErr> {
+        Ok(deleted_if(subscribers::delete(txn, subscriber.id).await?))
+    }
+
+    fn summary(subscriber: &subscriber::Model) -> String {
+        format!("Deleted subscriber {}", subscriber.email)
+    }
+
+    fn deleted(subscriber: &subscriber::Model) -> String {
+        format!("The subscriber {} was deleted.", subscriber.email)
+    }
 }

@@ -27,42 +27,16 @@ pub struct ConfirmPage {
 /// What the confirmation of deleting one object says.
 pub struct DeleteOne<'a> {
     /// The list the object belongs to (`/admin/items/`); its page is `<list><id>/`.
-    list: &'static str,
-    id: i64,
+    pub list: &'static str,
+    pub id: i64,
     /// The kind of object: the heading reads "Delete <noun>".
-    noun: &'static str,
+    pub noun: &'static str,
     /// The object's name in the breadcrumb, linking to its page; `None` for objects without a
     /// page of their own (cancelling then goes back to the list).
-    crumb: Option<&'a str>,
-    line: String,
-    refusal: Option<String>,
-}
-
-impl<'a> DeleteOne<'a> {
-    /// Asks to delete the `noun` `id` of `list`; `line` says what will go.
-    pub fn new(list: &'static str, id: i64, noun: &'static str, line: String) -> Self {
-        Self {
-            list,
-            id,
-            noun,
-            crumb: None,
-            line,
-            refusal: None,
-        }
-    }
-
-    /// The object has a page of its own, shown in the breadcrumb as `name`.
-    pub fn named(self, name: &'a str) -> Self {
-        Self {
-            crumb: Some(name),
-            ..self
-        }
-    }
-
+    pub crumb: Option<&'a str>,
+    pub line: String,
     /// Why the object can't be deleted, if it can't: shown instead of the button.
-    pub fn refused(self, refusal: Option<String>) -> Self {
-        Self { refusal, ..self }
-    }
+    pub refusal: Option<String>,
 }
 
 /// What the confirmation of a bulk action on a list's selected objects says.

@@ -4,6 +4,7 @@
 //! `folio_jobs::image_replacement`'s; each resource says only what is its own
 //! ([`ImageResource`]).
 
+use axum::response::Response;
 use folio_db::DatabaseTransaction;
 use folio_db::queries::images::Owner;
 use folio_db::queries::write_error::{Taken, WriteError};
@@ -11,24 +12,53 @@ use folio_jobs::image_replacement::{self, ImageChange, StoreError, UploadError};
 use folio_storage::images::CleanImage;
 
 use super::super::Staff;
+use super::{Resource, found, see_other};
 use crate::error::{AppError, AppResult};
+use crate::features::PathId;
 use crate::features::media::{Picture, Pictures, Size};
 use crate::forms::FieldErrors;
+use crate::layout::{invalid, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
-use crate::uploads::Upload;
+use crate::uploads::{CsrfUploadForm, Upload};
 
 /// The form field the image's messages go to.
 pub const FIELD: &str = "image";
 
-/// What a resource with an image form says about its own saves.
-pub trait ImageResource {
-    /// The row being edited.
-    type Row: Sync;
+/// What a resource with an image form says about its own form and saves.
+pub trait ImageResource: Resource {
+    /// The form as posted.
+    type Form;
     /// The form's values, validated.
     type Fields: Sync;
     /// What a write returns.
     type Saved: Send;
+    /// The form's page.
+    type Page: askama::Template;
+
+    /// The form filled in from a saved row.
+    fn form_of(row: &Self::Row) -> Self::Form;
+
+    /// Validates the form's fields (not the image); `None` when `errors` has some.
+    async fn validate(
+        ctx: &RequestContext,
+        form: &Self::Form,
+        errors: &mut FieldErrors,
+    ) -> AppResult<Option<Self::Fields>>;
+
+    /// The "remove the image" checkbox's value.
+    fn clear_image(form: &Self::Form) -> &str;
+
+    /// The form's page: adding (`current` is `None`) or changing `current`.
+    async fn page(
+        ctx: &RequestContext,
+        current: Option<&Self::Row>,
+        form: Self::Form,
+        errors: FieldErrors,
+    ) -> AppResult<Self::Page>;
+
+    /// The saved row's id (its page is `<list><id>/`).
+    fn saved_id(saved: &Self::Saved) -> i64;
 
     /// Creates the row (`current` is `None`) or updates it.
     async fn write(
@@ -56,9 +86,61 @@ pub trait ImageResource {
     fn done(saved: &Self::Saved, created: bool) -> String;
 }
 
+/// `GET <list><id>/`: the form of a saved object.
+pub async fn show_edit<R: ImageResource>(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let current = found::<R>(&staff.ctx, id).await?;
+    let form = R::form_of(&current);
+    let page = R::page(&staff.ctx, Some(&current), form, FieldErrors::default()).await?;
+    Ok(ok(&page))
+}
+
+/// `POST <list>add/`: a new object, then its page; or the form again with its errors.
+pub async fn add<R: ImageResource>(
+    staff: Staff,
+    CsrfUploadForm { ctx, data, file }: CsrfUploadForm<R::Form>,
+) -> AppResult<Response> {
+    submit::<R>(staff, ctx, None, data, file).await
+}
+
+/// `POST <list><id>/`: the changed object, then its page; or the form again with its errors.
+pub async fn edit<R: ImageResource>(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfUploadForm { ctx, data, file }: CsrfUploadForm<R::Form>,
+) -> AppResult<Response> {
+    let current = found::<R>(&ctx, id).await?;
+    submit::<R>(staff, ctx, Some(current), data, file).await
+}
+
+async fn submit<R: ImageResource>(
+    staff: Staff,
+    ctx: RequestContext,
+    current: Option<R::Row>,
+    form: R::Form,
+    file: Option<Upload>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let fields = R::validate(&ctx, &form, &mut errors).await?;
+    let current = current.as_ref();
+    let saved = save::<R>(
+        &staff,
+        &ctx,
+        current,
+        fields,
+        file,
+        R::clear_image(&form),
+        &mut errors,
+    )
+    .await?;
+    match saved {
+        Some(saved) => Ok(see_other(&format!("{}{}/", R::LIST, R::saved_id(&saved)))),
+        None => Ok(invalid(&R::page(&ctx, current, form, errors).await?)),
+    }
+}
+
 /// Saves a form whose other fields were validated into `fields` (`None`: they had errors).
 /// `Ok(None)` means the form goes back with `errors`.
-pub async fn save<R: ImageResource>(
+async fn save<R: ImageResource>(
     staff: &Staff,
     ctx: &RequestContext,
     current: Option<&R::Row>,

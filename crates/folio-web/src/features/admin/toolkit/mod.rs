@@ -2,16 +2,18 @@
 //! fields, validation, columns and wording.
 //! - [`list`]: the query string of a list page, and the links of its headers, filters, pager.
 //! - [`confirm`]: the page that asks before a delete or a bulk action.
+//! - [`delete`]: deleting one object, with its confirmation and audit entry.
 //! - [`image_form`]: the save of a form with an image.
 //! - here: audited writes, bulk selections, small responses.
 
 pub mod confirm;
+pub mod delete;
 pub mod image_form;
 pub mod list;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::audit_entries::{self, Entry};
-use folio_db::{DatabaseTransaction, DbErr};
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::Deserialize;
 
 use super::Staff;
@@ -19,6 +21,20 @@ use crate::error::AppResult;
 use crate::layout::PageContext;
 use crate::session::RequestContext;
 use crate::session::flash::{self, Flash, Level};
+
+/// An admin resource: the list its objects are on, and how one is found.
+pub trait Resource {
+    type Row: Sync;
+    /// The list (`/admin/items/`); an object's page is `<list><id>/`.
+    const LIST: &'static str;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<Self::Row>, DbErr>;
+}
+
+/// Object `id` of `R`, or the admin's 404 page.
+pub async fn found<R: Resource>(ctx: &RequestContext, id: i64) -> AppResult<R::Row> {
+    or_not_found(ctx, R::find(&ctx.state.db, id).await?).await
+}
 
 /// The page context of an admin page.
 pub async fn admin_page(ctx: &RequestContext, title: impl Into<String>) -> AppResult<PageContext> {

@@ -1,0 +1,98 @@
+//! Deleting one object: the confirmation page (`GET <list><id>/delete/`) and the delete
+//! itself (`POST`), in one transaction with its audit entry. A resource says what is its own
+//! through [`Deletable`] and routes both handlers for its type.
+
+use axum::response::Response;
+use folio_db::queries::audit_entries::Entry;
+use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
+
+use super::super::Staff;
+use super::confirm::{ConfirmPage, DeleteOne};
+use super::{Confirm, Resource, commit_audited, flash_error, found, see_other};
+use crate::error::AppResult;
+use crate::features::PathId;
+use crate::forms::CsrfForm;
+
+/// What became of a delete.
+pub enum Deleted {
+    Yes,
+    /// The row was already gone: the 404 page.
+    Gone,
+    /// The object can't go (yet); the message says why, on the object's page.
+    Refused(String),
+}
+
+/// A resource whose objects staff delete one at a time.
+pub trait Deletable: Resource {
+    /// The kind of object: the confirmation's heading reads "Delete <noun>".
+    const NOUN: &'static str;
+    /// The audit log's object type.
+    const OBJECT_TYPE: &'static str;
+    /// Whether the public site shows these objects (its cache is cleared after a delete).
+    const ON_SITE: bool = false;
+
+    /// The object's name in the breadcrumb, for objects with a page of their own.
+    fn name(row: &Self::Row) -> Option<String>;
+
+    /// The confirmation's line: what will go.
+    fn warning(row: &Self::Row) -> String;
+
+    /// Why the object can't be deleted now, if it can't: shown instead of the button.
+    async fn refusal(_db: &DatabaseConnection, _row: &Self::Row) -> Result<Option<String>, DbErr> {
+        Ok(None)
+    }
+
+    /// Deletes the row (and what goes with it) in the caller's transaction.
+    async fn delete(txn: &DatabaseTransaction, row: &Self::Row) -> Result<Deleted, DbErr>;
+
+    /// The audit entry's summary.
+    fn summary(row: &Self::Row) -> String;
+
+    /// What the person is told after the delete.
+    fn deleted(row: &Self::Row) -> String;
+}
+
+/// `GET <list><id>/delete/`: what will go, and the button.
+pub async fn show_delete<R: Deletable>(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
+    let row = found::<R>(&staff.ctx, id).await?;
+    let name = R::name(&row);
+    let delete = DeleteOne {
+        list: R::LIST,
+        id,
+        noun: R::NOUN,
+        crumb: name.as_deref(),
+        line: R::warning(&row),
+        refusal: R::refusal(&staff.ctx.state.db, &row).await?,
+    };
+    ConfirmPage::delete_one(&staff, delete).await
+}
+
+/// `POST <list><id>/delete/`: the delete and its audit entry, then back to the list.
+pub async fn delete<R: Deletable>(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let row = found::<R>(&ctx, id).await?;
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
+    match R::delete(&txn, &row).await? {
+        Deleted::Yes => {}
+        Deleted::Gone => return Err(ctx.not_found().await),
+        Deleted::Refused(why) => {
+            flash_error(&ctx, why);
+            return Ok(see_other(&format!("{}{id}/", R::LIST)));
+        }
+    }
+    let entry = Entry::new("delete", R::OBJECT_TYPE, id, R::summary(&row));
+    commit_audited(txn, &staff, entry).await?;
+    if R::ON_SITE {
+        ctx.state.site_cache.invalidate_all();
+    }
+    ctx.flash(R::deleted(&row));
+    Ok(see_other(R::LIST))
+}
+
+/// A delete that changed one row or none.
+pub fn deleted_if(changed: bool) -> Deleted {
+    if changed { Deleted::Yes } else { Deleted::Gone }
+}
