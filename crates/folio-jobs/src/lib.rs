@@ -1,15 +1,18 @@
-//! Folio's background work: the outbox job queue, its worker, the jobs themselves, and the
-//! mailer they send through.
+//! Folio's background work: the outbox job queue, its worker, the jobs themselves, the
+//! mailer they send through, every email Folio sends (`email/`) and the site URLs those emails
+//! and the public pages share (`site_urls`).
 //!
 //! Web handlers call [`enqueue`] inside the transaction of the change that causes the work;
 //! `folio worker` (or `serve` with `FOLIO_WORKER=embedded`) runs a [`Worker`] that claims and
 //! runs the jobs. See `docs/ARCHITECTURE.md` for the guarantees.
 
 pub mod context;
+pub mod email;
 pub mod image_replacement;
 pub mod jobs;
 pub mod mailer;
 pub mod queue;
+pub mod site_urls;
 pub mod worker;
 
 pub use context::{JobContext, RateLimiter};

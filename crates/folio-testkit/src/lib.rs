@@ -23,7 +23,9 @@ mod visitor;
 use std::sync::Arc;
 use std::time::Duration;
 
-use folio_web::{App, AppConfig, SecretKey, WorkerMode};
+pub use folio::wiring::build_app;
+use folio::wiring::{build_app_on, job_worker};
+use folio_web::{AppConfig, SecretKey, WorkerMode};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, oneshot};
 
@@ -115,14 +117,14 @@ impl TestApp {
         let mut config = test_config(database.url().to_owned(), mail_dir.path(), media_dir.path());
         customise(&mut config);
         let app = match storage {
-            Some(storage) => App::build_on(config.clone(), storage).await,
-            None => App::build(config.clone()).await,
+            Some(storage) => build_app_on(config.clone(), storage).await,
+            None => build_app(config.clone()).await,
         }
         .expect("the app should start");
         let addr = app.local_addr().unwrap();
         let db = app.db.clone();
         let state = app.state.clone();
-        let worker = folio_web::job_worker(&config, db.clone(), state.mailer.clone(), state.storage.clone());
+        let worker = job_worker(&config, db.clone(), state.mailer.clone(), state.storage.clone());
         let (tx, rx) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;

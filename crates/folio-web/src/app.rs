@@ -1,19 +1,18 @@
-//! Building and running the application: database, router, middleware, listener, shutdown.
+//! Building and running the application on what the binary prepared: router, middleware,
+//! listener, shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
-use folio_db::{DatabaseConnection, Migrator};
+use folio_db::DatabaseConnection;
+use folio_jobs::{Mailer, Worker};
 use folio_storage::Storage;
-use std::sync::Arc;
-
-use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions};
-use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
@@ -24,7 +23,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::config::{AppConfig, WorkerMode};
+use crate::config::AppConfig;
 use crate::features;
 use crate::state::AppState;
 use crate::uploads::MAX_UPLOAD_BODY_BYTES;
@@ -36,39 +35,6 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 const SESSION_IDLE: time::Duration = time::Duration::days(14);
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Connects to the database and makes sure its schema is current: migrates when
-/// `auto_migrate` is set, otherwise fails with an instruction to run `folio migrate`.
-pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConnection> {
-    let db = folio_db::connect_with(
-        &config.database_url,
-        config.database_max_connections,
-        &config.database_auth,
-    )
-    .await
-    .context("FOLIO_DATABASE_URL: could not connect to the database")?;
-    if config.auto_migrate {
-        Migrator::up(&db, None).await.context("applying migrations")?;
-    } else {
-        // Read-only: the app role may not create seaql_migrations (the plain variant tries to).
-        let pending = Migrator::get_pending_migrations_read_only(&db)
-            .await
-            .context("reading the migration status")?;
-        if !pending.is_empty() {
-            anyhow::bail!(
-                "the database schema is behind ({} pending migration(s)): run `folio migrate` first",
-                pending.len()
-            );
-        }
-    }
-    Ok(db)
-}
-
-/// The storage `FOLIO_STORAGE_URL` names (used by `serve` and by `folio worker`).
-pub fn open_storage(config: &AppConfig) -> anyhow::Result<Storage> {
-    Storage::from_settings(&config.storage_settings())
-        .map_err(|err| anyhow::anyhow!("FOLIO_STORAGE_URL: {err}"))
-}
 
 /// Where pages' images come from when that is not this site (a CDN, or S3 itself with
 /// presigned URLs): the content security policy must allow it.
@@ -191,47 +157,33 @@ pub struct App {
     pub db: DatabaseConnection,
 }
 
-/// The job worker for `config`, on `db` (used by `serve` and by `folio worker`).
-pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, storage: Storage) -> Worker {
-    let ctx = JobContext {
-        db,
-        mailer,
-        base_url: config.base_url.trim_end_matches('/').to_owned(),
-        email_rate: Arc::new(RateLimiter::new(config.email_rate)),
-        storage,
-    };
-    let options = WorkerOptions {
-        concurrency: config.worker_concurrency,
-        grace: config.shutdown_grace,
-        ..WorkerOptions::default()
-    };
-    Worker::new(ctx, Registry::standard(), options)
+/// What the binary prepared for the app (see `crates/folio/src/wiring.rs`): the database,
+/// connected and with a current schema, the mailer, the storage, and the job worker that runs
+/// inside `run_until` when `FOLIO_WORKER=embedded`.
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub storage: Storage,
+    pub embedded_worker: Option<Worker>,
 }
 
 impl App {
-    /// Connects, migrates or checks the schema, and binds the listener.
-    pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
-        let storage = open_storage(&config)?;
-        Self::build_on(config, storage).await
-    }
-
-    /// [`App::build`] with storage opened by the caller (tests pass S3 credentials this way,
-    /// rather than through the process environment).
-    pub async fn build_on(config: AppConfig, storage: Storage) -> anyhow::Result<Self> {
-        let db = prepare_database(&config).await?;
-        let mailer = Mailer::connect(&config.email_url, &config.email_from)
-            .await
-            .context("FOLIO_EMAIL_URL")?;
-        let mut state = AppState::new(&config, db.clone(), mailer.clone(), storage.clone());
+    /// Builds the state and the router on what the binary prepared, and binds the listener.
+    pub async fn build(config: &AppConfig, services: Services) -> anyhow::Result<Self> {
+        let Services {
+            db,
+            mailer,
+            storage,
+            embedded_worker,
+        } = services;
+        let mut state = AppState::new(config, db.clone(), mailer, storage.clone());
         state.media_origin = media_origin(&storage).await;
-        state.sns = ses_hook_verifier(&config);
+        state.sns = ses_hook_verifier(config);
         spawn_session_sweeper(db.clone());
-        let router = router(state.clone(), &config)?;
+        let router = router(state.clone(), config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("FOLIO_LISTEN: could not listen on {}", config.listen))?;
-        let embedded_worker =
-            (config.worker == WorkerMode::Embedded).then(|| job_worker(&config, db.clone(), mailer, storage));
         Ok(Self {
             listener,
             router,
@@ -301,29 +253,6 @@ fn spawn_session_sweeper(db: DatabaseConnection) {
             }
         }
     });
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what ECS sends before stopping a task).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received: finishing in-flight requests");
 }
 
 #[cfg(test)]

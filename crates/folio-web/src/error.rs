@@ -1,10 +1,9 @@
-//! The one error type at the HTTP edge. The detail of an internal error is logged once, here;
-//! the person sees a plain page that says what they can do.
+//! The one error type at the HTTP edge, and what each case tells the person. It knows nothing
+//! of pages: `layout` renders it (logging an internal error's detail once, there), so the
+//! dependency runs one way, layout to error.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-
-use crate::layout::{ErrorPage, render};
+use axum::response::Response;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -35,7 +34,8 @@ pub enum AppError {
 }
 
 impl AppError {
-    fn status_and_message(&self) -> (StatusCode, &'static str, &'static str) {
+    /// The status, the page title and the message the person sees.
+    pub(crate) fn status_and_message(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
@@ -69,21 +69,6 @@ impl AppError {
                 "We could not complete your request. Please try again in a moment.",
             ),
         }
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        if let Self::Page(page) = self {
-            return *page;
-        }
-        let (status, title, message) = self.status_and_message();
-        if status.is_server_error() {
-            tracing::error!(error = ?self, "request failed");
-        } else {
-            tracing::debug!(error = %self, "request refused");
-        }
-        render(status, &ErrorPage::bare(status, title, message))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Folio's HTTP layer: the router, the application state, errors, extractors and one folder per
-//! feature. The binary (`crates/folio`) turns configuration into an [`AppConfig`] and calls
-//! [`App::build`]; tests do the same with port 0.
+//! feature. The binary (`crates/folio`) turns configuration into an [`AppConfig`], connects
+//! the database, mailer and storage, and hands them to [`App::build`]; the test kit starts
+//! apps through the same wiring with port 0.
 
 pub mod app;
 pub mod config;
@@ -17,5 +18,5 @@ pub mod sns;
 pub mod state;
 pub mod uploads;
 
-pub use app::{App, job_worker, open_storage, prepare_database, shutdown_signal};
+pub use app::{App, Services};
 pub use config::{AppConfig, SecretKey, WorkerMode};

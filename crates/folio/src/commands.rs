@@ -4,10 +4,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use folio::wiring::{build_app, job_worker, open_storage, prepare_database, shutdown_signal};
 use folio_db::queries::users::{self, CreateUserError};
 use folio_db::{DatabaseConnection, Migrator, connect_with};
 use folio_web::domain::{Email, NewPassword};
-use folio_web::{App, job_worker, open_storage, prepare_database, shutdown_signal};
 use sea_orm_migration::MigratorTrait;
 
 use crate::cli::{AdminCommand, Command, CreateUser, MigrateArgs};
@@ -32,7 +32,7 @@ pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::
 }
 
 async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
-    let app = App::build(config.app).await?;
+    let app = build_app(config.app).await?;
     if let Some((email, password)) = config.bootstrap_admin {
         bootstrap_admin(&app.db, email, password).await?;
     }

@@ -1,33 +1,19 @@
 //! Tells every active staff member about a message sent through the contact form. At least
 //! once: a retry after a crash may repeat the mail to some staff, which is acceptable here.
 
-use askama::Template;
-use folio_db::entities::contact_message;
 use folio_db::queries::{contact_messages, users};
 use serde::{Deserialize, Serialize};
 
+use super::render_error;
 use super::send_email::delivery_error;
 use crate::context::JobContext;
-use crate::mailer::Email;
+use crate::email;
 use crate::queue::{Job, JobError};
+use crate::site_urls;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ContactReceived {
     pub message_id: i64,
-}
-
-#[derive(Template)]
-#[template(path = "jobs/templates/contact.txt")]
-struct ContactText<'a> {
-    message: &'a contact_message::Model,
-    admin_url: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "jobs/templates/contact.html")]
-struct ContactHtml<'a> {
-    message: &'a contact_message::Model,
-    admin_url: &'a str,
 }
 
 impl Job for ContactReceived {
@@ -45,30 +31,16 @@ impl Job for ContactReceived {
             );
             return Ok(());
         }
-        let admin_url = format!("{}/admin/contact-messages/{}/", ctx.base_url, message.id);
-        let render_error = |err: askama::Error| JobError::Permanent(format!("template: {err}"));
-        let text = ContactText {
-            message: &message,
+        let admin_url = site_urls::absolute(&ctx.base_url, &site_urls::contact_message_admin(message.id));
+        let contents = email::ContactReceived {
+            name: &message.name,
+            email: &message.email,
+            subject: &message.subject,
+            message: &message.message,
             admin_url: &admin_url,
-        }
-        .render()
-        .map_err(render_error)?;
-        let html = ContactHtml {
-            message: &message,
-            admin_url: &admin_url,
-        }
-        .render()
-        .map_err(render_error)?;
+        };
         for member in staff {
-            let email = Email {
-                to: member.email,
-                subject: format!("Contact form: {}", message.subject),
-                text: text.clone(),
-                html: html.clone(),
-                list_unsubscribe: None,
-                // Staff answer the visitor with their mail client's Reply.
-                reply_to: Some(message.email.clone()),
-            };
+            let email = contents.render(&member.email).map_err(render_error)?;
             if ctx.suppression(&email.to, &email.subject).await?.is_none() {
                 ctx.mailer.send(&email).await.map_err(delivery_error)?;
             }

@@ -11,3 +11,8 @@ pub use images::{DeleteImage, MakeRenditions};
 pub use notify_subscribers::NotifySubscribers;
 pub use send_email::SendEmail;
 pub use send_notifications::{BATCH_SIZE, SENDS_IN_FLIGHT, SendNotifications};
+
+/// An email template that fails to render will fail the same way on every retry.
+fn render_error(err: askama::Error) -> crate::queue::JobError {
+    crate::queue::JobError::Permanent(format!("template: {err}"))
+}

@@ -11,16 +11,18 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
 use folio_db::entities::{email_suppression, item};
 use folio_db::queries::deliveries::{self, PendingDelivery};
 use folio_db::queries::{categories, items};
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 
+use super::render_error;
 use crate::context::{JobContext, held_back};
+use crate::email;
 use crate::mailer::{Email, Mailer};
 use crate::queue::{Job, JobError};
+use crate::site_urls;
 
 /// Deliveries per `send_notifications` job: small enough that a job finishes well inside
 /// its lease at SES-like rates, large enough that 10,000 subscribers make 100 jobs.
@@ -36,26 +38,6 @@ pub struct SendNotifications {
     pub item_id: i64,
     pub first_delivery_id: i64,
     pub last_delivery_id: i64,
-}
-
-/// What both parts of a notification show.
-struct Notification<'a> {
-    title: &'a str,
-    summary: &'a str,
-    item_url: &'a str,
-    unsubscribe_url: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "jobs/templates/notification.txt")]
-struct NotificationText<'a> {
-    n: &'a Notification<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "jobs/templates/notification.html")]
-struct NotificationHtml<'a> {
-    n: &'a Notification<'a>,
 }
 
 impl Job for SendNotifications {
@@ -86,7 +68,7 @@ impl Job for SendNotifications {
             .check()
             .await
             .map_err(|err| JobError::Retry(format!("mail server unavailable: {err}")))?;
-        let item_url = format!("{}/site/items/{}/{}/", ctx.base_url, category.slug, item.slug);
+        let item_url = site_urls::absolute(&ctx.base_url, &site_urls::item(&category.slug, &item.slug));
         let recipients: Vec<String> = batch.iter().map(|delivery| delivery.email.clone()).collect();
         let suppressed = &ctx.suppressions_among(&recipients).await?;
         // Owned deliveries: a closure over `&PendingDelivery` would be generic over the
@@ -166,22 +148,13 @@ fn notification(
     item_url: &str,
     delivery: &PendingDelivery,
 ) -> Result<Email, JobError> {
-    let unsubscribe_url = format!("{}/site/unsubscribe/{}/", ctx.base_url, delivery.token);
-    let render_error = |err: askama::Error| JobError::Permanent(format!("template: {err}"));
-    let n = Notification {
+    let unsubscribe_url = site_urls::absolute(&ctx.base_url, &site_urls::unsubscribe(&delivery.token));
+    email::Notification {
         title: &item.title,
         summary: &item.summary,
         item_url,
         unsubscribe_url: &unsubscribe_url,
-    };
-    let text = NotificationText { n: &n }.render().map_err(render_error)?;
-    let html = NotificationHtml { n: &n }.render().map_err(render_error)?;
-    Ok(Email {
-        to: delivery.email.clone(),
-        subject: format!("New on Folio: {}", item.title),
-        text,
-        html,
-        list_unsubscribe: Some(unsubscribe_url),
-        reply_to: None,
-    })
+    }
+    .render(&delivery.email)
+    .map_err(render_error)
 }

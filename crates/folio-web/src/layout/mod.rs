@@ -123,6 +123,22 @@ impl ErrorPage {
     }
 }
 
+/// An error becomes the error page (or the page it already carries).
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::Page(page) = self {
+            return *page;
+        }
+        let (status, title, message) = self.status_and_message();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        render(status, &ErrorPage::bare(status, title, message))
+    }
+}
+
 /// Serves the stylesheet under its content-hashed name.
 pub async fn stylesheet() -> Response {
     (

@@ -118,7 +118,7 @@ async fn serve_refuses_a_schema_that_is_behind(app: TestApp) {
     };
     let mut config = test_config(url, dir.path(), dir.path());
     config.auto_migrate = false;
-    let error = folio_web::App::build(config)
+    let error = folio_testkit::build_app(config)
         .await
         .err()
         .expect("must refuse to start");

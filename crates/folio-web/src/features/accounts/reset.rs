@@ -9,8 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use folio_db::queries::{password_resets, users};
-use folio_jobs::Email as OutgoingEmail;
+use folio_jobs::email::PasswordReset;
+// The email's parts, for the snapshot tests below.
+#[cfg(test)]
+use folio_jobs::email::password_reset::{Html as ResetEmailHtml, Text as ResetEmailText};
 use folio_jobs::jobs::SendEmail;
+use folio_jobs::site_urls;
 use serde::Deserialize;
 
 use crate::domain::Email;
@@ -45,18 +49,6 @@ struct ResetPage {
 #[template(path = "features/accounts/templates/reset_invalid.html")]
 struct InvalidLinkPage {
     page: PageContext,
-}
-
-#[derive(Template)]
-#[template(path = "features/accounts/templates/reset_email.txt")]
-struct ResetEmailText<'a> {
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "features/accounts/templates/reset_email.html")]
-struct ResetEmailHtml<'a> {
-    link: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -110,17 +102,10 @@ pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>)
 /// the link exists.
 async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
     let token = random_token();
-    let link = format!("{}/forgot-password/{token}/", ctx.state.settings.base_url);
-    let render =
-        |result: askama::Result<String>| result.map_err(|err| anyhow::anyhow!("email template: {err}"));
-    let message = OutgoingEmail {
-        to: email.to_owned(),
-        subject: "Reset your Folio password".to_owned(),
-        text: render(ResetEmailText { link: &link }.render())?,
-        html: render(ResetEmailHtml { link: &link }.render())?,
-        list_unsubscribe: None,
-        reply_to: None,
-    };
+    let link = site_urls::absolute(&ctx.state.settings.base_url, &site_urls::password_reset(&token));
+    let message = PasswordReset { link: &link }
+        .render(email)
+        .map_err(|err| anyhow::anyhow!("email template: {err}"))?;
     let txn = folio_db::begin_write(&ctx.state.db).await?;
     password_resets::create(&txn, user_id, &digest(&token), Utc::now() + LINK_LIFETIME).await?;
     folio_jobs::enqueue(&txn, &SendEmail { email: message }).await?;

@@ -17,7 +17,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::subscribers::{self, Subscribed};
 use folio_jobs::Email as OutgoingEmail;
+use folio_jobs::email::SubscriptionConfirm;
 use folio_jobs::jobs::SendEmail;
+use folio_jobs::site_urls;
 use serde::Deserialize;
 
 use crate::domain::Email;
@@ -51,18 +53,6 @@ struct ConfirmPage {
 #[template(path = "features/site/templates/unsubscribed.html")]
 struct UnsubscribedPage {
     page: PageContext,
-}
-
-#[derive(Template)]
-#[template(path = "features/site/templates/confirm_email.txt")]
-struct ConfirmEmailText<'a> {
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "features/site/templates/confirm_email.html")]
-struct ConfirmEmailHtml<'a> {
-    link: &'a str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,18 +117,13 @@ pub async fn submit(
 }
 
 fn confirmation_email(ctx: &RequestContext, to: &str, token: &str) -> AppResult<OutgoingEmail> {
-    let link = format!("{}/site/subscribe/confirm/{token}/", ctx.state.settings.base_url);
-    let render = |result: askama::Result<String>| {
-        result.map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
-    };
-    Ok(OutgoingEmail {
-        to: to.to_owned(),
-        subject: "Confirm your subscription to Folio".to_owned(),
-        text: render(ConfirmEmailText { link: &link }.render())?,
-        html: render(ConfirmEmailHtml { link: &link }.render())?,
-        list_unsubscribe: None,
-        reply_to: None,
-    })
+    let link = site_urls::absolute(
+        &ctx.state.settings.base_url,
+        &site_urls::subscription_confirm(token),
+    );
+    SubscriptionConfirm { link: &link }
+        .render(to)
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
 }
 
 /// Tokens are 64 hex characters; anything else (including a path segment that doesn't even

@@ -1,0 +1,28 @@
+//! A new item, to one subscriber (the `send_notifications` job).
+
+use crate::mailer::Email;
+
+super::email! {
+    /// What both parts of a notification show.
+    Notification {
+        title,
+        summary,
+        /// Absolute: [`crate::site_urls::item`] on the base URL.
+        item_url,
+        /// Absolute: [`crate::site_urls::unsubscribe`] on the base URL, with the subscriber's token.
+        unsubscribe_url,
+    }
+    subject: "email/templates/notification/subject.txt",
+    text: "email/templates/notification/body.txt",
+    html: "email/templates/notification/body.html",
+}
+
+impl Notification<'_> {
+    /// With `List-Unsubscribe`, so mail clients offer their own one-click unsubscribe.
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            list_unsubscribe: Some(self.unsubscribe_url.to_owned()),
+            ..self.parts()?.to(to)
+        })
+    }
+}

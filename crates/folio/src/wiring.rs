@@ -1,0 +1,109 @@
+//! Connecting Folio's parts: the database (with its schema checked or migrated), storage, the
+//! mailer and the job worker, handed to [`App::build`]; and the shutdown signal.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use folio_db::{DatabaseConnection, Migrator};
+use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions};
+use folio_storage::Storage;
+use folio_web::{App, AppConfig, Services, WorkerMode};
+use sea_orm_migration::MigratorTrait;
+
+/// Connects to the database and makes sure its schema is current: migrates when
+/// `auto_migrate` is set, otherwise fails with an instruction to run `folio migrate`.
+pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConnection> {
+    let db = folio_db::connect_with(
+        &config.database_url,
+        config.database_max_connections,
+        &config.database_auth,
+    )
+    .await
+    .context("FOLIO_DATABASE_URL: could not connect to the database")?;
+    if config.auto_migrate {
+        Migrator::up(&db, None).await.context("applying migrations")?;
+    } else {
+        // Read-only: the app role may not create seaql_migrations (the plain variant tries to).
+        let pending = Migrator::get_pending_migrations_read_only(&db)
+            .await
+            .context("reading the migration status")?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database schema is behind ({} pending migration(s)): run `folio migrate` first",
+                pending.len()
+            );
+        }
+    }
+    Ok(db)
+}
+
+/// The storage `FOLIO_STORAGE_URL` names (used by `serve` and by `folio worker`).
+pub fn open_storage(config: &AppConfig) -> anyhow::Result<Storage> {
+    Storage::from_settings(&config.storage_settings())
+        .map_err(|err| anyhow::anyhow!("FOLIO_STORAGE_URL: {err}"))
+}
+
+/// The job worker for `config`, on `db` (used by `serve` and by `folio worker`).
+pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, storage: Storage) -> Worker {
+    let ctx = JobContext {
+        db,
+        mailer,
+        base_url: config.base_url.trim_end_matches('/').to_owned(),
+        email_rate: Arc::new(RateLimiter::new(config.email_rate)),
+        storage,
+    };
+    let options = WorkerOptions {
+        concurrency: config.worker_concurrency,
+        grace: config.shutdown_grace,
+        ..WorkerOptions::default()
+    };
+    Worker::new(ctx, Registry::standard(), options)
+}
+
+/// The app `folio serve` runs: storage opened, then database, mailer and (with
+/// `FOLIO_WORKER=embedded`) the worker prepared, and the listener bound.
+pub async fn build_app(config: AppConfig) -> anyhow::Result<App> {
+    let storage = open_storage(&config)?;
+    build_app_on(config, storage).await
+}
+
+/// [`build_app`] with storage opened by the caller (tests pass S3 credentials this way,
+/// rather than through the process environment).
+pub async fn build_app_on(config: AppConfig, storage: Storage) -> anyhow::Result<App> {
+    let db = prepare_database(&config).await?;
+    let mailer = Mailer::connect(&config.email_url, &config.email_from)
+        .await
+        .context("FOLIO_EMAIL_URL")?;
+    let embedded_worker = (config.worker == WorkerMode::Embedded)
+        .then(|| job_worker(&config, db.clone(), mailer.clone(), storage.clone()));
+    let services = Services {
+        db,
+        mailer,
+        storage,
+        embedded_worker,
+    };
+    App::build(&config, services).await
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what ECS sends before stopping a task).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
