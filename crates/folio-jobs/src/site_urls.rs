@@ -3,6 +3,11 @@
 //! is changed once. Paths are relative to the site root; [`absolute`] puts the base URL in
 //! front for emails and the feed.
 
+/// A category's public page (its items).
+pub fn category(category_slug: &str) -> String {
+    format!("/site/items/{category_slug}/")
+}
+
 /// An item's public page.
 pub fn item(category_slug: &str, item_slug: &str) -> String {
     format!("/site/items/{category_slug}/{item_slug}/")
@@ -39,6 +44,7 @@ mod tests {
 
     #[test]
     fn paths_match_the_routes() {
+        assert_eq!(category("news"), "/site/items/news/");
         assert_eq!(item("news", "hello"), "/site/items/news/hello/");
         assert_eq!(unsubscribe("t"), "/site/unsubscribe/t/");
         assert_eq!(subscription_confirm("t"), "/site/subscribe/confirm/t/");

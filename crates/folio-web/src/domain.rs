@@ -1,7 +1,8 @@
 //! Input parsed at the edge into types that can't be invalid. Each parser returns the message
 //! the form shows next to the field.
 
-use crate::forms::REQUIRED;
+/// The message of an empty required field.
+pub const REQUIRED: &str = "This field is required.";
 
 /// A normalised (trimmed, lower-cased) email address.
 #[derive(Clone, Debug, PartialEq, Eq)]

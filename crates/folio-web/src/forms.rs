@@ -13,7 +13,8 @@ use crate::error::AppError;
 use crate::session::RequestContext;
 use crate::state::AppState;
 
-pub const REQUIRED: &str = "This field is required.";
+/// The message of an empty required field (defined with the parsers, which use it too).
+pub use crate::domain::REQUIRED;
 
 /// A url-encoded form whose `csrf_token` field matched the visitor's token. Any other problem
 /// with the body (wrong content type, broken encoding, too large) is a clear 4xx, never a 500.

@@ -12,11 +12,13 @@ pub mod error;
 pub mod features;
 pub mod forms;
 pub mod layout;
+pub mod page_cache;
 pub mod security;
 pub mod session;
 pub mod sns;
 pub mod state;
 pub mod uploads;
+pub mod view_counts;
 
 pub use app::{App, Services};
 pub use config::{AppConfig, SecretKey, WorkerMode};

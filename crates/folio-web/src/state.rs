@@ -8,8 +8,9 @@ use sha2::{Digest, Sha512};
 use tower_cookies::Key;
 
 use crate::config::{AppConfig, SecretKey};
-use crate::features::site::{SiteCache, ViewCounter};
+use crate::page_cache::SiteCache;
 use crate::security::rate_limit::RateLimit;
+use crate::view_counts::ViewCounter;
 
 /// Contact messages and subscription requests one client may send per hour (per process).
 pub const FORM_POSTS_PER_HOUR: u32 = 5;

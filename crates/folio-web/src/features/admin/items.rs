@@ -254,7 +254,7 @@ impl FormPage {
     fn site_url(&self) -> Option<String> {
         let item = self.item.as_ref()?;
         let category = self.categories.iter().find(|c| c.id == item.category_id)?;
-        Some(format!("/site/items/{}/{}/", category.slug, item.slug))
+        Some(folio_jobs::site_urls::item(&category.slug, &item.slug))
     }
 }
 

@@ -1,16 +1,11 @@
 //! The public site: categories and items, the feed, the contact form and subscriptions.
 
-pub mod cache;
 pub mod contact;
 pub mod pages;
 pub mod subscribe;
-pub mod views;
 
 use axum::Router;
 use axum::routing::{get, post};
-
-pub use cache::SiteCache;
-pub use views::ViewCounter;
 
 use crate::state::AppState;
 

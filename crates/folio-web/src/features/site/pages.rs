@@ -1,6 +1,6 @@
 //! The public pages: home, categories, a category's items, an item, and the Atom feed.
 //!
-//! Anonymous views of these pages are served from [`SiteCache`](super::SiteCache) with a
+//! Anonymous views of these pages are served from [`SiteCache`](crate::page_cache::SiteCache) with a
 //! strong ETag (so a browser or CloudFront revalidates with `If-None-Match` and gets a 304);
 //! signed-in views are rendered each time and marked private, so no shared cache keeps a page
 //! that shows someone's email or a staff-only draft.
@@ -17,10 +17,10 @@ use folio_db::queries::site::{self, CategoryCard, FeedEntry, ItemCard};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::cache::CachedPage;
 use crate::error::{AppError, AppResult};
 use crate::features::media::{Picture, Pictures, Size};
 use crate::layout::{PageContext, render};
+use crate::page_cache::CachedPage;
 use crate::session::RequestContext;
 
 /// Items per category page.
