@@ -14,17 +14,17 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use folio_jobs::image_replacement::forget_image_of;
 use serde::Deserialize;
 
-use super::toolkit::confirm::{Bulk, ConfirmPage};
+use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
 use super::toolkit::image_form::{self, ImageResource};
 use super::toolkit::list::{ListQuery, ListView};
-use super::toolkit::{BulkForm, Resource, admin_page, flash_error, parse_ids, see_other};
+use super::toolkit::{Resource, admin_page};
 use super::{AdminNav, Staff};
 use crate::content::line;
 use crate::content::slug::Slug;
 use crate::error::AppResult;
 use crate::features::media::Picture;
-use crate::forms::{CsrfForm, FieldErrors};
+use crate::forms::FieldErrors;
 use crate::layout::{PageContext, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
@@ -32,7 +32,10 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/categories/", get(list))
-        .route("/admin/categories/bulk/", get(show_bulk).post(bulk))
+        .route(
+            "/admin/categories/bulk/",
+            get(show_bulk::<Categories>).post(bulk::<Categories>),
+        )
         .route(
             "/admin/categories/{id}/delete/",
             get(show_delete::<Categories>).post(delete::<Categories>),
@@ -375,62 +378,60 @@ async fn delete_all(
     Ok(Ok(()))
 }
 
-/// The selected categories (none for no ids).
-async fn selected(ctx: &RequestContext, ids: &[i64]) -> AppResult<Vec<category::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(categories::find_many(&ctx.state.db, ids).await?)
-}
+impl BulkActions for Categories {
+    /// Deleting is the one bulk action on categories.
+    type Action = ();
+    const NOTHING_CHOSEN: &'static str = "Select one or more categories and an action.";
 
-async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let query = ListQuery::parse(raw.as_deref());
-    let ids = parse_ids(query.all("ids"));
-    let chosen = selected(&staff.ctx, &ids).await?;
-    if chosen.is_empty() || query.get("action") != Some("delete") {
-        flash_error(&staff.ctx, "Select one or more categories and an action.");
-        return Ok(see_other(LIST));
+    fn action(name: &str) -> Option<()> {
+        (name == "delete").then_some(())
     }
-    let mut refusals = Vec::new();
-    for category in &chosen {
-        let items = categories::count_items(&staff.ctx.state.db, category.id).await?;
-        if items > 0 {
-            refusals.push(refusal(category, items));
+
+    fn name((): ()) -> &'static str {
+        "delete"
+    }
+
+    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<category::Model>, DbErr> {
+        categories::find_many(db, ids).await
+    }
+
+    async fn question(
+        db: &DatabaseConnection,
+        (): (),
+        chosen: &[category::Model],
+    ) -> Result<Question, DbErr> {
+        let mut refusals = Vec::new();
+        for category in chosen {
+            if let Some(refusal) = <Categories as Deletable>::refusal(db, category).await? {
+                refusals.push(refusal);
+            }
         }
+        let plural = if chosen.len() == 1 { "y" } else { "ies" };
+        Ok(Question {
+            heading: format!("Delete {} categor{plural}", chosen.len()),
+            title: Some("Delete categories"),
+            crumb: "Delete selected",
+            lines: chosen
+                .iter()
+                .map(|c| format!("“{}” will be deleted.", c.name))
+                .collect(),
+            refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
+            button: "Yes, delete them",
+        })
     }
-    let bulk = Bulk {
-        list: LIST,
-        heading: format!(
-            "Delete {} categor{}",
-            chosen.len(),
-            if chosen.len() == 1 { "y" } else { "ies" }
-        ),
-        crumb: "Delete selected",
-        action: "delete",
-        ids: chosen.iter().map(|c| c.id).collect(),
-        lines: chosen
-            .iter()
-            .map(|c| format!("“{}” will be deleted.", c.name))
-            .collect(),
-        refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
-        button: "Yes, delete them",
-    };
-    ConfirmPage::bulk(&staff, bulk, Some("Delete categories")).await
-}
 
-async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppResult<Response> {
-    let chosen = selected(&ctx, &data.ids()).await?;
-    if chosen.is_empty() || data.action != "delete" {
-        flash_error(&ctx, "Select one or more categories and an action.");
-        return Ok(see_other(LIST));
+    async fn apply(
+        ctx: &RequestContext,
+        staff: &Staff,
+        (): (),
+        chosen: &[category::Model],
+    ) -> AppResult<Result<String, String>> {
+        let deleted = delete_all(ctx, staff, chosen).await?;
+        let were = if chosen.len() == 1 { "y was" } else { "ies were" };
+        Ok(deleted.map(|()| format!("{} categor{were} deleted.", chosen.len())))
     }
-    match delete_all(&ctx, &staff, &chosen).await? {
-        Ok(()) => ctx.flash(format!(
-            "{} categor{} deleted.",
-            chosen.len(),
-            if chosen.len() == 1 { "y was" } else { "ies were" }
-        )),
-        Err(refused) => flash_error(&ctx, refused),
+
+    fn id(category: &category::Model) -> i64 {
+        category.id
     }
-    Ok(see_other(LIST))
 }

@@ -19,18 +19,18 @@ use folio_jobs::image_replacement::forget_image_of;
 use folio_jobs::jobs::NotifySubscribers;
 use serde::Deserialize;
 
-use super::toolkit::confirm::{Bulk, ConfirmPage};
+use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::image_form::{self, ImageResource};
 use super::toolkit::list::{Filter, ListQuery, ListView};
-use super::toolkit::{BulkForm, Resource, admin_page, flash_error, found, parse_ids, see_other};
+use super::toolkit::{Resource, admin_page, found};
 use super::{AdminNav, Staff};
 use crate::content::slug::Slug;
 use crate::content::{line, markdown};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::media::Picture;
-use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
+use crate::forms::{FieldErrors, REQUIRED};
 use crate::layout::{PageContext, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ use crate::uploads::CsrfUploadForm;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/items/", get(list))
-        .route("/admin/items/bulk/", get(show_bulk).post(bulk))
+        .route("/admin/items/bulk/", get(show_bulk::<Items>).post(bulk::<Items>))
         .route(
             "/admin/items/{id}/delete/",
             get(show_delete::<Items>).post(delete::<Items>),
@@ -580,59 +580,60 @@ async fn apply(
     Ok(changed)
 }
 
-async fn selection(ctx: &RequestContext, ids: &[i64]) -> AppResult<Vec<item::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(items::find_many(&ctx.state.db, ids).await?)
-}
+impl BulkActions for Items {
+    type Action = Action;
+    const NOTHING_CHOSEN: &'static str = "Select one or more items and an action.";
 
-async fn show_bulk(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let query = ListQuery::parse(raw.as_deref());
-    let action = query.get("action").and_then(Action::parse);
-    let chosen = selection(&staff.ctx, &parse_ids(query.all("ids"))).await?;
-    let Some(action) = action.filter(|_| !chosen.is_empty()) else {
-        flash_error(&staff.ctx, "Select one or more items and an action.");
-        return Ok(see_other(LIST));
-    };
-    let changing = chosen.iter().filter(|item| action.changes(item)).count();
-    let heading = format!(
-        "{} {changing} item{}",
-        match action {
+    fn action(name: &str) -> Option<Action> {
+        Action::parse(name)
+    }
+
+    fn name(action: Action) -> &'static str {
+        action.name()
+    }
+
+    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<item::Model>, DbErr> {
+        items::find_many(db, ids).await
+    }
+
+    async fn question(
+        _db: &DatabaseConnection,
+        action: Action,
+        chosen: &[item::Model],
+    ) -> Result<Question, DbErr> {
+        let changing = chosen.iter().filter(|item| action.changes(item)).count();
+        let verb = match action {
             Action::Publish => "Publish",
             Action::Unpublish => "Unpublish",
             Action::Delete => "Delete",
-        },
-        if changing == 1 { "" } else { "s" }
-    );
-    let bulk = Bulk {
-        list: LIST,
-        heading,
-        crumb: "Confirm",
-        action: action.name(),
-        ids: chosen.iter().map(|item| item.id).collect(),
-        lines: chosen.iter().map(|item| action.describe(item)).collect(),
-        refusal: (changing == 0).then(|| "None of the selected items would change.".to_owned()),
-        button: "Yes, I'm sure",
-    };
-    ConfirmPage::bulk(&staff, bulk, None).await
-}
+        };
+        Ok(Question {
+            heading: format!("{verb} {changing} item{}", if changing == 1 { "" } else { "s" }),
+            title: None,
+            crumb: "Confirm",
+            lines: chosen.iter().map(|item| action.describe(item)).collect(),
+            refusal: (changing == 0).then(|| "None of the selected items would change.".to_owned()),
+            button: "Yes, I'm sure",
+        })
+    }
 
-async fn bulk(staff: Staff, CsrfForm { ctx, data }: CsrfForm<BulkForm>) -> AppResult<Response> {
-    let chosen = selection(&ctx, &data.ids()).await?;
-    let Some(action) = Action::parse(&data.action).filter(|_| !chosen.is_empty()) else {
-        flash_error(&ctx, "Select one or more items and an action.");
-        return Ok(see_other(LIST));
-    };
-    let changed = apply(&ctx, &staff, action, &chosen).await?;
-    let past = match action {
-        Action::Publish => "published",
-        Action::Unpublish => "unpublished",
-        Action::Delete => "deleted",
-    };
-    ctx.flash(format!(
-        "{changed} item{} {past}.",
-        if changed == 1 { " was" } else { "s were" }
-    ));
-    Ok(see_other(LIST))
+    async fn apply(
+        ctx: &RequestContext,
+        staff: &Staff,
+        action: Action,
+        chosen: &[item::Model],
+    ) -> AppResult<Result<String, String>> {
+        let changed = apply(ctx, staff, action, chosen).await?;
+        let past = match action {
+            Action::Publish => "published",
+            Action::Unpublish => "unpublished",
+            Action::Delete => "deleted",
+        };
+        let were = if changed == 1 { " was" } else { "s were" };
+        Ok(Ok(format!("{changed} item{were} {past}.")))
+    }
+
+    fn id(item: &item::Model) -> i64 {
+        item.id
+    }
 }

@@ -1,11 +1,13 @@
 //! The admin toolkit: what every resource page shares, so a resource module keeps only its
 //! fields, validation, columns and wording.
 //! - [`list`]: the query string of a list page, and the links of its headers, filters, pager.
+//! - [`bulk`]: bulk actions on a list's selected objects, confirmed first.
 //! - [`confirm`]: the page that asks before a delete or a bulk action.
 //! - [`delete`]: deleting one object, with its confirmation and audit entry.
 //! - [`image_form`]: the save of a form with an image.
 //! - here: audited writes, bulk selections, small responses.
 
+pub mod bulk;
 pub mod confirm;
 pub mod delete;
 pub mod image_form;
