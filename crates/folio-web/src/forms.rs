@@ -16,6 +16,10 @@ use crate::state::AppState;
 /// The message of an empty required field (defined with the parsers, which use it too).
 pub use crate::domain::REQUIRED;
 
+/// A form with nothing but its CSRF token (delete and action buttons).
+#[derive(Deserialize)]
+pub struct Confirm {}
+
 /// A url-encoded form whose `csrf_token` field matched the visitor's token. Any other problem
 /// with the body (wrong content type, broken encoding, too large) is a clear 4xx, never a 500.
 /// Fields of `T` should be `#[serde(default)]` strings, so a missing field is a validation

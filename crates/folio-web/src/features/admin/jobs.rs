@@ -14,11 +14,11 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
 use super::toolkit::list::{Filter, ListQuery, ListView};
-use super::toolkit::{Confirm, Resource, admin_page, change_audited, flash_error, found, see_other};
+use super::toolkit::{Resource, admin_page, change_audited, flash_error, found, see_other};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
-use crate::forms::CsrfForm;
+use crate::forms::{Confirm, CsrfForm};
 use crate::layout::{PageContext, ok};
 use crate::state::AppState;
 

@@ -3,14 +3,13 @@ use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::NoteView;
 use folio_db::queries::notes::{self, NoteInput};
-use serde::Deserialize;
 
 use super::form::{NoteForm, PadOption, ValidNote, pad_options};
 use super::listing::{NoteRow, SortLinks, order_of, rows};
 use crate::dates::{SmartDate, smart_date};
 use crate::error::AppResult;
 use crate::features::PathId;
-use crate::forms::{CsrfForm, FieldErrors};
+use crate::forms::{Confirm, CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::{RequestContext, SignedIn};
 
@@ -227,9 +226,6 @@ pub async fn show_delete(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -
     let page = ctx.notes_page("Delete note", user.id).await?;
     Ok(ok(&DeletePage { page, note }))
 }
-
-#[derive(Deserialize)]
-pub struct Confirm {}
 
 pub async fn delete(
     SignedIn { user, .. }: SignedIn,

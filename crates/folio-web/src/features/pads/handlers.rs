@@ -10,7 +10,7 @@ use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::notes::handlers::NotesPage;
 use crate::features::notes::listing::{SortLinks, order_of, rows};
-use crate::forms::{CsrfForm, FieldErrors};
+use crate::forms::{Confirm, CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
 use crate::session::{RequestContext, SignedIn};
 
@@ -151,9 +151,6 @@ pub async fn show_delete(SignedIn { ctx, user }: SignedIn, PathId(id): PathId) -
     page.active_pad = Some(pad.id);
     Ok(ok(&DeletePage { page, pad }))
 }
-
-#[derive(Deserialize)]
-pub struct Confirm {}
 
 pub async fn delete(
     SignedIn { user, .. }: SignedIn,

@@ -8,10 +8,10 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::super::Staff;
 use super::confirm::{ConfirmPage, DeleteOne};
-use super::{Confirm, Resource, commit_audited, flash_error, found, see_other};
+use super::{Resource, commit_audited, flash_error, found, see_other};
 use crate::error::AppResult;
 use crate::features::PathId;
-use crate::forms::CsrfForm;
+use crate::forms::{Confirm, CsrfForm};
 
 /// What became of a delete.
 pub enum Deleted {

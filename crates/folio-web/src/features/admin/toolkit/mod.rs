@@ -92,10 +92,6 @@ pub async fn change_audited(
     Ok(true)
 }
 
-/// A form with nothing but its CSRF token (delete and action buttons).
-#[derive(Deserialize)]
-pub struct Confirm {}
-
 /// The most objects one bulk action touches (two list pages' worth).
 const MAX_BULK: usize = 100;
 
