@@ -110,14 +110,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
         let name = name_of(row.category_id);
         (row, name)
     });
-    let category_choices: Vec<(String, String)> = all_categories
-        .iter()
-        .map(|c| (c.name.clone(), c.id.to_string()))
-        .collect();
-    let category_choices: Vec<(&str, &str)> = category_choices
-        .iter()
-        .map(|(name, id)| (name.as_str(), id.as_str()))
-        .collect();
+    let category_choices = all_categories.iter().map(|c| (c.name.clone(), c.id.to_string()));
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Items").await?,
         nav: AdminNav::new(LIST, &[]),
@@ -128,7 +121,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
                 "By status",
                 &[("Draft", item::DRAFT), ("Published", item::PUBLISHED)],
             ),
-            Filter::new("category", "By category", &category_choices),
+            Filter::with_choices("category", "By category", category_choices),
         ],
         rows: rows.collect(),
     }))
@@ -501,20 +494,14 @@ enum Action {
 }
 
 impl Action {
-    fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "publish" => Some(Self::Publish),
-            "unpublish" => Some(Self::Unpublish),
-            "delete" => Some(Self::Delete),
-            _ => None,
-        }
-    }
+    const ALL: [Self; 3] = [Self::Publish, Self::Unpublish, Self::Delete];
 
-    fn name(self) -> &'static str {
+    /// The action's name in the form, its verb, and the verb's past tense.
+    fn words(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Self::Publish => "publish",
-            Self::Unpublish => "unpublish",
-            Self::Delete => "delete",
+            Self::Publish => ("publish", "Publish", "published"),
+            Self::Unpublish => ("unpublish", "Unpublish", "unpublished"),
+            Self::Delete => ("delete", "Delete", "deleted"),
         }
     }
 
@@ -537,59 +524,16 @@ impl Action {
     }
 }
 
-/// Applies `action` to `chosen` in one transaction: each change with its audit row, each
-/// publication with its notification job. Returns how many items changed.
-async fn apply(
-    ctx: &RequestContext,
-    staff: &Staff,
-    action: Action,
-    chosen: &[item::Model],
-) -> AppResult<usize> {
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    let mut changed = 0;
-    for item in chosen {
-        let done = match action {
-            Action::Delete => matches!(Items::delete(&txn, item).await?, Deleted::Yes),
-            Action::Publish => items::set_status(&txn, item.id, true).await?,
-            Action::Unpublish => items::set_status(&txn, item.id, false).await?,
-        };
-        if !done {
-            continue;
-        }
-        changed += 1;
-        if action == Action::Publish {
-            folio_jobs::enqueue(&txn, &NotifySubscribers { item_id: item.id }).await?;
-        }
-        let verb = match action {
-            Action::Publish => "Published",
-            Action::Unpublish => "Unpublished",
-            Action::Delete => "Deleted",
-        };
-        let entry = Entry::new(
-            action.name(),
-            "item",
-            item.id,
-            format!("{verb} item “{}”", item.title),
-        );
-        audit_entries::record(&txn, &staff.actor(), entry).await?;
-    }
-    txn.commit().await?;
-    if changed > 0 {
-        ctx.state.site_cache.invalidate_all();
-    }
-    Ok(changed)
-}
-
 impl BulkActions for Items {
     type Action = Action;
     const NOTHING_CHOSEN: &'static str = "Select one or more items and an action.";
 
     fn action(name: &str) -> Option<Action> {
-        Action::parse(name)
+        Action::ALL.into_iter().find(|action| action.words().0 == name)
     }
 
     fn name(action: Action) -> &'static str {
-        action.name()
+        action.words().0
     }
 
     async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<item::Model>, DbErr> {
@@ -602,11 +546,7 @@ impl BulkActions for Items {
         chosen: &[item::Model],
     ) -> Result<Question, DbErr> {
         let changing = chosen.iter().filter(|item| action.changes(item)).count();
-        let verb = match action {
-            Action::Publish => "Publish",
-            Action::Unpublish => "Unpublish",
-            Action::Delete => "Delete",
-        };
+        let (_, verb, _) = action.words();
         Ok(Question {
             heading: format!("{verb} {changing} item{}", if changing == 1 { "" } else { "s" }),
             title: None,
@@ -617,18 +557,38 @@ impl BulkActions for Items {
         })
     }
 
+    /// Each change with its audit row, each publication with its notification job.
     async fn apply(
         ctx: &RequestContext,
         staff: &Staff,
         action: Action,
         chosen: &[item::Model],
     ) -> AppResult<Result<String, String>> {
-        let changed = apply(ctx, staff, action, chosen).await?;
-        let past = match action {
-            Action::Publish => "published",
-            Action::Unpublish => "unpublished",
-            Action::Delete => "deleted",
-        };
+        let (name, _, past) = action.words();
+        let txn = folio_db::begin_write(&ctx.state.db).await?;
+        let mut changed = 0;
+        for item in chosen {
+            let done = match action {
+                Action::Delete => matches!(Items::delete(&txn, item).await?, Deleted::Yes),
+                Action::Publish | Action::Unpublish => {
+                    items::set_status(&txn, item.id, action == Action::Publish).await?
+                }
+            };
+            if !done {
+                continue;
+            }
+            changed += 1;
+            if action == Action::Publish {
+                folio_jobs::enqueue(&txn, &NotifySubscribers { item_id: item.id }).await?;
+            }
+            let summary = format!("{} item “{}”", capitalized(past), item.title);
+            let entry = Entry::new(name, "item", item.id, summary);
+            audit_entries::record(&txn, &staff.actor(), entry).await?;
+        }
+        txn.commit().await?;
+        if changed > 0 {
+            ctx.state.site_cache.invalidate_all();
+        }
         let were = if changed == 1 { " was" } else { "s were" };
         Ok(Ok(format!("{changed} item{were} {past}.")))
     }
@@ -636,4 +596,13 @@ impl BulkActions for Items {
     fn id(item: &item::Model) -> i64 {
         item.id
     }
+}
+
+/// `word` with its first letter upper-cased ("published" → "Published").
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -252,12 +252,20 @@ pub struct Filter {
 
 impl Filter {
     pub fn new(name: &'static str, title: &'static str, choices: &[(&str, &str)]) -> Self {
+        let choices = choices
+            .iter()
+            .map(|(label, value)| ((*label).to_owned(), (*value).to_owned()));
+        Self::with_choices(name, title, choices)
+    }
+
+    /// A filter whose choices are data (the categories), as (label, value).
+    pub fn with_choices(
+        name: &'static str,
+        title: &'static str,
+        choices: impl Iterator<Item = (String, String)>,
+    ) -> Self {
         let mut all = vec![("All".to_owned(), String::new())];
-        all.extend(
-            choices
-                .iter()
-                .map(|(label, value)| ((*label).to_owned(), (*value).to_owned())),
-        );
+        all.extend(choices);
         Self {
             name,
             title,
