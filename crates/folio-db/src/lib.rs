@@ -15,3 +15,4 @@ pub mod queries;
 pub use connect::{Backend, DatabaseAuth, begin_write, connect, connect_with, replace_password};
 pub use migrations::Migrator;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
+pub use sea_orm_migration::MigratorTrait;

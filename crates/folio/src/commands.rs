@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use folio::wiring::{build_app, job_worker, open_storage, prepare_database, shutdown_signal};
+use folio_db::MigratorTrait;
 use folio_db::queries::users::{self, CreateUserError};
 use folio_db::{DatabaseConnection, Migrator, connect_with};
 use folio_web::domain::{Email, NewPassword};
-use sea_orm_migration::MigratorTrait;
 
 use crate::cli::{AdminCommand, Command, CreateUser, MigrateArgs};
 

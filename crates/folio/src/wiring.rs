@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use folio_db::MigratorTrait;
 use folio_db::{DatabaseConnection, Migrator};
 use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions};
 use folio_storage::Storage;
 use folio_web::{App, AppConfig, Services, WorkerMode};
-use sea_orm_migration::MigratorTrait;
 
 /// Connects to the database and makes sure its schema is current: migrates when
 /// `auto_migrate` is set, otherwise fails with an instruction to run `folio migrate`.
