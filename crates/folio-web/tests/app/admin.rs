@@ -24,6 +24,7 @@ backend_tests!(
     item_page_shows_delivery_counts,
     admin_posts_need_a_csrf_token,
     longest_titles_with_wide_letters_save_and_save_again,
+    list_controls_read_like_the_django_admin,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -715,4 +716,51 @@ async fn longest_titles_with_wide_letters_save_and_save_again(app: TestApp) {
         .await;
     assert_eq!(refused.status, 422);
     refused.assert_contains("at most 200 characters (it has 201)");
+}
+
+async fn list_controls_read_like_the_django_admin(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let a = app.create_item(&staff, category, "Alpha", false).await;
+
+    // The bulk menu starts on no action, and "Go" without one changes nothing.
+    let list = staff.get("/admin/items/").await;
+    list.assert_contains(r#"<option value="" selected>---------</option>"#);
+    staff
+        .get(&format!("/admin/items/bulk/?action=&ids={a}"))
+        .await
+        .assert_redirect("/admin/items/");
+    assert_eq!(app.item(a).await.status, item::DRAFT);
+
+    // Only the current sort column tells screen readers its order.
+    list.assert_contains(r#"aria-sort="descending"><a href="/admin/items/?o=updated_at">"#);
+    assert_eq!(list.body.matches("aria-sort=").count(), 1);
+    let by_title = staff.get("/admin/items/?o=title").await;
+    by_title.assert_contains(r#"aria-sort="ascending"><a href="/admin/items/?o=-title">"#);
+    assert_eq!(by_title.body.matches("aria-sort=").count(), 1);
+
+    // Publishing is confirmed with an ordinary button, deleting with a red one.
+    let publish = staff
+        .get(&format!("/admin/items/bulk/?action=publish&ids={a}"))
+        .await;
+    publish.assert_contains(r#"<button type="submit">Yes, I"#);
+    publish.assert_lacks("button-danger");
+    staff
+        .get(&format!("/admin/items/bulk/?action=delete&ids={a}"))
+        .await
+        .assert_contains(r#"<button type="submit" class="button-danger">Yes, I"#);
+    staff
+        .get(&format!("/admin/items/{a}/delete/"))
+        .await
+        .assert_contains(r#"class="button-danger">Yes, delete it"#);
+
+    // The audit log's filters are words, not stored values.
+    let log = staff.get("/admin/audit-log/").await;
+    log.assert_contains(">Made staff</a>");
+    log.assert_contains(">Contact message</a>");
+    log.assert_lacks(">make_staff</a>");
+    staff
+        .get("/admin/audit-log/?action=make_staff")
+        .await
+        .assert_contains(r#"class="active" aria-current="true">Made staff</a>"#);
 }

@@ -14,19 +14,32 @@ use crate::layout::{PageContext, ok};
 
 const LIST: &str = "/admin/audit-log/";
 
-const ACTIONS: &[&str] = &[
-    "create",
-    "update",
-    "delete",
-    "publish",
-    "unpublish",
-    "make_staff",
-    "remove_staff",
-    "deactivate",
-    "reactivate",
-    "retry",
+/// The audit log's actions as the filter shows them: (label, stored value).
+const ACTIONS: &[(&str, &str)] = &[
+    ("Created", "create"),
+    ("Changed", "update"),
+    ("Deleted", "delete"),
+    ("Published", "publish"),
+    ("Unpublished", "unpublish"),
+    ("Made staff", "make_staff"),
+    ("Removed from staff", "remove_staff"),
+    ("Deactivated", "deactivate"),
+    ("Reactivated", "reactivate"),
+    ("Retried", "retry"),
 ];
-const OBJECT_TYPES: &[&str] = &["category", "item", "user", "subscriber", "contact_message", "job"];
+const OBJECT_TYPES: &[(&str, &str)] = &[
+    ("Category", "category"),
+    ("Item", "item"),
+    ("User", "user"),
+    ("Subscriber", "subscriber"),
+    ("Contact message", "contact_message"),
+    ("Job", "job"),
+];
+
+/// The stored values of a filter's choices.
+fn values(choices: &[(&str, &'static str)]) -> Vec<&'static str> {
+    choices.iter().map(|(_, value)| *value).collect()
+}
 
 #[derive(Template)]
 #[template(path = "features/admin/templates/audit_log.html")]
@@ -48,23 +61,20 @@ pub async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> 
         ],
         ("created_at", true),
     );
-    let action = query.choice("action", ACTIONS);
-    let object_type = query.choice("object_type", OBJECT_TYPES);
+    let action = query.choice("action", &values(ACTIONS));
+    let object_type = query.choice("object_type", &values(OBJECT_TYPES));
     let filter = AuditFilter { action, object_type };
     let found = audit_entries::list(&staff.ctx.state.db, filter, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found)
         .with_filter("action", action)
         .with_filter("object_type", object_type);
-    let labelled = |values: &[&'static str]| -> Vec<(&'static str, &'static str)> {
-        values.iter().map(|v| (*v, *v)).collect()
-    };
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Audit log").await?,
         nav: AdminNav::new(LIST, &[]),
         view,
         filters: vec![
-            Filter::new("action", "By action", &labelled(ACTIONS)),
-            Filter::new("object_type", "By object", &labelled(OBJECT_TYPES)),
+            Filter::new("action", "By action", ACTIONS),
+            Filter::new("object_type", "By object", OBJECT_TYPES),
         ],
         rows: found.rows,
     }))

@@ -417,6 +417,7 @@ impl BulkActions for Categories {
                 .collect(),
             refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
             button: "Yes, delete them",
+            danger: true,
         })
     }
 

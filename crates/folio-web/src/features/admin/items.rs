@@ -554,6 +554,7 @@ impl BulkActions for Items {
             lines: chosen.iter().map(|item| action.describe(item)).collect(),
             refusal: (changing == 0).then(|| "None of the selected items would change.".to_owned()),
             button: "Yes, I'm sure",
+            danger: action == Action::Delete,
         })
     }
 

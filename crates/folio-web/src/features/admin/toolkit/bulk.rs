@@ -27,6 +27,8 @@ pub struct Question {
     /// Shown instead of the button when nothing would (or may) change.
     pub refusal: Option<String>,
     pub button: &'static str,
+    /// Whether the action destroys something (a red button).
+    pub danger: bool,
 }
 
 /// A resource whose list has bulk actions.
@@ -96,6 +98,7 @@ pub async fn show_bulk<R: BulkActions>(staff: Staff, RawQuery(raw): RawQuery) ->
         lines: question.lines,
         refusal: question.refusal,
         button: question.button,
+        danger: question.danger,
     };
     ConfirmPage::bulk(&staff, bulk, question.title).await
 }

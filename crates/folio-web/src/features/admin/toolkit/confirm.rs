@@ -21,6 +21,8 @@ pub struct ConfirmPage {
     pub action: String,
     pub hidden: Vec<(&'static str, String)>,
     pub button: &'static str,
+    /// Whether the button destroys something (red); publishing is not.
+    pub danger: bool,
     pub cancel: String,
 }
 
@@ -52,6 +54,7 @@ pub struct Bulk {
     pub lines: Vec<String>,
     pub refusal: Option<String>,
     pub button: &'static str,
+    pub danger: bool,
 }
 
 impl ConfirmPage {
@@ -76,6 +79,7 @@ impl ConfirmPage {
             action: format!("{object}delete/"),
             hidden: Vec::new(),
             button: "Yes, delete it",
+            danger: true,
             cancel,
         }))
     }
@@ -92,6 +96,7 @@ impl ConfirmPage {
             action: format!("{}bulk/", bulk.list),
             hidden: vec![("action", bulk.action.to_owned()), ("ids", join_ids(&bulk.ids))],
             button: bulk.button,
+            danger: bulk.danger,
             cancel: bulk.list.into(),
         }))
     }

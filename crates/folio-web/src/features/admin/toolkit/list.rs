@@ -200,6 +200,11 @@ impl ListView {
         }
     }
 
+    /// The `aria-sort` of column `key`'s header: only the current sort column has one.
+    pub fn aria_sort(&self, key: &str) -> Option<&'static str> {
+        (key == self.sort_key).then_some(if self.desc { "descending" } else { "ascending" })
+    }
+
     pub fn page_url(&self, page: &u64) -> String {
         self.link(&self.filters, Some(self.current_o()), *page)
     }
