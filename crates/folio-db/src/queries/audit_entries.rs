@@ -40,6 +40,20 @@ pub async fn list(
     list::fetch(conn, select, &searched, request, audit_entry::Column::Id).await
 }
 
+/// Every entry about one object, oldest first: its history.
+pub async fn for_object(
+    conn: &impl ConnectionTrait,
+    object_type: &str,
+    object_id: i64,
+) -> Result<Vec<audit_entry::Model>, DbErr> {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::ObjectType.eq(object_type))
+        .filter(audit_entry::Column::ObjectId.eq(object_id))
+        .order_by_asc(audit_entry::Column::Id)
+        .all(conn)
+        .await
+}
+
 /// The `limit` newest entries.
 pub async fn latest(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<audit_entry::Model>, DbErr> {
     audit_entry::Entity::find()

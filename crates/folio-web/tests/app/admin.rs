@@ -25,6 +25,7 @@ backend_tests!(
     admin_posts_need_a_csrf_token,
     longest_titles_with_wide_letters_save_and_save_again,
     list_controls_read_like_the_django_admin,
+    history_page_lists_an_objects_audit_entries,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -763,4 +764,57 @@ async fn list_controls_read_like_the_django_admin(app: TestApp) {
         .get("/admin/audit-log/?action=make_staff")
         .await
         .assert_contains(r#"class="active" aria-current="true">Made staff</a>"#);
+}
+
+async fn history_page_lists_an_objects_audit_entries(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let a = app.create_item(&staff, category, "Alpha", false).await;
+    let b = app.create_item(&staff, category, "Beta", false).await;
+    let ids = a.to_string();
+    staff
+        .submit_via(
+            &format!("/admin/items/bulk/?action=publish&ids={a}"),
+            "/admin/items/bulk/",
+            &[("action", "publish"), ("ids", &ids)],
+        )
+        .await
+        .assert_redirect("/admin/items/");
+
+    // The change form links to the history, which lists this item's entries, oldest first.
+    staff
+        .get(&format!("/admin/items/{a}/"))
+        .await
+        .assert_contains(&format!(r#"<a href="/admin/items/{a}/history/">History</a>"#));
+    let history = staff.get(&format!("/admin/items/{a}/history/")).await;
+    assert_eq!(history.status, 200);
+    history.assert_contains("History: Alpha");
+    history.assert_contains("staff@example.org");
+    let created = history.body.find("Created item “Alpha”").expect("the creation");
+    let published = history
+        .body
+        .find("Published item “Alpha”")
+        .expect("the publication");
+    assert!(created < published, "oldest first");
+    history.assert_lacks("Beta");
+    staff
+        .get(&format!("/admin/items/{b}/history/"))
+        .await
+        .assert_lacks("Published item");
+    staff
+        .get(&format!("/admin/categories/{category}/history/"))
+        .await
+        .assert_contains("Created category “Essays”");
+
+    // An unknown object, and anyone but staff: the 404 page.
+    assert_eq!(staff.get("/admin/items/999999/history/").await.status, 404);
+    let user = app.visitor();
+    user.register("user@example.org").await;
+    assert_eq!(user.get(&format!("/admin/items/{a}/history/")).await.status, 404);
+
+    // The audit log links each entry to its object.
+    staff
+        .get("/admin/audit-log/")
+        .await
+        .assert_contains(&format!(r#"<a href="/admin/items/{a}/">item #{a}</a>"#));
 }

@@ -36,6 +36,15 @@ const OBJECT_TYPES: &[(&str, &str)] = &[
     ("Job", "job"),
 ];
 
+/// The admin pages of the object types that have one.
+const PAGES: &[(&str, &str)] = &[
+    ("category", "/admin/categories/"),
+    ("item", "/admin/items/"),
+    ("user", "/admin/users/"),
+    ("contact_message", "/admin/contact-messages/"),
+    ("job", "/admin/jobs/"),
+];
+
 /// The stored values of a filter's choices.
 fn values(choices: &[(&str, &'static str)]) -> Vec<&'static str> {
     choices.iter().map(|(_, value)| *value).collect()
@@ -49,6 +58,23 @@ struct ListPage {
     view: ListView,
     filters: Vec<Filter>,
     rows: Vec<audit_entry::Model>,
+}
+
+impl ListPage {
+    /// "item #7", or the bare type for entries about no one object.
+    fn object_label(&self, entry: &audit_entry::Model) -> String {
+        match entry.object_id {
+            Some(id) => format!("{} #{id}", entry.object_type),
+            None => entry.object_type.clone(),
+        }
+    }
+
+    /// The admin page of the entry's object, unless the entry deleted it or it has none.
+    fn object_url(&self, entry: &audit_entry::Model) -> Option<String> {
+        let id = entry.object_id.filter(|_| entry.action != "delete")?;
+        let (_, list) = PAGES.iter().find(|(kind, _)| *kind == entry.object_type)?;
+        Some(format!("{list}{id}/"))
+    }
 }
 
 pub async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {

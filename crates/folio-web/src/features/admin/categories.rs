@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
+use super::toolkit::history::{Audited, show_history};
 use super::toolkit::image_form::{self, ImageResource};
 use super::toolkit::list::{ListQuery, ListView};
 use super::toolkit::{Resource, admin_page};
@@ -31,6 +32,7 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/categories/{id}/history/", get(show_history::<Categories>))
         .route("/admin/categories/", get(list))
         .route(
             "/admin/categories/bulk/",
@@ -319,9 +321,16 @@ fn refusal(category: &category::Model, items: u64) -> String {
     )
 }
 
+impl Audited for Categories {
+    const OBJECT_TYPE: &'static str = "category";
+
+    fn title(category: &category::Model) -> String {
+        category.name.clone()
+    }
+}
+
 impl Deletable for Categories {
     const NOUN: &'static str = "category";
-    const OBJECT_TYPE: &'static str = "category";
     const ON_SITE: bool = true;
 
     fn name(category: &category::Model) -> Option<String> {

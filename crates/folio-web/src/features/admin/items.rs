@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
+use super::toolkit::history::{Audited, show_history};
 use super::toolkit::image_form::{self, ImageResource};
 use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, found};
@@ -38,6 +39,7 @@ use crate::uploads::CsrfUploadForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/items/{id}/history/", get(show_history::<Items>))
         .route("/admin/items/", get(list))
         .route("/admin/items/bulk/", get(show_bulk::<Items>).post(bulk::<Items>))
         .route(
@@ -454,9 +456,16 @@ async fn preview_existing(
 // ---------------------------------------------------------------------------------------------
 // Delete and bulk actions
 
+impl Audited for Items {
+    const OBJECT_TYPE: &'static str = "item";
+
+    fn title(item: &item::Model) -> String {
+        item.title.clone()
+    }
+}
+
 impl Deletable for Items {
     const NOUN: &'static str = "item";
-    const OBJECT_TYPE: &'static str = "item";
     const ON_SITE: bool = true;
 
     fn name(item: &item::Model) -> Option<String> {

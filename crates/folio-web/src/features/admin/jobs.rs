@@ -13,6 +13,7 @@ use folio_db::queries::jobs::{self, JobSort};
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
+use super::toolkit::history::{Audited, show_history};
 use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, change_audited, flash_error, found, see_other};
 use super::{AdminNav, Staff};
@@ -24,6 +25,7 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/jobs/{id}/history/", get(show_history::<Jobs>))
         .route("/admin/jobs/", get(list))
         .route("/admin/jobs/{id}/", get(show))
         .route("/admin/jobs/{id}/retry/", post(retry))
@@ -150,9 +152,16 @@ impl Resource for Jobs {
     }
 }
 
+impl Audited for Jobs {
+    const OBJECT_TYPE: &'static str = "job";
+
+    fn title(job: &job::Model) -> String {
+        format!("Job {}", job.id)
+    }
+}
+
 impl Deletable for Jobs {
     const NOUN: &'static str = "job";
-    const OBJECT_TYPE: &'static str = "job";
 
     fn name(job: &job::Model) -> Option<String> {
         Some(format!("Job {}", job.id))

@@ -10,6 +10,7 @@ use folio_db::queries::contact_messages::{self, MessageSort};
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
+use super::toolkit::history::{Audited, show_history};
 use super::toolkit::list::{ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, found};
 use super::{AdminNav, Staff};
@@ -20,6 +21,10 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/admin/contact-messages/{id}/history/",
+            get(show_history::<Messages>),
+        )
         .route("/admin/contact-messages/", get(list))
         .route("/admin/contact-messages/{id}/", get(show))
         .route(
@@ -88,9 +93,16 @@ impl Resource for Messages {
     }
 }
 
+impl Audited for Messages {
+    const OBJECT_TYPE: &'static str = "contact_message";
+
+    fn title(message: &contact_message::Model) -> String {
+        message.subject.clone()
+    }
+}
+
 impl Deletable for Messages {
     const NOUN: &'static str = "message";
-    const OBJECT_TYPE: &'static str = "contact_message";
 
     fn name(message: &contact_message::Model) -> Option<String> {
         Some(message.subject.clone())

@@ -13,6 +13,7 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use super::toolkit::Resource;
 use super::toolkit::admin_page;
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
+use super::toolkit::history::Audited;
 use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
@@ -99,9 +100,16 @@ impl Resource for Subscribers {
     }
 }
 
+impl Audited for Subscribers {
+    const OBJECT_TYPE: &'static str = "subscriber";
+
+    fn title(subscriber: &subscriber::Model) -> String {
+        subscriber.email.clone()
+    }
+}
+
 impl Deletable for Subscribers {
     const NOUN: &'static str = "subscriber";
-    const OBJECT_TYPE: &'static str = "subscriber";
 
     fn name(_subscriber: &subscriber::Model) -> Option<String> {
         None // no page of its own

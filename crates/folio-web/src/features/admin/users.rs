@@ -9,10 +9,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use folio_db::queries::audit_entries::{self, Entry};
 use folio_db::queries::users::{self, UserFilter, UserRow, UserSort};
+use folio_db::{DatabaseConnection, DbErr};
 use serde::Deserialize;
 
+use super::toolkit::history::{Audited, show_history};
 use super::toolkit::list::{Filter, ListQuery, ListView};
-use super::toolkit::{admin_page, flash_error, see_other};
+use super::toolkit::{Resource, admin_page, flash_error, found, see_other};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
@@ -26,6 +28,27 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/", get(show))
         .route("/admin/users/{id}/staff/", post(set_staff))
         .route("/admin/users/{id}/active/", post(set_active))
+        .route("/admin/users/{id}/history/", get(show_history::<Users>))
+}
+
+/// Users as the toolkit handles them (their history).
+struct Users;
+
+impl Resource for Users {
+    type Row = UserRow;
+    const LIST: &'static str = LIST;
+
+    async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<UserRow>, DbErr> {
+        users::find_row(db, id).await
+    }
+}
+
+impl Audited for Users {
+    const OBJECT_TYPE: &'static str = "user";
+
+    fn title(user: &UserRow) -> String {
+        user.email.clone()
+    }
 }
 
 const LIST: &str = "/admin/users/";
@@ -90,10 +113,7 @@ struct UserPage {
 }
 
 async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let row = users::find_row(&staff.ctx.state.db, id).await?;
-    let Some(row) = row else {
-        return Err(staff.ctx.not_found().await);
-    };
+    let row = found::<Users>(&staff.ctx, id).await?;
     Ok(ok(&UserPage {
         page: admin_page(&staff.ctx, row.email.clone()).await?,
         nav: AdminNav::new(LIST, &[(&row.email, "")]),

@@ -8,7 +8,8 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::super::Staff;
 use super::confirm::{ConfirmPage, DeleteOne};
-use super::{Resource, commit_audited, flash_error, found, see_other};
+use super::history::Audited;
+use super::{commit_audited, flash_error, found, see_other};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::{Confirm, CsrfForm};
@@ -23,11 +24,9 @@ pub enum Deleted {
 }
 
 /// A resource whose objects staff delete one at a time.
-pub trait Deletable: Resource {
+pub trait Deletable: Audited {
     /// The kind of object: the confirmation's heading reads "Delete <noun>".
     const NOUN: &'static str;
-    /// The audit log's object type.
-    const OBJECT_TYPE: &'static str;
     /// Whether the public site shows these objects (its cache is cleared after a delete).
     const ON_SITE: bool = false;
 

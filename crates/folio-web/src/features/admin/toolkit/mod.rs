@@ -4,12 +4,14 @@
 //! - [`bulk`]: bulk actions on a list's selected objects, confirmed first.
 //! - [`confirm`]: the page that asks before a delete or a bulk action.
 //! - [`delete`]: deleting one object, with its confirmation and audit entry.
+//! - [`history`]: an object's audit entries, its "History" page.
 //! - [`image_form`]: the save of a form with an image.
 //! - here: audited writes, bulk selections, small responses.
 
 pub mod bulk;
 pub mod confirm;
 pub mod delete;
+pub mod history;
 pub mod image_form;
 pub mod list;
 
