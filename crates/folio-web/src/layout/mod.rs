@@ -32,6 +32,9 @@ pub struct PageContext {
     pub pads: Option<Vec<PadSummary>>,
     /// The pad being shown, highlighted in the sidebar.
     pub active_pad: Option<i64>,
+    /// The visitor is staff: the header links to the admin panel (and site pages to the
+    /// admin page of what they show).
+    pub is_staff: bool,
     /// False on pages rendered without knowing who is asking (error pages from `AppError`):
     /// they show no account links rather than a wrong "Sign in" to a signed-in user.
     pub knows_visitor: bool,
@@ -51,6 +54,7 @@ impl PageContext {
             csrf_token: String::new(),
             pads: None,
             active_pad: None,
+            is_staff: false,
             knows_visitor: false,
         }
     }
@@ -70,6 +74,7 @@ impl RequestContext {
             csrf_token: self.csrf_token().await?,
             pads: None,
             active_pad: None,
+            is_staff: self.user.as_ref().is_some_and(|user| user.is_staff),
             knows_visitor: true,
         })
     }

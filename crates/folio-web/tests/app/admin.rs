@@ -26,6 +26,7 @@ backend_tests!(
     longest_titles_with_wide_letters_save_and_save_again,
     list_controls_read_like_the_django_admin,
     history_page_lists_an_objects_audit_entries,
+    the_three_parts_link_to_each_other,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -817,4 +818,43 @@ async fn history_page_lists_an_objects_audit_entries(app: TestApp) {
         .get("/admin/audit-log/")
         .await
         .assert_contains(&format!(r#"<a href="/admin/items/{a}/">item #{a}</a>"#));
+}
+
+async fn the_three_parts_link_to_each_other(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let a = app.create_item(&staff, category, "Alpha", true).await;
+    let user = app.visitor();
+    user.register("user@example.org").await;
+    let admin_link = r#"<a href="/admin/">Admin</a>"#;
+
+    // Staff see "Admin" in the header of the notes and the site; nobody else does.
+    staff.get("/").await.assert_contains(admin_link);
+    staff.get("/site/").await.assert_contains(admin_link);
+    user.get("/").await.assert_lacks(admin_link);
+    user.get("/site/").await.assert_lacks(admin_link);
+    app.visitor().get("/site/").await.assert_lacks(admin_link);
+
+    // The admin says it is the admin, and links to the site.
+    let dashboard = staff.get("/admin/").await;
+    dashboard.assert_contains(r#"<span class="brand-sub">admin</span>"#);
+    dashboard.assert_contains(r#"<a href="/site/">View site</a>"#);
+    dashboard.assert_lacks(r#"<span class="brand-sub">notes</span>"#);
+
+    // A category's and an item's admin pages link to their public pages, and the public item
+    // page links staff back to its admin page.
+    staff
+        .get(&format!("/admin/categories/{category}/"))
+        .await
+        .assert_contains(r#"<a href="/site/items/essays/">View on site</a>"#);
+    let edit = format!(r#"<a href="/admin/items/{a}/">Edit</a>"#);
+    staff
+        .get("/site/items/essays/alpha/")
+        .await
+        .assert_contains(&edit);
+    app.visitor()
+        .get("/site/items/essays/alpha/")
+        .await
+        .assert_lacks(&edit);
+    user.get("/site/items/essays/alpha/").await.assert_lacks(&edit);
 }

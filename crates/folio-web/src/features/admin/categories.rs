@@ -111,6 +111,8 @@ struct FormPage {
     form: CategoryForm,
     errors: FieldErrors,
     category_id: Option<i64>,
+    /// The saved category's public page.
+    site_url: Option<String>,
     /// The category's current image.
     picture: Option<Picture>,
 }
@@ -202,6 +204,7 @@ async fn form_page(
         form,
         errors,
         category_id: current.map(|category| category.id),
+        site_url: current.map(|category| folio_jobs::site_urls::category(&category.slug)),
         picture,
     })
 }

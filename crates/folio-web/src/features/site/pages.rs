@@ -113,6 +113,7 @@ fn site_page(ctx: &RequestContext, title: impl Into<String>) -> PageContext {
         csrf_token: String::new(),
         pads: None,
         active_pad: None,
+        is_staff: ctx.user.as_ref().is_some_and(|user| user.is_staff),
         knows_visitor: true,
     }
 }
