@@ -27,6 +27,7 @@ backend_tests!(
     list_controls_read_like_the_django_admin,
     history_page_lists_an_objects_audit_entries,
     the_three_parts_link_to_each_other,
+    the_save_buttons_go_where_they_say,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -857,4 +858,45 @@ async fn the_three_parts_link_to_each_other(app: TestApp) {
         .await
         .assert_lacks(&edit);
     user.get("/site/items/essays/alpha/").await.assert_lacks(&edit);
+}
+
+async fn the_save_buttons_go_where_they_say(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let form = staff.get("/admin/categories/add/").await;
+    for button in [
+        r#"name="then" value="list">Save</button>"#,
+        r#"name="then" value="edit">Save and continue editing</button>"#,
+        r#"name="then" value="add">Save and add another</button>"#,
+    ] {
+        form.assert_contains(button);
+    }
+    let category = |name: &'static str, then: &'static str| {
+        vec![("name", name), ("slug", ""), ("position", "1"), ("then", then)]
+    };
+    staff
+        .submit("/admin/categories/add/", &category("Lists", "list"))
+        .await
+        .assert_redirect("/admin/categories/");
+    staff
+        .submit("/admin/categories/add/", &category("Another", "add"))
+        .await
+        .assert_redirect("/admin/categories/add/");
+    let page = staff
+        .submit("/admin/categories/add/", &category("Stay", "edit"))
+        .await;
+    let location = page.location().unwrap().to_owned();
+    assert!(
+        location.starts_with("/admin/categories/") && location.ends_with('/') && location.len() > 18,
+        "{location}"
+    );
+    assert_eq!(app.count("categories").await, 3);
+
+    // An item saved with "Save" goes back to the items list.
+    let id = app.create_category(&staff, "Essays").await.to_string();
+    let mut fields = item_fields("Listed", &id, "draft", "Body.");
+    fields.push(("then", "list"));
+    staff
+        .submit("/admin/items/add/", &fields)
+        .await
+        .assert_redirect("/admin/items/");
 }

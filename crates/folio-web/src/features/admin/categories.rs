@@ -130,6 +130,9 @@ pub struct CategoryForm {
     /// The "remove the image" checkbox.
     #[serde(default)]
     pub clear_image: String,
+    /// The save button pressed: `list`, `edit` or `add`.
+    #[serde(default)]
+    pub then: String,
 }
 
 /// The longest category summary accepted (a card's text, not an article).
@@ -142,7 +145,7 @@ impl CategoryForm {
             slug: model.slug.clone(),
             summary: model.summary.clone(),
             position: model.position.to_string(),
-            clear_image: String::new(),
+            ..Self::default()
         }
     }
 
@@ -251,6 +254,10 @@ impl ImageResource for Categories {
 
     fn clear_image(form: &CategoryForm) -> &str {
         &form.clear_image
+    }
+
+    fn then(form: &CategoryForm) -> &str {
+        &form.then
     }
 
     async fn page(

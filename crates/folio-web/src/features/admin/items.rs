@@ -149,6 +149,9 @@ pub struct ItemForm {
     /// The "remove the image" checkbox.
     #[serde(default)]
     clear_image: String,
+    /// The save button pressed: `list`, `edit` or `add`.
+    #[serde(default)]
+    then: String,
 }
 
 /// The longest Markdown body accepted (far more than any article; bounds one request's work).
@@ -163,7 +166,7 @@ impl ItemForm {
             summary: model.summary.clone(),
             body: model.body.clone(),
             status: model.status.clone(),
-            clear_image: String::new(),
+            ..Self::default()
         }
     }
 
@@ -345,6 +348,10 @@ impl ImageResource for Items {
 
     fn clear_image(form: &ItemForm) -> &str {
         &form.clear_image
+    }
+
+    fn then(form: &ItemForm) -> &str {
+        &form.then
     }
 
     async fn page(

@@ -49,6 +49,9 @@ pub trait ImageResource: Resource {
     /// The "remove the image" checkbox's value.
     fn clear_image(form: &Self::Form) -> &str;
 
+    /// Which save button was pressed (`then`: `list`, `edit` or `add`; none is `edit`).
+    fn then(form: &Self::Form) -> &str;
+
     /// The form's page: adding (`current` is `None`) or changing `current`.
     async fn page(
         ctx: &RequestContext,
@@ -133,7 +136,11 @@ async fn submit<R: ImageResource>(
     )
     .await?;
     match saved {
-        Some(saved) => Ok(see_other(&format!("{}{}/", R::LIST, R::saved_id(&saved)))),
+        Some(saved) => Ok(see_other(&match R::then(&form) {
+            "list" => R::LIST.to_owned(),
+            "add" => format!("{}add/", R::LIST),
+            _ => format!("{}{}/", R::LIST, R::saved_id(&saved)),
+        })),
         None => Ok(invalid(&R::page(&ctx, current, form, errors).await?)),
     }
 }
