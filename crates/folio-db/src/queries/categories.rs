@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::list::{self, ListRequest, Page, sort_columns};
-use super::write_error::WriteError;
+use super::write_error::{Taken, WriteError};
 use crate::entities::{category, item};
 
 sort_columns! {
@@ -149,4 +149,31 @@ pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, Delete
     }
     let result = category::Entity::delete_by_id(id).exec(conn).await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Which of `name` and `slug` another row (not `except`) already has, so a form can report both
+/// at once. The unique indexes stay the guarantee: a row saved in between is still refused.
+pub async fn taken(
+    conn: &impl ConnectionTrait,
+    name: &str,
+    slug: &str,
+    except: Option<i64>,
+) -> Result<Vec<Taken>, DbErr> {
+    let mut select = category::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(category::Column::Name.eq(name))
+            .add(category::Column::Slug.eq(slug)),
+    );
+    if let Some(id) = except {
+        select = select.filter(category::Column::Id.ne(id));
+    }
+    let others = select.all(conn).await?;
+    let mut taken = Vec::new();
+    if others.iter().any(|other| other.name == name) {
+        taken.push(Taken::Name);
+    }
+    if others.iter().any(|other| other.slug == slug) {
+        taken.push(Taken::Slug);
+    }
+    Ok(taken)
 }

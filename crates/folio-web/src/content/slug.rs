@@ -35,17 +35,23 @@ impl Slug {
         Ok(Self(slug.to_owned()))
     }
 
-    /// The slug typed by staff, or when `raw` is empty the one derived from `source` (the name
-    /// or title). Errors are for the slug field.
-    pub fn parse_or_derive(raw: &str, source: &str) -> Result<Self, String> {
+    /// The slug typed by staff, or when `raw` is empty the one derived from `source`, the
+    /// `source_label` field (the name or title). Errors are for the slug field. `Ok(None)`: both
+    /// are empty, and the source field's own "required" says what to do.
+    pub fn parse_or_derive(raw: &str, source: &str, source_label: &str) -> Result<Option<Self>, String> {
         if !raw.trim().is_empty() {
-            return Self::parse(raw);
+            return Self::parse(raw).map(Some);
+        }
+        if source.trim().is_empty() {
+            return Ok(None);
         }
         let derived = slugify(source);
         if derived.is_empty() {
-            return Err("Enter a slug: this title has no letters or digits to make one from.".into());
+            return Err(format!(
+                "Enter a slug: this {source_label} has no letters or digits to make one from."
+            ));
         }
-        Ok(Self(derived))
+        Ok(Some(Self(derived)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -149,13 +155,20 @@ mod tests {
     #[test]
     fn empty_slug_is_derived() {
         assert_eq!(
-            Slug::parse_or_derive("", "My First Item").unwrap().as_str(),
+            Slug::parse_or_derive("", "My First Item", "title")
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "my-first-item"
         );
         assert_eq!(
-            Slug::parse_or_derive("custom", "My First Item").unwrap().as_str(),
+            Slug::parse_or_derive("custom", "My First Item", "title")
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "custom"
         );
-        assert!(Slug::parse_or_derive("", "!!!").is_err());
+        assert!(Slug::parse_or_derive("", "!!!", "title").is_err());
+        assert_eq!(Slug::parse_or_derive(" ", "  ", "name"), Ok(None));
     }
 }

@@ -28,6 +28,7 @@ backend_tests!(
     history_page_lists_an_objects_audit_entries,
     the_three_parts_link_to_each_other,
     the_save_buttons_go_where_they_say,
+    every_field_error_is_reported_at_once_on_the_typed_field,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -899,4 +900,59 @@ async fn the_save_buttons_go_where_they_say(app: TestApp) {
         .submit("/admin/items/add/", &fields)
         .await
         .assert_redirect("/admin/items/");
+}
+
+async fn every_field_error_is_reported_at_once_on_the_typed_field(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    app.create_item(&staff, category, "Alpha", false).await;
+
+    // An empty name is the name's error only: no slug error about a "title".
+    let page = staff
+        .submit("/admin/categories/add/", &[("name", " "), ("slug", "")])
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("This field is required.");
+    page.assert_lacks("Enter a slug");
+    page.assert_lacks("no letters or digits");
+
+    // A taken name and a taken slug are both reported by the same submission.
+    let page = staff
+        .submit(
+            "/admin/categories/add/",
+            &[("name", "Essays"), ("slug", "essays"), ("position", "-1")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("Category with this name already exists.");
+    page.assert_contains("Category with this slug already exists.");
+    page.assert_contains("whole number");
+
+    // A title that differs only in case, with the slug left empty: its derived slug is taken,
+    // and the message goes on the title, the field the person typed.
+    let id = category.to_string();
+    let page = staff
+        .submit("/admin/items/add/", &item_fields("ALPHA", &id, "draft", "x"))
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("Item with a title like this already exists (its slug is taken)");
+    page.assert_lacks("Item with this slug already exists.");
+    // Typed, the same slug is the slug's error.
+    let mut fields = item_fields("Beta", &id, "draft", "x");
+    fields[1] = ("slug", "alpha");
+    staff
+        .submit("/admin/items/add/", &fields)
+        .await
+        .assert_contains("Item with this slug already exists.");
+
+    // Saving an object again with its own name and slug is no conflict.
+    let page = staff
+        .submit(
+            &format!("/admin/categories/{category}/"),
+            &[("name", "Essays"), ("slug", "essays"), ("position", "1")],
+        )
+        .await;
+    page.assert_redirect(&format!("/admin/categories/{category}/"));
+    assert_eq!(app.count("categories").await, 1);
+    assert_eq!(app.count("items").await, 1);
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
 use super::toolkit::history::{Audited, show_history};
-use super::toolkit::image_form::{self, ImageResource};
+use super::toolkit::image_form::{self, ImageResource, unique_candidates};
 use super::toolkit::list::{ListQuery, ListView};
 use super::toolkit::{Resource, admin_page};
 use super::{AdminNav, Staff};
@@ -151,7 +151,9 @@ impl CategoryForm {
 
     fn validate(&self, errors: &mut FieldErrors) -> Option<CategoryFields> {
         let name = errors.check("name", line(&self.name, 200));
-        let slug = errors.check("slug", Slug::parse_or_derive(&self.slug, &self.name));
+        let slug = errors
+            .check("slug", Slug::parse_or_derive(&self.slug, &self.name, "name"))
+            .flatten();
         let summary = self.summary.trim();
         let count = summary.chars().count();
         if count > SUMMARY_MAX_CHARS {
@@ -245,11 +247,17 @@ impl ImageResource for Categories {
     }
 
     async fn validate(
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
+        current: Option<&category::Model>,
         form: &CategoryForm,
         errors: &mut FieldErrors,
     ) -> AppResult<Option<CategoryFields>> {
-        Ok(form.validate(errors))
+        let fields = form.validate(errors);
+        let (name, slug) = unique_candidates(&form.name, &form.slug);
+        let except = current.map(|category| category.id);
+        let taken = categories::taken(&ctx.state.db, name, &slug, except).await?;
+        image_form::report_taken(errors, &taken, "name", "Category", !form.slug.trim().is_empty());
+        Ok(fields)
     }
 
     fn clear_image(form: &CategoryForm) -> &str {

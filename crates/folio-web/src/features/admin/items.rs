@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::history::{Audited, show_history};
-use super::toolkit::image_form::{self, ImageResource};
+use super::toolkit::image_form::{self, ImageResource, unique_candidates};
 use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, found};
 use super::{AdminNav, Staff};
@@ -172,7 +172,9 @@ impl ItemForm {
 
     fn validate(&self, errors: &mut FieldErrors, categories: &[category::Model]) -> Option<ItemFields> {
         let title = errors.check("title", line(&self.title, 200));
-        let slug = errors.check("slug", Slug::parse_or_derive(&self.slug, &self.title));
+        let slug = errors
+            .check("slug", Slug::parse_or_derive(&self.slug, &self.title, "title"))
+            .flatten();
         let category_id = self
             .category
             .trim()
@@ -339,11 +341,16 @@ impl ImageResource for Items {
 
     async fn validate(
         ctx: &RequestContext,
+        current: Option<&item::Model>,
         form: &ItemForm,
         errors: &mut FieldErrors,
     ) -> AppResult<Option<ItemFields>> {
-        let categories = categories::all(&ctx.state.db).await?;
-        Ok(form.validate(errors, &categories))
+        let db = &ctx.state.db;
+        let fields = form.validate(errors, &categories::all(db).await?);
+        let (title, slug) = unique_candidates(&form.title, &form.slug);
+        let taken = items::taken(db, title, &slug, current.map(|item| item.id)).await?;
+        image_form::report_taken(errors, &taken, "title", "Item", !form.slug.trim().is_empty());
+        Ok(fields)
     }
 
     fn clear_image(form: &ItemForm) -> &str {

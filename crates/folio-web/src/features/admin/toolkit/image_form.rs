@@ -13,6 +13,7 @@ use folio_storage::images::CleanImage;
 
 use super::super::Staff;
 use super::{Resource, found, see_other};
+use crate::content::slug::slugify;
 use crate::error::{AppError, AppResult};
 use crate::features::PathId;
 use crate::features::media::{Picture, Pictures, Size};
@@ -39,9 +40,11 @@ pub trait ImageResource: Resource {
     /// The form filled in from a saved row.
     fn form_of(row: &Self::Row) -> Self::Form;
 
-    /// Validates the form's fields (not the image); `None` when `errors` has some.
+    /// Validates the form's fields (not the image), all of them at once, including a name or
+    /// slug another object (not `current`) already has; `None` when `errors` has some.
     async fn validate(
         ctx: &RequestContext,
+        current: Option<&Self::Row>,
         form: &Self::Form,
         errors: &mut FieldErrors,
     ) -> AppResult<Option<Self::Fields>>;
@@ -123,8 +126,8 @@ async fn submit<R: ImageResource>(
     file: Option<Upload>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
-    let fields = R::validate(&ctx, &form, &mut errors).await?;
     let current = current.as_ref();
+    let fields = R::validate(&ctx, current, &form, &mut errors).await?;
     let saved = save::<R>(
         &staff,
         &ctx,
@@ -207,6 +210,40 @@ pub fn taken(taken: Taken, name_field: &'static str, what: &str) -> (&'static st
         ),
         Taken::Slug => ("slug", format!("{what} with this slug already exists.")),
     }
+}
+
+/// Reports the unique values another object already has, beside the form's other errors. A
+/// taken slug that the person left empty (derived from the name) is the name field's error:
+/// that is the field they typed.
+pub fn report_taken(
+    errors: &mut FieldErrors,
+    taken_now: &[Taken],
+    name_field: &'static str,
+    what: &str,
+    slug_typed: bool,
+) {
+    for taken_one in taken_now {
+        let (field, message) = match taken_one {
+            Taken::Slug if !slug_typed => (
+                name_field,
+                format!(
+                    "{what} with a {name_field} like this already exists (its slug is taken): change the {name_field} or type another slug."
+                ),
+            ),
+            other => taken(*other, name_field, what),
+        };
+        errors.add(field, message);
+    }
+}
+
+/// The name and slug a form would save, as the uniqueness check compares them: the name
+/// trimmed, the slug as typed or else derived from the name.
+pub fn unique_candidates<'a>(name: &'a str, typed_slug: &str) -> (&'a str, String) {
+    let slug = match typed_slug.trim() {
+        "" => slugify(name),
+        typed => typed.to_owned(),
+    };
+    (name.trim(), slug)
 }
 
 /// Checks `upload` off the runtime; a refusal becomes the field's message.
