@@ -49,6 +49,21 @@ pub async fn list(
     list::fetch(conn, select, &searched, request, item::Column::Id).await
 }
 
+/// Up to `limit` items of category `category_id`, by title (what keeps it from being deleted).
+pub async fn in_category(
+    conn: &impl ConnectionTrait,
+    category_id: i64,
+    limit: u64,
+) -> Result<Vec<item::Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    item::Entity::find()
+        .filter(item::Column::CategoryId.eq(category_id))
+        .order_by_asc(item::Column::Title)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
 /// How many items have `status` ([`DRAFT`] or [`PUBLISHED`]).
 pub async fn count_with_status(conn: &impl ConnectionTrait, status: &str) -> Result<u64, DbErr> {
     item::Entity::find()

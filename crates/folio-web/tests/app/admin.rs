@@ -258,12 +258,16 @@ async fn unique_names_and_slugs_are_field_errors(app: TestApp) {
 async fn deleting_a_category_with_items_is_refused(app: TestApp) {
     let staff = app.staff_visitor("staff@example.org").await;
     let category = app.create_category(&staff, "Essays").await;
-    app.create_item(&staff, category, "One", false).await;
-    app.create_item(&staff, category, "Two", false).await;
+    let one = app.create_item(&staff, category, "One", false).await;
+    let two = app.create_item(&staff, category, "Two", false).await;
     let path = format!("/admin/categories/{category}/delete/");
     let confirm = staff.get(&path).await;
     confirm.assert_contains("still has 2 items; move or delete them first");
     confirm.assert_lacks("Yes, delete it");
+    // The page lists (and links) the items in the way, and does not say it will delete.
+    confirm.assert_contains(&format!(r#"<a href="/admin/items/{one}/">One</a>"#));
+    confirm.assert_contains(&format!(r#"<a href="/admin/items/{two}/">Two</a>"#));
+    confirm.assert_lacks("will be deleted");
     let page = staff.submit(&path, &[]).await;
     page.assert_redirect(&format!("/admin/categories/{category}/"));
     staff

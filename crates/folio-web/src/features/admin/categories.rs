@@ -9,6 +9,7 @@ use folio_db::entities::category;
 use folio_db::queries::audit_entries::{self, Entry};
 use folio_db::queries::categories::{self, CategoryFields, CategorySort, DeleteError};
 use folio_db::queries::images::Owner;
+use folio_db::queries::items;
 use folio_db::queries::write_error::WriteError;
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use folio_jobs::image_replacement::forget_image_of;
@@ -331,6 +332,9 @@ impl ImageResource for Categories {
     }
 }
 
+/// The most blocking items a refused delete lists (the refusal gives the count).
+const MAX_BLOCKERS_SHOWN: u64 = 50;
+
 fn refusal(category: &category::Model, items: u64) -> String {
     format!(
         "The category “{}” still has {items} item{}; move or delete them first.",
@@ -362,6 +366,17 @@ impl Deletable for Categories {
     async fn refusal(db: &DatabaseConnection, category: &category::Model) -> Result<Option<String>, DbErr> {
         let items = categories::count_items(db, category.id).await?;
         Ok((items > 0).then(|| refusal(category, items)))
+    }
+
+    async fn blockers(
+        db: &DatabaseConnection,
+        category: &category::Model,
+    ) -> Result<Vec<(String, String)>, DbErr> {
+        let blocking = items::in_category(db, category.id, MAX_BLOCKERS_SHOWN).await?;
+        Ok(blocking
+            .into_iter()
+            .map(|item| (item.title, format!("/admin/items/{}/", item.id)))
+            .collect())
     }
 
     /// The category and its image, unless it still has items (refusing drops the caller's

@@ -18,6 +18,9 @@ pub struct ConfirmPage {
     pub lines: Vec<String>,
     /// Shown instead of the button when the action can't go ahead (and nothing will change).
     pub refusal: Option<String>,
+    /// What keeps the action from going ahead, as (label, link): the Django admin's
+    /// "protected objects".
+    pub blockers: Vec<(String, String)>,
     pub action: String,
     pub hidden: Vec<(&'static str, String)>,
     pub button: &'static str,
@@ -37,8 +40,11 @@ pub struct DeleteOne<'a> {
     /// page of their own (cancelling then goes back to the list).
     pub crumb: Option<&'a str>,
     pub line: String,
-    /// Why the object can't be deleted, if it can't: shown instead of the button.
+    /// Why the object can't be deleted, if it can't: shown instead of the button (and of
+    /// `line`).
     pub refusal: Option<String>,
+    /// The objects that keep it from being deleted, as (label, link).
+    pub blockers: Vec<(String, String)>,
 }
 
 /// What the confirmation of a bulk action on a list's selected objects says.
@@ -74,8 +80,13 @@ impl ConfirmPage {
             page: admin_page(&staff.ctx, heading.clone()).await?,
             nav: AdminNav::new(delete.list, &crumbs),
             heading,
-            lines: vec![delete.line],
+            lines: if delete.refusal.is_some() {
+                Vec::new()
+            } else {
+                vec![delete.line]
+            },
             refusal: delete.refusal,
+            blockers: delete.blockers,
             action: format!("{object}delete/"),
             hidden: Vec::new(),
             button: "Yes, delete it",
@@ -93,6 +104,7 @@ impl ConfirmPage {
             heading: bulk.heading,
             lines: bulk.lines,
             refusal: bulk.refusal,
+            blockers: Vec::new(),
             action: format!("{}bulk/", bulk.list),
             hidden: vec![("action", bulk.action.to_owned()), ("ids", join_ids(&bulk.ids))],
             button: bulk.button,

@@ -41,6 +41,12 @@ pub trait Deletable: Audited {
         Ok(None)
     }
 
+    /// The objects that keep this one from being deleted, as (label, link), listed under the
+    /// refusal.
+    async fn blockers(_db: &DatabaseConnection, _row: &Self::Row) -> Result<Vec<(String, String)>, DbErr> {
+        Ok(Vec::new())
+    }
+
     /// Deletes the row (and what goes with it) in the caller's transaction.
     async fn delete(txn: &DatabaseTransaction, row: &Self::Row) -> Result<Deleted, DbErr>;
 
@@ -62,6 +68,7 @@ pub async fn show_delete<R: Deletable>(staff: Staff, PathId(id): PathId) -> AppR
         crumb: name.as_deref(),
         line: R::warning(&row),
         refusal: R::refusal(&staff.ctx.state.db, &row).await?,
+        blockers: R::blockers(&staff.ctx.state.db, &row).await?,
     };
     ConfirmPage::delete_one(&staff, delete).await
 }
