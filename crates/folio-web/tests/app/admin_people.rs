@@ -20,6 +20,7 @@ backend_tests!(
     lists_sort_by_whitelisted_columns,
     audit_log_lists_every_write_with_filters,
     content_writes_refresh_the_public_pages,
+    subscribers_and_messages_are_deleted_in_bulk,
 );
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
@@ -462,4 +463,93 @@ async fn content_writes_refresh_the_public_pages(app: TestApp) {
         .assert_redirect("/admin/items/");
     assert_eq!(reader.get(public).await.status, 404);
     reader.get("/site/").await.assert_lacks("Fresh");
+}
+
+async fn add_message(app: &TestApp, subject: &str) -> i64 {
+    contact_message::Entity::insert(contact_message::ActiveModel {
+        name: Set("Ann".into()),
+        email: Set("ann@example.org".into()),
+        subject: Set(subject.into()),
+        message: Set("Hello.".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(app.db())
+    .await
+    .unwrap()
+    .last_insert_id
+}
+
+async fn subscribers_and_messages_are_deleted_in_bulk(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let keep = add_subscriber(&app, "keep@example.org", true).await;
+    let a = add_subscriber(&app, "a@example.org", true).await;
+    let b = add_subscriber(&app, "b@example.org", false).await;
+    staff
+        .get("/admin/subscribers/")
+        .await
+        .assert_contains(&format!(r#"name="ids" value="{a}""#));
+
+    // The confirmation lists what goes and changes nothing; the post deletes exactly those.
+    let confirm = staff
+        .get(&format!("/admin/subscribers/bulk/?action=delete&ids={a}&ids={b}"))
+        .await;
+    assert_eq!(confirm.status, 200);
+    confirm.assert_contains("Delete 2 subscribers");
+    confirm.assert_contains("“a@example.org” will be deleted.");
+    assert_eq!(app.count("subscribers").await, 3);
+    let ids = format!("{a},{b}");
+    staff
+        .submit_via(
+            &format!("/admin/subscribers/bulk/?action=delete&ids={a}"),
+            "/admin/subscribers/bulk/",
+            &[("action", "delete"), ("ids", &ids)],
+        )
+        .await
+        .assert_redirect("/admin/subscribers/");
+    staff
+        .get("/admin/subscribers/")
+        .await
+        .assert_contains("2 subscribers were deleted.");
+    let left: Vec<i64> = subscriber::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    assert_eq!(left, vec![keep]);
+    let entries = audit_entry::Entity::find()
+        .filter(audit_entry::Column::ObjectType.eq("subscriber"))
+        .filter(audit_entry::Column::Action.eq("delete"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(entries, 2, "one audit entry per deleted subscriber");
+
+    // Messages: the same, one at a time too; no action chosen changes nothing.
+    let m = add_message(&app, "First").await;
+    add_message(&app, "Second").await;
+    staff
+        .get(&format!("/admin/contact-messages/bulk/?action=&ids={m}"))
+        .await
+        .assert_redirect("/admin/contact-messages/");
+    staff
+        .get("/admin/contact-messages/")
+        .await
+        .assert_contains("Select one or more messages and an action.");
+    let only = m.to_string();
+    staff
+        .submit_via(
+            &format!("/admin/contact-messages/bulk/?action=delete&ids={m}"),
+            "/admin/contact-messages/bulk/",
+            &[("action", "delete"), ("ids", &only)],
+        )
+        .await
+        .assert_redirect("/admin/contact-messages/");
+    staff
+        .get("/admin/contact-messages/")
+        .await
+        .assert_contains("1 message was deleted.");
+    assert_eq!(app.count("contact_messages").await, 1);
 }

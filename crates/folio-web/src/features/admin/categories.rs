@@ -15,7 +15,7 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use folio_jobs::image_replacement::forget_image_of;
 use serde::Deserialize;
 
-use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
+use super::toolkit::bulk::{BulkDelete, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, show_delete};
 use super::toolkit::history::{Audited, show_history};
 use super::toolkit::image_form::{self, ImageResource, unique_candidates};
@@ -235,6 +235,10 @@ impl Resource for Categories {
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<category::Model>, DbErr> {
         categories::find(db, id).await
     }
+
+    fn id(category: &category::Model) -> i64 {
+        category.id
+    }
 }
 
 impl ImageResource for Categories {
@@ -400,81 +404,6 @@ impl Deletable for Categories {
     }
 }
 
-/// Deletes `categories` in one transaction with their audit entries, or none of them (the
-/// refusal message) when one still has items.
-async fn delete_all(
-    ctx: &RequestContext,
-    staff: &Staff,
-    categories: &[category::Model],
-) -> AppResult<Result<(), String>> {
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    for category in categories {
-        if let Deleted::Refused(why) = Categories::delete(&txn, category).await? {
-            return Ok(Err(why));
-        }
-        let entry = Entry::new("delete", "category", category.id, Categories::summary(category));
-        audit_entries::record(&txn, &staff.actor(), entry).await?;
-    }
-    txn.commit().await?;
-    ctx.state.site_cache.invalidate_all();
-    Ok(Ok(()))
-}
-
-impl BulkActions for Categories {
-    /// Deleting is the one bulk action on categories.
-    type Action = ();
-    const NOTHING_CHOSEN: &'static str = "Select one or more categories and an action.";
-
-    fn action(name: &str) -> Option<()> {
-        (name == "delete").then_some(())
-    }
-
-    fn name((): ()) -> &'static str {
-        "delete"
-    }
-
-    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<category::Model>, DbErr> {
-        categories::find_many(db, ids).await
-    }
-
-    async fn question(
-        db: &DatabaseConnection,
-        (): (),
-        chosen: &[category::Model],
-    ) -> Result<Question, DbErr> {
-        let mut refusals = Vec::new();
-        for category in chosen {
-            if let Some(refusal) = <Categories as Deletable>::refusal(db, category).await? {
-                refusals.push(refusal);
-            }
-        }
-        let plural = if chosen.len() == 1 { "y" } else { "ies" };
-        Ok(Question {
-            heading: format!("Delete {} categor{plural}", chosen.len()),
-            title: Some("Delete categories"),
-            crumb: "Delete selected",
-            lines: chosen
-                .iter()
-                .map(|c| format!("“{}” will be deleted.", c.name))
-                .collect(),
-            refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
-            button: "Yes, delete them",
-            danger: true,
-        })
-    }
-
-    async fn apply(
-        ctx: &RequestContext,
-        staff: &Staff,
-        (): (),
-        chosen: &[category::Model],
-    ) -> AppResult<Result<String, String>> {
-        let deleted = delete_all(ctx, staff, chosen).await?;
-        let were = if chosen.len() == 1 { "y was" } else { "ies were" };
-        Ok(deleted.map(|()| format!("{} categor{were} deleted.", chosen.len())))
-    }
-
-    fn id(category: &category::Model) -> i64 {
-        category.id
-    }
+impl BulkDelete for Categories {
+    const NOUNS: (&'static str, &'static str) = ("category", "categories");
 }

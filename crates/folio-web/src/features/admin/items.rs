@@ -326,6 +326,10 @@ impl Resource for Items {
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<item::Model>, DbErr> {
         items::find(db, id).await
     }
+
+    fn id(item: &item::Model) -> i64 {
+        item.id
+    }
 }
 
 /// The item form: the row, its audit entries, and the notification of a publication.
@@ -549,7 +553,9 @@ impl Action {
 
 impl BulkActions for Items {
     type Action = Action;
-    const NOTHING_CHOSEN: &'static str = "Select one or more items and an action.";
+    fn nothing_chosen() -> String {
+        "Select one or more items and an action.".to_owned()
+    }
 
     fn action(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|action| action.words().0 == name)
@@ -615,10 +621,6 @@ impl BulkActions for Items {
         }
         let were = if changed == 1 { " was" } else { "s were" };
         Ok(Ok(format!("{changed} item{were} {past}.")))
-    }
-
-    fn id(item: &item::Model) -> i64 {
-        item.id
     }
 }
 

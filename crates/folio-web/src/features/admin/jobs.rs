@@ -150,6 +150,10 @@ impl Resource for Jobs {
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<job::Model>, DbErr> {
         jobs::find(db, id).await
     }
+
+    fn id(job: &job::Model) -> i64 {
+        job.id
+    }
 }
 
 impl Audited for Jobs {

@@ -9,6 +9,7 @@ use folio_db::entities::contact_message;
 use folio_db::queries::contact_messages::{self, MessageSort};
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
+use super::toolkit::bulk::{BulkDelete, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::history::{Audited, show_history};
 use super::toolkit::list::{ListQuery, ListView};
@@ -21,6 +22,10 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/admin/contact-messages/bulk/",
+            get(show_bulk::<Messages>).post(bulk::<Messages>),
+        )
         .route(
             "/admin/contact-messages/{id}/history/",
             get(show_history::<Messages>),
@@ -91,6 +96,10 @@ impl Resource for Messages {
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<contact_message::Model>, DbErr> {
         contact_messages::find(db, id).await
     }
+
+    fn id(message: &contact_message::Model) -> i64 {
+        message.id
+    }
 }
 
 impl Audited for Messages {
@@ -126,4 +135,8 @@ impl Deletable for Messages {
     fn deleted(_message: &contact_message::Model) -> String {
         "The message was deleted.".to_owned()
     }
+}
+
+impl BulkDelete for Messages {
+    const NOUNS: (&'static str, &'static str) = ("message", "messages");
 }

@@ -12,6 +12,7 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::toolkit::Resource;
 use super::toolkit::admin_page;
+use super::toolkit::bulk::{BulkDelete, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::history::Audited;
 use super::toolkit::list::{Filter, ListQuery, ListView};
@@ -21,10 +22,16 @@ use crate::layout::{PageContext, ok};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/subscribers/", get(list)).route(
-        "/admin/subscribers/{id}/delete/",
-        get(show_delete::<Subscribers>).post(delete::<Subscribers>),
-    )
+    Router::new()
+        .route("/admin/subscribers/", get(list))
+        .route(
+            "/admin/subscribers/bulk/",
+            get(show_bulk::<Subscribers>).post(bulk::<Subscribers>),
+        )
+        .route(
+            "/admin/subscribers/{id}/delete/",
+            get(show_delete::<Subscribers>).post(delete::<Subscribers>),
+        )
 }
 
 const LIST: &str = "/admin/subscribers/";
@@ -98,6 +105,10 @@ impl Resource for Subscribers {
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<subscriber::Model>, DbErr> {
         subscribers::find(db, id).await
     }
+
+    fn id(subscriber: &subscriber::Model) -> i64 {
+        subscriber.id
+    }
 }
 
 impl Audited for Subscribers {
@@ -133,4 +144,8 @@ impl Deletable for Subscribers {
     fn deleted(subscriber: &subscriber::Model) -> String {
         format!("The subscriber {} was deleted.", subscriber.email)
     }
+}
+
+impl BulkDelete for Subscribers {
+    const NOUNS: (&'static str, &'static str) = ("subscriber", "subscribers");
 }

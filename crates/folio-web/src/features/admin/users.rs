@@ -41,6 +41,10 @@ impl Resource for Users {
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<UserRow>, DbErr> {
         users::find_row(db, id).await
     }
+
+    fn id(user: &UserRow) -> i64 {
+        user.id
+    }
 }
 
 impl Audited for Users {

@@ -5,10 +5,12 @@
 
 use axum::extract::RawQuery;
 use axum::response::Response;
+use folio_db::queries::audit_entries::{self, Entry};
 use folio_db::{DatabaseConnection, DbErr};
 
 use super::super::Staff;
 use super::confirm::{Bulk, ConfirmPage};
+use super::delete::{Deletable, Deleted};
 use super::list::ListQuery;
 use super::{BulkForm, Resource, flash_error, parse_ids, see_other};
 use crate::error::AppResult;
@@ -19,7 +21,7 @@ use crate::session::RequestContext;
 pub struct Question {
     pub heading: String,
     /// The page's title when it is not the heading.
-    pub title: Option<&'static str>,
+    pub title: Option<String>,
     /// The breadcrumb after the list's.
     pub crumb: &'static str,
     /// One line per selected object.
@@ -35,7 +37,7 @@ pub struct Question {
 pub trait BulkActions: Resource {
     type Action: Copy;
     /// The flash when the form came without objects or without a known action.
-    const NOTHING_CHOSEN: &'static str;
+    fn nothing_chosen() -> String;
 
     /// The action named `name` in the form, if it is one.
     fn action(name: &str) -> Option<Self::Action>;
@@ -60,8 +62,6 @@ pub trait BulkActions: Resource {
         action: Self::Action,
         rows: &[Self::Row],
     ) -> AppResult<Result<String, String>>;
-
-    fn id(row: &Self::Row) -> i64;
 }
 
 /// The chosen rows and action, or `None` when either is missing.
@@ -85,7 +85,7 @@ pub async fn show_bulk<R: BulkActions>(staff: Staff, RawQuery(raw): RawQuery) ->
     let query = ListQuery::parse(raw.as_deref());
     let ids = parse_ids(query.all("ids"));
     let Some((action, rows)) = chosen::<R>(&staff.ctx, query.get("action"), &ids).await? else {
-        flash_error(&staff.ctx, R::NOTHING_CHOSEN);
+        flash_error(&staff.ctx, R::nothing_chosen());
         return Ok(see_other(R::LIST));
     };
     let question = R::question(&staff.ctx.state.db, action, &rows).await?;
@@ -94,13 +94,13 @@ pub async fn show_bulk<R: BulkActions>(staff: Staff, RawQuery(raw): RawQuery) ->
         heading: question.heading,
         crumb: question.crumb,
         action: R::name(action),
-        ids: rows.iter().map(R::id).collect(),
+        ids: rows.iter().map(|row| R::id(row)).collect(),
         lines: question.lines,
         refusal: question.refusal,
         button: question.button,
         danger: question.danger,
     };
-    ConfirmPage::bulk(&staff, bulk, question.title).await
+    ConfirmPage::bulk(&staff, bulk, question.title.as_deref()).await
 }
 
 /// `POST <list>bulk/`: the action, then back to the list with what happened.
@@ -109,7 +109,7 @@ pub async fn bulk<R: BulkActions>(
     CsrfForm { ctx, data }: CsrfForm<BulkForm>,
 ) -> AppResult<Response> {
     let Some((action, rows)) = chosen::<R>(&ctx, Some(&data.action), &data.ids()).await? else {
-        flash_error(&ctx, R::NOTHING_CHOSEN);
+        flash_error(&ctx, R::nothing_chosen());
         return Ok(see_other(R::LIST));
     };
     match R::apply(&ctx, &staff, action, &rows).await? {
@@ -117,4 +117,83 @@ pub async fn bulk<R: BulkActions>(
         Err(refused) => flash_error(&ctx, refused),
     }
     Ok(see_other(R::LIST))
+}
+
+/// A list whose one bulk action is "Delete selected": each object goes as its own delete
+/// would (same refusals, same audit entry), all in one transaction or none.
+pub trait BulkDelete: Deletable {
+    /// The objects, one and several: ("category", "categories").
+    const NOUNS: (&'static str, &'static str);
+}
+
+impl<R: BulkDelete> BulkActions for R {
+    type Action = ();
+
+    fn nothing_chosen() -> String {
+        format!("Select one or more {} and an action.", R::NOUNS.1)
+    }
+
+    fn action(name: &str) -> Option<()> {
+        (name == "delete").then_some(())
+    }
+
+    fn name((): ()) -> &'static str {
+        "delete"
+    }
+
+    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<R::Row>, DbErr> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            rows.extend(R::find(db, *id).await?);
+        }
+        Ok(rows)
+    }
+
+    async fn question(db: &DatabaseConnection, (): (), rows: &[R::Row]) -> Result<Question, DbErr> {
+        let mut refusals = Vec::new();
+        for row in rows {
+            refusals.extend(R::refusal(db, row).await?);
+        }
+        Ok(Question {
+            heading: format!("Delete {}", counted(R::NOUNS, rows.len())),
+            title: Some(format!("Delete {}", R::NOUNS.1)),
+            crumb: "Delete selected",
+            lines: rows
+                .iter()
+                .map(|row| format!("“{}” will be deleted.", R::title(row)))
+                .collect(),
+            refusal: (!refusals.is_empty()).then(|| refusals.join(" ")),
+            button: "Yes, delete them",
+            danger: true,
+        })
+    }
+
+    async fn apply(
+        ctx: &RequestContext,
+        staff: &Staff,
+        (): (),
+        rows: &[R::Row],
+    ) -> AppResult<Result<String, String>> {
+        let txn = folio_db::begin_write(&ctx.state.db).await?;
+        for row in rows {
+            match R::delete(&txn, row).await? {
+                Deleted::Refused(why) => return Ok(Err(why)),
+                Deleted::Gone => continue, // deleted meanwhile, with its own entry
+                Deleted::Yes => {}
+            }
+            let entry = Entry::new("delete", R::OBJECT_TYPE, R::id(row), R::summary(row));
+            audit_entries::record(&txn, &staff.actor(), entry).await?;
+        }
+        txn.commit().await?;
+        if R::ON_SITE {
+            ctx.state.site_cache.invalidate_all();
+        }
+        let were = if rows.len() == 1 { "was" } else { "were" };
+        Ok(Ok(format!("{} {were} deleted.", counted(R::NOUNS, rows.len()))))
+    }
+}
+
+/// "1 category", "2 categories".
+fn counted((one, several): (&str, &str), n: usize) -> String {
+    format!("{n} {}", if n == 1 { one } else { several })
 }

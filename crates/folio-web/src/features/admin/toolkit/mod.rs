@@ -33,6 +33,8 @@ pub trait Resource {
     const LIST: &'static str;
 
     async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<Self::Row>, DbErr>;
+
+    fn id(row: &Self::Row) -> i64;
 }
 
 /// Object `id` of `R`, or the admin's 404 page.
