@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::list::{self, ListRequest, Page, sort_columns};
-use super::write_error::{Taken, WriteError};
+use super::write_error::{self, Taken, WriteError};
 use crate::entities::{category, item};
 
 sort_columns! {
@@ -151,29 +151,20 @@ pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, Delete
     Ok(result.rows_affected == 1)
 }
 
-/// Which of `name` and `slug` another row (not `except`) already has, so a form can report both
-/// at once. The unique indexes stay the guarantee: a row saved in between is still refused.
+/// Which of `name` and `slug` another category (not `except`) already has (see
+/// [`write_error::taken`](super::write_error::taken)).
 pub async fn taken(
     conn: &impl ConnectionTrait,
     name: &str,
     slug: &str,
     except: Option<i64>,
 ) -> Result<Vec<Taken>, DbErr> {
-    let mut select = category::Entity::find().filter(
-        sea_orm::Condition::any()
-            .add(category::Column::Name.eq(name))
-            .add(category::Column::Slug.eq(slug)),
-    );
-    if let Some(id) = except {
-        select = select.filter(category::Column::Id.ne(id));
-    }
-    let others = select.all(conn).await?;
-    let mut taken = Vec::new();
-    if others.iter().any(|other| other.name == name) {
-        taken.push(Taken::Name);
-    }
-    if others.iter().any(|other| other.slug == slug) {
-        taken.push(Taken::Slug);
-    }
-    Ok(taken)
+    write_error::taken::<category::Entity>(
+        conn,
+        (category::Column::Name, name),
+        (category::Column::Slug, slug),
+        category::Column::Id,
+        except,
+    )
+    .await
 }

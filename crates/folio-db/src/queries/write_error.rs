@@ -1,6 +1,6 @@
 //! How a content write can be refused by the database itself.
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, SqlErr};
 
 /// Which unique column refused a write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,4 +52,31 @@ impl WriteError {
             _ => Self::Db(err),
         }
     }
+}
+
+/// Which of a `(name column, value)` and a `(slug column, value)` another row of `E` (not
+/// `except`) already has, so a form can report both at once. Each comparison is the database's
+/// own, as its unique index makes it (MySQL ignores case, the others do not); the indexes stay
+/// the guarantee, since a row saved in between is still refused.
+pub(crate) async fn taken<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    name: (E::Column, &str),
+    slug: (E::Column, &str),
+    id: E::Column,
+    except: Option<i64>,
+) -> Result<Vec<Taken>, DbErr>
+where
+    E::Model: Sync,
+{
+    let mut taken = Vec::new();
+    for (kind, (column, value)) in [(Taken::Name, name), (Taken::Slug, slug)] {
+        let mut select = E::find().filter(column.eq(value));
+        if let Some(except) = except {
+            select = select.filter(id.ne(except));
+        }
+        if select.count(conn).await? > 0 {
+            taken.push(kind);
+        }
+    }
+    Ok(taken)
 }

@@ -939,7 +939,14 @@ async fn every_field_error_is_reported_at_once_on_the_typed_field(app: TestApp) 
         .submit("/admin/items/add/", &item_fields("ALPHA", &id, "draft", "x"))
         .await;
     assert_eq!(page.status, 422);
-    page.assert_contains("Item with a title like this already exists (its slug is taken)");
+    // (MySQL's unique index ignores case, so there the title itself is taken.)
+    assert!(
+        page.body
+            .contains("Item with a title like this already exists (its slug is taken)")
+            || page.body.contains("Item with this title already exists."),
+        "{}",
+        page.body
+    );
     page.assert_lacks("Item with this slug already exists.");
     // Typed, the same slug is the slug's error.
     let mut fields = item_fields("Beta", &id, "draft", "x");
