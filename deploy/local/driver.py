@@ -728,8 +728,9 @@ def mail_column(address: str) -> str:
     for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
         cells = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
                  for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        if cells and cells[0] == address:
-            return cells[2]
+        # The Mail column comes two after the Email column (a selection box may come first).
+        if address in cells and cells.index(address) + 2 < len(cells):
+            return cells[cells.index(address) + 2]
     raise Failed(f"{address} is not in /admin/subscribers/")
 
 
