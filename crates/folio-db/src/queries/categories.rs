@@ -42,10 +42,7 @@ pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
 }
 
 pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<category::Model>, DbErr> {
-    category::Entity::find()
-        .filter(category::Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await
+    list::with_ids::<category::Entity>(conn, category::Column::Id, ids).await
 }
 
 /// A category as the form validated it.

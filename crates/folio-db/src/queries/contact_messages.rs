@@ -60,6 +60,13 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<contact
     contact_message::Entity::find_by_id(id).one(conn).await
 }
 
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<contact_message::Model>, DbErr> {
+    list::with_ids::<contact_message::Entity>(conn, contact_message::Column::Id, ids).await
+}
+
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     contact_message::Entity::find().count(conn).await
 }

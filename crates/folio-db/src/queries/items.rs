@@ -166,10 +166,7 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<item::M
 }
 
 pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<item::Model>, DbErr> {
-    item::Entity::find()
-        .filter(item::Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await
+    list::with_ids::<item::Entity>(conn, item::Column::Id, ids).await
 }
 
 /// Changes item `id`'s status. Returns whether the row changed (false when it already had

@@ -82,6 +82,15 @@ where
     })
 }
 
+/// The rows of `E` whose `id` is one of `ids`, in one query (a bulk action's selection).
+pub(crate) async fn with_ids<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    ids: &[i64],
+) -> Result<Vec<E::Model>, DbErr> {
+    E::find().filter(id.is_in(ids.iter().copied())).all(db).await
+}
+
 /// Rows where any of `columns` contains `q`, ignoring case on every backend (PostgreSQL's
 /// `LIKE` is case-sensitive, so both sides are lower-cased). `%` and `_` in `q` match
 /// themselves.

@@ -38,6 +38,10 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<subscri
     subscriber::Entity::find_by_id(id).one(conn).await
 }
 
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<subscriber::Model>, DbErr> {
+    list::with_ids::<subscriber::Entity>(conn, subscriber::Column::Id, ids).await
+}
+
 /// How many subscribers there are: all, or only the (un)confirmed ones.
 pub async fn count(conn: &impl ConnectionTrait, confirmed: Option<bool>) -> Result<u64, DbErr> {
     let mut select = subscriber::Entity::find();

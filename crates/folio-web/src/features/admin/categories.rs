@@ -406,4 +406,8 @@ impl Deletable for Categories {
 
 impl BulkDelete for Categories {
     const NOUNS: (&'static str, &'static str) = ("category", "categories");
+
+    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<category::Model>, DbErr> {
+        categories::find_many(db, ids).await
+    }
 }

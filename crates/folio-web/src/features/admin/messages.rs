@@ -139,4 +139,8 @@ impl Deletable for Messages {
 
 impl BulkDelete for Messages {
     const NOUNS: (&'static str, &'static str) = ("message", "messages");
+
+    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<contact_message::Model>, DbErr> {
+        contact_messages::find_many(db, ids).await
+    }
 }

@@ -148,4 +148,8 @@ impl Deletable for Subscribers {
 
 impl BulkDelete for Subscribers {
     const NOUNS: (&'static str, &'static str) = ("subscriber", "subscribers");
+
+    async fn find_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<subscriber::Model>, DbErr> {
+        subscribers::find_many(db, ids).await
+    }
 }
