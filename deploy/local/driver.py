@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives Folio through the local stack (deploy/local/stack.sh) as a person would, over HTTPS
 through the load balancer, and runs the binary's commands with the stack's configuration:
-steps 1 to 10 of deploy/local/e2e.sh (step 11, SIGTERM, is `stack.sh stop`).
+steps 1 to 11 of deploy/local/e2e.sh (step 12, SIGTERM, is `stack.sh stop`).
 
     driver.py [STEP...]        all steps, or some on a running stack (`driver.py 1 10`; the
                                others build on the steps before them)
@@ -380,7 +380,7 @@ STAFF = "staff@example.org"
 STAFF_PASSWORD = "a long staff password"
 READER = "reader@example.org"  # unsubscribes in step 6
 KEEN_READER = "keen.reader@example.org"  # stays subscribed
-GONE_READER = "gone.reader@example.org"  # SES reports a hard bounce for this one in step 7
+GONE_READER = "gone.reader@example.org"  # SES reports a hard bounce for this one in step 8
 # Each reader at their own address (a form post limit counts per client address).
 READER_SOURCES = {READER: "127.0.0.1", KEEN_READER: "127.0.0.4", GONE_READER: "127.0.0.5"}
 state: dict = {}
@@ -576,6 +576,38 @@ def step_subscribers() -> None:
                                 {"Content-Type": "application/x-www-form-urlencoded"})
     check(response.status == 200, f"one-click unsubscribe: {response}")
     info(f"one-click unsubscribe POST for {READER}: 200")
+
+
+def step_scheduled() -> None:
+    """Scheduled publishing as deployed: the web instance only queues a job for the time; the
+    separate worker process publishes the item and sends the notification then, not before."""
+    staff: Browser = state["staff"]
+    title = "Spring tide"
+    slug_path = "/site/items/field-notes/spring-tide/"
+    at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(seconds=5)
+    response = staff.post(
+        "/admin/items/add/",
+        {"title": title, "slug": "", "category": state["category"], "summary": "Highest of the year",
+         "body": "Due at the new moon.", "status": "scheduled", "publish_at": at.strftime("%Y-%m-%dT%H:%M:%S")},
+        files=NO_FILE,
+    )
+    item = redirected(response, r"/admin/items/(\d+)/", f"schedule {title!r}").group(1)
+    check("status-scheduled" in staff.get(f"/admin/items/{item}/").text, "the item is not shown as scheduled")
+    anonymous = Browser("anonymous reader")
+    status = anonymous.request("GET", slug_path).status
+    check(status == 404, f"the scheduled item is public before its time: {status}")
+    info(f"item {item} {title!r} scheduled for {at:%H:%M:%S} UTC; its public page: {status}")
+    message = mailbox.wait_for(KEEN_READER, "New on ", timeout=40)
+    arrived = datetime.datetime.now(datetime.timezone.utc)
+    check(title in str(message["Subject"]), f"notification subject {message['Subject']!r} lacks {title!r}")
+    check(arrived >= at, f"the notification arrived at {arrived:%H:%M:%S.%f}, before {at:%H:%M:%S}")
+    status = anonymous.request("GET", slug_path).status
+    check(status == 200, f"the item is not public after its time: {status}")
+    jobs = [line for line in json_lines("worker") if line.get("message") == "job done"]
+    check(any(line.get("kind") == "publish_scheduled" for line in jobs),
+          "the worker log has no publish_scheduled job")
+    info(f"published by the worker process; {KEEN_READER} notified "
+         f"{(arrived - at).total_seconds():.1f} s after the scheduled time; public page: {status}")
 
 
 # --- SES bounces through SNS ------------------------------------------------------------------
@@ -915,6 +947,7 @@ STEPS = [
     ("folio admin create-user --staff, then sign in as staff", step_staff),
     ("admin: category, item with a JPEG, published; the worker's renditions in S3", step_admin_images),
     ("readers subscribe and confirm; a new item's notification arrives; one-click unsubscribe", step_subscribers),
+    ("scheduled publishing: the worker publishes and notifies at the set time, not before", step_scheduled),
     ("SES bounce through SNS: forged ones refused, a signed one suppresses the address", step_ses_bounce),
     ("client address through the proxy; both web instances served", step_client_address),
     ("every command of the binary ran in this configuration", step_every_command),

@@ -18,5 +18,5 @@ pub mod worker;
 pub use context::{JobContext, RateLimiter};
 pub use folio_db::queries::jobs::QueueDepth;
 pub use mailer::{Email, MailError, Mailer};
-pub use queue::{Job, JobError, Registry, enqueue};
+pub use queue::{Job, JobError, Registry, enqueue, enqueue_at};
 pub use worker::{Outcome, Worker, WorkerOptions, backoff};

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use folio_db::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -48,8 +48,18 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 
 /// Writes `job` to the outbox through `conn` (pass the change's transaction).
 pub async fn enqueue<J: Job>(conn: &impl ConnectionTrait, job: &J) -> Result<i64, DbErr> {
+    enqueue_at(conn, job, Utc::now()).await
+}
+
+/// Writes `job` to the outbox, to run at `run_at` or soon after: whichever worker polls first
+/// after that time claims it, so a schedule survives any one host.
+pub async fn enqueue_at<J: Job>(
+    conn: &impl ConnectionTrait,
+    job: &J,
+    run_at: DateTime<Utc>,
+) -> Result<i64, DbErr> {
     let payload = serde_json::to_string(job).map_err(|err| DbErr::Custom(format!("job payload: {err}")))?;
-    folio_db::queries::jobs::enqueue(conn, J::KIND, &payload, J::MAX_ATTEMPTS, Utc::now()).await
+    folio_db::queries::jobs::enqueue(conn, J::KIND, &payload, J::MAX_ATTEMPTS, run_at).await
 }
 
 type BoxedRun = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
@@ -75,6 +85,7 @@ impl Registry {
         Self::default()
             .with::<crate::jobs::SendEmail>()
             .with::<crate::jobs::NotifySubscribers>()
+            .with::<crate::jobs::PublishScheduled>()
             .with::<crate::jobs::SendNotifications>()
             .with::<crate::jobs::ContactReceived>()
             .with::<crate::jobs::MakeRenditions>()

@@ -12,6 +12,8 @@ pub struct Model {
     pub summary: String,
     /// The storage key of the category's image, once images exist.
     pub image_key: Option<String>,
+    /// The image's description for people who can't see it (empty: the title stands in).
+    pub image_alt: String,
     /// Lower comes first on the public pages.
     pub position: i32,
     pub created_at: DateTimeUtc,

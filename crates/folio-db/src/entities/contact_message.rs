@@ -10,6 +10,8 @@ pub struct Model {
     pub subject: String,
     pub message: String,
     pub created_at: DateTimeUtc,
+    /// When staff first opened it; `None` while unread (or marked unread again).
+    pub read_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,9 @@ use sea_orm::entity::prelude::*;
 pub const DRAFT: &str = "draft";
 /// `status` of a published item.
 pub const PUBLISHED: &str = "published";
+/// `status` of an item waiting to be published at its `published_at` (by the
+/// `publish_scheduled` job): invisible to the public until then.
+pub const SCHEDULED: &str = "scheduled";
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "items")]
@@ -21,8 +24,11 @@ pub struct Model {
     /// `body` rendered and sanitised when it was saved, so a page view never renders Markdown.
     pub body_html: String,
     pub image_key: Option<String>,
-    /// [`DRAFT`] or [`PUBLISHED`].
+    /// The image's description for people who can't see it (empty: the title stands in).
+    pub image_alt: String,
+    /// [`DRAFT`], [`PUBLISHED`] or [`SCHEDULED`].
     pub status: String,
+    /// When it was first published or, while [`SCHEDULED`], when it will be.
     pub published_at: Option<DateTimeUtc>,
     pub view_count: i64,
     pub created_at: DateTimeUtc,
@@ -32,6 +38,24 @@ pub struct Model {
 impl Model {
     pub fn is_published(&self) -> bool {
         self.status == PUBLISHED
+    }
+
+    /// What the item's image shows, for `alt`: its description, or the title without one.
+    pub fn image_description(&self) -> &str {
+        if self.image_alt.is_empty() {
+            &self.title
+        } else {
+            &self.image_alt
+        }
+    }
+
+    /// When a [`SCHEDULED`] item will be published.
+    pub fn scheduled_for(&self) -> Option<DateTimeUtc> {
+        if self.status == SCHEDULED {
+            self.published_at
+        } else {
+            None
+        }
     }
 }
 

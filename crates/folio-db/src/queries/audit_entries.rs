@@ -63,11 +63,23 @@ pub async fn latest(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<audit
         .await
 }
 
-/// The staff member making a change.
+/// Who made a change: a staff member, or Folio itself (a scheduled publication).
 #[derive(Clone, Debug)]
 pub struct Actor {
-    pub id: i64,
+    /// The staff member's user id; `None` for Folio itself.
+    pub id: Option<i64>,
+    /// What the audit log shows as the actor.
     pub email: String,
+}
+
+impl Actor {
+    /// Folio itself, for changes the job worker makes on its own schedule.
+    pub fn folio() -> Self {
+        Self {
+            id: None,
+            email: "Folio (scheduled)".to_owned(),
+        }
+    }
 }
 
 /// What an audit row says: `action` on (`object_type`, `object_id`), with a readable summary.
@@ -97,7 +109,7 @@ const SUMMARY_MAX_CHARS: usize = 500;
 pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>) -> Result<(), DbErr> {
     let summary: String = entry.summary.chars().take(SUMMARY_MAX_CHARS).collect();
     let row = audit_entry::ActiveModel {
-        actor_id: Set(Some(actor.id)),
+        actor_id: Set(actor.id),
         actor_email: Set(actor.email.clone()),
         action: Set(entry.action.to_owned()),
         object_type: Set(entry.object_type.to_owned()),

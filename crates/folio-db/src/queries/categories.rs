@@ -52,6 +52,8 @@ pub struct CategoryFields {
     pub slug: String,
     pub summary: String,
     pub position: i32,
+    /// The image's description (alt text); empty when there is none.
+    pub image_alt: String,
 }
 
 pub async fn create(
@@ -64,6 +66,7 @@ pub async fn create(
         slug: Set(fields.slug.clone()),
         summary: Set(fields.summary.clone()),
         image_key: Set(None),
+        image_alt: Set(fields.image_alt.clone()),
         position: Set(fields.position),
         created_at: Set(now),
         updated_at: Set(now),
@@ -84,6 +87,7 @@ pub async fn update(
         slug: Set(fields.slug.clone()),
         summary: Set(fields.summary.clone()),
         position: Set(fields.position),
+        image_alt: Set(fields.image_alt.clone()),
         updated_at: Set(Utc::now()),
         ..Default::default()
     };

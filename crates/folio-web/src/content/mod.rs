@@ -24,9 +24,21 @@ pub fn line(raw: &str, max_chars: usize) -> Result<String, String> {
     }
 }
 
+/// [`line`] for a field that may be left empty (which gives an empty string).
+pub fn optional_line(raw: &str, max_chars: usize) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        line(raw, max_chars)
+    }
+}
+
+/// The longest image description (alt text) accepted; the column holds 300.
+pub const IMAGE_ALT_MAX_CHARS: usize = 300;
+
 #[cfg(test)]
 mod tests {
-    use super::line;
+    use super::{line, optional_line};
 
     #[test]
     fn lines_are_bounded_and_single() {
@@ -35,5 +47,13 @@ mod tests {
         assert!(line(&"x".repeat(201), 200).is_err());
         assert!(line(&"é".repeat(200), 200).is_ok());
         assert!(line("a\nb", 200).is_err());
+    }
+
+    #[test]
+    fn optional_lines_may_be_empty() {
+        assert_eq!(optional_line("  ", 10).as_deref(), Ok(""));
+        assert_eq!(optional_line(" A cat ", 10).as_deref(), Ok("A cat"));
+        assert!(optional_line(&"x".repeat(11), 10).is_err());
+        assert!(optional_line("a\tb", 10).is_err());
     }
 }

@@ -11,10 +11,12 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 backend_tests!(
     users_list_filters_and_never_shows_password_hashes,
     make_and_remove_staff,
+    staff_add_users_who_choose_their_own_password,
     staff_cannot_unstaff_or_deactivate_themselves,
     deactivating_ends_every_session_and_blocks_sign_in,
     delete_a_subscriber,
     read_and_delete_a_contact_message,
+    messages_are_marked_read_when_opened_and_unread_on_request,
     retry_and_delete_a_failed_job,
     lists_paginate_and_never_fail_on_bad_parameters,
     lists_sort_by_whitelisted_columns,
@@ -69,8 +71,17 @@ async fn make_and_remove_staff(app: TestApp) {
     assert_eq!(other.get("/admin/").await.status, 404);
     let id = user_id(&app, "helper@example.org").await;
     let path = format!("/admin/users/{id}/");
+    // The button asks first; the question changes nothing.
+    let question = staff.get(&format!("{path}staff/?value=on")).await;
+    question.assert_contains("Make helper@example.org staff");
+    question.assert_contains("Yes, make staff");
+    assert_eq!(other.get("/admin/").await.status, 404);
     staff
-        .submit_via(&path, &format!("{path}staff/"), &[("value", "on")])
+        .submit_via(
+            &format!("{path}staff/?value=on"),
+            &format!("{path}staff/"),
+            &[("value", "on")],
+        )
         .await
         .assert_redirect(&path);
     staff
@@ -79,7 +90,11 @@ async fn make_and_remove_staff(app: TestApp) {
         .assert_contains("helper@example.org is now staff.");
     assert_eq!(other.get("/admin/").await.status, 200);
     staff
-        .submit_via(&path, &format!("{path}staff/"), &[("value", "off")])
+        .submit_via(
+            &format!("{path}staff/?value=off"),
+            &format!("{path}staff/"),
+            &[("value", "off")],
+        )
         .await
         .assert_redirect(&path);
     // Their sessions (which remembered staff status) ended; signed in again, it's a 404.
@@ -93,10 +108,106 @@ async fn make_and_remove_staff(app: TestApp) {
     assert_eq!(audit_count(&app, "remove_staff").await, 1);
     // A junk value changes nothing.
     staff
-        .submit_via(&path, &format!("{path}staff/"), &[("value", "maybe")])
+        .submit_via(
+            "/admin/categories/add/",
+            &format!("{path}staff/"),
+            &[("value", "maybe")],
+        )
+        .await
+        .assert_redirect(&path);
+    staff
+        .get(&format!("{path}staff/?value=maybe"))
         .await
         .assert_redirect(&path);
     assert_eq!(audit_count(&app, "make_staff").await, 1);
+}
+
+/// The path of the newest password link emailed to `email`.
+async fn emailed_link(app: &TestApp, email: &str) -> String {
+    let mail = app
+        .mails()
+        .await
+        .into_iter()
+        .rev()
+        .find(|mail| mail.to == email)
+        .unwrap_or_else(|| panic!("no email to {email}"));
+    let link = mail
+        .link_containing("/forgot-password/")
+        .expect("a password link");
+    let (_, token) = link.split_once("/forgot-password/").unwrap();
+    format!("/forgot-password/{token}")
+}
+
+async fn staff_add_users_who_choose_their_own_password(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    staff
+        .get("/admin/users/")
+        .await
+        .assert_contains("href=\"/admin/users/add/\"");
+    let users_before = app.count("users").await;
+    // Bad or taken addresses: a field error, nobody added, nothing sent.
+    for (email, message) in [
+        ("", "This field is required."),
+        ("not-an-address", "valid email"),
+        ("BOSS@example.org", "already exists"),
+    ] {
+        let page = staff
+            .submit("/admin/users/add/", &[("email", email), ("is_staff", "on")])
+            .await;
+        assert_eq!(page.status, 422, "{email}: {}", page.body);
+        page.assert_contains(message);
+    }
+    assert_eq!(app.count("users").await, users_before);
+    let mails_before = app.mails().await.len();
+
+    let page = staff
+        .submit(
+            "/admin/users/add/",
+            &[("email", "New.Editor@example.org"), ("is_staff", "on")],
+        )
+        .await;
+    let id = page
+        .redirect_id("/admin/users/")
+        .unwrap_or_else(|| panic!("not added ({}): {}", page.status, page.body));
+    staff
+        .get(&format!("/admin/users/{id}/"))
+        .await
+        .assert_contains("a link to choose a password was emailed");
+    assert_eq!(audit_count(&app, "create").await, 1);
+    let link = emailed_link(&app, "new.editor@example.org").await;
+    assert_eq!(app.mails().await.len(), mails_before + 1);
+
+    // They choose a password through the link, sign in, and are staff.
+    let newcomer = app.visitor();
+    let fields = [
+        ("new_password1", "chosen-by-me"),
+        ("new_password2", "chosen-by-me"),
+    ];
+    newcomer.submit(&link, &fields).await.assert_redirect("/signin/");
+    newcomer
+        .sign_in("new.editor@example.org", "chosen-by-me")
+        .await
+        .assert_redirect("/");
+    assert_eq!(newcomer.get("/admin/").await.status, 200);
+
+    // Staff can send another link at any time; it works like "Forgot password".
+    let path = format!("/admin/users/{id}/");
+    staff
+        .submit_via(&path, &format!("{path}reset-link/"), &[])
+        .await
+        .assert_redirect(&path);
+    staff
+        .get(&path)
+        .await
+        .assert_contains("A password-reset link was emailed");
+    assert_eq!(audit_count(&app, "send_reset_link").await, 1);
+    let second = emailed_link(&app, "new.editor@example.org").await;
+    assert_ne!(second, link);
+    assert_eq!(app.visitor().get(&second).await.status, 200);
+    // Without a CSRF token: refused, nothing sent.
+    let mails = app.mails().await.len();
+    assert_eq!(staff.post(&format!("{path}reset-link/"), &[]).await.status, 403);
+    assert_eq!(app.mails().await.len(), mails);
 }
 
 async fn staff_cannot_unstaff_or_deactivate_themselves(app: TestApp) {
@@ -117,6 +228,9 @@ async fn staff_cannot_unstaff_or_deactivate_themselves(app: TestApp) {
             .await
             .assert_redirect(&path);
         staff.get(&path).await.assert_contains(message);
+        let question = staff.get(&format!("{path}{action}?value=off")).await;
+        question.assert_contains(message);
+        question.assert_lacks("Yes, ");
     }
     assert_eq!(staff.get("/admin/").await.status, 200);
     assert_eq!(app.count("audit_log").await, 0);
@@ -143,7 +257,11 @@ async fn deactivating_ends_every_session_and_blocks_sign_in(app: TestApp) {
 
     let path = format!("/admin/users/{id}/");
     staff
-        .submit_via(&path, &format!("{path}active/"), &[("value", "off")])
+        .submit_via(
+            &format!("{path}active/?value=off"),
+            &format!("{path}active/"),
+            &[("value", "off")],
+        )
         .await
         .assert_redirect(&path);
     staff
@@ -159,7 +277,11 @@ async fn deactivating_ends_every_session_and_blocks_sign_in(app: TestApp) {
     assert_eq!(audit_count(&app, "deactivate").await, 1);
 
     staff
-        .submit_via(&path, &format!("{path}active/"), &[("value", "on")])
+        .submit_via(
+            &format!("{path}active/?value=on"),
+            &format!("{path}active/"),
+            &[("value", "on")],
+        )
         .await
         .assert_redirect(&path);
     laptop
@@ -247,6 +369,58 @@ async fn read_and_delete_a_contact_message(app: TestApp) {
         404
     );
     assert_eq!(audit_count(&app, "delete").await, 1);
+}
+
+async fn messages_are_marked_read_when_opened_and_unread_on_request(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    let first = add_message(&app, "First question").await;
+    let second = add_message(&app, "Second question").await;
+    let unread = |html: &str| html.matches("class=\"unread\"").count();
+    assert_eq!(unread(&staff.get("/admin/contact-messages/").await.body), 2);
+    staff.get("/admin/").await.assert_contains("2 unread");
+
+    let page = staff.get(&format!("/admin/contact-messages/{first}/")).await;
+    page.assert_contains("<dt>Read</dt>");
+    let list = staff.get("/admin/contact-messages/").await;
+    assert_eq!(unread(&list.body), 1);
+    let unread_only = staff.get("/admin/contact-messages/?read=no").await;
+    unread_only.assert_contains("Second question");
+    unread_only.assert_lacks("First question");
+    staff
+        .get("/admin/contact-messages/?read=yes")
+        .await
+        .assert_contains("First question");
+
+    // Opening it again keeps the first read time; "Mark as unread" clears it.
+    let path = format!("/admin/contact-messages/{first}/");
+    let read_at = || async {
+        contact_message::Entity::find_by_id(first)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .read_at
+    };
+    let first_read = read_at().await;
+    assert!(first_read.is_some());
+    staff.get(&path).await;
+    assert_eq!(read_at().await, first_read);
+    staff
+        .submit_via(&path, &format!("{path}unread/"), &[])
+        .await
+        .assert_redirect("/admin/contact-messages/");
+    assert_eq!(read_at().await, None);
+    assert_eq!(unread(&staff.get("/admin/contact-messages/").await.body), 2);
+    // Without a CSRF token, or for a message that is gone: nothing changes.
+    assert_eq!(staff.post(&format!("{path}unread/"), &[]).await.status, 403);
+    let gone = second + 1000;
+    assert_eq!(
+        staff
+            .submit_via(&path, &format!("/admin/contact-messages/{gone}/unread/"), &[])
+            .await
+            .status,
+        404
+    );
 }
 
 async fn retry_and_delete_a_failed_job(app: TestApp) {

@@ -107,7 +107,7 @@ async fn people_keeper(staff: Visitor, people: People) -> Statuses {
         ] {
             let page = staff
                 .submit_via(
-                    &format!("/admin/users/{id}/"),
+                    &format!("/admin/users/{id}/{switch}/?value={value}"),
                     &format!("/admin/users/{id}/{switch}/"),
                     &[("value", value)],
                 )

@@ -16,6 +16,7 @@ mod notes;
 mod ops;
 mod pads;
 mod reset;
+mod scheduled;
 mod security;
 mod ses_hook;
 mod site;

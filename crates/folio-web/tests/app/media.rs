@@ -19,6 +19,7 @@ backend_tests!(
     a_retried_thumbnail_job_overwrites_instead_of_adding,
     concurrent_replacements_leave_one_image,
     media_urls_cannot_escape_or_list,
+    images_carry_their_description,
 );
 
 const LANDSCAPE: (u32, u32) = (1600, 1000);
@@ -544,4 +545,64 @@ async fn images_on_s3_are_linked_by_presigned_urls() {
         "{left:?}"
     );
     app.finish().await;
+}
+
+async fn images_carry_their_description(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Sunset", fixtures::jpeg(64, 48)).await;
+    let public = app.visitor();
+    let path = "/site/items/sunset-things/sunset/";
+    assert_eq!(
+        attribute_after(&public.get(path).await.body, "site-figure", "alt"),
+        "Sunset",
+        "without a description the title stands in"
+    );
+
+    let edit = format!("/admin/items/{id}/");
+    let category = app.item(id).await.category_id.to_string();
+    let with_alt = |alt: &'static str| {
+        let mut fields = item_fields(&category, "Sunset");
+        fields.push(("image_alt", alt));
+        fields
+    };
+    let described = "A red sun sinking into a calm sea";
+    let page = staff.submit_file(&edit, &edit, &with_alt(described), None).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(app.item(id).await.image_alt, described);
+    staff
+        .get(&edit)
+        .await
+        .assert_contains(&format!("value=\"{described}\""));
+    assert_eq!(
+        attribute_after(&public.get(path).await.body, "site-figure", "alt"),
+        described
+    );
+
+    // Too long, or with a line break: a field error, and the stored description stays.
+    let too_long: &'static str = "x".repeat(301).leak();
+    for bad in [too_long, "two\nlines"] {
+        let page = staff.submit_file(&edit, &edit, &with_alt(bad), None).await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        page.assert_contains("id=\"err_image_alt\"");
+        assert_eq!(app.item(id).await.image_alt, described);
+    }
+
+    // Categories have one too.
+    let category_id: i64 = category.parse().unwrap();
+    let edit = format!("/admin/categories/{category_id}/");
+    let fields = [
+        ("name", "Sunset things"),
+        ("slug", ""),
+        ("summary", "About it."),
+        ("position", "0"),
+        ("image_alt", "Three deck chairs"),
+    ];
+    let page = staff.submit_file(&edit, &edit, &fields, None).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let stored = folio_db::entities::category::Entity::find_by_id(category_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.image_alt, "Three deck chairs");
 }

@@ -1,6 +1,6 @@
 //! Accounts: sign up, sign in, sign out, password change and password reset by emailed link.
 
-mod reset;
+pub(crate) mod reset;
 mod settings;
 mod signin;
 mod signup;

@@ -100,7 +100,7 @@ pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>)
 
 /// Stores the link and queues its email in one transaction: the mail goes out if and only if
 /// the link exists.
-async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
+pub(crate) async fn send_link(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
     let token = random_token();
     let link = site_urls::absolute(&ctx.state.settings.base_url, &site_urls::password_reset(&token));
     let message = PasswordReset { link: &link }

@@ -20,6 +20,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("Changed", "update"),
     ("Deleted", "delete"),
     ("Published", "publish"),
+    ("Scheduled", "schedule"),
     ("Unpublished", "unpublish"),
     ("Made staff", "make_staff"),
     ("Removed from staff", "remove_staff"),

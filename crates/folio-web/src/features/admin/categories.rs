@@ -22,8 +22,8 @@ use super::toolkit::image_form::{self, ImageResource, unique_candidates};
 use super::toolkit::list::{ListQuery, ListView};
 use super::toolkit::{Resource, admin_page};
 use super::{AdminNav, Staff};
-use crate::content::line;
 use crate::content::slug::Slug;
+use crate::content::{IMAGE_ALT_MAX_CHARS, line, optional_line};
 use crate::error::AppResult;
 use crate::features::media::Picture;
 use crate::forms::FieldErrors;
@@ -128,6 +128,9 @@ pub struct CategoryForm {
     pub summary: String,
     #[serde(default)]
     pub position: String,
+    /// The image's description for people who can't see it.
+    #[serde(default)]
+    pub image_alt: String,
     /// The "remove the image" checkbox.
     #[serde(default)]
     pub clear_image: String,
@@ -146,6 +149,7 @@ impl CategoryForm {
             slug: model.slug.clone(),
             summary: model.summary.clone(),
             position: model.position.to_string(),
+            image_alt: model.image_alt.clone(),
             ..Self::default()
         }
     }
@@ -173,12 +177,14 @@ impl CategoryForm {
                     .ok_or_else(|| "Enter a whole number between 0 and 1000000.".to_owned()),
             ),
         };
-        let (name, slug, position) = (name?, slug?, position?);
+        let image_alt = errors.check("image_alt", optional_line(&self.image_alt, IMAGE_ALT_MAX_CHARS));
+        let (name, slug, position, image_alt) = (name?, slug?, position?, image_alt?);
         errors.is_empty().then(|| CategoryFields {
             name,
             slug: slug.as_str().to_owned(),
             summary: summary.to_owned(),
             position,
+            image_alt,
         })
     }
 }

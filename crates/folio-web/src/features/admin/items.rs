@@ -1,6 +1,7 @@
 //! Items: list with filters, add and edit with a Markdown preview, delete, and bulk publish /
 //! unpublish / delete behind a confirmation page. A draft becoming published (or created
-//! published) enqueues one `NotifySubscribers` job in the transaction of the status change.
+//! published) enqueues one `NotifySubscribers` job in the transaction of the status change; an
+//! item scheduled for later enqueues a `PublishScheduled` job that runs at that time.
 
 use askama::Template;
 use axum::Router;
@@ -12,11 +13,11 @@ use folio_db::queries::audit_entries::{self, Entry};
 use folio_db::queries::categories;
 use folio_db::queries::deliveries;
 use folio_db::queries::images::Owner;
-use folio_db::queries::items::{self, ItemFields, ItemFilter, ItemSort, Saved};
+use folio_db::queries::items::{self, ItemFields, ItemFilter, ItemSort, Publication, Saved};
 use folio_db::queries::write_error::WriteError;
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use folio_jobs::image_replacement::forget_image_of;
-use folio_jobs::jobs::NotifySubscribers;
+use folio_jobs::jobs::{NotifySubscribers, PublishScheduled};
 use serde::Deserialize;
 
 use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
@@ -27,7 +28,7 @@ use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, found};
 use super::{AdminNav, Staff};
 use crate::content::slug::Slug;
-use crate::content::{line, markdown};
+use crate::content::{IMAGE_ALT_MAX_CHARS, line, markdown, optional_line};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::media::Picture;
@@ -36,6 +37,7 @@ use crate::layout::{PageContext, ok};
 use crate::session::RequestContext;
 use crate::state::AppState;
 use crate::uploads::CsrfUploadForm;
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,7 +91,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     );
     let db = &staff.ctx.state.db;
     let all_categories = categories::all(db).await?;
-    let status = query.choice("status", &[item::DRAFT, item::PUBLISHED]);
+    let status = query.choice("status", &[item::DRAFT, item::SCHEDULED, item::PUBLISHED]);
     let category = query
         .id("category")
         .filter(|id| all_categories.iter().any(|c| c.id == *id));
@@ -121,7 +123,11 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
             Filter::new(
                 "status",
                 "By status",
-                &[("Draft", item::DRAFT), ("Published", item::PUBLISHED)],
+                &[
+                    ("Draft", item::DRAFT),
+                    ("Scheduled", item::SCHEDULED),
+                    ("Published", item::PUBLISHED),
+                ],
             ),
             Filter::with_choices("category", "By category", category_choices),
         ],
@@ -146,6 +152,12 @@ pub struct ItemForm {
     body: String,
     #[serde(default)]
     status: String,
+    /// The image's description for people who can't see it.
+    #[serde(default)]
+    image_alt: String,
+    /// When a scheduled item goes live, as `<input type="datetime-local">` sends it, in UTC.
+    #[serde(default)]
+    publish_at: String,
     /// The "remove the image" checkbox.
     #[serde(default)]
     clear_image: String,
@@ -166,6 +178,8 @@ impl ItemForm {
             summary: model.summary.clone(),
             body: model.body.clone(),
             status: model.status.clone(),
+            image_alt: model.image_alt.clone(),
+            publish_at: model.scheduled_for().map(publish_at_input).unwrap_or_default(),
             ..Self::default()
         }
     }
@@ -199,14 +213,8 @@ impl ItemForm {
                 format!("Ensure this value has at most {BODY_MAX_CHARS} characters (it has {count})."),
             );
         }
-        let published = match self.status.as_str() {
-            item::PUBLISHED => Some(true),
-            item::DRAFT | "" => Some(false),
-            _ => {
-                errors.add("status", "Select a valid status.");
-                None
-            }
-        };
+        let image_alt = errors.check("image_alt", optional_line(&self.image_alt, IMAGE_ALT_MAX_CHARS));
+        let publication = self.publication(errors, Utc::now());
         let fields = ItemFields {
             category_id: category_id?,
             title: title?,
@@ -214,10 +222,63 @@ impl ItemForm {
             summary: summary?,
             body: self.body.clone(),
             body_html: markdown::render(&self.body),
-            published: published?,
+            image_alt: image_alt?,
+            publication: publication?,
         };
         errors.is_empty().then_some(fields)
     }
+
+    /// The status, and for a scheduled item its time, which must be after `now`.
+    fn publication(&self, errors: &mut FieldErrors, now: DateTime<Utc>) -> Option<Publication> {
+        match self.status.as_str() {
+            item::PUBLISHED => Some(Publication::Now),
+            item::DRAFT | "" => Some(Publication::Draft),
+            item::SCHEDULED => match parse_publish_at(&self.publish_at) {
+                Err(message) => {
+                    errors.add("publish_at", message);
+                    None
+                }
+                Ok(at) if at <= now => {
+                    errors.add(
+                        "publish_at",
+                        "Choose a time in the future, or set the status to Published to publish now.",
+                    );
+                    None
+                }
+                Ok(at) => Some(Publication::At(at)),
+            },
+            _ => {
+                errors.add("status", "Select a valid status.");
+                None
+            }
+        }
+    }
+}
+
+/// A scheduled time as a `datetime-local` input takes it: minutes, and seconds only when a
+/// time has them (so saving the form again keeps the time exactly).
+fn publish_at_input(at: DateTime<Utc>) -> String {
+    let format = if at.second() == 0 {
+        "%Y-%m-%dT%H:%M"
+    } else {
+        "%Y-%m-%dT%H:%M:%S"
+    };
+    at.format(format).to_string()
+}
+
+/// A UTC time as a `datetime-local` input sends it (minutes, or seconds with `step`); a space
+/// instead of the `T` is accepted for people who type it.
+fn parse_publish_at(input: &str) -> Result<DateTime<Utc>, &'static str> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err("Enter the date and time (UTC) to publish at.");
+    }
+    let normalized = input.replacen(' ', "T", 1);
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(&normalized, format).ok())
+        .map(|naive| naive.and_utc())
+        .ok_or("Enter a valid date and time, like 2026-12-01 09:30.")
 }
 
 #[derive(Template)]
@@ -246,8 +307,8 @@ impl FormPage {
         self.form.category.trim() == id.to_string()
     }
 
-    fn is_published(&self) -> bool {
-        self.form.status == item::PUBLISHED
+    fn has_status(&self, status: &str) -> bool {
+        self.form.status == status || (self.form.status.is_empty() && status == item::DRAFT)
     }
 
     /// Where the public (or, for a draft, staff) sees the saved item.
@@ -425,15 +486,28 @@ impl ImageResource for Items {
             );
             audit_entries::record(txn, &staff.actor(), entry).await?;
         }
+        if let Some(at) = saved.scheduled_for {
+            folio_jobs::enqueue_at(txn, &PublishScheduled { item_id: item.id, at }, at).await?;
+            let summary = format!(
+                "Scheduled item “{}” for {} UTC",
+                item.title,
+                at.format("%Y-%m-%d %H:%M")
+            );
+            let entry = Entry::new("schedule", "item", item.id, summary);
+            audit_entries::record(txn, &staff.actor(), entry).await?;
+        }
         Ok(())
     }
 
     fn done(saved: &Saved, created: bool) -> String {
         let verb = if created { "added" } else { "changed" };
-        let also = if saved.published_now {
-            " and published; subscribers will be notified"
-        } else {
-            ""
+        let also = match (saved.published_now, saved.scheduled_for) {
+            (true, _) => " and published; subscribers will be notified".to_owned(),
+            (false, Some(at)) => format!(
+                "; it will be published, and subscribers notified, at {} UTC",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+            (false, None) => String::new(),
         };
         format!("The item “{}” was {verb}{also}.", saved.item.title)
     }
@@ -532,11 +606,12 @@ impl Action {
         }
     }
 
-    /// Whether the action changes `item` (publishing a published item does nothing).
+    /// Whether the action changes `item` (publishing a published item does nothing; a
+    /// scheduled one is published now, or unpublished back to a draft).
     fn changes(self, item: &item::Model) -> bool {
         match self {
             Self::Publish => !item.is_published(),
-            Self::Unpublish => item.is_published(),
+            Self::Unpublish => item.status != item::DRAFT,
             Self::Delete => true,
         }
     }

@@ -1,10 +1,11 @@
-//! Contact messages: list, detail (the staff email links to it) and delete.
+//! Contact messages: list (unread ones marked, and a read/unread filter), detail (the staff
+//! email links to it; opening a message marks it read), mark unread, and delete.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use folio_db::entities::contact_message;
 use folio_db::queries::contact_messages::{self, MessageSort};
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
@@ -12,11 +13,12 @@ use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use super::toolkit::bulk::{BulkDelete, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::history::{Audited, show_history};
-use super::toolkit::list::{ListQuery, ListView};
-use super::toolkit::{Resource, admin_page, found};
+use super::toolkit::list::{Filter, ListQuery, ListView};
+use super::toolkit::{Resource, admin_page, found, see_other};
 use super::{AdminNav, Staff};
 use crate::error::AppResult;
 use crate::features::PathId;
+use crate::forms::{Confirm, CsrfForm};
 use crate::layout::{PageContext, ok};
 use crate::state::AppState;
 
@@ -32,6 +34,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/contact-messages/", get(list))
         .route("/admin/contact-messages/{id}/", get(show))
+        .route("/admin/contact-messages/{id}/unread/", post(mark_unread))
         .route(
             "/admin/contact-messages/{id}/delete/",
             get(show_delete::<Messages>).post(delete::<Messages>),
@@ -46,6 +49,7 @@ struct ListPage {
     page: PageContext,
     nav: AdminNav,
     view: ListView,
+    filters: Vec<Filter>,
     rows: Vec<contact_message::Model>,
 }
 
@@ -60,11 +64,22 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
         ],
         ("created_at", true),
     );
-    let found = contact_messages::list(&staff.ctx.state.db, &query.request(&sort)).await?;
+    let read = query.choice("read", &["yes", "no"]);
+    let found = contact_messages::list(
+        &staff.ctx.state.db,
+        read.map(|value| value == "yes"),
+        &query.request(&sort),
+    )
+    .await?;
     Ok(ok(&ListPage {
         page: admin_page(&staff.ctx, "Contact messages").await?,
         nav: AdminNav::new(LIST, &[]),
-        view: ListView::new(LIST, &query, &sort, &found),
+        view: ListView::new(LIST, &query, &sort, &found).with_filter("read", read),
+        filters: vec![Filter::new(
+            "read",
+            "By status",
+            &[("Unread", "no"), ("Read", "yes")],
+        )],
         rows: found.rows,
     }))
 }
@@ -77,13 +92,32 @@ struct MessagePage {
     message: contact_message::Model,
 }
 
+/// Shows a message and marks it read: staff open it to read it, like a mail client.
 async fn show(staff: Staff, PathId(id): PathId) -> AppResult<Response> {
-    let message = found::<Messages>(&staff.ctx, id).await?;
+    let mut message = found::<Messages>(&staff.ctx, id).await?;
+    if message.read_at.is_none() {
+        let now = chrono::Utc::now();
+        if contact_messages::mark_read(&staff.ctx.state.db, id, true, now).await? {
+            message.read_at = Some(now);
+        }
+    }
     Ok(ok(&MessagePage {
         page: admin_page(&staff.ctx, message.subject.clone()).await?,
         nav: AdminNav::new(LIST, &[(&message.subject, "")]),
         message,
     }))
+}
+
+/// Marks a message unread again (to come back to it), back on the list.
+async fn mark_unread(
+    _staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let message = found::<Messages>(&ctx, id).await?;
+    contact_messages::mark_read(&ctx.state.db, id, false, chrono::Utc::now()).await?;
+    ctx.flash(format!("“{}” is marked unread.", message.subject));
+    Ok(see_other(LIST))
 }
 
 /// Deleting a message.

@@ -22,7 +22,7 @@ impl Staff {
     /// Who the audit log names for this request's writes.
     pub fn actor(&self) -> Actor {
         Actor {
-            id: self.user.id,
+            id: Some(self.user.id),
             email: self.user.email.clone(),
         }
     }

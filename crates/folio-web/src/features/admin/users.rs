@@ -1,6 +1,8 @@
-//! Users: list (never a password hash), a detail page, make / remove staff, deactivate /
-//! reactivate. Deactivating ends every session of the user at once. Staff can't change their
-//! own staff status or deactivate themselves (no locking yourself out by accident).
+//! Users: list (never a password hash), a detail page, add a user (who gets a link to choose
+//! their password), send a password-reset link, make / remove staff and deactivate /
+//! reactivate behind a confirmation page. Deactivating ends every session of the user at once.
+//! Staff can't change their own staff status or deactivate themselves (no locking yourself out
+//! by accident).
 
 use askama::Template;
 use axum::Router;
@@ -12,22 +14,28 @@ use folio_db::queries::users::{self, UserFilter, UserRow, UserSort};
 use folio_db::{DatabaseConnection, DbErr};
 use serde::Deserialize;
 
+use super::toolkit::confirm::ConfirmPage;
 use super::toolkit::history::{Audited, show_history};
 use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, flash_error, found, see_other};
 use super::{AdminNav, Staff};
+use crate::domain::Email;
 use crate::error::AppResult;
 use crate::features::PathId;
-use crate::forms::CsrfForm;
-use crate::layout::{PageContext, ok};
+use crate::features::accounts::reset::send_link;
+use crate::forms::{Confirm, CsrfForm, FieldErrors};
+use crate::layout::{PageContext, invalid, ok};
+use crate::security::{password, tokens::random_token};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users/", get(list))
+        .route("/admin/users/add/", get(show_add).post(add))
         .route("/admin/users/{id}/", get(show))
-        .route("/admin/users/{id}/staff/", post(set_staff))
-        .route("/admin/users/{id}/active/", post(set_active))
+        .route("/admin/users/{id}/staff/", get(confirm_staff).post(set_staff))
+        .route("/admin/users/{id}/active/", get(confirm_active).post(set_active))
+        .route("/admin/users/{id}/reset-link/", post(send_reset_link))
         .route("/admin/users/{id}/history/", get(show_history::<Users>))
 }
 
@@ -163,6 +171,91 @@ enum Field {
     Active,
 }
 
+impl Field {
+    /// The path segment of the switch (`/admin/users/<id>/<segment>/`).
+    fn segment(self) -> &'static str {
+        match self {
+            Self::Staff => "staff",
+            Self::Active => "active",
+        }
+    }
+
+    /// The confirmation's heading, what will happen, its button, and whether it takes
+    /// something away (a red button).
+    fn question(self, value: bool, email: &str) -> (String, String, &'static str, bool) {
+        match (self, value) {
+            (Self::Staff, true) => (
+                format!("Make {email} staff"),
+                format!(
+                    "{email} will be able to use this admin panel: change and delete content, people and jobs."
+                ),
+                "Yes, make staff",
+                false,
+            ),
+            (Self::Staff, false) => (
+                format!("Remove {email} from staff"),
+                format!("{email} will lose the admin panel and be signed out everywhere."),
+                "Yes, remove staff status",
+                true,
+            ),
+            (Self::Active, true) => (
+                format!("Reactivate {email}"),
+                format!("{email} will be able to sign in again."),
+                "Yes, reactivate",
+                false,
+            ),
+            (Self::Active, false) => (
+                format!("Deactivate {email}"),
+                format!("{email} will be signed out everywhere and can't sign in until reactivated."),
+                "Yes, deactivate",
+                true,
+            ),
+        }
+    }
+}
+
+async fn confirm_staff(staff: Staff, PathId(id): PathId, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    confirm(staff, id, raw, Field::Staff).await
+}
+
+async fn confirm_active(staff: Staff, PathId(id): PathId, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    confirm(staff, id, raw, Field::Active).await
+}
+
+/// The page that asks before a staff or active switch (`?value=on|off`); the button posts
+/// the same switch to the same path.
+async fn confirm(staff: Staff, id: i64, raw: Option<String>, field: Field) -> AppResult<Response> {
+    let user = found::<Users>(&staff.ctx, id).await?;
+    let page = format!("{LIST}{id}/");
+    let query = ListQuery::parse(raw.as_deref());
+    let Some(value) = query.choice("value", &["on", "off"]).and_then(switch) else {
+        flash_error(&staff.ctx, "Choose an action.");
+        return Ok(see_other(&page));
+    };
+    let (heading, line, button, danger) = field.question(value, &user.email);
+    let refusal = (id == staff.user.id && !value).then(|| own_account_refusal(field).to_owned());
+    Ok(ok(&ConfirmPage {
+        page: admin_page(&staff.ctx, heading.clone()).await?,
+        nav: AdminNav::new(LIST, &[(&user.email, &page), ("Confirm", "")]),
+        heading,
+        lines: vec![line],
+        refusal,
+        blockers: Vec::new(),
+        action: format!("{page}{}/", field.segment()),
+        hidden: vec![("value", if value { "on" } else { "off" }.to_owned())],
+        button,
+        danger,
+        cancel: page,
+    }))
+}
+
+fn own_account_refusal(field: Field) -> &'static str {
+    match field {
+        Field::Staff => "You can't remove your own staff status; ask another staff member.",
+        Field::Active => "You can't deactivate your own account; ask another staff member.",
+    }
+}
+
 async fn change(
     staff: Staff,
     id: i64,
@@ -179,13 +272,7 @@ async fn change(
         return Ok(see_other(&page));
     };
     if id == staff.user.id && !value {
-        flash_error(
-            &ctx,
-            match field {
-                Field::Staff => "You can't remove your own staff status; ask another staff member.",
-                Field::Active => "You can't deactivate your own account; ask another staff member.",
-            },
-        );
+        flash_error(&ctx, own_account_refusal(field));
         return Ok(see_other(&page));
     }
     let txn = folio_db::begin_write(&ctx.state.db).await?;
@@ -232,4 +319,107 @@ async fn change(
         ctx.flash(format!("{} was already in that state.", target.email));
     }
     Ok(see_other(&page))
+}
+
+/// Emails the user a link to choose a new password (as "Forgot password" does), for someone
+/// who can't get in; their password keeps working until they use it.
+async fn send_reset_link(
+    staff: Staff,
+    PathId(id): PathId,
+    CsrfForm { ctx, .. }: CsrfForm<Confirm>,
+) -> AppResult<Response> {
+    let user = found::<Users>(&ctx, id).await?;
+    if !user.is_active {
+        flash_error(
+            &ctx,
+            format!("{} is deactivated: reactivate them first.", user.email),
+        );
+        return Ok(see_other(&format!("{LIST}{id}/")));
+    }
+    send_link(&ctx, id, &user.email).await?;
+    record(
+        &staff,
+        "send_reset_link",
+        id,
+        format!("Sent a password-reset link to {}", user.email),
+    )
+    .await?;
+    ctx.flash(format!(
+        "A password-reset link was emailed to {} (it works for one hour).",
+        user.email
+    ));
+    Ok(see_other(&format!("{LIST}{id}/")))
+}
+
+async fn record(staff: &Staff, action: &str, id: i64, summary: String) -> AppResult<()> {
+    let entry = Entry::new(action, "user", id, summary);
+    audit_entries::record(&staff.ctx.state.db, &staff.actor(), entry).await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    email: String,
+    /// The "staff" checkbox.
+    #[serde(default)]
+    is_staff: String,
+}
+
+#[derive(Template)]
+#[template(path = "features/admin/templates/user_form.html")]
+struct AddPage {
+    page: PageContext,
+    nav: AdminNav,
+    form: AddForm,
+    errors: FieldErrors,
+}
+
+async fn add_page(
+    ctx: &crate::session::RequestContext,
+    form: AddForm,
+    errors: FieldErrors,
+) -> AppResult<AddPage> {
+    Ok(AddPage {
+        page: admin_page(ctx, "Add user").await?,
+        nav: AdminNav::new(LIST, &[("Add", "")]),
+        form,
+        errors,
+    })
+}
+
+async fn show_add(staff: Staff) -> AppResult<Response> {
+    Ok(ok(&add_page(
+        &staff.ctx,
+        AddForm::default(),
+        FieldErrors::default(),
+    )
+    .await?))
+}
+
+/// Creates the account with a password nobody knows and emails the person a link to choose
+/// their own: staff never see or send a password.
+async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<AddForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    if let Some(email) = errors.check("email", Email::parse(&form.email)) {
+        let is_staff = !form.is_staff.is_empty();
+        let unusable = password::hash(random_token()).await?;
+        match users::create(&ctx.state.db, email.as_str(), &unusable, is_staff).await {
+            Ok(user) => {
+                let what = if is_staff { "staff member" } else { "user" };
+                record(&staff, "create", user.id, format!("Added {what} {}", user.email)).await?;
+                send_link(&ctx, user.id, &user.email).await?;
+                ctx.flash(format!(
+                    "{} was added; a link to choose a password was emailed to them (it works for one hour; send another from here).",
+                    user.email
+                ));
+                return Ok(see_other(&format!("{LIST}{}/", user.id)));
+            }
+            Err(users::CreateUserError::EmailTaken) => {
+                errors.add("email", "A user with this email already exists.")
+            }
+            Err(users::CreateUserError::Db(err)) => return Err(err.into()),
+        }
+    }
+    Ok(invalid(&add_page(&ctx, form, errors).await?))
 }
