@@ -25,6 +25,6 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/site/unsubscribe/{token}/",
-            get(subscribe::unsubscribe_link).post(subscribe::unsubscribe_one_click),
+            get(subscribe::unsubscribe_link).post(subscribe::unsubscribe_post),
         )
 }
