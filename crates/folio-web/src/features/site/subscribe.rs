@@ -142,9 +142,12 @@ fn confirmation_email(ctx: &RequestContext, to: &str, token: &str) -> AppResult<
         &ctx.state.settings.base_url,
         &site_urls::subscription_confirm(token),
     );
-    SubscriptionConfirm { link: &link }
-        .render(to)
-        .map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
+    SubscriptionConfirm {
+        site_name: &ctx.state.settings.site.name,
+        link: &link,
+    }
+    .render(to)
+    .map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
 }
 
 /// Tokens are 64 hex characters; anything else (including a path segment that doesn't even
