@@ -49,6 +49,7 @@ async fn main() {
         base_url: "http://folio.bench".into(),
         email_rate: Arc::new(RateLimiter::new(None)),
         storage: app.state().storage.clone(),
+        site: Arc::default(),
     };
     let options = WorkerOptions {
         concurrency: workers,

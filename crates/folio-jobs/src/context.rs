@@ -24,6 +24,8 @@ pub struct JobContext {
     pub email_rate: Arc<RateLimiter>,
     /// Where images and their renditions are kept.
     pub storage: folio_storage::Storage,
+    /// The site's name, for email subjects and signatures.
+    pub site: Arc<crate::SiteInfo>,
 }
 
 impl JobContext {

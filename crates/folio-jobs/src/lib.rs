@@ -12,6 +12,7 @@ pub mod image_replacement;
 pub mod jobs;
 pub mod mailer;
 pub mod queue;
+pub mod site_info;
 pub mod site_urls;
 pub mod worker;
 
@@ -19,4 +20,5 @@ pub use context::{JobContext, RateLimiter};
 pub use folio_db::queries::jobs::QueueDepth;
 pub use mailer::{Email, MailError, Mailer};
 pub use queue::{Job, JobError, Registry, enqueue, enqueue_at};
+pub use site_info::SiteInfo;
 pub use worker::{Outcome, Worker, WorkerOptions, backoff};

@@ -13,7 +13,8 @@ pub fn item(category_slug: &str, item_slug: &str) -> String {
     format!("/site/items/{category_slug}/{item_slug}/")
 }
 
-/// The unsubscribe link of a subscriber (`GET` shows a page, `POST` is RFC 8058 one-click).
+/// The unsubscribe link of a subscriber (`GET` shows a page with a button, `POST` is that button
+/// or the RFC 8058 one-click request).
 pub fn unsubscribe(token: &str) -> String {
     format!("/site/unsubscribe/{token}/")
 }

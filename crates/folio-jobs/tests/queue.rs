@@ -414,6 +414,7 @@ async fn smtp_context(app: &TestApp, sink: &SmtpSink, rate: Option<u32>) -> JobC
         base_url: "http://folio.test".into(),
         email_rate: Arc::new(RateLimiter::new(rate)),
         storage: app.state().storage.clone(),
+        site: Arc::default(),
     }
 }
 

@@ -85,6 +85,7 @@ pub fn test_config(
         trusted_proxy_hops: 0,
         ses_topic_arns: Vec::new(),
         sns_cert_host: None,
+        site: folio_jobs::SiteInfo::default(),
     }
 }
 
@@ -208,6 +209,7 @@ impl TestApp {
             base_url: self.base_url().to_owned(),
             email_rate: Arc::new(folio_jobs::RateLimiter::new(None)),
             storage: self.state().storage.clone(),
+            site: Arc::new(self.state().settings.site.as_ref().clone()),
         }
     }
 

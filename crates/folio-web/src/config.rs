@@ -78,6 +78,8 @@ pub struct AppConfig {
     /// The only host SNS signing certificates may come from (`FOLIO_SNS_CERT_HOST`); unset:
     /// `sns.<region of the first topic>.amazonaws.com`.
     pub sns_cert_host: Option<String>,
+    /// The site's name and description (`FOLIO_SITE_NAME`, `FOLIO_SITE_DESCRIPTION`).
+    pub site: folio_jobs::SiteInfo,
 }
 
 /// Where jobs run.
@@ -145,6 +147,7 @@ impl std::fmt::Debug for AppConfig {
             .field("trusted_proxy_hops", &self.trusted_proxy_hops)
             .field("ses_topic_arns", &self.ses_topic_arns)
             .field("sns_cert_host", &self.sns_cert_host)
+            .field("site", &self.site)
             .finish()
     }
 }
@@ -176,6 +179,7 @@ mod tests {
             trusted_proxy_hops: 0,
             ses_topic_arns: Vec::new(),
             sns_cert_host: None,
+            site: folio_jobs::SiteInfo::default(),
         };
         let printed = format!("{config:?}");
         assert!(

@@ -53,6 +53,8 @@ pub struct Settings {
     pub privacy_mode: bool,
     /// Proxies in front of the app, for reading the client address.
     pub trusted_proxy_hops: usize,
+    /// The site's name and description, for the public pages, the feed and emails.
+    pub site: Arc<folio_jobs::SiteInfo>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -87,6 +89,7 @@ impl AppState {
                 secure_cookies: config.is_https(),
                 privacy_mode: config.privacy_mode,
                 trusted_proxy_hops: config.trusted_proxy_hops,
+                site: Arc::new(config.site.clone()),
             }),
             site_cache: SiteCache::new(),
             views: ViewCounter::default(),

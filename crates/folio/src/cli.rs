@@ -158,6 +158,24 @@ pub struct Settings {
     /// The first staff user's password (only read when FOLIO_ADMIN_EMAIL is set).
     #[arg(long, env = "FOLIO_ADMIN_PASSWORD", hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
+    /// The site's name: the public pages' header and titles, the feed, and the emails to
+    /// subscribers (at most 100 characters).
+    #[arg(
+        long,
+        env = "FOLIO_SITE_NAME",
+        default_value = folio_jobs::site_info::DEFAULT_NAME,
+        global = true
+    )]
+    pub site_name: String,
+    /// A sentence describing the site: its home page, meta description and feed subtitle (at
+    /// most 300 characters).
+    #[arg(
+        long,
+        env = "FOLIO_SITE_DESCRIPTION",
+        default_value = folio_jobs::site_info::DEFAULT_DESCRIPTION,
+        global = true
+    )]
+    pub site_description: String,
     /// Log filter, e.g. info or folio_web=debug,info.
     #[arg(long, env = "FOLIO_LOG", default_value = "info", global = true)]
     pub log: String,

@@ -287,6 +287,7 @@ impl Config {
             trusted_proxy_hops: number("FOLIO_TRUSTED_PROXY_HOPS", &s.trusted_proxy_hops, 0)?,
             ses_topic_arns: ses_topic_arns(s.ses_topic_arn.as_deref())?,
             sns_cert_host: sns_cert_host(s.sns_cert_host.as_deref())?,
+            site: folio_jobs::SiteInfo::parse(&s.site_name, &s.site_description)?,
         };
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         // Checked without building anything: the mailer, storage and pool are built once, inside

@@ -51,6 +51,7 @@ pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, st
         base_url: config.base_url.trim_end_matches('/').to_owned(),
         email_rate: Arc::new(RateLimiter::new(config.email_rate)),
         storage,
+        site: Arc::new(config.site.clone()),
     };
     let options = WorkerOptions {
         concurrency: config.worker_concurrency,

@@ -35,6 +35,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn bad_configuration_is_one_line_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
+    let (long_name, long_description) = ("n".repeat(101), "d".repeat(301));
     for (variable, value) in [
         ("FOLIO_LISTEN", "not-an-address"),
         ("FOLIO_BASE_URL", "ftp://example.org"),
@@ -58,6 +59,11 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         ("FOLIO_STORAGE_URL", "s3://bucket/media?acl=public-read"),
         ("FOLIO_STORAGE_URL", "s3:///media"),
         ("FOLIO_MEDIA_BASE_URL", "javascript:alert(1)"),
+        ("FOLIO_SITE_NAME", "   "),
+        ("FOLIO_SITE_NAME", long_name.as_str()),
+        ("FOLIO_SITE_NAME", "Two\nlines"),
+        ("FOLIO_SITE_DESCRIPTION", long_description.as_str()),
+        ("FOLIO_SITE_DESCRIPTION", "A\ttab"),
     ] {
         let output = folio(dir.path(), &["check"], &[(variable, value)], "");
         assert_eq!(output.status.code(), Some(2), "{variable}");
@@ -101,6 +107,8 @@ fn help_documents_every_variable() {
         "FOLIO_STORAGE_URL",
         "FOLIO_MEDIA_BASE_URL",
         "FOLIO_PRIVACY_MODE",
+        "FOLIO_SITE_NAME",
+        "FOLIO_SITE_DESCRIPTION",
         "FOLIO_LOG",
         "FOLIO_LOG_FORMAT",
     ] {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::entities::item::PUBLISHED;
@@ -191,4 +191,65 @@ pub async fn feed(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<FeedEnt
             })
         })
         .collect())
+}
+
+/// The published items just before and just after `item` in publication order (by
+/// `published_at`, ties broken by id) across the whole site: `(older, newer)`, for the item
+/// page's previous and next links. A draft has neither.
+pub async fn neighbours(
+    conn: &impl ConnectionTrait,
+    item: &item::Model,
+) -> Result<(Option<ItemCard>, Option<ItemCard>), DbErr> {
+    let Some(at) = item.published_at else {
+        return Ok((None, None));
+    };
+    let published_at = || Expr::col((item::Entity, item::Column::PublishedAt));
+    let id = || Expr::col((item::Entity, item::Column::Id));
+    let older = published_cards()
+        .cond_where(
+            Condition::any()
+                .add(published_at().lt(at))
+                .add(Condition::all().add(published_at().eq(at)).add(id().lt(item.id))),
+        )
+        .limit(1)
+        .take();
+    let newer = published_cards()
+        .cond_where(
+            Condition::any()
+                .add(published_at().gt(at))
+                .add(Condition::all().add(published_at().eq(at)).add(id().gt(item.id))),
+        )
+        .clear_order_by()
+        .order_by((item::Entity, item::Column::PublishedAt), sea_orm::Order::Asc)
+        .order_by((item::Entity, item::Column::Id), sea_orm::Order::Asc)
+        .limit(1)
+        .take();
+    let backend = conn.get_database_backend();
+    let older = ItemCard::find_by_statement(backend.build(&older))
+        .one(conn)
+        .await?;
+    let newer = ItemCard::find_by_statement(backend.build(&newer))
+        .one(conn)
+        .await?;
+    Ok((older, newer))
+}
+
+/// A published item's address and last change, for the sitemap.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct SitemapItem {
+    pub slug: String,
+    pub category_slug: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The newest `limit` published items, for the sitemap (a sitemap file holds at most 50,000
+/// addresses).
+pub async fn sitemap_items(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<SitemapItem>, DbErr> {
+    let query = published_cards()
+        .column((item::Entity, item::Column::UpdatedAt))
+        .limit(limit)
+        .take();
+    SitemapItem::find_by_statement(conn.get_database_backend().build(&query))
+        .all(conn)
+        .await
 }

@@ -112,6 +112,7 @@ mod tests {
     fn text_parts_are_not_html_escaped() -> askama::Result<()> {
         let title = "Tom & Jerry <3 \"quotes\"";
         let email = Notification {
+            site_name: "Folio",
             title,
             summary: "s",
             item_url: "https://example.org/site/items/c/i/",

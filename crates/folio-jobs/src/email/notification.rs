@@ -5,6 +5,8 @@ use crate::mailer::Email;
 super::email! {
     /// What both parts of a notification show.
     Notification {
+        /// `FOLIO_SITE_NAME`.
+        site_name,
         title,
         summary,
         /// Absolute: [`crate::site_urls::item`] on the base URL.

@@ -5,6 +5,8 @@ use crate::mailer::Email;
 super::email! {
     /// A link to the page that confirms the subscription.
     SubscriptionConfirm {
+        /// `FOLIO_SITE_NAME`.
+        site_name,
         /// Absolute: [`crate::site_urls::subscription_confirm`] on the base URL.
         link,
     }

@@ -150,6 +150,7 @@ fn notification(
 ) -> Result<Email, JobError> {
     let unsubscribe_url = site_urls::absolute(&ctx.base_url, &site_urls::unsubscribe(&delivery.token));
     email::Notification {
+        site_name: &ctx.site.name,
         title: &item.title,
         summary: &item.summary,
         item_url,

@@ -1,12 +1,13 @@
 //! What every page shares: the header, flash messages, the pads sidebar, the stylesheet, and
 //! turning a template into a response.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use folio_db::queries::pads::{self, PadSummary};
+use folio_jobs::SiteInfo;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
@@ -19,6 +20,15 @@ pub const CSS: &str = include_str!("folio.css");
 pub static CSS_URL: LazyLock<String> = LazyLock::new(|| {
     let hash = hex::encode(&Sha256::digest(CSS.as_bytes())[..6]);
     format!("/static/folio.{hash}.css")
+});
+
+/// The site icon, compiled into the binary and served like the stylesheet.
+pub const FAVICON: &str = include_str!("favicon.svg");
+
+/// `/static/favicon.<hash>.svg`, linked from every page's `<head>`.
+pub static FAVICON_URL: LazyLock<String> = LazyLock::new(|| {
+    let hash = hex::encode(&Sha256::digest(FAVICON.as_bytes())[..6]);
+    format!("/static/favicon.{hash}.svg")
 });
 
 /// The header, flash messages and (on notes pages) sidebar of a page.
@@ -38,11 +48,20 @@ pub struct PageContext {
     /// False on pages rendered without knowing who is asking (error pages from `AppError`):
     /// they show no account links rather than a wrong "Sign in" to a signed-in user.
     pub knows_visitor: bool,
+    /// The site's name and description (the public site's header, titles and meta tags).
+    pub site: Arc<SiteInfo>,
 }
+
+/// What pages rendered without the app's state (error pages from `AppError`) call the site.
+static DEFAULT_SITE: LazyLock<Arc<SiteInfo>> = LazyLock::new(Arc::default);
 
 impl PageContext {
     pub fn css_url(&self) -> &str {
         &CSS_URL
+    }
+
+    pub fn favicon_url(&self) -> &str {
+        &FAVICON_URL
     }
 
     /// A page without request context (error pages rendered outside a handler).
@@ -56,6 +75,7 @@ impl PageContext {
             active_pad: None,
             is_staff: false,
             knows_visitor: false,
+            site: DEFAULT_SITE.clone(),
         }
     }
 
@@ -76,6 +96,7 @@ impl RequestContext {
             active_pad: None,
             is_staff: self.user.as_ref().is_some_and(|user| user.is_staff),
             knows_visitor: true,
+            site: self.state.settings.site.clone(),
         })
     }
 
@@ -146,18 +167,25 @@ impl IntoResponse for AppError {
 
 /// Serves the stylesheet under its content-hashed name.
 pub async fn stylesheet() -> Response {
+    immutable("text/css; charset=utf-8", CSS)
+}
+
+/// Serves the icon under its content-hashed name.
+pub async fn favicon() -> Response {
+    immutable("image/svg+xml", FAVICON)
+}
+
+/// A static file under a content-hashed name: cached for a year.
+fn immutable(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),
             ),
         ],
-        CSS,
+        body,
     )
         .into_response()
 }

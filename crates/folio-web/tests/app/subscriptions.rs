@@ -1,5 +1,5 @@
-//! Subscriptions end to end: double opt-in, one click from settings, unsubscribing by link and
-//! by RFC 8058 one-click POST, and the notifications a publication sends.
+//! Subscriptions end to end: double opt-in, one click from settings, unsubscribing by the link's
+//! page and button and by RFC 8058 one-click POST, and the notifications a publication sends.
 
 use folio_db::entities::{delivery, subscriber};
 use folio_jobs::jobs::NotifySubscribers;
@@ -13,6 +13,8 @@ backend_tests!(
     unconfirmed_and_unsubscribed_addresses_get_nothing,
     the_form_answers_the_same_for_known_addresses,
     bad_tokens_are_404_or_harmless,
+    opening_the_unsubscribe_link_changes_nothing,
+    the_unsubscribe_button_needs_its_form_token,
     the_whole_flow_over_smtp,
 );
 
@@ -98,12 +100,25 @@ async fn double_opt_in_then_notified_then_unsubscribed_by_link(app: TestApp) {
             .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
     );
 
-    let page = app.visitor().get(&unsubscribe).await;
+    // The link opens a page with a button; pressing it unsubscribes.
+    let reader = app.visitor();
+    let page = reader.get(&unsubscribe).await;
     assert_eq!(page.status, 200);
-    page.assert_contains("You are unsubscribed");
+    page.assert_contains("r•••@example.org");
+    page.assert_lacks("reader@example.org");
+    page.assert_contains(&format!("action=\"{unsubscribe}\""));
+    assert_eq!(app.count("subscribers").await, 1);
+    let done = reader.submit(&unsubscribe, &[]).await;
+    assert_eq!(done.status, 200);
+    done.assert_contains("You are unsubscribed");
     assert_eq!(app.count("subscribers").await, 0);
-    // The link keeps working (and changes nothing) when followed again.
-    assert_eq!(app.visitor().get(&unsubscribe).await.status, 200);
+    // The used link now says so, with a 404, on opening and on pressing again.
+    let used = app.visitor().get(&unsubscribe).await;
+    assert_eq!(used.status, 404);
+    used.assert_contains("This unsubscribe link is not valid");
+    let again = reader.submit_via("/site/subscribe/", &unsubscribe, &[]).await;
+    assert_eq!(again.status, 404);
+    again.assert_contains("This unsubscribe link is not valid");
     publish(&app, "After leaving").await;
     assert!(notifications(&app, "After leaving").await.is_empty());
 }
@@ -213,12 +228,81 @@ async fn bad_tokens_are_404_or_harmless(app: TestApp) {
     ] {
         assert_eq!(v.get(path).await.status, 404, "{path}");
     }
+    let path = subscribe(&app, &v, "reader@example.org").await;
+    confirm(&v, &path).await;
     for path in [
         "/site/unsubscribe/abc/",
         &format!("/site/unsubscribe/{}/", "0".repeat(64)),
+        "/site/unsubscribe/%FF/",
     ] {
-        assert_eq!(v.get(path).await.status, 200, "{path}");
+        // Opening or pressing the button on a bad link: a clear 404 page, nothing changed.
+        let page = v.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        page.assert_contains("This unsubscribe link is not valid");
+        let pressed = v.submit_via("/site/subscribe/", path, &[]).await;
+        assert_eq!(pressed.status, 404, "{path}");
+        pressed.assert_contains("This unsubscribe link is not valid");
+        // RFC 8058 one-click stays idempotent: a mail provider gets 200 for any token.
+        let one_click = reqwest::Client::new()
+            .post(format!("{}{path}", app.base_url()))
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(one_click.status(), 200, "{path}");
     }
+    assert_eq!(app.count("subscribers").await, 1);
+}
+
+/// The address's unsubscribe path, from its notification of a fresh item.
+async fn unsubscribe_path(app: &TestApp, email: &str) -> String {
+    let v = app.visitor();
+    let path = subscribe(app, &v, email).await;
+    confirm(&v, &path).await;
+    publish(app, "Hello world").await;
+    let mail = notifications(app, "Hello world").await.pop().unwrap();
+    path_of(&mail, "/site/unsubscribe/")
+}
+
+/// What a mail scanner does: follow every link, with and without cookies, and read the page.
+/// Nobody is unsubscribed by that.
+async fn opening_the_unsubscribe_link_changes_nothing(app: TestApp) {
+    let unsubscribe = unsubscribe_path(&app, "reader@example.org").await;
+    for _ in 0..3 {
+        let page = app.visitor().get(&unsubscribe).await;
+        assert_eq!(page.status, 200);
+        page.assert_contains("Unsubscribe");
+        page.assert_lacks("You are unsubscribed");
+        let head = reqwest::Client::new()
+            .head(format!("{}{unsubscribe}", app.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 200);
+    }
+    let row = subscriber::Entity::find().one(app.db()).await.unwrap().unwrap();
+    assert!(row.confirmed);
+}
+
+/// The button is a form like any other: without its token (a cross-site form, a replayed
+/// request) it is refused and the subscription stays; a mail provider's one-click is not a form
+/// with a token and still works.
+async fn the_unsubscribe_button_needs_its_form_token(app: TestApp) {
+    let unsubscribe = unsubscribe_path(&app, "reader@example.org").await;
+    let v = app.visitor();
+    v.get(&unsubscribe).await;
+    let forged = v.post(&unsubscribe, &[("csrf_token", "not-the-token")]).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.count("subscribers").await, 1);
+    let response = reqwest::Client::new()
+        .post(format!("{}{unsubscribe}", app.base_url()))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "Unsubscribed.");
+    assert_eq!(app.count("subscribers").await, 0);
 }
 
 /// The flow again with the real SMTP transport and a mail server (the sink) instead of files:

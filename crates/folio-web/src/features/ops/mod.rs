@@ -1,15 +1,15 @@
-//! Operations endpoints and the catch-all: health checks for the load balancer, the stylesheet,
-//! the trailing-slash redirect and the 404 page.
+//! Operations endpoints and the catch-all: health checks for the load balancer, the stylesheet
+//! and icon, `robots.txt`, the trailing-slash redirect and the 404 page.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::error::AppError;
-use crate::layout::{CSS_URL, PageContext, render, stylesheet};
+use crate::layout::{CSS_URL, FAVICON_URL, PageContext, favicon, render, stylesheet};
 use crate::session::RequestContext;
 use crate::state::AppState;
 
@@ -18,6 +18,58 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route(&CSS_URL, get(stylesheet))
+        .route(&FAVICON_URL, get(favicon))
+        .route("/favicon.ico", get(favicon_ico))
+        .route("/robots.txt", get(robots))
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page links: send them to the SVG icon. A
+/// temporary redirect, cached for a day, because the icon's name changes with its content.
+async fn favicon_ico() -> Response {
+    let mut response = Redirect::to(&FAVICON_URL).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
+}
+
+/// Crawlers may read the public site; the admin panel, accounts, notes and the one-person
+/// subscription links are not for them. Points at the sitemap.
+async fn robots(State(state): State<AppState>) -> Response {
+    let sitemap = folio_jobs::site_urls::absolute(&state.settings.base_url, "/site/sitemap.xml");
+    let body = format!(
+        "User-agent: *\n\
+         Allow: /site/\n\
+         Disallow: /site/subscribe/confirm/\n\
+         Disallow: /site/unsubscribe/\n\
+         Disallow: /admin/\n\
+         Disallow: /settings/\n\
+         Disallow: /account/\n\
+         Disallow: /signin/\n\
+         Disallow: /signup/\n\
+         Disallow: /signout/\n\
+         Disallow: /forgot-password/\n\
+         Disallow: /notes/\n\
+         Disallow: /pads/\n\
+         Disallow: /hooks/\n\
+         \n\
+         Sitemap: {sitemap}\n"
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Ready when the database answers; the load balancer sends traffic only then.

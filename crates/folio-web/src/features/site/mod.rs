@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/site/items/{category}/", get(pages::category))
         .route("/site/items/{category}/{item}/", get(pages::item))
         .route("/site/feed.xml", get(pages::feed))
+        .route("/site/sitemap.xml", get(pages::sitemap))
         .route("/site/contact/", get(contact::show).post(contact::submit))
         .route("/site/subscribe/", get(subscribe::show).post(subscribe::submit))
         .route("/site/subscribe/me/", post(subscribe::own_subscription))
@@ -25,6 +26,6 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/site/unsubscribe/{token}/",
-            get(subscribe::unsubscribe_link).post(subscribe::unsubscribe_one_click),
+            get(subscribe::unsubscribe_link).post(subscribe::unsubscribe_post),
         )
 }

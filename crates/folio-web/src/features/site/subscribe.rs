@@ -4,16 +4,21 @@
 //!   whose button confirms, so a mail scanner that follows links can't confirm for someone.
 //! - Signed-in users: one click on their settings page subscribes their account email,
 //!   confirmed at once; the same place unsubscribes.
-//! - Unsubscribe: the link in every notification (`GET`), and the RFC 8058 one-click `POST`
-//!   that mail clients send from their own unsubscribe button. Both are idempotent.
+//! - Unsubscribe: the link in every notification opens a page (`GET`) whose button unsubscribes
+//!   (`POST` with the page's form token), so a mail scanner that opens links unsubscribes no
+//!   one; and the RFC 8058 one-click `POST` that mail clients send from their own unsubscribe
+//!   button (no form token: the unguessable token in the URL is the proof), which stays
+//!   idempotent.
 //!
 //! The answer to the public form is the same whether or not the email is already subscribed,
 //! so the form can't be used to learn who subscribes.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::Path;
-use axum::extract::rejection::PathRejection;
-use axum::http::StatusCode;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::subscribers::{self, Subscribed};
 use folio_jobs::Email as OutgoingEmail;
@@ -50,8 +55,24 @@ struct ConfirmPage {
 }
 
 #[derive(Template)]
+#[template(path = "features/site/templates/unsubscribe.html")]
+struct UnsubscribePage {
+    page: PageContext,
+    token: String,
+    /// The subscribed address with most of its local part hidden: enough for its owner to
+    /// recognise it, not enough for whoever else holds the link to learn it.
+    masked_email: String,
+}
+
+#[derive(Template)]
 #[template(path = "features/site/templates/unsubscribed.html")]
 struct UnsubscribedPage {
+    page: PageContext,
+}
+
+#[derive(Template)]
+#[template(path = "features/site/templates/unsubscribe_invalid.html")]
+struct InvalidUnsubscribeLinkPage {
     page: PageContext,
 }
 
@@ -121,9 +142,12 @@ fn confirmation_email(ctx: &RequestContext, to: &str, token: &str) -> AppResult<
         &ctx.state.settings.base_url,
         &site_urls::subscription_confirm(token),
     );
-    SubscriptionConfirm { link: &link }
-        .render(to)
-        .map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
+    SubscriptionConfirm {
+        site_name: &ctx.state.settings.site.name,
+        link: &link,
+    }
+    .render(to)
+    .map_err(|err| AppError::Internal(anyhow::anyhow!("email template: {err}")))
 }
 
 /// Tokens are 64 hex characters; anything else (including a path segment that doesn't even
@@ -162,28 +186,101 @@ pub async fn confirm(
     Ok(Redirect::to("/site/").into_response())
 }
 
-/// The unsubscribe link: ends the subscription and says so (also when it had already ended).
+/// The unsubscribe link from an email: a page naming the (masked) address with a button that
+/// unsubscribes. Opening the link changes nothing, so a mail scanner that follows every link
+/// can't unsubscribe anyone.
 pub async fn unsubscribe_link(
     ctx: RequestContext,
     token: Result<Path<String>, PathRejection>,
 ) -> AppResult<Response> {
-    if let Some(token) = token_of(token) {
-        subscribers::unsubscribe(&ctx.state.db, &token).await?;
-    }
-    let page = ctx.page("Unsubscribed").await?;
-    Ok(render(StatusCode::OK, &UnsubscribedPage { page }))
+    let found = match token_of(token) {
+        Some(token) => subscribers::find_by_token(&ctx.state.db, &token).await?,
+        None => None,
+    };
+    let Some(subscriber) = found else {
+        return invalid_unsubscribe_link(&ctx).await;
+    };
+    let page = ctx.page("Unsubscribe").await?;
+    Ok(ok(&UnsubscribePage {
+        page,
+        masked_email: mask_email(&subscriber.email),
+        token: subscriber.token,
+    }))
 }
 
-/// RFC 8058 one-click: a `POST` from the mail provider with `List-Unsubscribe=One-Click`. No
-/// form token (the mail client has none); the unguessable token in the URL is the proof.
-pub async fn unsubscribe_one_click(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+/// A `POST` to the unsubscribe link: the page's button (a form with its `csrf_token`), or the
+/// RFC 8058 one-click request a mail provider sends with `List-Unsubscribe=One-Click` and no
+/// cookies. Both unsubscribe; the button gets the confirmation page (or, for a link that is
+/// no longer valid, a 404 page saying so), the mail provider the bare answer it always got.
+pub async fn unsubscribe_post(
+    ctx: RequestContext,
     token: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Response> {
-    if let Some(token) = token_of(token) {
-        subscribers::unsubscribe(&state.db, &token).await?;
+    let token = token_of(token);
+    let Some(form_token) = body.ok().and_then(|body| page_form_token(&headers, &body)) else {
+        return unsubscribe_one_click(&ctx, token).await;
+    };
+    ctx.verify_csrf(&form_token).await?;
+    let unsubscribed = match &token {
+        Some(token) => subscribers::unsubscribe(&ctx.state.db, token).await?,
+        None => false,
+    };
+    if !unsubscribed {
+        return invalid_unsubscribe_link(&ctx).await;
+    }
+    let page = ctx.page("Unsubscribed").await?;
+    Ok(ok(&UnsubscribedPage { page }))
+}
+
+/// The `csrf_token` of a url-encoded body: present only when the body is the unsubscribe
+/// page's own form. Anything else (RFC 8058 allows url-encoded and multipart bodies, and
+/// providers differ) is a one-click request, handled exactly as before the page existed.
+fn page_form_token(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let is_form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return None;
+    }
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    fields
+        .into_iter()
+        .find(|(name, _)| name == "csrf_token")
+        .map(|(_, value)| value)
+}
+
+/// RFC 8058 one-click: no form token (the mail client has none); the unguessable token in the
+/// URL is the proof. Idempotent: an unknown token answers the same.
+async fn unsubscribe_one_click(ctx: &RequestContext, token: Option<String>) -> AppResult<Response> {
+    if let Some(token) = token {
+        subscribers::unsubscribe(&ctx.state.db, &token).await?;
     }
     Ok((StatusCode::OK, "Unsubscribed.").into_response())
+}
+
+/// A link whose token is malformed or belongs to no subscription (used already, or copied
+/// incompletely): a 404 page that says which, and changes nothing.
+async fn invalid_unsubscribe_link(ctx: &RequestContext) -> AppResult<Response> {
+    let page = ctx.page("Unsubscribe link not valid").await?;
+    Ok(render(
+        StatusCode::NOT_FOUND,
+        &InvalidUnsubscribeLinkPage { page },
+    ))
+}
+
+/// `r•••@example.org`: the first character of the local part, then a fixed mask (its length
+/// would tell how long the address is).
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".to_owned(),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,4 +313,16 @@ pub async fn own_subscription(
         _ => return Err(AppError::BadRequest("Unknown subscription action.")),
     }
     Ok(Redirect::to("/settings/").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_email;
+
+    #[test]
+    fn masks_all_but_the_first_letter_and_the_domain() {
+        assert_eq!(mask_email("reader@example.org"), "r•••@example.org");
+        assert_eq!(mask_email("é@example.org"), "é•••@example.org");
+        assert_eq!(mask_email("nobody"), "•••");
+    }
 }
