@@ -16,10 +16,29 @@ use crate::session::{Flash, RequestContext};
 pub const CSS: &str = include_str!("folio.css");
 
 /// `/static/folio.<hash>.css`: the name changes with the content, so it can be cached forever.
-pub static CSS_URL: LazyLock<String> = LazyLock::new(|| {
-    let hash = hex::encode(&Sha256::digest(CSS.as_bytes())[..6]);
-    format!("/static/folio.{hash}.css")
-});
+pub static CSS_URL: LazyLock<String> = LazyLock::new(|| hashed_path("folio", "css", CSS));
+
+/// `/static/<stem>.<hash>.<extension>` for a file compiled into the binary: the name changes
+/// with the content, so browsers and the CDN may keep it forever (see [`immutable`]).
+pub fn hashed_path(stem: &str, extension: &str, body: &str) -> String {
+    let hash = hex::encode(&Sha256::digest(body.as_bytes())[..6]);
+    format!("/static/{stem}.{hash}.{extension}")
+}
+
+/// A file compiled into the binary, served under its [`hashed_path`] with a one-year cache.
+pub fn immutable(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
 
 /// The header, flash messages and (on notes pages) sidebar of a page.
 #[derive(Debug)]
@@ -146,18 +165,5 @@ impl IntoResponse for AppError {
 
 /// Serves the stylesheet under its content-hashed name.
 pub async fn stylesheet() -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            ),
-        ],
-        CSS,
-    )
-        .into_response()
+    immutable("text/css; charset=utf-8", CSS)
 }
