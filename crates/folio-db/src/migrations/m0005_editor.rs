@@ -38,61 +38,34 @@ fn image_alt(name: impl IntoIden) -> ColumnDef {
         .take()
 }
 
+/// The new columns, as (table, column definition); each goes in a statement of its own because
+/// SQLite's `ALTER TABLE` adds one column at a time.
+fn new_columns(db: sea_orm::DbBackend) -> Vec<(DynIden, ColumnDef)> {
+    vec![
+        (Items::Table.into_iden(), image_alt(Items::ImageAlt)),
+        (Categories::Table.into_iden(), image_alt(Categories::ImageAlt)),
+        (
+            ContactMessages::Table.into_iden(),
+            timestamp(db, ContactMessages::ReadAt).null().take(),
+        ),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_database_backend();
-        // One column per statement: SQLite's ALTER TABLE adds one at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Items::Table)
-                    .add_column(image_alt(Items::ImageAlt))
-                    .take(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Categories::Table)
-                    .add_column(image_alt(Categories::ImageAlt))
-                    .take(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ContactMessages::Table)
-                    .add_column(timestamp(db, ContactMessages::ReadAt).null().take())
-                    .take(),
-            )
-            .await
+        for (table, mut column) in new_columns(manager.get_database_backend()) {
+            let alter = Table::alter().table(table).add_column(&mut column).take();
+            manager.alter_table(alter).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ContactMessages::Table)
-                    .drop_column(ContactMessages::ReadAt)
-                    .take(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Categories::Table)
-                    .drop_column(Categories::ImageAlt)
-                    .take(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Items::Table)
-                    .drop_column(Items::ImageAlt)
-                    .take(),
-            )
-            .await
+        for (table, column) in new_columns(manager.get_database_backend()).into_iter().rev() {
+            let alter = Table::alter().table(table).drop_column(Alias::new(column.get_column_name())).take();
+            manager.alter_table(alter).await?;
+        }
+        Ok(())
     }
 }

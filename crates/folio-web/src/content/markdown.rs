@@ -98,6 +98,44 @@ mod tests {
         }
     }
 
+    /// Each line of the item form's Markdown help (admin/templates/markdown_help.html) does
+    /// what it says, so the help can't drift from the renderer's options.
+    #[test]
+    fn the_admin_cheat_sheet_is_true() {
+        for (markdown, expected) in [
+            ("## Heading", "<h2>Heading</h2>"),
+            ("one\n\ntwo", "<p>one</p>\n<p>two</p>"),
+            ("*italic*", "<em>italic</em>"),
+            ("**bold**", "<strong>bold</strong>"),
+            ("~~struck~~", "<del>struck</del>"),
+            (
+                "[text](https://example.org/)",
+                r#"<a href="https://example.org/""#,
+            ),
+            (
+                "[mail](mailto:me@example.org)",
+                r#"<a href="mailto:me@example.org""#,
+            ),
+            (
+                "![description](https://example.org/photo.jpg)",
+                r#"<img src="https://example.org/photo.jpg" alt="description">"#,
+            ),
+            ("- item", "<ul>\n<li>item</li>"),
+            ("1. item", "<ol>\n<li>item</li>"),
+            ("> quoted text", "<blockquote>\n<p>quoted text</p>"),
+            ("`code`", "<code>code</code>"),
+            ("```\nlet x = 1;\n```", "<pre><code>let x = 1;\n</code></pre>"),
+            ("| a | b |\n|---|---|\n| 1 | 2 |", "<td>1</td>"),
+            ("text[^1]\n\n[^1]: the note", "text<sup><a href=\"#1\""),
+            ("---", "<hr>"),
+        ] {
+            let html = render(markdown);
+            assert!(html.contains(expected), "{markdown:?} gave {html}");
+        }
+        let html = render("text[^1]\n\n[^1]: the note");
+        assert!(html.contains("the note"), "{html}");
+    }
+
     #[test]
     fn safe_links_and_images_stay() {
         let html = render("![a cat](https://example.org/cat.png \"Cat\") and <mailto:me@example.org>");

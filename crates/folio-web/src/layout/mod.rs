@@ -17,19 +17,35 @@ use crate::session::{Flash, RequestContext};
 pub const CSS: &str = include_str!("folio.css");
 
 /// `/static/folio.<hash>.css`: the name changes with the content, so it can be cached forever.
-pub static CSS_URL: LazyLock<String> = LazyLock::new(|| {
-    let hash = hex::encode(&Sha256::digest(CSS.as_bytes())[..6]);
-    format!("/static/folio.{hash}.css")
-});
+pub static CSS_URL: LazyLock<String> = LazyLock::new(|| hashed_path("folio", "css", CSS));
+
+/// `/static/<stem>.<hash>.<extension>` for a file compiled into the binary: the name changes
+/// with the content, so browsers and the CDN may keep it forever (see [`immutable`]).
+pub fn hashed_path(stem: &str, extension: &str, body: &str) -> String {
+    let hash = hex::encode(&Sha256::digest(body.as_bytes())[..6]);
+    format!("/static/{stem}.{hash}.{extension}")
+}
+
+/// A file compiled into the binary, served under its [`hashed_path`] with a one-year cache.
+pub fn immutable(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
 
 /// The site icon, compiled into the binary and served like the stylesheet.
 pub const FAVICON: &str = include_str!("favicon.svg");
 
 /// `/static/favicon.<hash>.svg`, linked from every page's `<head>`.
-pub static FAVICON_URL: LazyLock<String> = LazyLock::new(|| {
-    let hash = hex::encode(&Sha256::digest(FAVICON.as_bytes())[..6]);
-    format!("/static/favicon.{hash}.svg")
-});
+pub static FAVICON_URL: LazyLock<String> = LazyLock::new(|| hashed_path("favicon", "svg", FAVICON));
 
 /// The header, flash messages and (on notes pages) sidebar of a page.
 #[derive(Debug)]
@@ -173,19 +189,4 @@ pub async fn stylesheet() -> Response {
 /// Serves the icon under its content-hashed name.
 pub async fn favicon() -> Response {
     immutable("image/svg+xml", FAVICON)
-}
-
-/// A static file under a content-hashed name: cached for a year.
-fn immutable(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }

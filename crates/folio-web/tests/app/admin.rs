@@ -29,6 +29,9 @@ backend_tests!(
     the_three_parts_link_to_each_other,
     the_save_buttons_go_where_they_say,
     every_field_error_is_reported_at_once_on_the_typed_field,
+    the_admin_script_is_a_cached_file_and_lists_offer_select_all,
+    required_fields_are_marked_and_the_server_still_checks_them,
+    the_item_form_explains_markdown_and_previews_like_the_item_page,
 );
 
 /// Notification jobs in the queue (the fan-out job of a publication).
@@ -646,8 +649,8 @@ async fn admin_posts_need_a_csrf_token(app: TestApp) {
     assert_eq!(app.count("categories").await, 1);
 }
 
-/// The item form as staff see it after a preview (CSRF token and stylesheet hash replaced), so
-/// any change to the admin's main form is a reviewed snapshot change.
+/// The item form as staff see it after a preview (CSRF token, stylesheet and script hashes
+/// replaced), so any change to the admin's main form is a reviewed snapshot change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_form_with_preview_snapshot() {
     let app = TestApp::spawn(folio_testkit::Backend::Sqlite).await.unwrap();
@@ -671,7 +674,8 @@ async fn item_form_with_preview_snapshot() {
     let html = page
         .body
         .replace(&token, "[csrf-token]")
-        .replace(folio_web::layout::CSS_URL.as_str(), "[stylesheet]");
+        .replace(folio_web::layout::CSS_URL.as_str(), "[stylesheet]")
+        .replace(folio_web::features::admin::SCRIPT_URL.as_str(), "[script]");
     insta::assert_snapshot!(html);
     app.finish().await;
 }
@@ -966,4 +970,147 @@ async fn every_field_error_is_reported_at_once_on_the_typed_field(app: TestApp) 
     page.assert_redirect(&format!("/admin/categories/{category}/"));
     assert_eq!(app.count("categories").await, 1);
     assert_eq!(app.count("items").await, 1);
+}
+
+/// The admin's one script is a file every admin page links (the CSP forbids inline scripts),
+/// served with its type and a one-year cache to anyone; the lists with a selection column carry
+/// the select-all box and the selection counter it shows (hidden without it).
+async fn the_admin_script_is_a_cached_file_and_lists_offer_select_all(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    app.create_item(&staff, category, "First essay", false).await;
+    let script = folio_web::features::admin::SCRIPT_URL.as_str();
+    assert!(
+        script.starts_with("/static/admin.") && script.ends_with(".js"),
+        "{script}"
+    );
+    for (path, noun) in [
+        ("/admin/categories/", "categories"),
+        ("/admin/items/", "items"),
+        ("/admin/subscribers/", "subscribers"),
+        ("/admin/contact-messages/", "messages"),
+    ] {
+        let page = staff.get(path).await;
+        page.assert_contains(&format!("<script type=\"module\" src=\"{script}\"></script>"));
+        assert_eq!(
+            page.body.matches("<script").count(),
+            1,
+            "{path}: one script, by URL"
+        );
+        page.assert_contains(&format!(
+            r#"<input type="checkbox" class="select-all" aria-label="Select all {noun} on this page" hidden>"#
+        ));
+        page.assert_contains(r#"<span class="admin-selected muted" aria-live="polite" hidden></span>"#);
+        page.assert_contains(r#"<div class="admin-table-scroll">"#);
+    }
+    let users = staff.get("/admin/users/").await;
+    users.assert_contains(&format!("<script type=\"module\" src=\"{script}\"></script>"));
+    users.assert_lacks("select-all");
+
+    let served = app.visitor().get(script).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(
+        served.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(served.body.contains("input.select-all"), "{}", served.body);
+    assert_eq!(app.visitor().get("/static/admin.old.js").await.status, 404);
+}
+
+/// Required fields say so (an asterisk explained at the top of the form, `required` for
+/// assistive technology), while the forms stay `novalidate` and the server's messages rule.
+async fn required_fields_are_marked_and_the_server_still_checks_them(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let mark = r#"<span class="required-mark" aria-hidden="true"> *</span>"#;
+    let form = staff.get("/admin/items/add/").await;
+    form.assert_contains("novalidate");
+    form.assert_contains(r#"Fields marked <span class="required-mark">*</span> are required."#);
+    for (name, label) in [("title", "Title"), ("summary", "Summary")] {
+        form.assert_contains(&format!(r#"<label for="id_{name}">{label}{mark}</label>"#));
+        form.assert_contains(&format!(
+            r#"name="{name}" value="" autocomplete="off" required aria-required="true">"#
+        ));
+    }
+    form.assert_contains(&format!(r#"<label for="id_category">Category{mark}</label>"#));
+    form.assert_contains(r#"<select id="id_category" name="category" required aria-required="true">"#);
+    form.assert_contains(r#"<label for="id_slug">Slug (leave empty to derive it from the title)</label>"#);
+    form.assert_contains(r#"name="slug" value="" autocomplete="off">"#);
+    let form = staff.get("/admin/categories/add/").await;
+    form.assert_contains(&format!(r#"<label for="id_name">Name{mark}</label>"#));
+    form.assert_contains(r#"name="name" value="" autocomplete="off" required aria-required="true">"#);
+    form.assert_contains(r#"name="summary" rows="3">"#);
+
+    let page = staff
+        .submit(
+            "/admin/items/add/",
+            &[
+                ("title", ""),
+                ("category", ""),
+                ("summary", " "),
+                ("body", ""),
+                ("status", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.body.matches("This field is required.").count(),
+        3,
+        "{}",
+        page.body
+    );
+    page.assert_contains(
+        r#"<select id="id_category" name="category" required aria-required="true" aria-invalid="true" aria-describedby="err_category">"#,
+    );
+    page.assert_contains(r#"<p class="field-error" id="err_category">This field is required.</p>"#);
+    assert_eq!(app.count("items").await, 0);
+}
+
+/// The item form has a Markdown cheat-sheet, and its Preview shows the unsaved item as its
+/// public page does (title, date line, summary, body with the site's classes) beside the form,
+/// and lands on it.
+async fn the_item_form_explains_markdown_and_previews_like_the_item_page(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Harbour", true).await;
+    let edit = format!("/admin/items/{id}/");
+    let form = staff.get(&edit).await;
+    form.assert_contains(r#"<details class="admin-md-help">"#);
+    form.assert_contains("<summary>Markdown help</summary>");
+    form.assert_contains("a footnote");
+    form.assert_contains(&format!(r#"formaction="/admin/items/{id}/preview/#preview""#));
+    form.assert_contains(r#"<div class="admin-editor">"#);
+
+    let category = category.to_string();
+    let mut fields = item_fields(
+        "Harbour & sea",
+        &category,
+        "published",
+        "## Low tide\n\n~~sun~~ rain",
+    );
+    fields.retain(|(name, _)| *name != "summary");
+    fields.push(("summary", "A <b>morning</b> walk."));
+    let page = staff
+        .submit_via(&edit, &format!("/admin/items/{id}/preview/"), &fields)
+        .await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(r#"<div class="admin-editor with-preview">"#);
+    let preview = &page.body[page.body.find(r#"id="preview""#).expect("a preview")..];
+    for part in [
+        r#"<h2 id="preview-heading">Preview (not saved)</h2>"#,
+        r#"<article class="content admin-preview-page">"#,
+        r#"<h3 class="admin-preview-title">Harbour &#38; sea</h3>"#,
+        r#"<p class="admin-preview-summary">A &#60;b&#62;morning&#60;/b&#62; walk.</p>"#,
+        r#"<div class="site-body"><h2>Low tide</h2>"#,
+        "<del>sun</del>",
+    ] {
+        assert!(preview.contains(part), "{part} in {preview}");
+    }
+    let published = app.item(id).await.published_at.unwrap();
+    assert!(
+        preview.contains(&published.format("%-d %B %Y").to_string()),
+        "the date line: {preview}"
+    );
+    assert_eq!(app.item(id).await.title, "Harbour", "previewing saves nothing");
 }

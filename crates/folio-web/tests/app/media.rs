@@ -20,6 +20,7 @@ backend_tests!(
     concurrent_replacements_leave_one_image,
     media_urls_cannot_escape_or_list,
     images_carry_their_description,
+    the_preview_shows_the_image_as_the_item_page_does,
 );
 
 const LANDSCAPE: (u32, u32) = (1600, 1000);
@@ -605,4 +606,48 @@ async fn images_carry_their_description(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.image_alt, "Three deck chairs");
+
+/// The item form's Preview shows the saved image at the item page's size, and none when the
+/// form removes it or replaces it with a file that is only stored on save.
+async fn the_preview_shows_the_image_as_the_item_page_does(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Harbour", fixtures::jpeg(LANDSCAPE.0, LANDSCAPE.1)).await;
+    app.run_jobs().await;
+    let key = image_key_of(&app, id).await;
+    let category = app.item(id).await.category_id.to_string();
+    let edit = format!("/admin/items/{id}/");
+    let preview_url = format!("/admin/items/{id}/preview/");
+    let fields = item_fields(&category, "Harbour");
+
+    let page = staff.submit_file(&edit, &preview_url, &fields, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let preview = &page.body[page.body.find("id=\"preview\"").expect("a preview")..];
+    assert!(
+        preview.contains(&format!("srcset=\"/media/{key}/display.webp\"")),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("<h3 class=\"admin-preview-title\">Harbour</h3>"),
+        "{preview}"
+    );
+    assert!(preview.contains("With a picture."), "the summary: {preview}");
+
+    let mut removing = fields.clone();
+    removing.push(("clear_image", "on"));
+    let page = staff.submit_file(&edit, &preview_url, &removing, None).await;
+    let preview = &page.body[page.body.find("id=\"preview\"").expect("a preview")..];
+    assert!(!preview.contains("site-figure"), "{preview}");
+
+    let page = staff
+        .submit_file(
+            &edit,
+            &preview_url,
+            &fields,
+            Some(("new.jpg", fixtures::jpeg(64, 48))),
+        )
+        .await;
+    let preview = &page.body[page.body.find("id=\"preview\"").expect("a preview")..];
+    assert!(!preview.contains("site-figure"), "{preview}");
+    assert!(preview.contains("The image you chose appears here once the item is saved."));
+    assert_eq!(image_key_of(&app, id).await, key, "previewing stores nothing");
 }

@@ -31,7 +31,7 @@ use crate::content::slug::Slug;
 use crate::content::{IMAGE_ALT_MAX_CHARS, line, markdown, optional_line};
 use crate::error::AppResult;
 use crate::features::PathId;
-use crate::features::media::Picture;
+use crate::features::media::{Picture, Pictures, Size};
 use crate::forms::{FieldErrors, REQUIRED};
 use crate::layout::{PageContext, ok};
 use crate::session::RequestContext;
@@ -296,10 +296,22 @@ struct FormPage {
     item: Option<item::Model>,
     /// Deliveries of this item per state, for the notification progress.
     deliveries: Vec<(String, i64)>,
-    /// The body rendered by the same function that fills `body_html` on save.
-    preview: Option<String>,
+    /// Set after the Preview button.
+    preview: Option<Preview>,
     /// The item's current image.
     picture: Option<Picture>,
+}
+
+/// What the Preview button shows: the unsaved form as the item's public page would show it.
+#[derive(Debug)]
+struct Preview {
+    /// The body rendered by the same function that fills `body_html` on save.
+    html: String,
+    /// The item's current image at the public page's size, unless the form removes or
+    /// replaces it.
+    picture: Option<Picture>,
+    /// A new image was chosen: it is stored only on save, so the preview can't show it yet.
+    new_image: bool,
 }
 
 impl FormPage {
@@ -309,6 +321,19 @@ impl FormPage {
 
     fn has_status(&self, status: &str) -> bool {
         self.form.status == status || (self.form.status.is_empty() && status == item::DRAFT)
+    }
+
+    /// The preview image's `alt`, as the public page will have it: the description typed, or
+    /// the title.
+    fn preview_alt(&self) -> &str {
+        let typed = self.form.image_alt.trim();
+        if typed.is_empty() { &self.form.title } else { typed }
+    }
+
+    /// The date the preview shows, as the public page does: when the saved item was first
+    /// published.
+    fn published_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.item.as_ref()?.published_at
     }
 
     /// Where the public (or, for a draft, staff) sees the saved item.
@@ -324,7 +349,7 @@ async fn form_page(
     item: Option<&item::Model>,
     form: ItemForm,
     errors: FieldErrors,
-    preview: Option<String>,
+    preview: Option<Preview>,
 ) -> AppResult<FormPage> {
     let db = &ctx.state.db;
     let (heading, action, preview_action, deliveries) = match item {
@@ -515,29 +540,51 @@ impl ImageResource for Items {
 
 async fn preview_new(
     _staff: Staff,
-    CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>,
+    CsrfUploadForm {
+        ctx,
+        data: form,
+        file,
+    }: CsrfUploadForm<ItemForm>,
 ) -> AppResult<Response> {
-    let preview = markdown::render(&form.body);
-    Ok(ok(&form_page(
-        &ctx,
-        None,
-        form,
-        FieldErrors::default(),
-        Some(preview),
-    )
-    .await?))
+    preview(&ctx, None, form, file.is_some()).await
 }
 
 async fn preview_existing(
     _staff: Staff,
     PathId(id): PathId,
-    CsrfUploadForm { ctx, data: form, .. }: CsrfUploadForm<ItemForm>,
+    CsrfUploadForm {
+        ctx,
+        data: form,
+        file,
+    }: CsrfUploadForm<ItemForm>,
 ) -> AppResult<Response> {
     let current = found::<Items>(&ctx, id).await?;
-    let preview = markdown::render(&form.body);
+    preview(&ctx, Some(&current), form, file.is_some()).await
+}
+
+/// The form again, unsaved, with the preview beside it.
+async fn preview(
+    ctx: &RequestContext,
+    current: Option<&item::Model>,
+    form: ItemForm,
+    new_image: bool,
+) -> AppResult<Response> {
+    let keeps_image = form.clear_image.is_empty() && !new_image;
+    let key = current
+        .and_then(|item| item.image_key.clone())
+        .filter(|_| keeps_image);
+    let picture = Pictures::load(&ctx.state, [&key], Size::Display)
+        .await?
+        .get(&key)
+        .cloned();
+    let preview = Preview {
+        html: markdown::render(&form.body),
+        picture,
+        new_image,
+    };
     Ok(ok(&form_page(
-        &ctx,
-        Some(&current),
+        ctx,
+        current,
         form,
         FieldErrors::default(),
         Some(preview),
