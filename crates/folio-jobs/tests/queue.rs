@@ -607,7 +607,7 @@ async fn a_notification_worker_killed_mid_batch_emails_nobody_twice(app: TestApp
     let email_of: HashMap<i64, &str> = readers.iter().map(|r| (r.id, r.email.as_str())).collect();
     let mut sending = 0;
     for delivery in &deliveries {
-        let email = email_of[&delivery.subscriber_id];
+        let email = email_of[&delivery.subscriber_id.expect("a subscriber")];
         let got = mails.get(email).copied().unwrap_or(0);
         match delivery.state.as_str() {
             delivery::SENT => assert_eq!(got, 1, "{email} is marked sent"),

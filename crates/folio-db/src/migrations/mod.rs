@@ -8,6 +8,7 @@ mod m0001_notes;
 mod m0002_site;
 mod m0003_images;
 mod m0004_email_suppressions;
+mod m0006_jobs_kept;
 mod types;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_site::Migration),
             Box::new(m0003_images::Migration),
             Box::new(m0004_email_suppressions::Migration),
+            Box::new(m0006_jobs_kept::Migration),
         ]
     }
 }
