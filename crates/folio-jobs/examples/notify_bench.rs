@@ -94,8 +94,9 @@ async fn main() {
     }
 }
 
-/// Waits until no job is left (the fan-out and every batch have finished), printing progress
-/// every 5 s. False on timeout.
+/// Waits until every job has succeeded (the fan-out and every batch have finished; succeeded
+/// jobs stay in the table until a worker prunes them), printing progress every 5 s. False on
+/// timeout.
 async fn wait_for_empty_queue(
     app: &TestApp,
     sink: &SmtpSink,
@@ -105,7 +106,11 @@ async fn wait_for_empty_queue(
 ) -> bool {
     let mut last_report = Instant::now();
     loop {
-        let jobs_left = job::Entity::find().count(app.db()).await.unwrap();
+        let jobs_left = job::Entity::find()
+            .filter(job::Column::State.ne(job::SUCCEEDED))
+            .count(app.db())
+            .await
+            .unwrap();
         if jobs_left == 0 {
             return true;
         }

@@ -9,6 +9,10 @@
 //!   error, for staff to retry from the admin panel.
 //! - On shutdown a loop stops claiming, gives its current job `grace` to finish, and otherwise
 //!   drops it and releases the row, so another worker can run it at once.
+//! - A job that succeeds stays as `succeeded` for `keep_succeeded` (the admin's job list shows
+//!   what ran); every running worker prunes older ones once a minute, so the cleanup needs no
+//!   scheduler of its own and depends on no single host. Failed jobs are never pruned: staff
+//!   retry or delete them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +41,10 @@ pub struct WorkerOptions {
     pub backoff_base: Duration,
     /// How long a job may go on after shutdown is asked before it is released.
     pub grace: Duration,
+    /// How long a succeeded job is kept (listed in the admin panel) before a worker's prune
+    /// deletes it. A day, as river keeps completed jobs: enough to look into what ran
+    /// overnight, while the table stays at about a day of jobs.
+    pub keep_succeeded: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -47,12 +55,26 @@ impl Default for WorkerOptions {
             idle_poll: Duration::from_secs(1),
             backoff_base: Duration::from_secs(10),
             grace: Duration::from_secs(20),
+            keep_succeeded: KEEP_SUCCEEDED,
         }
     }
 }
 
-/// How often a running worker logs the queue's depth and its heartbeat.
+/// How often a running worker logs the queue's depth and its heartbeat, and prunes old
+/// succeeded jobs.
 const DEPTH_REPORT_EVERY: Duration = Duration::from_secs(60);
+
+/// The default of [`WorkerOptions::keep_succeeded`]: 24 hours.
+pub const KEEP_SUCCEEDED: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Rows one prune statement deletes at most: small enough that a delete holds its row locks
+/// for a moment, not for a long statement that completions would queue behind.
+const PRUNE_BATCH: u64 = 500;
+
+/// Prune statements per minute and worker process at most (10,000 rows): more than a busy
+/// site finishes per minute, and a backlog (after an upgrade, say) clears over a few minutes
+/// instead of in one long burst. The next tick goes on where this one stopped.
+const PRUNE_BATCHES_PER_TICK: u32 = 20;
 
 /// A worker whose loops have not moved for this long is stuck: it logs no heartbeat.
 const STUCK_AFTER: Duration = Duration::from_secs(120);
@@ -84,15 +106,17 @@ impl Liveness {
     }
 }
 
-/// Logs the queue's depth as `queue depth` with `queued`, `running` and `failed` fields until
-/// shutdown, then `worker alive` when the database answered and a loop moved recently. In AWS
-/// CloudWatch metric filters turn these lines into the queue-depth metric and the worker
-/// heartbeat, whose alarm fires when the lines stop (a dead, stuck or cut-off worker), so the
-/// worker needs no metrics client of its own.
+/// Logs the queue's depth as `queue depth` with `queued`, `running` and `failed` fields (and
+/// `succeeded`) until shutdown, then `worker alive` when the database answered and a loop
+/// moved recently. In AWS CloudWatch metric filters turn these lines into the queue-depth
+/// metric and the worker heartbeat, whose alarm fires when the lines stop (a dead, stuck or
+/// cut-off worker), so the worker needs no metrics client of its own. On the same tick it
+/// prunes succeeded jobs older than `keep_succeeded`.
 async fn report_queue_depth(
     db: folio_db::DatabaseConnection,
     liveness: Liveness,
     every: Duration,
+    keep_succeeded: Duration,
     shutdown: watch::Receiver<bool>,
 ) {
     let mut ticks = tokio::time::interval(every);
@@ -109,6 +133,7 @@ async fn report_queue_depth(
                     queued = depth.queued,
                     running = depth.running,
                     failed = depth.failed,
+                    succeeded = depth.succeeded,
                     "queue depth"
                 );
                 if liveness.moved_within(STUCK_AFTER) {
@@ -119,7 +144,34 @@ async fn report_queue_depth(
             }
             Err(err) => tracing::warn!(error = %err, "could not read the queue depth"),
         }
+        match prune_succeeded(&db, keep_succeeded, PRUNE_BATCHES_PER_TICK).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(target: "folio::queue", pruned, "pruned succeeded jobs"),
+            Err(err) => tracing::warn!(error = %err, "could not prune succeeded jobs"),
+        }
     }
+}
+
+/// Deletes succeeded jobs that finished more than `keep` ago, [`PRUNE_BATCH`] rows per
+/// statement, for up to `batches` statements; returns how many went.
+async fn prune_succeeded(
+    db: &folio_db::DatabaseConnection,
+    keep: Duration,
+    batches: u32,
+) -> Result<u64, folio_db::DbErr> {
+    let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+    let finished_before = Utc::now()
+        .checked_sub_signed(keep)
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+    let mut pruned = 0;
+    for _ in 0..batches {
+        let deleted = queue::prune_succeeded(db, finished_before, PRUNE_BATCH).await?;
+        pruned += deleted;
+        if deleted < PRUNE_BATCH {
+            break;
+        }
+    }
+    Ok(pruned)
 }
 
 /// The delay before retry number `attempt` (1 after the first failure).
@@ -178,6 +230,7 @@ impl Worker {
             db,
             self.liveness.clone(),
             DEPTH_REPORT_EVERY,
+            self.options.keep_succeeded,
             shutdown.clone(),
         ));
         tracing::info!(loops = self.options.concurrency, "job worker started");
@@ -213,7 +266,8 @@ impl Worker {
     }
 
     /// Runs every job that is due now, in this task, until none is left; returns how many ran.
-    /// Tests and `folio worker --drain` use it; jobs scheduled for later (backoff) are left.
+    /// Tests use it; jobs scheduled for later (backoff) are left. It does not prune: the jobs it
+    /// ran stay as `succeeded` for the caller to look at.
     pub async fn drain(&self) -> Result<usize, folio_db::DbErr> {
         let id = worker_id(0);
         let (_keep, never) = watch::channel(false);
@@ -223,6 +277,13 @@ impl Worker {
             ran += 1;
         }
         Ok(ran)
+    }
+
+    /// What a running worker does once a minute besides reporting: deletes the succeeded jobs
+    /// that finished more than `keep_succeeded` ago (all of them, however many batches it
+    /// takes); returns how many went.
+    pub async fn prune_succeeded(&self) -> Result<u64, folio_db::DbErr> {
+        prune_succeeded(&self.ctx.db, self.options.keep_succeeded, u32::MAX).await
     }
 
     /// Runs one claimed job, keeping its lease alive, and records the outcome.

@@ -40,6 +40,10 @@ backend_tests!(
     a_job_enqueued_in_a_rolled_back_transaction_never_runs,
     shutdown_finishes_a_short_job_and_releases_a_long_one,
     the_queue_depth_counts_jobs_in_each_state,
+    a_finished_job_stays_as_succeeded_and_never_runs_again,
+    the_prune_removes_only_succeeded_jobs_older_than_the_retention,
+    a_running_worker_prunes_old_succeeded_jobs,
+    pruning_beside_busy_workers_loses_nothing_and_never_fails,
 );
 
 // --- the probe job ---------------------------------------------------------------------------
@@ -134,6 +138,7 @@ fn quick() -> WorkerOptions {
         idle_poll: Duration::from_millis(20),
         backoff_base: Duration::from_millis(300),
         grace: Duration::from_millis(300),
+        ..WorkerOptions::default()
     }
 }
 
@@ -158,6 +163,13 @@ fn lease(seconds: i64) -> chrono::Duration {
 
 async fn job_row(app: &TestApp, id: i64) -> job::Model {
     queue::find(app.db(), id).await.unwrap().expect("the job row")
+}
+
+/// The job finished: kept as `succeeded`, its lease cleared, so nothing claims it again.
+async fn assert_succeeded(app: &TestApp, id: i64) {
+    let row = job_row(app, id).await;
+    assert_eq!(row.state, job::SUCCEEDED, "job {id}");
+    assert_eq!((row.locked_by, row.locked_until), (None, None), "job {id}");
 }
 
 /// Polls `done` every 10 ms for up to `limit`; panics with `what` if it never holds.
@@ -285,7 +297,8 @@ async fn several_workers_run_each_job_exactly_once(app: TestApp) {
     let mut done = finished(log);
     done.sort_unstable();
     assert_eq!(done, expected, "each probe finished exactly once");
-    assert_eq!(app.count("jobs").await, 0);
+    assert_eq!(app.pending_jobs().await, 0);
+    assert_eq!(app.job_counts().await.succeeded, i64::from(total));
 }
 
 // --- b. a dead worker's job runs again once its lease is over ----------------------------------
@@ -343,7 +356,7 @@ async fn a_job_claimed_by_a_dead_worker_runs_again_after_the_lease_and_not_befor
         .await;
     assert_eq!(outcome, Outcome::Done);
     assert_eq!(finished(log), vec![1]);
-    assert!(queue::find(app.db(), id).await.unwrap().is_none());
+    assert_succeeded(&app, id).await;
 }
 
 /// A `Worker::run` task is aborted while its job hangs (the process was killed). Polling
@@ -392,7 +405,7 @@ async fn a_job_whose_worker_is_killed_mid_run_runs_again_after_the_lease(app: Te
     assert!(polls > 0, "the first poll came before the lease was over");
     assert_eq!(started(log), vec![7, 7]);
     assert_eq!(finished(log), vec![7]);
-    assert!(queue::find(app.db(), id).await.unwrap().is_none());
+    assert_succeeded(&app, id).await;
 }
 
 // --- c. notifications are sent at most once --------------------------------------------------
@@ -433,18 +446,23 @@ async fn deliveries_of(app: &TestApp, item_id: i64) -> Vec<delivery::Model> {
         .unwrap()
 }
 
-/// Runs due jobs until the queue is empty (waiting out leases and backoffs), up to `limit`.
+/// Runs due jobs until every job has succeeded (waiting out leases and backoffs), up to
+/// `limit`.
 async fn run_until_empty(app: &TestApp, worker: &Worker, limit: Duration) {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         worker.drain().await.unwrap();
-        if app.count("jobs").await == 0 {
+        if app.pending_jobs().await == 0 && app.failed_jobs().await == 0 {
             return;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
             "jobs left: {:?}",
-            job::Entity::find().all(app.db()).await.unwrap()
+            job::Entity::find()
+                .filter(job::Column::State.ne(job::SUCCEEDED))
+                .all(app.db())
+                .await
+                .unwrap()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -477,7 +495,8 @@ async fn a_fan_out_for_an_item_deleted_or_unpublished_since_is_done_with_nothing
     sea_orm::ActiveModelTrait::update(draft, app.db()).await.unwrap();
 
     assert_eq!(worker.drain().await.unwrap(), 2, "both fan-outs ran once");
-    assert_eq!(app.count("jobs").await, 0, "done, not waiting for a retry");
+    assert_eq!(app.pending_jobs().await, 0, "done, not waiting for a retry");
+    assert_eq!(app.job_counts().await.succeeded, 2, "done, not failed");
     assert_eq!(app.count("deliveries").await, 0);
     assert!(sink.messages().is_empty());
 }
@@ -536,7 +555,11 @@ async fn a_notification_retried_after_a_crash_emails_nobody_twice(app: TestApp) 
     enqueue(app.db(), &fan_out).await.unwrap();
     assert_eq!(worker.drain().await.unwrap(), 2, "the fan-out and its new batch");
     assert_eq!(deliveries_of(&app, item.id).await.len(), 10, "no new deliveries");
-    assert_eq!(app.count("jobs").await, 1, "only the dead worker's batch is left");
+    assert_eq!(
+        app.pending_jobs().await,
+        1,
+        "only the dead worker's batch is left"
+    );
 
     // The dead worker's batch runs again after its lease: nothing is left for it to send.
     sleep_past(batch[0].locked_until.unwrap()).await;
@@ -608,7 +631,7 @@ async fn a_notification_worker_killed_mid_batch_emails_nobody_twice(app: TestApp
     let email_of: HashMap<i64, &str> = readers.iter().map(|r| (r.id, r.email.as_str())).collect();
     let mut sending = 0;
     for delivery in &deliveries {
-        let email = email_of[&delivery.subscriber_id];
+        let email = email_of[&delivery.subscriber_id.expect("a subscriber")];
         let got = mails.get(email).copied().unwrap_or(0);
         match delivery.state.as_str() {
             delivery::SENT => assert_eq!(got, 1, "{email} is marked sent"),
@@ -695,11 +718,17 @@ async fn a_failing_job_backs_off_ends_failed_and_can_be_retried(app: TestApp) {
     assert_eq!((row.state.as_str(), row.attempts), (job::QUEUED, 0));
     assert_eq!(worker.drain().await.unwrap(), 1);
     assert_eq!(finished(log), vec![3]);
-    assert!(
-        queue::find(app.db(), id).await.unwrap().is_none(),
-        "done and deleted"
+    let row = job_row(&app, id).await;
+    assert_eq!(row.state, job::SUCCEEDED, "done, and kept");
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("probe 3 broken on attempt 3"),
+        "the earlier attempts' error stays beside the success"
     );
-    assert!(!queue::retry(app.db(), id).await.unwrap());
+    assert!(
+        !queue::retry(app.db(), id).await.unwrap(),
+        "a succeeded job can't be retried"
+    );
 }
 
 /// An unreadable payload and an unknown kind fail permanently on their first attempt.
@@ -758,7 +787,8 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_runs(app: TestApp) {
 
     assert_eq!(worker.drain().await.unwrap(), 1);
     assert_eq!(started(log), vec![2], "only the committed job ran");
-    assert_eq!(app.count("jobs").await, 0);
+    assert_eq!(app.count("jobs").await, 1, "the rolled-back jobs never existed");
+    assert_eq!(app.job_counts().await.succeeded, 1);
 }
 
 // --- f. graceful shutdown ---------------------------------------------------------------------
@@ -784,7 +814,7 @@ async fn shutdown_finishes_a_short_job_and_releases_a_long_one(app: TestApp) {
         .expect("the worker stops")
         .unwrap();
     assert_eq!(finished(log), vec![1], "the short job finished");
-    assert!(queue::find(app.db(), short_id).await.unwrap().is_none());
+    assert_succeeded(&app, short_id).await;
 
     let long = Probe {
         sleep_ms: 30_000,
@@ -828,23 +858,255 @@ async fn shutdown_finishes_a_short_job_and_releases_a_long_one(app: TestApp) {
 async fn the_queue_depth_counts_jobs_in_each_state(app: TestApp) {
     assert_eq!(QueueDepth::read(app.db()).await.unwrap(), QueueDepth::default());
     let log = new_log();
-    for n in 0..4 {
+    for n in 0..5 {
         enqueue(app.db(), &Probe::new(log, n)).await.unwrap();
     }
-    let claimed = queue::claim(app.db(), "w", 2, lease(60)).await.unwrap();
-    assert_eq!(claimed.len(), 2);
+    let claimed = queue::claim(app.db(), "w", 3, lease(60)).await.unwrap();
+    assert_eq!(claimed.len(), 3);
     assert!(
         queue::fail(app.db(), claimed[0].id, "w", "broken", None)
             .await
             .unwrap()
     );
+    assert!(queue::complete(app.db(), claimed[1].id, "w").await.unwrap());
     let depth = QueueDepth::read(app.db()).await.unwrap();
     assert_eq!(
         depth,
         QueueDepth {
             queued: 2,
             running: 1,
-            failed: 1
+            failed: 1,
+            succeeded: 1,
         }
     );
+}
+
+// --- finished jobs are kept, then pruned --------------------------------------------------------
+
+/// A job that succeeds stays in the table as `succeeded` (for the admin's job list), with its
+/// lease cleared and its finish in `updated_at`, and no worker or claim runs it again.
+async fn a_finished_job_stays_as_succeeded_and_never_runs_again(app: TestApp) {
+    let log = new_log();
+    let worker = worker(&app, quick());
+    let id = enqueue(app.db(), &Probe::new(log, 5)).await.unwrap();
+    let before = Utc::now();
+    assert_eq!(worker.drain().await.unwrap(), 1);
+    let after = Utc::now();
+    assert_succeeded(&app, id).await;
+    let row = job_row(&app, id).await;
+    let tolerance = chrono::Duration::milliseconds(1); // timestamp rounding per backend
+    assert!(
+        row.updated_at >= before - tolerance && row.updated_at <= after + tolerance,
+        "finished at {}, not within [{before}, {after}]",
+        row.updated_at
+    );
+    assert_eq!((row.attempts, row.last_error.as_deref()), (1, None));
+
+    assert_eq!(worker.drain().await.unwrap(), 0, "not run again");
+    assert!(
+        queue::claim(app.db(), "any", 10, lease(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Nor by a running worker, given time to poll a few times.
+    let (stop, stopping) = watch::channel(false);
+    let running = tokio::spawn(worker.clone().run(stopping));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    assert_eq!(started(log), vec![5], "ran once");
+    assert_eq!(app.pending_jobs().await, 0);
+    assert_eq!(job_row(&app, id).await, row, "the row is left as it was");
+}
+
+/// Moves a job's `run_at` and `updated_at` back by `age`, as if it had been due and had
+/// finished that long ago.
+async fn age_job(app: &TestApp, id: i64, run_at_age: chrono::Duration, updated_age: chrono::Duration) {
+    use sea_orm::sea_query::Expr;
+    let now = Utc::now();
+    job::Entity::update_many()
+        .col_expr(job::Column::RunAt, Expr::value(now - run_at_age))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now - updated_age))
+        .filter(job::Column::Id.eq(id))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+/// A succeeded job is pruned once it finished longer ago than the worker's `keep_succeeded`
+/// (24 h by default); a recent one, one due long ago that finished recently, and failed, queued
+/// and running jobs of any age stay. Pruning again deletes nothing.
+async fn the_prune_removes_only_succeeded_jobs_older_than_the_retention(app: TestApp) {
+    let log = new_log();
+    let day = chrono::Duration::hours(24);
+    let two_days = chrono::Duration::hours(48);
+    let daily = worker(&app, quick()); // the default retention, 24 h
+    assert_eq!(
+        WorkerOptions::default().keep_succeeded,
+        Duration::from_secs(24 * 3600)
+    );
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        ids.push(enqueue(app.db(), &Probe::new(log, n)).await.unwrap());
+    }
+    assert_eq!(daily.drain().await.unwrap(), 6);
+    let [old_a, old_b, recent, late_finish, failed, just_over] = ids[..] else {
+        unreachable!()
+    };
+    for id in [old_a, old_b] {
+        age_job(&app, id, two_days, two_days).await;
+    }
+    // Due two days ago (a backlog), finished an hour ago: kept, its finish is what counts.
+    age_job(&app, late_finish, two_days, chrono::Duration::hours(1)).await;
+    age_job(
+        &app,
+        just_over,
+        day + chrono::Duration::minutes(1),
+        day + chrono::Duration::seconds(5),
+    )
+    .await;
+    // A job failed two days ago: staff act on it, the prune leaves it.
+    job::Entity::update_many()
+        .col_expr(job::Column::State, sea_orm::sea_query::Expr::value(job::FAILED))
+        .filter(job::Column::Id.eq(failed))
+        .exec(app.db())
+        .await
+        .unwrap();
+    age_job(&app, failed, two_days, two_days).await;
+    // Old pending work, queued and running, is no prune's business either.
+    let queued = queue::enqueue(app.db(), Probe::KIND, "{}", 3, Utc::now() - two_days)
+        .await
+        .unwrap();
+    let running = queue::enqueue(app.db(), Probe::KIND, "{}", 3, Utc::now() - two_days)
+        .await
+        .unwrap();
+    let claimed = queue::claim(app.db(), "w", 2, lease(60)).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(queue::release(app.db(), queued, "w").await.unwrap());
+    age_job(&app, queued, two_days, two_days).await;
+    age_job(&app, running, two_days, two_days).await;
+
+    let before = app.count("jobs").await;
+    assert_eq!(daily.prune_succeeded().await.unwrap(), 3);
+    assert_eq!(app.count("jobs").await, before - 3);
+    for gone in [old_a, old_b, just_over] {
+        assert!(
+            queue::find(app.db(), gone).await.unwrap().is_none(),
+            "job {gone} pruned"
+        );
+    }
+    for kept in [recent, late_finish] {
+        assert_eq!(job_row(&app, kept).await.state, job::SUCCEEDED, "job {kept} kept");
+    }
+    assert_eq!(job_row(&app, failed).await.state, job::FAILED);
+    assert_eq!(job_row(&app, queued).await.state, job::QUEUED);
+    assert_eq!(job_row(&app, running).await.state, job::RUNNING);
+    assert_eq!(daily.prune_succeeded().await.unwrap(), 0, "idempotent");
+
+    // With no retention every succeeded job goes, a batch at a time, and still nothing else.
+    let eager = worker(
+        &app,
+        WorkerOptions {
+            keep_succeeded: Duration::ZERO,
+            ..quick()
+        },
+    );
+    assert_eq!(
+        queue::prune_succeeded(app.db(), Utc::now(), 1).await.unwrap(),
+        1,
+        "one batch of one"
+    );
+    assert_eq!(eager.prune_succeeded().await.unwrap(), 1);
+    let left = app.job_counts().await;
+    assert_eq!(left.succeeded, 0);
+    assert_eq!((left.failed, left.queued, left.running), (1, 1, 1));
+}
+
+/// The prune needs no scheduler: every running worker does it, first as it starts and then
+/// once a minute, beside its queue-depth line.
+async fn a_running_worker_prunes_old_succeeded_jobs(app: TestApp) {
+    let log = new_log();
+    let old = enqueue(app.db(), &Probe::new(log, 1)).await.unwrap();
+    let fresh = enqueue(app.db(), &Probe::new(log, 2)).await.unwrap();
+    let worker = worker(&app, quick());
+    assert_eq!(worker.drain().await.unwrap(), 2);
+    let two_days = chrono::Duration::hours(48);
+    age_job(&app, old, two_days, two_days).await;
+
+    let (stop, stopping) = watch::channel(false);
+    let running = tokio::spawn(worker.run(stopping));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while queue::find(app.db(), old).await.unwrap().is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker never pruned the old job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    assert_eq!(job_row(&app, fresh).await.state, job::SUCCEEDED);
+}
+
+/// Pruning with no retention (so every completion is at once prunable) while three workers
+/// run 150 probes: on every backend, and above all InnoDB with its gap locks and deadlock
+/// victims, each probe runs exactly once, no prune fails, and nothing but succeeded rows goes.
+async fn pruning_beside_busy_workers_loses_nothing_and_never_fails(app: TestApp) {
+    let log = new_log();
+    let total = 150;
+    for n in 0..total {
+        enqueue(app.db(), &Probe::new(log, n)).await.unwrap();
+    }
+    let (stop, stopping) = watch::channel(false);
+    let options = WorkerOptions {
+        concurrency: 2,
+        lease: Duration::from_secs(30),
+        ..quick()
+    };
+    // The running workers keep the default day (their own prune, as they start, finds
+    // nothing), so every prune counted here is one of the pruners'.
+    let workers: Vec<_> = (0..3)
+        .map(|_| tokio::spawn(worker(&app, options.clone()).run(stopping.clone())))
+        .collect();
+    let eager = WorkerOptions {
+        keep_succeeded: Duration::ZERO,
+        ..options
+    };
+    let pruners: Vec<_> = (0..3)
+        .map(|_| {
+            let pruner = worker(&app, eager.clone());
+            let stopping = stopping.clone();
+            tokio::spawn(async move {
+                let mut pruned = 0;
+                while !*stopping.borrow() {
+                    pruned += pruner.prune_succeeded().await.expect("a prune never fails");
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                pruned
+            })
+        })
+        .collect();
+    wait_until("every probe finished", Duration::from_secs(60), || {
+        finished(log).len() >= total as usize
+    })
+    .await;
+    stop.send(true).unwrap();
+    for worker in workers {
+        tokio::time::timeout(Duration::from_secs(10), worker)
+            .await
+            .expect("workers stop")
+            .unwrap();
+    }
+    let mut pruned = 0;
+    for pruner in pruners {
+        pruned += pruner.await.unwrap();
+    }
+    pruned += worker(&app, eager).prune_succeeded().await.unwrap();
+    let expected: Vec<u32> = (0..total).collect();
+    let mut runs = started(log);
+    runs.sort_unstable();
+    assert_eq!(runs, expected, "each probe started exactly once");
+    assert_eq!(pruned, u64::from(total), "each succeeded job pruned once");
+    assert_eq!(app.count("jobs").await, 0);
 }

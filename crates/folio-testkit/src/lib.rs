@@ -253,6 +253,25 @@ impl TestApp {
         database::count(&self.inner.db, table).await
     }
 
+    /// Jobs still to run, `queued` or `running`. A job that succeeded is kept (as `succeeded`,
+    /// until a worker's prune), so counting the rows of `jobs` no longer tells what is left.
+    pub async fn pending_jobs(&self) -> i64 {
+        let depth = self.job_counts().await;
+        depth.queued + depth.running
+    }
+
+    /// Jobs that failed for good (they stay until staff retry or delete them).
+    pub async fn failed_jobs(&self) -> i64 {
+        self.job_counts().await.failed
+    }
+
+    /// Jobs per state.
+    pub async fn job_counts(&self) -> folio_db::queries::jobs::QueueDepth {
+        folio_db::queries::jobs::QueueDepth::read(self.db())
+            .await
+            .expect("the job queue should be readable")
+    }
+
     /// Stops the server (gracefully) and drops the test database.
     pub async fn finish(&self) {
         if let Some(tx) = self.inner.shutdown.lock().await.take() {

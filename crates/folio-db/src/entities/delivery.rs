@@ -10,14 +10,17 @@ pub const SENT: &str = "sent";
 /// The mail server refused the message; `last_error` says why.
 pub const FAILED: &str = "failed";
 
-/// One notification email: one row per (item, subscriber), unique.
+/// One notification email: one row per (item, subscriber), unique. The row is the history of
+/// what was sent, so it outlives its subscriber (m0006).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deliveries")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub item_id: i64,
-    pub subscriber_id: i64,
+    /// None once the subscriber unsubscribed or was deleted: the delivery stays, counted on
+    /// its item, with no recipient left to name.
+    pub subscriber_id: Option<i64>,
     pub state: String,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,

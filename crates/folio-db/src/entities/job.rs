@@ -4,11 +4,14 @@ use sea_orm::entity::prelude::*;
 pub const QUEUED: &str = "queued";
 /// Claimed by a worker until `locked_until`; after that any worker may claim it again.
 pub const RUNNING: &str = "running";
-/// Out of attempts; kept with `last_error` until staff retry or delete it.
+/// Out of attempts; kept with `last_error` until staff retry or delete it. Never pruned.
 pub const FAILED: &str = "failed";
+/// Done: finished at `updated_at`, lease cleared, never claimed again. Kept so staff can see
+/// what ran (the admin's job list); workers prune these rows once they are older than
+/// `WorkerOptions::keep_succeeded` (24 h by default).
+pub const SUCCEEDED: &str = "succeeded";
 
-/// An outbox row. A job that succeeds is deleted, so the table holds only pending work and
-/// failures.
+/// An outbox row: pending work (`queued`, `running`), failures, and recent successes.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "jobs")]
 pub struct Model {

@@ -1,5 +1,7 @@
 //! Notification deliveries: one row per (item, subscriber), the record that makes each email
-//! go out at most once.
+//! go out at most once, and the history of what went: a delivery outlives its subscriber
+//! (`subscriber_id` is set to NULL when the subscriber goes), so an item's counts stay true
+//! after unsubscribes.
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -154,15 +156,54 @@ pub async fn give_back(conn: &impl ConnectionTrait, id: i64, error: &str) -> Res
     transition(conn, id, SENDING, PENDING, Some(error)).await
 }
 
-/// How many deliveries of `item_id` are in each state.
+/// How many deliveries of `item_id` are in each state. Deliveries whose subscriber has gone
+/// count too (what was sent stays sent), except pending ones: those will never be sent.
+/// (Ending a subscription deletes its pending deliveries, see `subscribers::delete`; one the
+/// fan-out added at that very moment is left pending without a subscriber, and skipped here.)
 pub async fn count_by_state(conn: &impl ConnectionTrait, item_id: i64) -> Result<Vec<(String, i64)>, DbErr> {
     delivery::Entity::find()
         .select_only()
         .column(delivery::Column::State)
         .column_as(delivery::Column::Id.count(), "n")
         .filter(delivery::Column::ItemId.eq(item_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(delivery::Column::State.ne(PENDING))
+                .add(delivery::Column::SubscriberId.is_not_null()),
+        )
         .group_by(delivery::Column::State)
         .into_tuple()
         .all(conn)
         .await
+}
+
+/// The ids of `subscriber_id`'s deliveries not yet attempted: read before the subscriber is
+/// deleted, so that [`drop_unsent`] can remove them afterwards.
+pub async fn pending_ids_of_subscriber(
+    conn: &impl ConnectionTrait,
+    subscriber_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
+        .filter(delivery::Column::SubscriberId.eq(subscriber_id))
+        .filter(delivery::Column::State.eq(PENDING))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Deletes those of `ids` that are still pending and have lost their subscriber: emails that
+/// will never be sent are no history. By primary key, so it locks only these rows.
+pub async fn drop_unsent(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = delivery::Entity::delete_many()
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .filter(delivery::Column::State.eq(PENDING))
+        .filter(delivery::Column::SubscriberId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
 }

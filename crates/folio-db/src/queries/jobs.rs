@@ -9,7 +9,9 @@
 //!   first step to its last (the effect of an immediate transaction);
 //! - a `running` job whose lease has passed is claimable again: its worker died;
 //! - finishing, failing and extending a lease are conditional on `locked_by`, so a worker whose
-//!   lease was taken over can no longer touch the job.
+//!   lease was taken over can no longer touch the job;
+//! - a finished job stays as `succeeded` (what ran, for the admin's job list) until a worker's
+//!   periodic prune deletes it, by primary key and in small batches (see `prune_succeeded`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -19,7 +21,7 @@ use sea_orm::{
 };
 
 use super::list::{self, ListRequest, Page, sort_columns};
-use crate::entities::job::{self, FAILED, QUEUED, RUNNING};
+use crate::entities::job::{self, FAILED, QUEUED, RUNNING, SUCCEEDED};
 
 sort_columns! {
     /// The columns the admin's job list sorts by.
@@ -155,7 +157,8 @@ const DEADLOCK_TRIES: u32 = 5;
 
 /// Runs `attempt` again when the database chose it as a deadlock victim. InnoDB does so even
 /// with `SKIP LOCKED`: a claim's update moves rows within the `(state, run_at)` index that
-/// another claimer is scanning, and a completion's delete can cross a claim the same way. The
+/// another claimer is scanning, and a completion's move to `succeeded` can cross a claim the
+/// same way. The
 /// victim's statement or transaction is rolled back whole, so trying again is safe; only pass
 /// work that is a whole transaction or a statement on its own (never a step of a caller's
 /// transaction, which the deadlock has already rolled back).
@@ -232,10 +235,63 @@ fn held_by(id: i64, worker: &str) -> sea_orm::Condition {
         .add(job::Column::LockedBy.eq(worker))
 }
 
-/// The job succeeded: its row goes. False when the lease had been taken over meanwhile.
+/// The job succeeded: its row stays as `succeeded`, finished at `updated_at`, with its lease
+/// cleared (no claim picks that state up again). `last_error` is kept: an earlier attempt's
+/// error is worth seeing beside the success. False when the lease had been taken over
+/// meanwhile.
 pub async fn complete(db: &DatabaseConnection, id: i64, worker: &str) -> Result<bool, DbErr> {
-    let delete = || job::Entity::delete_many().filter(held_by(id, worker)).exec(db);
-    Ok(retrying_deadlocks(delete).await?.rows_affected == 1)
+    let update = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(SUCCEEDED))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Value::ChronoDateTimeUtc(None)),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(Value::String(None)))
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(held_by(id, worker));
+    let result = retrying_deadlocks(|| update.clone().exec(db)).await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes up to `limit` succeeded jobs that finished before `finished_before` and returns how
+/// many went. Every worker runs it once a minute, so it is written to be cheap, idempotent and
+/// harmless beside claims, completions and other workers' prunes:
+/// - the rows are found by a plain (non-locking) read on the `(state, run_at)` index: a
+///   succeeded job's `run_at` is never later than its finish, so `run_at < finished_before`
+///   bounds the index range and `updated_at` (the finish) decides;
+/// - they are then deleted by primary key, so InnoDB locks exactly those rows (no range or gap
+///   locks that a completion's move into `succeeded` could wait on), in key order, so two
+///   workers pruning at once queue behind each other instead of deadlocking; the second finds
+///   the rows gone and deletes nothing;
+/// - a succeeded row never changes again (every other write needs `queued`, `running` or
+///   `failed`), so what the read found is still what the delete removes; the delete repeats
+///   the condition anyway.
+pub async fn prune_succeeded(
+    db: &DatabaseConnection,
+    finished_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<u64, DbErr> {
+    let ids: Vec<i64> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::State.eq(SUCCEEDED))
+        .filter(job::Column::RunAt.lt(finished_before))
+        .filter(job::Column::UpdatedAt.lt(finished_before))
+        .order_by_asc(job::Column::RunAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let delete = job::Entity::delete_many()
+        .filter(job::Column::Id.is_in(ids))
+        .filter(job::Column::State.eq(SUCCEEDED))
+        .filter(job::Column::UpdatedAt.lt(finished_before));
+    Ok(retrying_deadlocks(|| delete.clone().exec(db))
+        .await?
+        .rows_affected)
 }
 
 /// The job failed: it runs again at `retry_at`, or, with `None`, is kept as failed.
@@ -312,18 +368,22 @@ pub async fn retry(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(result.rows_affected == 1)
 }
 
-/// The job, if it still exists (a finished job is deleted).
+/// The job, if it still exists (a succeeded job is pruned after a day; staff may delete any
+/// job that is not running).
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<job::Model>, DbErr> {
     job::Entity::find_by_id(id).one(db).await
 }
 
 /// Jobs per state, across every worker of the deployment: the admin dashboard shows it and
-/// the worker logs it once a minute for the queue-depth metric.
+/// the worker logs it once a minute for the queue-depth metric. One `GROUP BY` on the
+/// `(state, run_at)` index, so the succeeded rows kept for a day cost an index scan, no more.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct QueueDepth {
     pub queued: i64,
     pub running: i64,
     pub failed: i64,
+    /// Finished and not yet pruned (about the last day's).
+    pub succeeded: i64,
 }
 
 impl QueueDepth {
@@ -342,6 +402,7 @@ impl QueueDepth {
                 QUEUED => depth.queued = count,
                 RUNNING => depth.running = count,
                 FAILED => depth.failed = count,
+                SUCCEEDED => depth.succeeded = count,
                 _ => {}
             }
         }

@@ -7,6 +7,7 @@ use sea_orm::{
     SqlErr, TransactionSession, TransactionTrait,
 };
 
+use super::deliveries;
 use super::list::{self, ListRequest, Page, sort_columns};
 use crate::entities::subscriber;
 
@@ -51,8 +52,17 @@ pub async fn count(conn: &impl ConnectionTrait, confirmed: Option<bool>) -> Resu
     select.count(conn).await
 }
 
+/// Deletes a subscriber. Their deliveries stay as the items' history (the foreign key sets
+/// `subscriber_id` to NULL), except those not yet attempted, which would now never go.
+///
+/// The subscriber row goes first, as it did when deliveries cascaded: a fan-out that holds the
+/// row (MySQL's shared lock of `INSERT … SELECT`) finishes before the delete touches any
+/// delivery, so the two can't deadlock. The pending ids are read before, since afterwards they
+/// no longer name the subscriber.
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let unsent = deliveries::pending_ids_of_subscriber(conn, id).await?;
     let result = subscriber::Entity::delete_by_id(id).exec(conn).await?;
+    deliveries::drop_unsent(conn, &unsent).await?;
     Ok(result.rows_affected == 1)
 }
 
@@ -147,21 +157,20 @@ pub async fn confirm(conn: &impl ConnectionTrait, token: &str) -> Result<bool, D
     Ok(true)
 }
 
-/// Ends the subscription holding `token` (its row and pending deliveries go); false when there
-/// is none, e.g. it was already ended.
+/// Ends the subscription holding `token` (its row and pending deliveries go, sent ones stay
+/// counted on their items: see [`delete`]); false when there is none, e.g. it was already
+/// ended.
 pub async fn unsubscribe(conn: &impl ConnectionTrait, token: &str) -> Result<bool, DbErr> {
-    let result = subscriber::Entity::delete_many()
-        .filter(subscriber::Column::Token.eq(token))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected > 0)
+    match find_by_token(conn, token).await? {
+        Some(found) => delete(conn, found.id).await,
+        None => Ok(false),
+    }
 }
 
 /// Ends the subscription of `email`, if any.
 pub async fn unsubscribe_email(conn: &impl ConnectionTrait, email: &str) -> Result<bool, DbErr> {
-    let result = subscriber::Entity::delete_many()
-        .filter(subscriber::Column::Email.eq(email))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected > 0)
+    match find_by_email(conn, email).await? {
+        Some(found) => delete(conn, found.id).await,
+        None => Ok(false),
+    }
 }

@@ -22,6 +22,7 @@ backend_tests!(
     bulk_unpublish_and_delete_items,
     bulk_category_delete_refused_when_one_has_items,
     item_page_shows_delivery_counts,
+    sent_notifications_stay_counted_after_unsubscribes_and_deletes,
     admin_posts_need_a_csrf_token,
     longest_titles_with_wide_letters_save_and_save_again,
     list_controls_read_like_the_django_admin,
@@ -34,10 +35,11 @@ backend_tests!(
     the_item_form_explains_markdown_and_previews_like_the_item_page,
 );
 
-/// Notification jobs in the queue (the fan-out job of a publication).
+/// Notification jobs in the queue, not yet run (the fan-out job of a publication).
 async fn notify_jobs(app: &TestApp) -> u64 {
     job::Entity::find()
         .filter(job::Column::Kind.eq("notify_subscribers"))
+        .filter(job::Column::State.is_in([job::QUEUED, job::RUNNING]))
         .count(app.db())
         .await
         .unwrap()
@@ -630,6 +632,87 @@ async fn item_page_shows_delivery_counts(app: TestApp) {
     let page = staff.get(&format!("/admin/items/{id}/")).await;
     page.assert_contains("Notification emails");
     page.assert_contains("sent: 2");
+}
+
+/// Deliveries are history: a reader who unsubscribes, and one whom staff delete, were still
+/// sent the email, so the item keeps saying "sent: 3". A delivery not yet attempted goes with
+/// its subscriber instead: it will never be sent.
+async fn sent_notifications_stay_counted_after_unsubscribes_and_deletes(app: TestApp) {
+    use folio_db::entities::delivery;
+    let staff = app.staff_visitor("staff@example.org").await;
+    let mut readers = app.seed_subscribers("reader", 3, true).await;
+    // Tokens as the site makes them (64 hex characters), or the unsubscribe link ignores them.
+    for (n, reader) in readers.iter_mut().enumerate() {
+        reader.token = format!("{n:0>64}");
+        folio_db::entities::subscriber::Entity::update(folio_db::entities::subscriber::ActiveModel {
+            id: sea_orm::Set(reader.id),
+            token: sea_orm::Set(reader.token.clone()),
+            ..Default::default()
+        })
+        .exec(app.db())
+        .await
+        .unwrap();
+    }
+    let category = app.create_category(&staff, "Essays").await;
+    let id = app.create_item(&staff, category, "Announced", true).await;
+    assert_eq!(app.mails().await.len(), 3);
+    let path = format!("/admin/items/{id}/");
+    staff.get(&path).await.assert_contains("sent: 3");
+
+    // The first reader uses the one-click unsubscribe of their mail client (a plain POST).
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/site/unsubscribe/{}/",
+            app.base_url(),
+            readers[0].token
+        ))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Staff delete the second.
+    staff
+        .submit(&format!("/admin/subscribers/{}/delete/", readers[1].id), &[])
+        .await
+        .assert_redirect("/admin/subscribers/");
+    assert_eq!(app.count("subscribers").await, 1);
+
+    let page = staff.get(&path).await;
+    page.assert_contains("sent: 3");
+    page.assert_lacks("None yet.");
+    let kept = delivery::Entity::find()
+        .filter(delivery::Column::ItemId.eq(id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(
+        kept.iter().filter(|d| d.subscriber_id.is_none()).count(),
+        2,
+        "the two deliveries outlive their subscribers: {kept:?}"
+    );
+
+    // A second item is fanned out but not yet sent when the last reader unsubscribes: their
+    // pending delivery goes, and nothing is sent or counted.
+    let second = app.create_item(&staff, category, "Unsent", true).await;
+    assert_eq!(
+        folio_db::queries::deliveries::fan_out(app.db(), second)
+            .await
+            .unwrap(),
+        1
+    );
+    app.visitor()
+        .get(&format!("/site/unsubscribe/{}/", readers[2].token))
+        .await
+        .assert_contains("You are unsubscribed");
+    assert_eq!(app.mails().await.len(), 3, "no new mail");
+    staff
+        .get(&format!("/admin/items/{second}/"))
+        .await
+        .assert_contains("None yet.");
+    staff.get(&path).await.assert_contains("sent: 3");
+    assert_eq!(app.count("deliveries").await, 3);
 }
 
 async fn admin_posts_need_a_csrf_token(app: TestApp) {

@@ -18,6 +18,7 @@ backend_tests!(
     read_and_delete_a_contact_message,
     messages_are_marked_read_when_opened_and_unread_on_request,
     retry_and_delete_a_failed_job,
+    a_finished_job_is_listed_with_its_outcome,
     lists_paginate_and_never_fail_on_bad_parameters,
     lists_sort_by_whitelisted_columns,
     audit_log_lists_every_write_with_filters,
@@ -471,8 +472,81 @@ async fn retry_and_delete_a_failed_job(app: TestApp) {
         .submit(&format!("{path}delete/"), &[])
         .await
         .assert_redirect("/admin/jobs/");
-    assert_eq!(app.count("jobs").await, 0);
+    assert!(
+        folio_db::queries::jobs::find(app.db(), id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(audit_count(&app, "delete").await, 1);
+}
+
+/// A job that ran is kept as `succeeded`: the jobs page lists it with that outcome and its
+/// state filter finds it, its page says when it finished and offers no retry, and the
+/// dashboard counts it apart from pending work.
+async fn a_finished_job_is_listed_with_its_outcome(app: TestApp) {
+    let staff = app.staff_visitor("boss@example.org").await;
+    // A fan-out for an item that does not exist: done at once, nothing to send.
+    let id = folio_jobs::enqueue(
+        app.db(),
+        &folio_jobs::jobs::NotifySubscribers { item_id: 404_404 },
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.run_jobs().await, 1);
+
+    let link = format!("href=\"/admin/jobs/{id}/\"");
+    let list = staff.get("/admin/jobs/").await;
+    list.assert_contains(&link);
+    list.assert_contains("notify_subscribers");
+    list.assert_contains("<span class=\"status status-succeeded\">succeeded</span>");
+    list.assert_contains("Succeeded"); // the state filter offers it
+    let succeeded = staff.get("/admin/jobs/?state=succeeded").await;
+    succeeded.assert_contains(&link);
+    succeeded.assert_contains("1 result");
+    for pending in ["queued", "running", "failed"] {
+        staff
+            .get(&format!("/admin/jobs/?state={pending}"))
+            .await
+            .assert_contains("0 results");
+    }
+
+    let path = format!("/admin/jobs/{id}/");
+    let detail = staff.get(&path).await;
+    detail.assert_contains("succeeded");
+    detail.assert_contains("Finished");
+    detail.assert_lacks("Retry now");
+    // Retrying a job that succeeded is refused with a message, like any job that is not failed
+    // (the page has no form: the token comes from another page).
+    staff
+        .submit_via("/admin/categories/add/", &format!("{path}retry/"), &[])
+        .await
+        .assert_redirect(&path);
+    staff
+        .get(&path)
+        .await
+        .assert_contains("is not failed (succeeded)");
+    assert_eq!(app.pending_jobs().await, 0);
+
+    let dashboard = staff.get("/admin/").await;
+    dashboard.assert_contains("0 queued");
+    dashboard.assert_contains("1 succeeded");
+
+    // Staff may delete the record; it has run, so the warning does not say it never will.
+    let confirm = staff.get(&format!("{path}delete/")).await;
+    confirm.assert_contains(&format!(
+        "Job {id} (notify_subscribers, succeeded) will be deleted."
+    ));
+    staff
+        .submit(&format!("{path}delete/"), &[])
+        .await
+        .assert_redirect("/admin/jobs/");
+    assert!(
+        folio_db::queries::jobs::find(app.db(), id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn lists_paginate_and_never_fail_on_bad_parameters(app: TestApp) {

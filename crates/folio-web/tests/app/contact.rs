@@ -30,7 +30,7 @@ async fn a_message_is_stored_and_staff_are_emailed(app: TestApp) {
         .assert_contains("Thank you for your message.");
     assert_eq!(app.count("contact_messages").await, 1);
     assert_eq!(
-        app.count("jobs").await,
+        app.pending_jobs().await,
         1,
         "the staff email is queued, not sent inline"
     );
@@ -54,7 +54,8 @@ async fn a_message_is_stored_and_staff_are_emailed(app: TestApp) {
         "{message_id:?}"
     );
     assert!(mails[0].decoded.contains("I like the site."));
-    assert_eq!(app.count("jobs").await, 0);
+    assert_eq!(app.pending_jobs().await, 0);
+    assert_eq!(app.failed_jobs().await, 0);
 }
 
 async fn invalid_messages_change_nothing(app: TestApp) {

@@ -90,7 +90,8 @@ async fn a_hard_bounce_suppresses_every_mail_to_the_address(app: TestApp) {
         before,
         "no reset mail to a bounced address"
     );
-    assert_eq!(app.count("jobs").await, 0, "the job is done, not retried");
+    assert_eq!(app.pending_jobs().await, 0, "the job is done, not retried");
+    assert_eq!(app.failed_jobs().await, 0, "the job is done, not failed");
     app.finish().await;
 }
 

@@ -16,6 +16,7 @@ backend_tests!(
     opening_the_unsubscribe_link_changes_nothing,
     the_unsubscribe_button_needs_its_form_token,
     the_whole_flow_over_smtp,
+    deliveries_outlive_their_subscribers_across_the_m0006_upgrade,
 );
 
 /// Subscribes `email` through the public form and returns the confirmation path.
@@ -194,7 +195,8 @@ async fn unconfirmed_and_unsubscribed_addresses_get_nothing(app: TestApp) {
         .unwrap();
     assert_eq!(sent.len(), 3);
     assert_eq!(app.count("deliveries").await, 3);
-    assert_eq!(app.count("jobs").await, 0);
+    assert_eq!(app.pending_jobs().await, 0);
+    assert_eq!(app.failed_jobs().await, 0);
 }
 
 async fn the_form_answers_the_same_for_known_addresses(app: TestApp) {
@@ -372,4 +374,70 @@ async fn the_whole_flow_over_smtp(app: TestApp) {
     assert_eq!(response.status(), 200);
     assert_eq!(smtp_app.count("subscribers").await, 0);
     smtp_app.finish().await;
+}
+
+/// Deliveries sent before the upgrade survive m0006 (the foreign key on `subscriber_id` turns
+/// from CASCADE to SET NULL, a table rebuild on SQLite), and from then on outlive their
+/// subscriber; rolled back, the old rule (cascade) is in force again. Run against a database
+/// with data, on each backend.
+async fn deliveries_outlive_their_subscribers_across_the_m0006_upgrade(app: TestApp) {
+    use folio_db::{Migrator, MigratorTrait};
+    let m0006 = "m0006_jobs_kept";
+    let applied = |db: folio_db::DatabaseConnection| async move {
+        Migrator::get_applied_migrations(&db)
+            .await
+            .unwrap()
+            .iter()
+            .any(|migration| migration.name() == "m0006_jobs_kept")
+    };
+    // Back to the schema before m0006 (and whatever came after it).
+    while applied(app.db().clone()).await {
+        Migrator::down(app.db(), Some(1)).await.unwrap();
+    }
+    let readers = app.seed_subscribers("reader", 3, true).await;
+    let item = publish(&app, "Before the upgrade").await;
+    assert_eq!(notifications(&app, "Before the upgrade").await.len(), 3);
+    let mut before = delivery::Entity::find().all(app.db()).await.unwrap();
+    before.sort_by_key(|d| d.id);
+    assert_eq!(before.len(), 3);
+    // The old rule: a deleted subscriber takes their delivery along. The newest delivery
+    // goes, so that the rebuilt SQLite table must carry the id sequence over.
+    let newest_reader = before[2].subscriber_id.unwrap();
+    subscriber::Entity::delete_by_id(newest_reader)
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(app.count("deliveries").await, 2);
+
+    Migrator::up(app.db(), None).await.unwrap();
+    assert!(applied(app.db().clone()).await, "{m0006} applied again");
+    let mut after = delivery::Entity::find().all(app.db()).await.unwrap();
+    after.sort_by_key(|d| d.id);
+    assert_eq!(after, before[..2], "every row kept as it was");
+    // The new rule, for subscribers deleted outright as much as through the queries.
+    let gone = before[0].subscriber_id.unwrap();
+    subscriber::Entity::delete_by_id(gone)
+        .exec(app.db())
+        .await
+        .unwrap();
+    let kept = delivery::Entity::find()
+        .filter(delivery::Column::ItemId.eq(item))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 2);
+    let orphan = kept.iter().find(|d| d.id == before[0].id).unwrap();
+    assert_eq!(orphan.subscriber_id, None);
+    assert_eq!(orphan.state, delivery::SENT);
+    assert!(readers.iter().any(|r| r.id == gone));
+    // New deliveries get new ids after the rebuilt table's (SQLite keeps its sequence).
+    let later = publish(&app, "After the upgrade").await;
+    assert_eq!(notifications(&app, "After the upgrade").await.len(), 1);
+    let newest = delivery::Entity::find()
+        .filter(delivery::Column::ItemId.eq(later))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(newest.id > before[2].id, "{newest:?}");
 }

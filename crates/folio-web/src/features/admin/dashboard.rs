@@ -29,6 +29,7 @@ struct DashboardPage {
     queued_jobs: i64,
     running_jobs: i64,
     failed_jobs: i64,
+    succeeded_jobs: i64,
     recent: Vec<audit_entry::Model>,
 }
 
@@ -50,6 +51,7 @@ pub async fn show(staff: Staff) -> AppResult<Response> {
         queued_jobs: jobs.queued,
         running_jobs: jobs.running,
         failed_jobs: jobs.failed,
+        succeeded_jobs: jobs.succeeded,
         recent: audit_entries::latest(db, 10).await?,
     };
     Ok(ok(&page))

@@ -1,6 +1,6 @@
-//! Jobs: the outbox queue as staff see it (queued, running, failed with the last error), a
-//! detail page, retry of a failed job and delete of a job that is not running. Finished jobs
-//! are deleted by the worker, so this is pending work and failures only.
+//! Jobs: the outbox queue as staff see it (queued, running, failed with the last error, and
+//! succeeded: finished jobs are kept for a day, then the workers prune them), a detail page,
+//! retry of a failed job and delete of a job that is not running.
 
 use askama::Template;
 use axum::Router;
@@ -72,7 +72,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
         ],
         ("id", true),
     );
-    let state = query.choice("state", &[job::QUEUED, job::RUNNING, job::FAILED]);
+    let state = query.choice("state", &[job::QUEUED, job::RUNNING, job::FAILED, job::SUCCEEDED]);
     let found = jobs::list(&staff.ctx.state.db, state, &query.request(&sort)).await?;
     let view = ListView::new(LIST, &query, &sort, &found).with_filter("state", state);
     Ok(ok(&ListPage {
@@ -86,6 +86,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
                 ("Queued", job::QUEUED),
                 ("Running", job::RUNNING),
                 ("Failed", job::FAILED),
+                ("Succeeded", job::SUCCEEDED),
             ],
         )],
         rows: found.rows,
@@ -107,6 +108,10 @@ impl JobPage {
 
     fn is_running(&self) -> bool {
         self.job.state == job::RUNNING
+    }
+
+    fn is_succeeded(&self) -> bool {
+        self.job.state == job::SUCCEEDED
     }
 }
 
@@ -172,8 +177,13 @@ impl Deletable for Jobs {
     }
 
     fn warning(job: &job::Model) -> String {
+        let never_run = if job.state == job::SUCCEEDED {
+            "" // it has run: only the record goes
+        } else {
+            " and never run"
+        };
         format!(
-            "Job {} ({}, {}) will be deleted and never run.",
+            "Job {} ({}, {}) will be deleted{never_run}.",
             job.id, job.kind, job.state
         )
     }

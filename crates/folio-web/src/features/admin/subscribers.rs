@@ -95,7 +95,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
     }))
 }
 
-/// Deleting a subscriber (with their delivery records).
+/// Deleting a subscriber (the notifications they were sent stay counted on their items).
 struct Subscribers;
 
 impl Resource for Subscribers {
@@ -128,7 +128,7 @@ impl Deletable for Subscribers {
 
     fn warning(subscriber: &subscriber::Model) -> String {
         format!(
-            "{} will be deleted and receive no more notifications (with their delivery records).",
+            "{} will be deleted and receive no more notifications (those already sent stay counted on their items).",
             subscriber.email
         )
     }
