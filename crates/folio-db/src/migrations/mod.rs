@@ -9,6 +9,7 @@ mod m0002_site;
 mod m0003_images;
 mod m0004_email_suppressions;
 mod m0005_editor;
+mod m0007_rendition_widths;
 mod types;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_images::Migration),
             Box::new(m0004_email_suppressions::Migration),
             Box::new(m0005_editor::Migration),
+            Box::new(m0007_rendition_widths::Migration),
         ]
     }
 }
