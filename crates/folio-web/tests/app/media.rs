@@ -22,6 +22,7 @@ backend_tests!(
     images_carry_their_description,
     srcset_lists_every_width_and_each_url_serves_it,
     images_rendered_before_extra_widths_still_show,
+    notification_emails_show_the_image_and_summary,
 );
 
 const LANDSCAPE: (u32, u32) = (1600, 1000);
@@ -714,4 +715,35 @@ async fn images_rendered_before_extra_widths_still_show(app: TestApp) {
     assert_eq!(candidates, [(format!("/media/{key}/display.webp"), 1200)]);
     let (status, _, _) = app.visitor().fetch_bytes(&candidates[0].0).await;
     assert_eq!(status, 200);
+}
+
+/// A published item with an image notifies subscribers with an HTML part showing its summary
+/// and its display JPEG at a lasting absolute URL, described by its alt text.
+async fn notification_emails_show_the_image_and_summary(app: TestApp) {
+    app.seed_subscribers("reader", 1, true).await;
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Harbour", fixtures::jpeg(1600, 1000)).await;
+    let key = image_key_of(&app, id).await;
+    app.run_jobs().await;
+    let mails: Vec<_> = app
+        .mails()
+        .await
+        .into_iter()
+        .filter(|mail| mail.subject == "New on Folio: Harbour")
+        .collect();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0].decoded;
+    assert!(mail.contains("With a picture."), "the summary: {mail}");
+    let image = format!("http://127.0.0.1/media/{key}/display.jpg");
+    assert!(
+        mail.contains(&format!("<img src=\"{image}\" alt=\"Harbour\" width=\"600\"")),
+        "{mail}"
+    );
+    // The URL serves the display rendition (the path, as the test app's base is not bound).
+    let (status, _, bytes) = app
+        .visitor()
+        .fetch_bytes(&format!("/media/{key}/display.jpg"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(dimensions(&bytes), (ImageFormat::Jpeg, 1200, 750));
 }
