@@ -522,8 +522,13 @@ def step_admin_images() -> None:
     anonymous = Browser("anonymous reader")
     public = anonymous.get(f"/site/items/field-notes/morning-at-the-harbour/").text
     webp = re.search(r'<source type="image/webp" srcset="([^"]+)"', public)
-    check(webp and f"images/{image_id}/display.webp" in webp.group(1), "the public page does not offer display.webp")
-    url = html.unescape(webp.group(1))
+    check(webp, "the public page offers no WebP srcset")
+    # The srcset lists "URL WIDTHw" candidates separated by commas; URLs contain no spaces.
+    candidates = [c.strip().rsplit(" ", 1) for c in html.unescape(webp.group(1)).split(", ")]
+    urls = [c[0] for c in candidates if len(c) == 2 and re.fullmatch(r"[0-9]+w", c[1])]
+    base = [u for u in urls if f"images/{image_id}/display.webp" in u]
+    check(len(urls) == len(candidates) and base, "the public page's srcset does not offer display.webp")
+    url = base[0]
     with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10) as r:
         data = r.read()
     check(data[8:12] == b"WEBP", "the picture's URL did not return a WebP")

@@ -60,12 +60,16 @@ fn report_one(upload: &[u8]) -> Result<(), Box<dyn Error>> {
     let out_dir = std::env::var_os("RENDITIONS_OUT");
     for rendition in renditions {
         if let Some(dir) = &out_dir {
-            let name = format!("{}.{}", rendition.kind.name(), rendition.format.extension());
+            let name = format!(
+                "{}.{}",
+                rendition.kind.object_name(rendition.extra),
+                rendition.format.extension()
+            );
             std::fs::write(std::path::Path::new(dir).join(name), &rendition.bytes)?;
         }
         println!(
-            "  {:<7} {:<4} {}x{}: {} KiB",
-            rendition.kind.name(),
+            "  {:<12} {:<4} {}x{}: {} KiB",
+            rendition.kind.object_name(rendition.extra),
             rendition.format.extension(),
             rendition.width,
             rendition.height,

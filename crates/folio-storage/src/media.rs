@@ -5,7 +5,12 @@
 //! images/<uuid>/original.jpg|png
 //! images/<uuid>/thumb.webp    images/<uuid>/thumb.jpg      (300×300 crop)
 //! images/<uuid>/display.webp  images/<uuid>/display.jpg    (1200 wide)
+//! images/<uuid>/thumb-600.webp …   display-600.* display-1800.*  (extra widths, when the
+//!                                                                  original is big enough)
 //! ```
+//!
+//! The base renditions keep the names the first release gave them, so images rendered then
+//! still show; which extra widths an image has is recorded in `images.rendition_extras`.
 //!
 //! The uuid is random, so two uploads of the same file never share objects and deleting one
 //! can't break the other; the rendition names are fixed, so a retried job overwrites rather
@@ -54,7 +59,18 @@ impl ImageObjects {
     }
 
     pub fn rendition(&self, kind: RenditionKind, format: ImageFormat) -> Result<Key, BadKey> {
-        Key::parse(&format!("{}/{}.{}", self.base, kind.name(), format.extension()))
+        self.rendition_at(kind, None, format)
+    }
+
+    /// The base rendition (`extra` None) or the one at an extra width.
+    pub fn rendition_at(
+        &self,
+        kind: RenditionKind,
+        extra: Option<u32>,
+        format: ImageFormat,
+    ) -> Result<Key, BadKey> {
+        let name = kind.object_name(extra);
+        Key::parse(&format!("{}/{name}.{}", self.base, format.extension()))
     }
 
     /// Every object this image can have, whether or not it exists yet: deleting them all
@@ -64,9 +80,12 @@ impl ImageObjects {
             .iter()
             .map(|format| self.original(format.extension()));
         let renditions = RenditionKind::ALL.iter().flat_map(|kind| {
-            RENDITION_FORMATS
-                .iter()
-                .map(|format| self.rendition(*kind, *format))
+            let widths = std::iter::once(None).chain(kind.extra_widths().iter().copied().map(Some));
+            widths.flat_map(move |extra| {
+                RENDITION_FORMATS
+                    .iter()
+                    .map(move |format| self.rendition_at(*kind, extra, *format))
+            })
         });
         originals.chain(renditions).collect()
     }
@@ -105,8 +124,10 @@ mod tests {
             .iter()
             .map(|key| key.as_str().to_owned())
             .collect();
-        assert_eq!(all.len(), 6);
+        assert_eq!(all.len(), 12);
         assert!(all.contains(&"images/abc/display.jpg".to_owned()));
+        assert!(all.contains(&"images/abc/display-1800.webp".to_owned()));
+        assert!(all.contains(&"images/abc/thumb-600.jpg".to_owned()));
     }
 
     #[test]

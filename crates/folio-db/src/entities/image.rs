@@ -17,6 +17,9 @@ pub struct Model {
     pub byte_size: i64,
     /// Set by the thumbnail job once every rendition is stored; pages show the original until then.
     pub renditions_ready: bool,
+    /// The extra widths made beside the base renditions, as object names separated by spaces
+    /// (`thumb-600 display-600 display-1800`); empty for images rendered before they existed.
+    pub rendition_extras: String,
     pub created_at: DateTimeUtc,
 }
 

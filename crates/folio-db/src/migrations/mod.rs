@@ -10,6 +10,7 @@ mod m0003_images;
 mod m0004_email_suppressions;
 mod m0005_editor;
 mod m0006_jobs_kept;
+mod m0007_rendition_widths;
 mod types;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_email_suppressions::Migration),
             Box::new(m0005_editor::Migration),
             Box::new(m0006_jobs_kept::Migration),
+            Box::new(m0007_rendition_widths::Migration),
         ]
     }
 }

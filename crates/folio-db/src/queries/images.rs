@@ -35,6 +35,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: &NewImage) -> Result<image
         height: Set(clamp(new.height)),
         byte_size: Set(i64::try_from(new.byte_size).unwrap_or(i64::MAX)),
         renditions_ready: Set(false),
+        rendition_extras: Set(String::new()),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -60,11 +61,12 @@ pub async fn find_many(conn: &impl ConnectionTrait, keys: &[String]) -> Result<V
         .await
 }
 
-/// Records that the renditions of `key` exist. False when the image was deleted meanwhile (the
-/// caller then removes what it just stored).
-pub async fn mark_ready(conn: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
+/// Records that the renditions of `key` exist, with its `extras` (see `image::Model`). False
+/// when the image was deleted meanwhile (the caller then removes what it just stored).
+pub async fn mark_ready(conn: &impl ConnectionTrait, key: &str, extras: &str) -> Result<bool, DbErr> {
     let result = image::Entity::update_many()
         .col_expr(image::Column::RenditionsReady, Expr::value(true))
+        .col_expr(image::Column::RenditionExtras, Expr::value(extras.to_owned()))
         .filter(image::Column::Key.eq(key))
         .exec(conn)
         .await?;

@@ -117,6 +117,9 @@ mod tests {
             summary: "s",
             item_url: "https://example.org/site/items/c/i/",
             unsubscribe_url: "https://example.org/site/unsubscribe/t/",
+            image_url: "",
+            image_alt: "",
+            image_width: "",
         }
         .render("reader@example.org")?;
         assert_eq!(email.subject, format!("New on Folio: {title}"));
@@ -130,6 +133,35 @@ mod tests {
             email.list_unsubscribe.as_deref(),
             Some("https://example.org/site/unsubscribe/t/")
         );
+        Ok(())
+    }
+
+    fn harbour(image_url: &'static str) -> Notification<'static> {
+        Notification {
+            site_name: "Folio",
+            title: "Morning at the harbour",
+            summary: "Boats, gulls & fog.",
+            item_url: "https://example.org/site/items/notes/morning/",
+            unsubscribe_url: "https://example.org/site/unsubscribe/t/",
+            image_url,
+            image_alt: "Fishing boats in \"fog\"",
+            image_width: "600",
+        }
+    }
+
+    #[test]
+    fn a_notification_shows_the_summary_and_the_image() -> askama::Result<()> {
+        let email = harbour("https://example.org/media/images/abc/display.jpg").render("r@example.org")?;
+        insta::assert_snapshot!("notification_html_with_image", email.html);
+        insta::assert_snapshot!("notification_text_with_image", email.text);
+        Ok(())
+    }
+
+    #[test]
+    fn a_notification_without_an_image_has_no_img() -> askama::Result<()> {
+        let email = harbour("").render("r@example.org")?;
+        assert!(!email.html.contains("<img"), "{}", email.html);
+        assert!(email.html.contains("Boats, gulls &#38; fog."), "{}", email.html);
         Ok(())
     }
 

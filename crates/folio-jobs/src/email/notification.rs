@@ -13,6 +13,12 @@ super::email! {
         item_url,
         /// Absolute: [`crate::site_urls::unsubscribe`] on the base URL, with the subscriber's token.
         unsubscribe_url,
+        /// The item's display JPEG at a URL that does not expire; empty for no image.
+        image_url,
+        /// The image's description (alt text).
+        image_alt,
+        /// The width to show the image at in the HTML part (at most the email's column).
+        image_width,
     }
     subject: "email/templates/notification/subject.txt",
     text: "email/templates/notification/body.txt",

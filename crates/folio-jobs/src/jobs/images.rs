@@ -103,10 +103,15 @@ impl Job for MakeRenditions {
         };
         let renditions = render(stored.bytes).await?;
         let mut written = Vec::with_capacity(renditions.len());
+        let mut extras: Vec<String> = Vec::new();
         for rendition in renditions {
             let key = objects
-                .rendition(rendition.kind, rendition.format)
+                .rendition_at(rendition.kind, rendition.extra, rendition.format)
                 .map_err(bad_key)?;
+            let name = rendition.kind.object_name(rendition.extra);
+            if rendition.extra.is_some() && !extras.contains(&name) {
+                extras.push(name);
+            }
             let content_type = rendition.format.content_type();
             ctx.storage
                 .put(&key, Bytes::from(rendition.bytes), content_type)
@@ -114,7 +119,7 @@ impl Job for MakeRenditions {
                 .map_err(storage_error)?;
             written.push(key);
         }
-        if !images::mark_ready(&ctx.db, &self.image_key).await? {
+        if !images::mark_ready(&ctx.db, &self.image_key, &extras.join(" ")).await? {
             // The image was deleted while we worked, and its delete job may already have run.
             for key in &written {
                 ctx.storage.delete(key).await.map_err(storage_error)?;

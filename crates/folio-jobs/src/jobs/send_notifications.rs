@@ -13,7 +13,9 @@ use std::collections::HashMap;
 
 use folio_db::entities::{email_suppression, item};
 use folio_db::queries::deliveries::{self, PendingDelivery};
-use folio_db::queries::{categories, items};
+use folio_db::queries::{categories, images, items};
+use folio_storage::images::{ImageFormat, RenditionKind};
+use folio_storage::media::ImageObjects;
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 
@@ -69,13 +71,15 @@ impl Job for SendNotifications {
             .await
             .map_err(|err| JobError::Retry(format!("mail server unavailable: {err}")))?;
         let item_url = site_urls::absolute(&ctx.base_url, &site_urls::item(&category.slug, &item.slug));
+        let image = email_image(ctx, &item).await?;
         let recipients: Vec<String> = batch.iter().map(|delivery| delivery.email.clone()).collect();
         let suppressed = &ctx.suppressions_among(&recipients).await?;
         // Owned deliveries: a closure over `&PendingDelivery` would be generic over the
         // reference's lifetime, which the `Send` bound of a job's future can't be proved for.
-        let (item, item_url) = (&item, item_url.as_str());
+        let shown = &Shown { item_url, image };
+        let item = &item;
         let outcomes: Vec<Result<Sent, JobError>> = stream::iter(batch)
-            .map(|delivery| async move { deliver(ctx, item, item_url, suppressed, &delivery).await })
+            .map(|delivery| async move { deliver(ctx, item, shown, suppressed, &delivery).await })
             .buffer_unordered(SENDS_IN_FLIGHT)
             .collect()
             .await;
@@ -92,6 +96,56 @@ impl Job for SendNotifications {
         }
         Ok(())
     }
+}
+
+/// What every email of the batch links to.
+struct Shown {
+    item_url: String,
+    image: Option<EmailImage>,
+}
+
+/// The item's picture in the HTML part.
+struct EmailImage {
+    /// Absolute, and lasting: emails are read long after they are sent.
+    url: String,
+    /// At most the width of an email's column.
+    width: String,
+}
+
+/// The widest an image shows in an email (the common 600-pixel layout width).
+const EMAIL_IMAGE_WIDTH: u32 = 600;
+
+/// The item's display JPEG, when it has an image and storage gives lasting URLs (local, or
+/// S3 behind `FOLIO_MEDIA_BASE_URL`; presigned URLs expire, so without a base the email goes
+/// without). The URL is named even before the renditions job has run: that job was queued with
+/// the image, and the email is opened later.
+async fn email_image(ctx: &JobContext, item: &item::Model) -> Result<Option<EmailImage>, JobError> {
+    let Some(key) = &item.image_key else {
+        return Ok(None);
+    };
+    let Some(row) = images::find(&ctx.db, key).await? else {
+        return Ok(None);
+    };
+    let Ok(objects) = ImageObjects::at(&row.key) else {
+        return Ok(None);
+    };
+    let Ok(jpeg) = objects.rendition(RenditionKind::Display, ImageFormat::Jpeg) else {
+        return Ok(None);
+    };
+    let Some(url) = ctx.storage.lasting_url(&jpeg) else {
+        return Ok(None);
+    };
+    let width = u32::try_from(row.width).unwrap_or(1).clamp(1, EMAIL_IMAGE_WIDTH);
+    // Local media is served by the site itself; a CDN URL is absolute already.
+    let url = if url.starts_with('/') {
+        site_urls::absolute(&ctx.base_url, &url)
+    } else {
+        url
+    };
+    Ok(Some(EmailImage {
+        url,
+        width: width.to_string(),
+    }))
 }
 
 /// What became of one delivery.
@@ -111,7 +165,7 @@ enum Sent {
 async fn deliver(
     ctx: &JobContext,
     item: &item::Model,
-    item_url: &str,
+    shown: &Shown,
     suppressed: &HashMap<String, email_suppression::Model>,
     delivery: &PendingDelivery,
 ) -> Result<Sent, JobError> {
@@ -119,7 +173,7 @@ async fn deliver(
     if !deliveries::start_sending(&ctx.db, delivery.id).await? {
         return Ok(Sent::Skipped); // another worker has it, or had it
     }
-    let email = notification(ctx, item, item_url, delivery)?;
+    let email = notification(ctx, item, shown, delivery)?;
     if let Some(suppression) = suppressed.get(&delivery.email) {
         let why = held_back(suppression, &email.subject);
         deliveries::mark_failed(&ctx.db, delivery.id, &why).await?;
@@ -145,7 +199,7 @@ async fn deliver(
 fn notification(
     ctx: &JobContext,
     item: &item::Model,
-    item_url: &str,
+    shown: &Shown,
     delivery: &PendingDelivery,
 ) -> Result<Email, JobError> {
     let unsubscribe_url = site_urls::absolute(&ctx.base_url, &site_urls::unsubscribe(&delivery.token));
@@ -153,8 +207,11 @@ fn notification(
         site_name: &ctx.site.name,
         title: &item.title,
         summary: &item.summary,
-        item_url,
+        item_url: &shown.item_url,
         unsubscribe_url: &unsubscribe_url,
+        image_url: shown.image.as_ref().map_or("", |image| image.url.as_str()),
+        image_alt: item.image_description(),
+        image_width: shown.image.as_ref().map_or("", |image| image.width.as_str()),
     }
     .render(&delivery.email)
     .map_err(render_error)

@@ -23,4 +23,4 @@ pub use clean::{CleanImage, clean_upload};
 pub use error::{ImageError, SizeLimit};
 pub use format::ImageFormat;
 pub use limits::Limits;
-pub use renditions::{Rendition, RenditionKind, make_renditions};
+pub use renditions::{Rendition, RenditionKind, make_renditions, parse_extras};

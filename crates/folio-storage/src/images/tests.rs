@@ -489,13 +489,12 @@ fn gps_comments_and_text_chunks_are_stripped() -> TestResult {
 fn find(renditions: &[Rendition], kind: RenditionKind, format: ImageFormat) -> TestResult<&Rendition> {
     renditions
         .iter()
-        .find(|rendition| rendition.kind == kind && rendition.format == format)
+        .find(|rendition| rendition.kind == kind && rendition.format == format && rendition.extra.is_none())
         .ok_or_else(|| format!("no {} {:?} rendition", kind.name(), format).into())
 }
 
 fn rendition_sizes(upload: &[u8]) -> TestResult<[(u32, u32); 2]> {
     let renditions = make_renditions(upload, &Limits::default())?;
-    assert_eq!(renditions.len(), 4);
     for kind in RenditionKind::ALL {
         let webp = find(&renditions, kind, ImageFormat::WebP)?;
         let jpeg = find(&renditions, kind, ImageFormat::Jpeg)?;
@@ -572,4 +571,52 @@ fn transparency_is_kept_in_webp_and_flattened_onto_white_in_jpeg() -> TestResult
 fn rendition_kinds_have_stable_names() {
     let names: Vec<_> = RenditionKind::ALL.iter().map(|kind| kind.name()).collect();
     assert_eq!(names, ["thumb", "display"]);
+}
+
+/// (kind, extra width, actual width, actual height) of every JPEG, in a stable order.
+fn extras(upload: &[u8]) -> TestResult<Vec<(&'static str, u32, u32, u32)>> {
+    let renditions = make_renditions(upload, &Limits::default())?;
+    let webps = renditions
+        .iter()
+        .filter(|r| r.format == ImageFormat::WebP)
+        .count();
+    assert_eq!(webps * 2, renditions.len(), "every rendition in both formats");
+    let mut found: Vec<_> = renditions
+        .iter()
+        .filter(|r| r.format == ImageFormat::Jpeg)
+        .filter_map(|r| Some((r.kind.name(), r.extra?, r.width, r.height)))
+        .collect();
+    found.sort_unstable();
+    Ok(found)
+}
+
+#[test]
+fn large_originals_get_every_extra_width() -> TestResult {
+    assert_eq!(
+        extras(&jpeg(2000, 1000)?)?,
+        [
+            ("display", 600, 600, 300),
+            ("display", 1800, 1800, 900),
+            ("thumb", 600, 600, 600)
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn extra_widths_are_never_upscaled() -> TestResult {
+    // 1000 wide: no 1800 display; 500 high: no 600 thumb.
+    assert_eq!(extras(&jpeg(1000, 500)?)?, [("display", 600, 600, 300)]);
+    assert_eq!(extras(&png(200, 120)?)?, []);
+    Ok(())
+}
+
+#[test]
+fn extra_names_round_trip_and_unknown_ones_are_skipped() {
+    assert_eq!(RenditionKind::Display.object_name(Some(1800)), "display-1800");
+    assert_eq!(RenditionKind::Thumb.object_name(None), "thumb");
+    assert_eq!(
+        super::renditions::parse_extras("thumb-600 display-1800 display-999 bogus-600 thumb"),
+        [(RenditionKind::Thumb, 600), (RenditionKind::Display, 1800)]
+    );
 }

@@ -205,6 +205,17 @@ impl Storage {
         }
     }
 
+    /// A URL that keeps working (for emails, which are read days later): local ->
+    /// "/media/{key}" (relative: the caller puts the site's base in front); S3 with a CDN base
+    /// -> "{base}/{key}"; S3 without -> None, as its only URLs are presigned ones that expire.
+    pub fn lasting_url(&self, key: &Key) -> Option<String> {
+        match &*self.backend {
+            Backend::Local => Some(format!("/media/{key}")),
+            #[cfg(feature = "aws")]
+            Backend::S3 { s3, .. } => s3.media_base.as_ref().map(|base| format!("{base}/{key}")),
+        }
+    }
+
     /// A get (or head) where a missing object is `None` rather than an error.
     async fn fetch(
         &self,

@@ -21,6 +21,9 @@ backend_tests!(
     media_urls_cannot_escape_or_list,
     images_carry_their_description,
     the_preview_shows_the_image_as_the_item_page_does,
+    srcset_lists_every_width_and_each_url_serves_it,
+    images_rendered_before_extra_widths_still_show,
+    notification_emails_show_the_image_and_summary,
 );
 
 const LANDSCAPE: (u32, u32) = (1600, 1000);
@@ -108,14 +111,21 @@ async fn an_item_image_shows_as_original_then_as_renditions(app: TestApp) {
         .await;
     assert_eq!(revalidated.status, 304);
 
-    // The job makes four renditions with the right sizes.
+    // The job makes the base renditions and the extra widths the original is big enough for
+    // (1600 wide: no 1800 display).
     app.run_jobs().await;
-    assert!(image_row(&app, &key).await.renditions_ready);
+    let row = image_row(&app, &key).await;
+    assert!(row.renditions_ready);
+    assert_eq!(row.rendition_extras, "thumb-600 display-600");
     let expected = [
         ("display.jpg", ImageFormat::Jpeg, 1200, 750),
         ("display.webp", ImageFormat::WebP, 1200, 750),
+        ("display-600.jpg", ImageFormat::Jpeg, 600, 375),
+        ("display-600.webp", ImageFormat::WebP, 600, 375),
         ("thumb.jpg", ImageFormat::Jpeg, 300, 300),
         ("thumb.webp", ImageFormat::WebP, 300, 300),
+        ("thumb-600.jpg", ImageFormat::Jpeg, 600, 600),
+        ("thumb-600.webp", ImageFormat::WebP, 600, 600),
     ];
     for (name, format, width, height) in expected {
         let (status, headers, bytes) = public.fetch_bytes(&format!("/media/{key}/{name}")).await;
@@ -123,20 +133,23 @@ async fn an_item_image_shows_as_original_then_as_renditions(app: TestApp) {
         assert!(headers["content-type"].to_str().unwrap().starts_with("image/"));
         assert_eq!(dimensions(&bytes), (format, width, height), "{name}");
     }
-    assert_eq!(app.media_files().len(), 5, "{:?}", app.media_files());
+    assert_eq!(app.media_files().len(), 9, "{:?}", app.media_files());
 
-    // Pages now offer WebP with a JPEG fallback (anonymous pages catch up within the cache's
-    // minute; this one is fresh).
+    // Pages now offer WebP with a JPEG fallback, each at every width (anonymous pages catch up
+    // within the cache's minute; this one is fresh).
     app.state().site_cache.invalidate_all();
     let page = public.get("/site/items/sunset-things/sunset/").await;
+    let sizes = "(max-width: 760px) calc(100vw - 4.5rem), 720px";
     page.assert_contains(&format!(
-        "<source type=\"image/webp\" srcset=\"/media/{key}/display.webp\">"
+        "<source type=\"image/webp\" srcset=\"/media/{key}/display-600.webp 600w, /media/{key}/display.webp 1200w\" sizes=\"{sizes}\">"
     ));
     page.assert_contains(&format!(
-        "src=\"/media/{key}/display.jpg\" width=\"1200\" height=\"750\""
+        "src=\"/media/{key}/display.jpg\" srcset=\"/media/{key}/display-600.jpg 600w, /media/{key}/display.jpg 1200w\" sizes=\"{sizes}\" width=\"1200\" height=\"750\""
     ));
     let list = public.get("/site/items/sunset-things/").await;
-    list.assert_contains(&format!("/media/{key}/thumb.webp"));
+    list.assert_contains(&format!(
+        "srcset=\"/media/{key}/thumb.webp 300w, /media/{key}/thumb-600.webp 600w\" sizes=\"96px\""
+    ));
     let home = public.get("/site/").await;
     home.assert_contains(&format!("/media/{key}/thumb.jpg"));
     // The admin form shows the current image with a box to remove it.
@@ -425,7 +438,11 @@ async fn a_retried_thumbnail_job_overwrites_instead_of_adding(app: TestApp) {
     let key = image_key_of(&app, id).await;
     assert_eq!(app.run_jobs().await, 2, "notification fan-out and renditions");
     let before = app.media_files();
-    assert_eq!(before.len(), 5);
+    assert_eq!(
+        before.len(),
+        7,
+        "original, base renditions, display-600: {before:?}"
+    );
     // As if the worker died after storing the renditions and before marking the row.
     images::delete(app.db(), &key).await.unwrap();
     images::insert(
@@ -507,9 +524,13 @@ async fn images_on_s3_are_linked_by_presigned_urls() {
     assert_eq!(
         names,
         [
+            "display-600.jpg",
+            "display-600.webp",
             "display.jpg",
             "display.webp",
             "original.jpg",
+            "thumb-600.jpg",
+            "thumb-600.webp",
             "thumb.jpg",
             "thumb.webp"
         ]
@@ -650,4 +671,124 @@ async fn the_preview_shows_the_image_as_the_item_page_does(app: TestApp) {
     assert!(!preview.contains("site-figure"), "{preview}");
     assert!(preview.contains("The image you chose appears here once the item is saved."));
     assert_eq!(image_key_of(&app, id).await, key, "previewing stores nothing");
+}
+
+/// The (URL, width) candidates of the first `srcset` after `marker`.
+fn srcset_after(html: &str, marker: &str) -> Vec<(String, u32)> {
+    attribute_after(html, marker, "srcset")
+        .split(", ")
+        .map(|candidate| {
+            let (url, width) = candidate.rsplit_once(' ').expect("URL and descriptor");
+            let width = width.strip_suffix('w').expect("a w descriptor").parse().unwrap();
+            (url.to_owned(), width)
+        })
+        .collect()
+}
+
+async fn srcset_lists_every_width_and_each_url_serves_it(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let big = item_with_image(&app, &staff, "Wide", fixtures::jpeg(2000, 1250)).await;
+    let small = item_with_image(&app, &staff, "Tiny", fixtures::jpeg(400, 250)).await;
+    app.run_jobs().await;
+    let public = app.visitor();
+    let cases = [
+        ("/site/items/wide-things/wide/", vec![600, 1200, 1800]),
+        // Never upscaled: only the original-sized display.
+        ("/site/items/tiny-things/tiny/", vec![400]),
+    ];
+    for (path, widths) in cases {
+        let page = public.get(path).await;
+        assert_eq!(page.status, 200);
+        for (marker, format) in [
+            ("<source type=\"image/webp\"", ImageFormat::WebP),
+            ("<img src=\"/media/", ImageFormat::Jpeg),
+        ] {
+            let figure = &page.body[page.body.find("site-figure").unwrap()..];
+            let candidates = srcset_after(figure, marker);
+            let listed: Vec<u32> = candidates.iter().map(|(_, width)| *width).collect();
+            assert_eq!(listed, widths, "{path} {marker}");
+            for (url, width) in candidates {
+                let (status, _, bytes) = public.fetch_bytes(&url).await;
+                assert_eq!(status, 200, "{url}");
+                let (served_format, served_width, _) = dimensions(&bytes);
+                assert_eq!((served_format, served_width), (format, width), "{url}");
+            }
+        }
+    }
+    // Thumbs on lists: 300 and 600 for the big one, the 250 crop alone for the small one.
+    let list = public.get("/site/items/wide-things/").await;
+    let thumbs: Vec<u32> = srcset_after(&list.body, "<source type=\"image/webp\"")
+        .into_iter()
+        .map(|(_, width)| width)
+        .collect();
+    assert_eq!(thumbs, [300, 600]);
+    let list = public.get("/site/items/tiny-things/").await;
+    let thumbs: Vec<u32> = srcset_after(&list.body, "<source type=\"image/webp\"")
+        .into_iter()
+        .map(|(_, width)| width)
+        .collect();
+    assert_eq!(thumbs, [250]);
+
+    // Deleting the items deletes every rendition, extra widths included.
+    assert_eq!(app.media_files().len(), 5 + 11, "{:?}", app.media_files());
+    for id in [big, small] {
+        let page = staff.submit(&format!("/admin/items/{id}/delete/"), &[]).await;
+        assert_eq!(page.status, 303);
+    }
+    app.run_jobs().await;
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+}
+
+/// An image whose renditions the previous release made has only the base keys and no extras
+/// recorded: its page lists just those, and they still serve.
+async fn images_rendered_before_extra_widths_still_show(app: TestApp) {
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Old", fixtures::jpeg(2000, 1250)).await;
+    app.run_jobs().await;
+    let key = image_key_of(&app, id).await;
+    // As the previous release left it: no extra objects, nothing recorded.
+    for name in ["display-600", "display-1800", "thumb-600"] {
+        for extension in ["jpg", "webp"] {
+            let path = app.media_dir().join(format!("{key}/{name}.{extension}"));
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    images::mark_ready(app.db(), &key, "").await.unwrap();
+    let page = app.visitor().get("/site/items/old-things/old/").await;
+    let figure = &page.body[page.body.find("site-figure").unwrap()..];
+    let candidates = srcset_after(figure, "<source type=\"image/webp\"");
+    assert_eq!(candidates, [(format!("/media/{key}/display.webp"), 1200)]);
+    let (status, _, _) = app.visitor().fetch_bytes(&candidates[0].0).await;
+    assert_eq!(status, 200);
+}
+
+/// A published item with an image notifies subscribers with an HTML part showing its summary
+/// and its display JPEG at a lasting absolute URL, described by its alt text.
+async fn notification_emails_show_the_image_and_summary(app: TestApp) {
+    app.seed_subscribers("reader", 1, true).await;
+    let staff = app.staff_visitor("staff@example.org").await;
+    let id = item_with_image(&app, &staff, "Harbour", fixtures::jpeg(1600, 1000)).await;
+    let key = image_key_of(&app, id).await;
+    app.run_jobs().await;
+    let mails: Vec<_> = app
+        .mails()
+        .await
+        .into_iter()
+        .filter(|mail| mail.subject == "New on Folio: Harbour")
+        .collect();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0].decoded;
+    assert!(mail.contains("With a picture."), "the summary: {mail}");
+    let image = format!("http://127.0.0.1/media/{key}/display.jpg");
+    assert!(
+        mail.contains(&format!("<img src=\"{image}\" alt=\"Harbour\" width=\"600\"")),
+        "{mail}"
+    );
+    // The URL serves the display rendition (the path, as the test app's base is not bound).
+    let (status, _, bytes) = app
+        .visitor()
+        .fetch_bytes(&format!("/media/{key}/display.jpg"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(dimensions(&bytes), (ImageFormat::Jpeg, 1200, 750));
 }

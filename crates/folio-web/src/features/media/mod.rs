@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use folio_db::entities::image;
 use folio_db::queries::images;
-use folio_storage::images::{ImageFormat, RenditionKind};
+use folio_storage::images::{ImageFormat, RenditionKind, parse_extras};
 use folio_storage::media::ImageObjects;
 use folio_storage::store::{Key, StoredObject};
 
@@ -78,8 +78,10 @@ fn respond(object: StoredObject, headers: &HeaderMap) -> Response {
 /// How big a page shows an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Size {
-    /// The 300×300 crop of cards and lists.
+    /// The square crop beside an item in lists (96 CSS pixels, see folio.css).
     Thumb,
+    /// The square crop heading a card in the categories grid (as wide as the card).
+    Tile,
     /// The 1200-wide picture of an item's page.
     Display,
 }
@@ -87,15 +89,27 @@ pub enum Size {
 impl Size {
     fn rendition(self) -> RenditionKind {
         match self {
-            Self::Thumb => RenditionKind::Thumb,
+            Self::Thumb | Self::Tile => RenditionKind::Thumb,
             Self::Display => RenditionKind::Display,
+        }
+    }
+
+    /// How wide the layout shows it (the `sizes` attribute), from folio.css: list thumbs are
+    /// 96px; grid cards are at least 260px in a 1080px page (two or three a row, about 340px),
+    /// full width less padding on phones; the article column is about 720px, full width less
+    /// padding below the 760px breakpoint.
+    pub fn layout_sizes(self) -> &'static str {
+        match self {
+            Self::Thumb => "96px",
+            Self::Tile => "(max-width: 760px) calc(100vw - 5rem), 340px",
+            Self::Display => "(max-width: 760px) calc(100vw - 4.5rem), 720px",
         }
     }
 
     /// The rendition's dimensions for an original of `width`×`height` (never upscaled).
     fn dimensions(self, width: u32, height: u32) -> (u32, u32) {
         match self {
-            Self::Thumb => {
+            Self::Thumb | Self::Tile => {
                 let side = width.min(height).min(300);
                 (side, side)
             }
@@ -108,12 +122,18 @@ impl Size {
     }
 }
 
-/// One image as a page shows it: WebP with a JPEG fallback once the renditions exist, the
-/// original until then.
+/// One image as a page shows it: WebP with a JPEG fallback once the renditions exist, each at
+/// every width made (`srcset` with `w` descriptors), the original until then.
 #[derive(Clone, Debug)]
 pub struct Picture {
+    /// The base JPEG rendition (or the original): the `src` every browser understands.
     pub src: String,
+    /// The WebP `srcset`, once the renditions exist.
     pub webp: Option<String>,
+    /// The JPEG `srcset`, once the renditions exist.
+    pub jpeg: Option<String>,
+    /// The `sizes` attribute matching the layout.
+    pub sizes: &'static str,
     pub width: u32,
     pub height: u32,
 }
@@ -164,16 +184,38 @@ async fn picture(state: &AppState, row: &image::Model, size: Size) -> AppResult<
         return Ok(Picture {
             src: url(original).await?,
             webp: None,
+            jpeg: None,
+            sizes: size.layout_sizes(),
             width,
             height,
         });
     }
     let kind = size.rendition();
-    let webp = objects.rendition(kind, ImageFormat::WebP).map_err(bad_row)?;
+    // The base rendition (under the name every release made) plus the extra widths this
+    // image's row lists; images rendered before extras existed list none.
+    let mut widths: Vec<(Option<u32>, u32)> = vec![(None, width)];
+    for (extra_kind, extra) in parse_extras(&row.rendition_extras) {
+        if extra_kind == kind && extra != width {
+            widths.push((Some(extra), extra));
+        }
+    }
+    widths.sort_unstable_by_key(|(_, width)| *width);
+    let mut srcsets = Vec::with_capacity(2);
+    for format in [ImageFormat::WebP, ImageFormat::Jpeg] {
+        let mut candidates = Vec::with_capacity(widths.len());
+        for (extra, width) in &widths {
+            let key = objects.rendition_at(kind, *extra, format).map_err(bad_row)?;
+            candidates.push(format!("{} {width}w", url(key).await?));
+        }
+        srcsets.push(candidates.join(", "));
+    }
     let jpeg = objects.rendition(kind, ImageFormat::Jpeg).map_err(bad_row)?;
+    let jpeg_srcset = srcsets.pop();
     Ok(Picture {
         src: url(jpeg).await?,
-        webp: Some(url(webp).await?),
+        webp: srcsets.pop(),
+        jpeg: jpeg_srcset,
+        sizes: size.layout_sizes(),
         width,
         height,
     })

@@ -290,7 +290,7 @@ pub async fn categories(ctx: RequestContext, headers: HeaderMap) -> AppResult<Re
             page: site_page(&ctx, "Categories"),
             canonical: absolute(&ctx, "/site/items/"),
             description: format!("Every category of {}.", ctx.state.settings.site.name),
-            pictures: Pictures::load(&ctx.state, keys, Size::Thumb).await?,
+            pictures: Pictures::load(&ctx.state, keys, Size::Tile).await?,
             categories,
         };
         html(&page, LIST_CACHE, None)
