@@ -63,7 +63,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, column) in new_columns(manager.get_database_backend()).into_iter().rev() {
-            let alter = Table::alter().table(table).drop_column(Alias::new(column.get_column_name())).take();
+            let alter = Table::alter()
+                .table(table)
+                .drop_column(Alias::new(column.get_column_name()))
+                .take();
             manager.alter_table(alter).await?;
         }
         Ok(())

@@ -627,6 +627,7 @@ async fn images_carry_their_description(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.image_alt, "Three deck chairs");
+}
 
 /// The item form's Preview shows the saved image at the item page's size, and none when the
 /// form removes it or replaces it with a file that is only stored on save.
