@@ -703,7 +703,7 @@ async fn sent_notifications_stay_counted_after_unsubscribes_and_deletes(app: Tes
         1
     );
     app.visitor()
-        .get(&format!("/site/unsubscribe/{}/", readers[2].token))
+        .submit(&format!("/site/unsubscribe/{}/", readers[2].token), &[])
         .await
         .assert_contains("You are unsubscribed");
     assert_eq!(app.mails().await.len(), 3, "no new mail");

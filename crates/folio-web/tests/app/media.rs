@@ -645,7 +645,7 @@ async fn the_preview_shows_the_image_as_the_item_page_does(app: TestApp) {
     assert_eq!(page.status, 200, "{}", page.body);
     let preview = &page.body[page.body.find("id=\"preview\"").expect("a preview")..];
     assert!(
-        preview.contains(&format!("srcset=\"/media/{key}/display.webp\"")),
+        preview.contains(&format!("/media/{key}/display.webp 1200w")),
         "{preview}"
     );
     assert!(
