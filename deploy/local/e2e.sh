@@ -120,7 +120,7 @@ for mode in "${mail_modes[@]}"; do
   done_phase
 
   begin "$name: $stack stop (step 12)"
-  printf '==> 11. SIGTERM to every folio process: each exits 0 within FOLIO_SHUTDOWN_GRACE_SECS\n'
+  printf '==> 12. SIGTERM to every folio process: each exits 0 within FOLIO_SHUTDOWN_GRACE_SECS\n'
   stack_started=0 # stopping now; the cleanup has nothing left to do unless this fails
   if ! "$stack" stop; then
     stack_started=1
