@@ -27,6 +27,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("Deactivated", "deactivate"),
     ("Reactivated", "reactivate"),
     ("Retried", "retry"),
+    ("Sent a password-reset link", "send_reset_link"),
 ];
 const OBJECT_TYPES: &[(&str, &str)] = &[
     ("Category", "category"),
