@@ -3,7 +3,8 @@
 # next to a "ceiling" (a bare axum + sqlx server doing one PostgreSQL select per request).
 #
 # Usage:
-#   bench/notes.sh [sqlite] [postgres] [ceiling]     (no argument: all three, in that order)
+#   bench/notes.sh [sqlite] [postgres] [postgres-redis] [ceiling]
+#                                                    (no argument: all four, in that order)
 #   BENCH_DURATION=5 bench/notes.sh                  (a quick trial; default 30 s per run)
 #
 # What it does, per backend:
@@ -20,6 +21,8 @@
 #        GET /site/items/<category>/<item>/   anonymous (page cache + view counter)
 #        GET /site/items/<category>/          anonymous (page cache)
 #   5. reads the server's peak RSS (VmHWM) and stops it.
+# postgres-redis is postgres with FOLIO_CACHE_URL=redis://… (sessions in Redis, with the
+# in-process cache kept correct across instances); the summary puts its rows beside postgres's.
 # Then the ceiling (crates/folio-web/examples/pg_ceiling.rs) is measured the same way.
 #
 # Prints a markdown summary and writes it to bench/results/latest.md (raw wrk output and the
@@ -33,6 +36,7 @@
 #   BENCH_PORT       Folio's port (default 8300); BENCH_CEILING_PORT the ceiling's (8399)
 #   BENCH_PG         PostgreSQL server URL without database (default postgres://postgres@127.0.0.1:5432)
 #   BENCH_PG_PARAMS  query string added to the database URLs (default ?sslmode=disable)
+#   BENCH_REDIS      Redis for postgres-redis (default redis://127.0.0.1:6379)
 #   BENCH_SKIP_BUILD set to 1 to use the binaries already in target/release
 #
 # Caveat: on this 2-core machine wrk and the server share the CPU, so absolute numbers are
@@ -54,6 +58,7 @@ PG_SERVER=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 # local server, which costs ~90 ms per connection here and dominates start-to-ready.
 # BENCH_PG_PARAMS="" measures with the default instead.
 PG_PARAMS=${BENCH_PG_PARAMS-?sslmode=disable}
+REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379}
 PADS=10
 NOTES=500
 
@@ -64,11 +69,11 @@ RESULTS_DIR="$BENCH_DIR/results"
 RUN_DIR="$RESULTS_DIR/last-run"   # raw wrk output and server logs of the latest run
 WORK=$(mktemp -d /tmp/folio-bench.XXXXXX)
 
-if [[ $# -gt 0 ]]; then TARGETS=("$@"); else TARGETS=(sqlite postgres ceiling); fi
+if [[ $# -gt 0 ]]; then TARGETS=("$@"); else TARGETS=(sqlite postgres postgres-redis ceiling); fi
 for target in "${TARGETS[@]}"; do
     case $target in
-        sqlite | postgres | ceiling) ;;
-        *) echo "unknown target '$target': use sqlite, postgres and/or ceiling" >&2; exit 2 ;;
+        sqlite | postgres | postgres-redis | ceiling) ;;
+        *) echo "unknown target '$target': use sqlite, postgres, postgres-redis and/or ceiling" >&2; exit 2 ;;
     esac
 done
 
@@ -320,13 +325,15 @@ bench_folio() {
     local backend=$1 database_url=$2 started ready_ms rss log_file="$RUN_DIR/server-$1.log"
     export FOLIO_LISTEN="127.0.0.1:$PORT" FOLIO_BASE_URL="http://127.0.0.1:$PORT" \
         FOLIO_DATABASE_URL="$database_url" FOLIO_EMAIL_URL="file://$WORK/mail" FOLIO_LOG=warn \
-        FOLIO_LOG_FORMAT=json FOLIO_SHUTDOWN_GRACE_SECS=2
+        FOLIO_LOG_FORMAT=json FOLIO_SHUTDOWN_GRACE_SECS=2 FOLIO_CACHE_URL=memory:// \
+        FOLIO_CACHE_PREFIX="bench$$"
+    if [[ $backend == postgres-redis ]]; then export FOLIO_CACHE_URL=$REDIS_URL; fi
     FOLIO_SECRET_KEY=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
     export FOLIO_SECRET_KEY
     mkdir -p "$WORK/mail"
 
-    if [[ $backend == postgres ]]; then
-        log "postgres: migrating"
+    if [[ $backend == postgres* ]]; then
+        log "$backend: migrating"
         "$FOLIO_BIN" migrate >"$RUN_DIR/migrate.log" 2>&1 || { cat "$RUN_DIR/migrate.log" >&2; exit 1; }
     fi
 
@@ -346,7 +353,7 @@ bench_folio() {
     bench "$backend" "GET / ($NOTES notes)" 200 "$base/" -H "Cookie: $SESSION_COOKIE"
     bench "$backend" "GET /notes/<id>/" 200 "$base/notes/$NOTE_ID/" -H "Cookie: $SESSION_COOKIE"
     bench "$backend" "GET /signin/ (anonymous)" 200 "$base/signin/"
-    if [[ $backend == postgres ]]; then
+    if [[ $backend == postgres* ]]; then
         seed_site "$database_url"
         bench "$backend" "GET /site/items/<category>/<item>/ (anonymous)" 200 "$base/site/items/bench/item-15/"
         bench "$backend" "GET /site/items/<category>/ (anonymous)" 200 "$base/site/items/bench/"
@@ -419,11 +426,37 @@ summary() {
     echo "a fresh database in that time; PostgreSQL was migrated before by \`folio migrate\`)."
     echo "The ceiling is crates/folio-web/examples/pg_ceiling.rs: axum + a sqlx PgPool of 4 (Folio's"
     echo "default pool size), one select by primary key per request, no middleware."
+    memory_vs_redis
     if [[ ${#PROBLEMS[@]} -gt 0 ]]; then
         echo
         echo "Problems seen:"
         for row in "${PROBLEMS[@]}"; do echo "- $row"; done
     fi
+}
+
+# The postgres and postgres-redis rows side by side, when both ran.
+memory_vs_redis() {
+    local row b e r mem
+    declare -A memory=()
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r b e r _ <<<"$row"
+        if [[ $b == postgres ]]; then memory[$e]=$r; fi
+    done
+    local header=0
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r b e r _ <<<"$row"
+        [[ $b == postgres-redis && -n ${memory[$e]:-} ]] || continue
+        if (( header == 0 )); then
+            echo
+            echo "PostgreSQL, sessions in memory (FOLIO_CACHE_URL=memory://) vs in Redis:"
+            echo
+            echo "| endpoint | memory:// req/s | redis:// req/s | redis / memory |"
+            echo "|---|---:|---:|---:|"
+            header=1
+        fi
+        mem=${memory[$e]}
+        echo "| \`$e\` | $mem | $r | $(awk -v a="$r" -v b="$mem" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }') |"
+    done
 }
 
 main() {
@@ -435,6 +468,7 @@ main() {
         case $target in
             sqlite) bench_folio sqlite "sqlite://$WORK/folio.db?mode=rwc" ;;
             postgres) new_pg_database app; bench_folio postgres "$PG_DB_URL" ;;
+            postgres-redis) new_pg_database redis; bench_folio postgres-redis "$PG_DB_URL" ;;
             ceiling) bench_ceiling ;;
         esac
     done

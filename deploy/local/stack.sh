@@ -9,6 +9,8 @@
 #   mail, one of (STACK_MAIL): an SMTP server (aiosmtpd, saving every message into a maildir),
 #     the SES v2 API (moto's server, recording every message), or none (the app writes files)
 #   S3 API (s3s-fs, signatures checked)
+#   Redis (a redis-server of the stack's own, with a password: sessions, cache invalidation
+#     and rate limits shared by web1 and web2, FOLIO_CACHE_URL)
 #
 #   deploy/local/stack.sh start    install what is missing, start everything, wait until ready
 #   deploy/local/stack.sh stop     stop every process (SIGTERM; haproxy SIGUSR1, s3s-fs SIGINT),
@@ -21,7 +23,7 @@
 #
 # State, logs and pids live under STACK_DIR (default target/local-stack/):
 #   stack.env   every FOLIO_* and AWS_* variable the processes got, and the STACK_* settings
-#   logs/       one file per process (web1, web2, worker, haproxy, smtp or ses, s3, migrate)
+#   logs/       one file per process (web1, web2, worker, haproxy, smtp or ses, s3, redis, migrate)
 #   run/        NAME.pid while a process runs, NAME.status (its exit status) once it ended
 #   mail/new/   the messages the SMTP server received (or the app wrote), one file each; with
 #               STACK_MAIL=ses they are in moto: GET http://127.0.0.1:$STACK_SES_PORT/moto-api/data.json
@@ -35,7 +37,7 @@
 # STACK_MAIL (smtp; ses: the SES v2 API on moto's server; file: the app writes .eml files itself,
 # no mail server), STACK_EMAIL_FROM, STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT,
 # STACK_WEB2_PORT, STACK_SMTP_PORT, STACK_SES_PORT, STACK_SNS_PORT, STACK_S3_PORT,
-# STACK_GRACE_SECS, STACK_LOG.
+# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_LOG.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -60,6 +62,7 @@ STACK_SES_PORT=${STACK_SES_PORT:-47446}
 # the app may fetch SNS certificates from this host only (FOLIO_SNS_CERT_HOST).
 STACK_SNS_PORT=${STACK_SNS_PORT:-47480}
 STACK_S3_PORT=${STACK_S3_PORT:-47414}
+STACK_REDIS_PORT=${STACK_REDIS_PORT:-47479}
 # FOLIO_SHUTDOWN_GRACE_SECS: small, so a stop is quick; folio must exit within it.
 STACK_GRACE_SECS=${STACK_GRACE_SECS:-5}
 # Request lines come from tower_http at debug level.
@@ -83,7 +86,7 @@ s3s_fs="$STACK_TOOLS_DIR/bin/s3s-fs"
 # The folio processes: each must exit 0 within the grace period after SIGTERM.
 app_procs=(web1 web2 worker)
 # Stop order: traffic first, then the app, then what it talks to.
-stop_order=(haproxy web1 web2 worker smtp ses s3)
+stop_order=(haproxy web1 web2 worker smtp ses s3 redis)
 # The signal each process takes as "finish and exit 0": haproxy's graceful stop is SIGUSR1
 # (SIGTERM is its hard stop), s3s-fs only listens for Ctrl-C. Everything else (moto's server
 # too: it exits 0 on SIGTERM or SIGINT): SIGTERM.
@@ -279,6 +282,16 @@ tls_make() {
 
 # As deployed: web and worker log in as the application role, which may read and write rows
 # and nothing else; `folio migrate` logs in as the owner and (re)creates that role.
+redis_start() { # the stack's own Redis, with a password (ElastiCache has AUTH), keeping nothing on disk
+  command -v redis-server >/dev/null || die "redis-server is not installed (apt-get install redis-server)"
+  redis_password=$(openssl rand -hex 24)
+  # The password goes in a config file read at start, not on the command line (ps shows that).
+  (umask 077; printf 'requirepass %s\n' "$redis_password" >"$run/redis.conf")
+  launch redis redis-server "$run/redis.conf" --bind 127.0.0.1 --port "$STACK_REDIS_PORT" \
+    --save "" --appendonly no --daemonize no
+  wait_until redis 10 port_open "$STACK_REDIS_PORT"
+}
+
 app_role() { echo "${1}_app"; }
 app_database_url() { # STACK_PG_URL with the app role as its user (and no password), database $1
   local server=${STACK_PG_URL#*://}
@@ -301,6 +314,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         "${mail_env[@]}" \
         FOLIO_SES_TOPIC_ARN "$STACK_SES_TOPIC_ARN" \
         FOLIO_SNS_CERT_HOST "127.0.0.1:$STACK_SNS_PORT" \
+        FOLIO_CACHE_URL "redis://:$redis_password@127.0.0.1:$STACK_REDIS_PORT" \
         FOLIO_STORAGE_URL "s3://$STACK_BUCKET/media?region=us-east-1&endpoint=http://127.0.0.1:$STACK_S3_PORT" \
         AWS_ACCESS_KEY_ID "$s3_access_key" \
         AWS_SECRET_ACCESS_KEY "$s3_secret_key" \
@@ -316,6 +330,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         STACK_S3_ROOT "$STACK_DIR/s3" \
         STACK_BUCKET "$STACK_BUCKET" \
         STACK_S3_PORT "$STACK_S3_PORT" \
+        STACK_REDIS_PORT "$STACK_REDIS_PORT" \
         STACK_SES_PORT "$STACK_SES_PORT" \
         STACK_SNS_PORT "$STACK_SNS_PORT" \
         STACK_HTTPS_PORT "$STACK_HTTPS_PORT" \
@@ -407,7 +422,7 @@ start() {
   fi
   local port
   for port in "$STACK_HTTPS_PORT" "$STACK_WEB1_PORT" "$STACK_WEB2_PORT" "$STACK_SMTP_PORT" "$STACK_SES_PORT" \
-    "$STACK_SNS_PORT" "$STACK_S3_PORT"; do
+    "$STACK_SNS_PORT" "$STACK_S3_PORT" "$STACK_REDIS_PORT"; do
     if port_open "$port"; then die "port $port on 127.0.0.1 is in use (see the STACK_*_PORT settings)"; fi
   done
   install_tools
@@ -421,6 +436,7 @@ start() {
   postgres_start
   mail_start
   s3_start
+  redis_start
   tls_make
   write_env
   app_start

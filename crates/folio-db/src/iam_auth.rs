@@ -103,13 +103,7 @@ impl TokenSigner {
     /// Loads the AWS credential chain (environment, ECS task role, web identity, instance
     /// profile). Nothing is contacted until the first token.
     pub async fn for_url(url: &str) -> Result<Self, String> {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .load()
-            .await;
+        let config = aws_defaults().await;
         let endpoint = Endpoint::from_url(url, config.region().map(|r| r.as_ref()))?;
         let credentials = config
             .credentials_provider()
@@ -143,7 +137,19 @@ pub fn sign_token(endpoint: &Endpoint, credentials: &Credentials, now: SystemTim
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query.append_pair("Action", "connect").append_pair("DBUser", user);
     let unsigned = format!("{host}:{port}/?{}", query.finish());
+    presign(&unsigned, "rds-db", region, credentials, now)
+}
 
+/// Presigns `GET https://<unsigned>` for `service` (query-string signature, valid for
+/// [`TOKEN_LIFETIME`]) and returns it without the scheme: what RDS and ElastiCache take as a
+/// password.
+fn presign(
+    unsigned: &str,
+    service: &str,
+    region: &str,
+    credentials: &Credentials,
+    now: SystemTime,
+) -> Result<String, String> {
     let mut settings = SigningSettings::default();
     settings.signature_location = SignatureLocation::QueryParams;
     settings.expires_in = Some(TOKEN_LIFETIME);
@@ -151,7 +157,7 @@ pub fn sign_token(endpoint: &Endpoint, credentials: &Credentials, now: SystemTim
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(region)
-        .name("rds-db")
+        .name(service)
         .time(now)
         .settings(settings)
         .build()
@@ -168,6 +174,114 @@ pub fn sign_token(endpoint: &Endpoint, credentials: &Credentials, now: SystemTim
         signed.append_pair(name, value);
     }
     Ok(format!("{unsigned}&{}", signed.finish()))
+}
+
+/// Who connects to which ElastiCache replication group: what an ElastiCache IAM token is
+/// signed for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheEndpoint {
+    /// The replication group id (ElastiCache calls it the cache name).
+    pub cache_name: String,
+    /// The IAM-enabled user (its id and name are the same).
+    pub user: String,
+    pub region: String,
+}
+
+impl CacheEndpoint {
+    /// From the user and host of a `rediss://` URL: the host is an ElastiCache endpoint
+    /// (`master.<group>.<id>.<region code>.cache.amazonaws.com`, or `<group>.<id>…` for a
+    /// configuration endpoint); the region is the process's (`AWS_REGION`), since endpoints
+    /// carry only a short code.
+    pub fn new(user: &str, host: &str, region: Option<&str>) -> Result<Self, String> {
+        if user.is_empty() {
+            return Err("name the cache user in the URL (rediss://USER@host:6379)".into());
+        }
+        let labels: Vec<&str> = host.split('.').collect();
+        if !host.ends_with(".cache.amazonaws.com") || labels.len() < 5 {
+            return Err(format!(
+                "{host} is not an ElastiCache endpoint, which IAM authentication needs"
+            ));
+        }
+        let cache_name = match labels[0] {
+            "master" | "replica" | "clustercfg" => labels[1],
+            first => first,
+        };
+        Ok(Self {
+            cache_name: cache_name.to_owned(),
+            user: user.to_owned(),
+            region: region.ok_or("no AWS region: AWS_REGION is unset")?.to_owned(),
+        })
+    }
+}
+
+/// The token ElastiCache takes as the password of an IAM-enabled user:
+/// `<cache name>/?Action=connect&User=…&X-Amz-…`, presigned for the `elasticache` service.
+pub fn sign_cache_token(
+    cache: &CacheEndpoint,
+    credentials: &Credentials,
+    now: SystemTime,
+) -> Result<String, String> {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("Action", "connect")
+        .append_pair("User", &cache.user);
+    let unsigned = format!("{}/?{}", cache.cache_name.to_ascii_lowercase(), query.finish());
+    presign(&unsigned, "elasticache", &cache.region, credentials, now)
+}
+
+/// Signs ElastiCache connection tokens with the process's AWS credentials.
+#[derive(Clone)]
+pub struct CacheTokenSigner {
+    credentials: SharedCredentialsProvider,
+    endpoint: CacheEndpoint,
+}
+
+impl std::fmt::Debug for CacheTokenSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CacheTokenSigner({:?})", self.endpoint)
+    }
+}
+
+impl CacheTokenSigner {
+    /// Loads the AWS credential chain for `user` at the ElastiCache endpoint `host`. Nothing
+    /// is contacted until the first token.
+    pub async fn for_cache(user: &str, host: &str) -> Result<Self, String> {
+        let config = aws_defaults().await;
+        let endpoint = CacheEndpoint::new(user, host, config.region().map(|r| r.as_ref()))?;
+        let credentials = config
+            .credentials_provider()
+            .ok_or("no AWS credentials provider is configured")?;
+        Ok(Self {
+            credentials,
+            endpoint,
+        })
+    }
+
+    /// The user the tokens are for.
+    pub fn user(&self) -> &str {
+        &self.endpoint.user
+    }
+
+    /// A token valid for the next 15 minutes.
+    pub async fn token(&self) -> Result<String, String> {
+        let credentials = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|err| format!("AWS credentials: {err}"))?;
+        sign_cache_token(&self.endpoint, &credentials, SystemTime::now())
+    }
+}
+
+/// The AWS configuration of the process (region, credential chain), over rustls with ring.
+async fn aws_defaults() -> aws_config::SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await
 }
 
 /// Opens the pool with a first token and keeps renewing it while the pool is open.
@@ -267,6 +381,70 @@ mod tests {
                 "session token {session_token:?}"
             );
         }
+    }
+
+    /// Against botocore's `RequestSigner.generate_presigned_url` for the `elasticache` service
+    /// (1.43.11, clock fixed at 2026-11-30T01:02:03Z), the way AWS's ElastiCache IAM examples
+    /// build the token.
+    #[test]
+    fn cache_tokens_match_the_aws_reference_signer() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_523);
+        let cache = CacheEndpoint::new(
+            "folio-prod-app",
+            "master.folio-prod.abcdef.euc1.cache.amazonaws.com",
+            Some("eu-central-1"),
+        )
+        .unwrap_or_else(|why| panic!("{why}"));
+        assert_eq!(cache.cache_name, "folio-prod");
+        let cases = [
+            (
+                None,
+                "folio-prod/?Action=connect&User=folio-prod-app&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261130%2Feu-central-1%2Felasticache%2Faws4_request&X-Amz-Date=20261130T010203Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=7210a8cb8ce2e720eafd8fe535b6f5a802855ea55beac62dd6d73808f7dcb0e1",
+            ),
+            (
+                Some("session/token+with=chars"),
+                "folio-prod/?Action=connect&User=folio-prod-app&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261130%2Feu-central-1%2Felasticache%2Faws4_request&X-Amz-Date=20261130T010203Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=session%2Ftoken%2Bwith%3Dchars&X-Amz-Signature=5c93d399401a8069b71028a30ef2d02f002a12b3ce66d0b83f3b28911cc5f29a",
+            ),
+        ];
+        for (session_token, reference) in cases {
+            let credentials = Credentials::new(
+                "AKIDEXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                session_token.map(str::to_owned),
+                None,
+                "test",
+            );
+            let token = sign_cache_token(&cache, &credentials, now).unwrap_or_else(|why| panic!("{why}"));
+            let sorted = |token: &str| {
+                let (prefix, query) = token.split_once("/?").unwrap_or_else(|| panic!("{token}"));
+                let mut pairs: Vec<_> = url::form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect();
+                pairs.sort();
+                (prefix.to_owned(), pairs)
+            };
+            assert_eq!(
+                sorted(&token),
+                sorted(reference),
+                "session token {session_token:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn cache_endpoints_name_their_replication_group() {
+        let named = |host: &str| CacheEndpoint::new("app", host, Some("eu-west-1")).map(|e| e.cache_name);
+        assert_eq!(
+            named("master.folio-dev.x1y2z3.euw1.cache.amazonaws.com"),
+            Ok("folio-dev".into())
+        );
+        assert_eq!(
+            named("folio-dev.x1y2z3.ng.0001.euw1.cache.amazonaws.com"),
+            Ok("folio-dev".into())
+        );
+        assert!(named("redis.internal").is_err());
+        assert!(CacheEndpoint::new("", "master.a.b.euw1.cache.amazonaws.com", Some("eu-west-1")).is_err());
+        assert!(CacheEndpoint::new("app", "master.a.b.euw1.cache.amazonaws.com", None).is_err());
     }
 
     #[test]

@@ -50,6 +50,7 @@ async fn main() {
         email_rate: Arc::new(RateLimiter::new(None)),
         storage: app.state().storage.clone(),
         site: Arc::default(),
+        site_changed: folio_jobs::SiteChanged::default(),
     };
     let options = WorkerOptions {
         concurrency: workers,

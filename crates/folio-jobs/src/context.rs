@@ -26,6 +26,38 @@ pub struct JobContext {
     pub storage: folio_storage::Storage,
     /// The site's name, for email subjects and signatures.
     pub site: Arc<crate::SiteInfo>,
+    /// Told when a job changed what the public site shows.
+    pub site_changed: SiteChanged,
+}
+
+/// What a job calls after it changed what the public site shows (a scheduled item went live),
+/// so that the web instances drop their cached pages. The binary connects it to the page
+/// caches (through Redis when there are several instances); by default it does nothing.
+#[derive(Clone)]
+pub struct SiteChanged(Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>);
+
+impl SiteChanged {
+    pub fn new(
+        notify: impl Fn() -> futures_util::future::BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> Self {
+        Self(Arc::new(notify))
+    }
+
+    pub async fn notify(&self) {
+        (self.0)().await;
+    }
+}
+
+impl Default for SiteChanged {
+    fn default() -> Self {
+        Self::new(|| Box::pin(async {}))
+    }
+}
+
+impl std::fmt::Debug for SiteChanged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SiteChanged")
+    }
 }
 
 impl JobContext {

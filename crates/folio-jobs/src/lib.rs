@@ -16,7 +16,7 @@ pub mod site_info;
 pub mod site_urls;
 pub mod worker;
 
-pub use context::{JobContext, RateLimiter};
+pub use context::{JobContext, RateLimiter, SiteChanged};
 pub use folio_db::queries::jobs::QueueDepth;
 pub use mailer::{Email, MailError, Mailer};
 pub use queue::{Job, JobError, Registry, enqueue, enqueue_at};

@@ -428,6 +428,7 @@ async fn smtp_context(app: &TestApp, sink: &SmtpSink, rate: Option<u32>) -> JobC
         email_rate: Arc::new(RateLimiter::new(rate)),
         storage: app.state().storage.clone(),
         site: Arc::default(),
+        site_changed: folio_jobs::SiteChanged::default(),
     }
 }
 

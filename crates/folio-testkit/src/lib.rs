@@ -14,6 +14,7 @@ mod database;
 pub mod fixtures;
 mod mail;
 mod moto;
+mod redis;
 mod s3;
 mod smtp;
 mod sns;
@@ -32,6 +33,7 @@ use tokio::sync::{Mutex, oneshot};
 pub use database::Backend;
 pub use mail::{Mail, quoted_printable_decode};
 pub use moto::{MOTO_ACCESS_KEY, MOTO_SECRET_KEY, MotoServer};
+pub use redis::RedisServer;
 pub use s3::S3Server;
 pub use smtp::SmtpSink;
 pub use sns::{SnsEnvelope, SnsSigner};
@@ -50,7 +52,10 @@ struct Inner {
     db: DatabaseConnection,
     mail_dir: tempfile::TempDir,
     media_dir: tempfile::TempDir,
-    database: database::TestDatabase,
+    /// `None` for a second instance ([`TestApp::another_instance`]): the first one owns it.
+    database: Option<database::TestDatabase>,
+    /// What the app was started with, so a second instance can be started the same way.
+    config: AppConfig,
     worker: folio_jobs::Worker,
     state: folio_web::state::AppState,
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
@@ -86,7 +91,60 @@ pub fn test_config(
         ses_topic_arns: Vec::new(),
         sns_cert_host: None,
         site: folio_jobs::SiteInfo::default(),
+        cache_url: folio_web::cluster::CacheUrl::Memory,
+        // Tests share one Redis: each app (and its second instances) keeps to its own keys.
+        cache_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
+        rate_limits: test_rate_limits(),
     }
+}
+
+/// Production's limits on the contact and subscription forms (their tests count on them), and
+/// a hundred times production's on the account forms, so that tests may sign up and sign in
+/// many times from 127.0.0.1. The tests of those limits start their app with
+/// `RateLimits::default()` (see [`run_cache_test`]).
+fn test_rate_limits() -> folio_web::security::rate_limit::RateLimits {
+    use folio_web::security::rate_limit::RateLimits;
+    let production = RateLimits::default();
+    RateLimits {
+        contact: production.contact,
+        subscribe: production.subscribe,
+        ..RateLimits::relaxed(100)
+    }
+}
+
+/// Where a test app keeps what instances share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// `memory://`: sessions in the database, caches and limits in process.
+    Memory,
+    /// The Redis named by `FOLIO_TEST_REDIS_URL`.
+    Redis,
+}
+
+/// The Redis URL for tests, or `None` (after saying so) when it is not set; with `CI=true` a
+/// missing URL fails instead, so CI can't skip Redis quietly.
+pub fn test_redis_url() -> Option<String> {
+    match std::env::var("FOLIO_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("FOLIO_TEST_REDIS_URL is not set, and CI must run the Redis tests");
+            }
+            eprintln!("SKIPPED on Redis: FOLIO_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// Points `config` at `cache`; `None` when that cache is not available here.
+pub fn use_cache(config: &mut AppConfig, cache: Cache) -> Option<()> {
+    config.cache_url = match cache {
+        Cache::Memory => folio_web::cluster::CacheUrl::Memory,
+        Cache::Redis => {
+            folio_web::cluster::CacheUrl::parse(&test_redis_url()?).expect("FOLIO_TEST_REDIS_URL")
+        }
+    };
+    Some(())
 }
 
 impl TestApp {
@@ -99,6 +157,36 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with a chance to change the configuration first.
     pub async fn spawn_with(backend: Backend, customise: impl FnOnce(&mut AppConfig)) -> Option<Self> {
         Self::start(backend, customise, None).await
+    }
+
+    /// Starts the app on `backend`, sharing what instances share through `cache`; `None` when
+    /// the backend or the cache is not configured here.
+    pub async fn spawn_with_cache(
+        backend: Backend,
+        cache: Cache,
+        customise: impl FnOnce(&mut AppConfig),
+    ) -> Option<Self> {
+        if cache == Cache::Redis {
+            test_redis_url()?;
+        }
+        Self::spawn_with(backend, |config| {
+            use_cache(config, cache);
+            customise(config);
+        })
+        .await
+    }
+
+    /// A second instance of this app: the same configuration, database and cache, its own port
+    /// and in-process caches, as a second web task behind a load balancer.
+    pub async fn another_instance(&self) -> Self {
+        let config = self.inner.config.clone();
+        let storage = self.state().storage.clone();
+        let mail_dir = tempfile::tempdir().unwrap();
+        let media_dir = tempfile::tempdir().unwrap();
+        let app = build_app_on(config.clone(), storage)
+            .await
+            .expect("the second instance should start");
+        Self::running(app, config, self.inner.backend, None, mail_dir, media_dir)
     }
 
     /// Starts the app on `backend` with `storage` instead of a local media directory.
@@ -122,15 +210,40 @@ impl TestApp {
             None => build_app(config.clone()).await,
         }
         .expect("the app should start");
+        Some(Self::running(
+            app,
+            config,
+            backend,
+            Some(database),
+            mail_dir,
+            media_dir,
+        ))
+    }
+
+    /// Runs `app` in the background and wraps it.
+    fn running(
+        app: folio_web::App,
+        config: AppConfig,
+        backend: Backend,
+        database: Option<database::TestDatabase>,
+        mail_dir: tempfile::TempDir,
+        media_dir: tempfile::TempDir,
+    ) -> Self {
         let addr = app.local_addr().unwrap();
         let db = app.db.clone();
         let state = app.state.clone();
-        let worker = job_worker(&config, db.clone(), state.mailer.clone(), state.storage.clone());
+        let worker = job_worker(
+            &config,
+            db.clone(),
+            state.mailer.clone(),
+            state.storage.clone(),
+            state.cluster.clone(),
+        );
         let (tx, rx) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
         }));
-        Some(Self {
+        Self {
             inner: Arc::new(Inner {
                 backend,
                 base_url: format!("http://{addr}"),
@@ -138,12 +251,13 @@ impl TestApp {
                 mail_dir,
                 media_dir,
                 database,
+                config,
                 worker,
                 state,
                 shutdown: Mutex::new(Some(tx)),
                 server: Mutex::new(Some(server)),
             }),
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -210,6 +324,7 @@ impl TestApp {
             email_rate: Arc::new(folio_jobs::RateLimiter::new(None)),
             storage: self.state().storage.clone(),
             site: Arc::new(self.state().settings.site.as_ref().clone()),
+            site_changed: folio_jobs::SiteChanged::default(),
         }
     }
 
@@ -283,7 +398,9 @@ impl TestApp {
                 .expect("server task")
                 .expect("server stopped cleanly");
         }
-        self.inner.database.drop_database().await;
+        if let Some(database) = &self.inner.database {
+            database.drop_database().await;
+        }
     }
 }
 
@@ -319,6 +436,42 @@ where
     let handle = app.clone();
     test(app).await;
     handle.finish().await;
+}
+
+/// Runs one test body against a fresh app on SQLite with `cache` and production's rate limits
+/// (used by [`cache_tests!`]).
+pub async fn run_cache_test<F, Fut>(cache: Cache, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let production_limits = |config: &mut AppConfig| config.rate_limits = Default::default();
+    let Some(app) = TestApp::spawn_with_cache(Backend::Sqlite, cache, production_limits).await else {
+        return;
+    };
+    let handle = app.clone();
+    test(app).await;
+    handle.finish().await;
+}
+
+/// Declares each named `async fn(TestApp)` as one test per cache, in modules `memory_cache`
+/// and `redis_cache`, so sessions, page caching and rate limits are proven on both.
+#[macro_export]
+macro_rules! cache_tests {
+    ($($name:ident),+ $(,)?) => {
+        $crate::cache_tests!(@cache memory_cache, $crate::Cache::Memory, $($name),+);
+        $crate::cache_tests!(@cache redis_cache, $crate::Cache::Redis, $($name),+);
+    };
+    (@cache $module:ident, $cache:expr, $($name:ident),+) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run_cache_test($cache, super::$name).await;
+                }
+            )+
+        }
+    };
 }
 
 /// Declares each named `async fn(TestApp)` as one test per backend, in modules `sqlite`,

@@ -139,6 +139,27 @@ impl Visitor {
         }
     }
 
+    /// The same browser (cookie jar) sent to another instance at `base`, as a load balancer
+    /// may send the next request of a visitor anywhere.
+    pub fn via(&self, base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+        }
+    }
+
+    /// Another browser holding a copy of this one's cookies at this moment (a stolen cookie, a
+    /// second tab that won't see later changes).
+    pub fn copy(&self) -> Self {
+        let copy = Self::new(&self.base);
+        let url: Url = self.base.parse().unwrap();
+        for pair in self.cookie_header().split("; ").filter(|pair| !pair.is_empty()) {
+            copy.jar.add_cookie_str(&format!("{pair}; Path=/"), &url);
+        }
+        copy
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -102,6 +102,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .fallback(features::ops::fallback)
         .with_state(state)
         .layer(sessions)
+        .layer(axum::middleware::map_response(explain_session_store_failure))
         .layer(cross_origin)
         // No response compression here: pages carry CSRF tokens next to reflected input, and
         // compressing both together is what BREACH exploits. The CDN compresses static files.
@@ -130,6 +131,18 @@ async fn explain_too_large(response: axum::response::Response) -> axum::response
         .is_some_and(|value| value.starts_with("text/html"));
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_page {
         return axum::response::IntoResponse::into_response(crate::error::AppError::PayloadTooLarge);
+    }
+    response
+}
+
+/// When the session layer can't store a changed session after the handler ran, it answers a
+/// bare 500 with no body. That only happens when the store (Redis) is unreachable: people get
+/// the same 503 page, with `Retry-After`, as a handler that met the outage itself.
+async fn explain_session_store_failure(response: axum::response::Response) -> axum::response::Response {
+    let bare = response.headers().get(axum::http::header::CONTENT_TYPE).is_none();
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR && bare {
+        let why = "the session store could not save the session".to_owned();
+        return axum::response::IntoResponse::into_response(crate::error::AppError::Unavailable(why));
     }
     response
 }
@@ -165,6 +178,8 @@ pub struct Services {
     pub mailer: Mailer,
     pub storage: Storage,
     pub embedded_worker: Option<Worker>,
+    /// The link to the other instances (`FOLIO_CACHE_URL`).
+    pub cluster: crate::cluster::Cluster,
 }
 
 impl App {
@@ -175,11 +190,14 @@ impl App {
             mailer,
             storage,
             embedded_worker,
+            cluster,
         } = services;
-        let mut state = AppState::new(config, db.clone(), mailer, storage.clone());
+        let mut state = AppState::new(config, db.clone(), mailer, storage.clone(), cluster);
         state.media_origin = media_origin(&storage).await;
         state.sns = ses_hook_verifier(config);
-        spawn_session_sweeper(db.clone());
+        if state.sessions.in_database() {
+            spawn_session_sweeper(db.clone());
+        }
         let router = router(state.clone(), config)?;
         let listener = TcpListener::bind(config.listen)
             .await

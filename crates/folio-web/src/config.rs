@@ -80,6 +80,13 @@ pub struct AppConfig {
     pub sns_cert_host: Option<String>,
     /// The site's name and description (`FOLIO_SITE_NAME`, `FOLIO_SITE_DESCRIPTION`).
     pub site: folio_jobs::SiteInfo,
+    /// What the instances share (`FOLIO_CACHE_URL`): nothing, or a Redis.
+    pub cache_url: crate::cluster::CacheUrl,
+    /// The prefix of every Redis key and channel: deployments (and tests) sharing one Redis
+    /// keep apart by it.
+    pub cache_prefix: String,
+    /// The rate limits of the forms.
+    pub rate_limits: crate::security::rate_limit::RateLimits,
 }
 
 /// Where jobs run.
@@ -148,6 +155,9 @@ impl std::fmt::Debug for AppConfig {
             .field("ses_topic_arns", &self.ses_topic_arns)
             .field("sns_cert_host", &self.sns_cert_host)
             .field("site", &self.site)
+            .field("cache_url", &self.cache_url)
+            .field("cache_prefix", &self.cache_prefix)
+            .field("rate_limits", &self.rate_limits)
             .finish()
     }
 }
@@ -180,10 +190,15 @@ mod tests {
             ses_topic_arns: Vec::new(),
             sns_cert_host: None,
             site: folio_jobs::SiteInfo::default(),
+            cache_url: crate::cluster::CacheUrl::parse("redis://:cache-secret@cache:6379").unwrap(),
+            cache_prefix: "folio".into(),
+            rate_limits: crate::security::rate_limit::RateLimits::default(),
         };
         let printed = format!("{config:?}");
         assert!(
-            !printed.contains("db-secret") && !printed.contains("smtp-secret"),
+            !printed.contains("db-secret")
+                && !printed.contains("smtp-secret")
+                && !printed.contains("cache-secret"),
             "{printed}"
         );
         assert!(!printed.contains("kkkk"), "{printed}");

@@ -27,6 +27,15 @@ pub enum AppError {
     /// visitor's own header: see `RequestContext::not_found`).
     #[error("error page")]
     Page(Box<Response>),
+    /// Too many attempts from this client or on this account; try again after the delay.
+    #[error("rate limited ({message})")]
+    RateLimited {
+        retry_after_secs: u64,
+        message: &'static str,
+    },
+    /// A shared service (the session store in Redis) can't be reached; nothing was changed.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Database(#[from] folio_db::DbErr),
     #[error(transparent)]
@@ -63,12 +72,48 @@ impl AppError {
                 "Unsupported form encoding",
                 "Forms must be sent as application/x-www-form-urlencoded (or multipart/form-data where a file is expected).",
             ),
+            Self::RateLimited { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "Too many requests", message)
+            }
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Briefly unavailable",
+                "Folio could not reach its session store, so nothing was changed. Please try again in a few seconds.",
+            ),
             Self::Page(_) | Self::Database(_) | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "We could not complete your request. Please try again in a moment.",
             ),
         }
+    }
+}
+
+impl AppError {
+    /// What the `Retry-After` header says, for the errors that have one.
+    pub(crate) fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
+}
+
+/// How long a client is asked to wait after a 503 from an unreachable session store.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// A rate limit's verdict as a result: `Err(RateLimited)` when over the limit.
+pub fn within_limit(
+    verdict: crate::security::rate_limit::Verdict,
+    message: &'static str,
+) -> Result<(), AppError> {
+    match verdict {
+        crate::security::rate_limit::Verdict::Allowed => Ok(()),
+        crate::security::rate_limit::Verdict::Limited { retry_after_secs } => Err(AppError::RateLimited {
+            retry_after_secs,
+            message,
+        }),
     }
 }
 

@@ -4,6 +4,7 @@
 //! apps through the same wiring with port 0.
 
 pub mod app;
+pub mod cluster;
 pub mod config;
 pub mod content;
 pub mod dates;

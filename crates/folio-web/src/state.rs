@@ -7,14 +7,12 @@ use folio_jobs::Mailer;
 use sha2::{Digest, Sha512};
 use tower_cookies::Key;
 
+use crate::cluster::Cluster;
 use crate::config::{AppConfig, SecretKey};
 use crate::page_cache::SiteCache;
-use crate::security::rate_limit::RateLimit;
+use crate::security::rate_limit::{RateLimiter, RateLimits};
+use crate::session::Sessions;
 use crate::view_counts::ViewCounter;
-
-/// Contact messages and subscription requests one client may send per hour (per process).
-pub const FORM_POSTS_PER_HOUR: u32 = 5;
-use crate::session::DbSessionStore;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,15 +23,17 @@ pub struct AppState {
     /// Signs the CSRF and flash cookies. Derived from `FOLIO_SECRET_KEY`.
     pub cookie_key: Key,
     /// The session store, kept here too so that handlers can end a user's other sessions.
-    pub sessions: DbSessionStore,
+    pub sessions: Sessions,
     /// Settings the handlers read.
     pub settings: Arc<Settings>,
-    /// Rendered public pages; content writes must call `invalidate_all` after they commit.
+    /// Rendered public pages; content writes must call `content_changed` after they commit.
     pub site_cache: SiteCache,
     /// Item views not yet written to the database.
     pub views: ViewCounter,
-    /// Limits the contact and subscription forms per client.
-    pub form_limit: RateLimit,
+    /// Counts attempts against the forms' limits (shared by the instances with Redis).
+    pub limiter: RateLimiter,
+    /// This instance's link to the others (Redis), or none.
+    pub cluster: Cluster,
     /// Where uploaded images and their renditions are kept.
     pub storage: folio_storage::Storage,
     /// `scheme://host` serving the images when that is not this site (for the CSP).
@@ -55,6 +55,8 @@ pub struct Settings {
     pub trusted_proxy_hops: usize,
     /// The site's name and description, for the public pages, the feed and emails.
     pub site: Arc<folio_jobs::SiteInfo>,
+    /// The forms' rate limits.
+    pub rate_limits: RateLimits,
 }
 
 impl std::fmt::Debug for AppState {
@@ -73,14 +75,16 @@ pub fn cookie_key(secret: &SecretKey) -> Key {
 }
 
 impl AppState {
+    /// The state on `cluster` (from [`Cluster::connect`] with the configuration's cache URL).
     pub fn new(
         config: &AppConfig,
         db: DatabaseConnection,
         mailer: Mailer,
         storage: folio_storage::Storage,
+        cluster: Cluster,
     ) -> Self {
         Self {
-            sessions: DbSessionStore::new(db.clone()),
+            sessions: Sessions::new(db.clone(), cluster.clone()),
             db,
             mailer,
             cookie_key: cookie_key(&config.secret_key),
@@ -90,10 +94,12 @@ impl AppState {
                 privacy_mode: config.privacy_mode,
                 trusted_proxy_hops: config.trusted_proxy_hops,
                 site: Arc::new(config.site.clone()),
+                rate_limits: config.rate_limits,
             }),
-            site_cache: SiteCache::new(),
+            site_cache: SiteCache::new(cluster.clone()),
             views: ViewCounter::default(),
-            form_limit: RateLimit::new(FORM_POSTS_PER_HOUR, std::time::Duration::from_secs(3600)),
+            limiter: RateLimiter::new(cluster.clone()),
+            cluster,
             storage,
             media_origin: None,
             sns: None,

@@ -130,6 +130,20 @@ pub struct Settings {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "FOLIO_SHUTDOWN_GRACE_SECS", default_value = "20", global = true)]
     pub shutdown_grace_secs: String,
+    /// What the web instances share: memory:// (one process: sessions in the database, caches
+    /// and rate limits in process), or redis://host:6379 / rediss://user@host:6379 (several
+    /// instances: sessions, cache invalidation and rate limits through Redis).
+    #[arg(
+        long,
+        env = "FOLIO_CACHE_URL",
+        default_value = "memory://",
+        hide_env_values = true,
+        global = true
+    )]
+    pub cache_url: String,
+    /// The prefix of Folio's Redis keys and channel, so that deployments can share a Redis.
+    #[arg(long, env = "FOLIO_CACHE_PREFIX", default_value = "folio", global = true)]
+    pub cache_prefix: String,
     /// Where jobs run: embedded (inside `serve`) or off (run `folio worker` separately).
     #[arg(long, env = "FOLIO_WORKER", default_value = "embedded", global = true)]
     pub worker: String,

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use folio::wiring::{build_app, job_worker, open_storage, prepare_database, shutdown_signal};
+use folio::wiring::{build_app, job_worker, join_cluster, open_storage, prepare_database, shutdown_signal};
 use folio_db::MigratorTrait;
 use folio_db::queries::users::{self, CreateUserError};
 use folio_db::{DatabaseConnection, Migrator, connect_with};
@@ -73,7 +73,9 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     let db = prepare_database(&config.app).await?;
     let mailer = folio_jobs::Mailer::connect(&config.app.email_url, &config.app.email_from).await?;
     let storage = open_storage(&config.app)?;
-    let worker = job_worker(&config.app, db.clone(), mailer, storage);
+    // Only to tell the web instances' page caches when a scheduled item goes live.
+    let cluster = join_cluster(&config.app).await?;
+    let worker = job_worker(&config.app, db.clone(), mailer, storage, cluster);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopping));
     shutdown_signal().await;
@@ -138,6 +140,40 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
     }
 }
 
+/// With Redis: a PING, and a write and a read under the configured prefix.
+async fn check_cache(config: &Config) -> anyhow::Result<()> {
+    let cluster = join_cluster(&config.app).await?;
+    let Some(link) = cluster.redis() else {
+        say!("cache: memory (one process)");
+        return Ok(());
+    };
+    let probe = async {
+        let mut connection = link.connection();
+        let key = link.key("check");
+        redis::cmd("SET")
+            .arg(&key)
+            .arg("ok")
+            .arg("EX")
+            .arg(60)
+            .query_async::<()>(&mut connection)
+            .await?;
+        redis::cmd("GET")
+            .arg(&key)
+            .query_async::<String>(&mut connection)
+            .await
+    };
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), probe)
+        .await
+        .map_err(|_| anyhow::anyhow!("FOLIO_CACHE_URL: Redis did not answer within 5 s"))?
+        .context("FOLIO_CACHE_URL: Redis not usable")?;
+    anyhow::ensure!(
+        read == "ok",
+        "FOLIO_CACHE_URL: Redis gave back {read:?} for what was written"
+    );
+    say!("cache: Redis reachable, can write and read");
+    Ok(())
+}
+
 async fn check(config: Config) -> anyhow::Result<()> {
     let db = connect_with(&config.app.database_url, 1, &config.app.database_auth)
         .await
@@ -165,6 +201,7 @@ async fn check(config: Config) -> anyhow::Result<()> {
         .await
         .context("FOLIO_STORAGE_URL: storage not usable")?;
     say!("storage: usable");
+    check_cache(&config).await?;
     if pending > 0 && !config.app.auto_migrate {
         bail!("{pending} migration(s) pending: run `folio migrate`");
     }

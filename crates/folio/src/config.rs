@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use folio_db::{Backend, DatabaseAuth};
+use folio_web::cluster::CacheUrl;
 use folio_web::config::redact_url;
 use folio_web::domain::{Email, NewPassword};
 use folio_web::{AppConfig, SecretKey, WorkerMode};
@@ -47,6 +48,23 @@ where
         return Err(invalid(variable, value, format!("must be at least {min}")));
     }
     Ok(parsed)
+}
+
+/// A short name of letters, digits, `-` and `_`: it starts every Redis key.
+fn cache_prefix(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let fits = (1..=32).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !fits {
+        return Err(invalid(
+            "FOLIO_CACHE_PREFIX",
+            value,
+            "use 1 to 32 letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(value.to_owned())
 }
 
 fn boolean(variable: &str, value: &str) -> Result<bool, String> {
@@ -288,6 +306,10 @@ impl Config {
             ses_topic_arns: ses_topic_arns(s.ses_topic_arn.as_deref())?,
             sns_cert_host: sns_cert_host(s.sns_cert_host.as_deref())?,
             site: folio_jobs::SiteInfo::parse(&s.site_name, &s.site_description)?,
+            cache_url: CacheUrl::parse(&s.cache_url)
+                .map_err(|why| invalid("FOLIO_CACHE_URL", &redact_url(&s.cache_url), why))?,
+            cache_prefix: cache_prefix(&s.cache_prefix)?,
+            rate_limits: folio_web::security::rate_limit::RateLimits::default(),
         };
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         // Checked without building anything: the mailer, storage and pool are built once, inside

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use folio_db::MigratorTrait;
 use folio_db::{DatabaseConnection, Migrator};
-use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, Worker, WorkerOptions};
+use folio_jobs::{JobContext, Mailer, RateLimiter, Registry, SiteChanged, Worker, WorkerOptions};
 use folio_storage::Storage;
+use folio_web::cluster::{Cluster, Event};
 use folio_web::{App, AppConfig, Services, WorkerMode};
 
 /// Connects to the database and makes sure its schema is current: migrates when
@@ -43,8 +44,20 @@ pub fn open_storage(config: &AppConfig) -> anyhow::Result<Storage> {
         .map_err(|err| anyhow::anyhow!("FOLIO_STORAGE_URL: {err}"))
 }
 
-/// The job worker for `config`, on `db` (used by `serve` and by `folio worker`).
-pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, storage: Storage) -> Worker {
+/// The link to the other instances that `FOLIO_CACHE_URL` names (none with `memory://`).
+pub async fn join_cluster(config: &AppConfig) -> anyhow::Result<Cluster> {
+    Cluster::connect(&config.cache_url, &config.cache_prefix).await
+}
+
+/// The job worker for `config`, on `db` (used by `serve` and by `folio worker`). Jobs that
+/// change the public site tell every instance's page cache through `cluster`.
+pub fn job_worker(
+    config: &AppConfig,
+    db: DatabaseConnection,
+    mailer: Mailer,
+    storage: Storage,
+    cluster: Cluster,
+) -> Worker {
     let ctx = JobContext {
         db,
         mailer,
@@ -52,6 +65,10 @@ pub fn job_worker(config: &AppConfig, db: DatabaseConnection, mailer: Mailer, st
         email_rate: Arc::new(RateLimiter::new(config.email_rate)),
         storage,
         site: Arc::new(config.site.clone()),
+        site_changed: SiteChanged::new(move || {
+            let cluster = cluster.clone();
+            Box::pin(async move { cluster.announce(Event::PagesChanged).await })
+        }),
     };
     let options = WorkerOptions {
         concurrency: config.worker_concurrency,
@@ -75,13 +92,22 @@ pub async fn build_app_on(config: AppConfig, storage: Storage) -> anyhow::Result
     let mailer = Mailer::connect(&config.email_url, &config.email_from)
         .await
         .context("FOLIO_EMAIL_URL")?;
-    let embedded_worker = (config.worker == WorkerMode::Embedded)
-        .then(|| job_worker(&config, db.clone(), mailer.clone(), storage.clone()));
+    let cluster = join_cluster(&config).await?;
+    let embedded_worker = (config.worker == WorkerMode::Embedded).then(|| {
+        job_worker(
+            &config,
+            db.clone(),
+            mailer.clone(),
+            storage.clone(),
+            cluster.clone(),
+        )
+    });
     let services = Services {
         db,
         mailer,
         storage,
         embedded_worker,
+        cluster,
     };
     App::build(&config, services).await
 }

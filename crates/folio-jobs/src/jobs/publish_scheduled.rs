@@ -45,6 +45,9 @@ impl Job for PublishScheduled {
             audit_entries::record(&txn, &Actor::folio(), entry).await?;
         }
         txn.commit().await?;
+        if published {
+            ctx.site_changed.notify().await;
+        }
         tracing::info!(
             item = self.item_id,
             scheduled_for = %self.at,

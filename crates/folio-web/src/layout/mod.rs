@@ -172,12 +172,23 @@ impl IntoResponse for AppError {
             return *page;
         }
         let (status, title, message) = self.status_and_message();
-        if status.is_server_error() {
+        if matches!(self, Self::Unavailable(_)) {
+            // Expected while Redis is down; the cluster logs the outage itself.
+            tracing::warn!(error = %self, "request refused");
+        } else if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        render(status, &ErrorPage::bare(status, title, message))
+        let retry_after = self.retry_after_secs();
+        let mut response = render(status, &ErrorPage::bare(status, title, message));
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }
 

@@ -106,7 +106,9 @@ impl RequestContext {
             .insert(CSRF_KEY, crate::security::tokens::random_token())
             .await
             .map_err(session_error)?;
-        Ok(())
+        // Stored now rather than after the response, so a store that can't be reached gives
+        // this request a clear 503 instead of a sign-in that didn't happen.
+        self.session.save().await.map_err(session_error)
     }
 
     /// Ends this session, in the store and in the browser.
@@ -125,8 +127,10 @@ impl RequestContext {
     }
 }
 
+/// The store failing means Redis (or the database) can't be reached: a 503 with
+/// `Retry-After`, not a 500.
 fn session_error(err: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {err}"))
+    AppError::Unavailable(format!("session store: {err}"))
 }
 
 impl<S> FromRequestParts<S> for RequestContext

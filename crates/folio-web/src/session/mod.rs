@@ -3,8 +3,9 @@
 
 pub mod auth;
 pub mod flash;
+mod redis_sessions;
 pub mod store;
 
 pub use auth::{RequestContext, SessionUser, SignedIn};
 pub use flash::Flash;
-pub use store::DbSessionStore;
+pub use store::Sessions;

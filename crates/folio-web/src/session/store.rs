@@ -1,11 +1,15 @@
-//! The session store: rows in the `sessions` table, with a short-lived in-process cache so a
-//! page view reads its session from memory rather than the database.
+//! The session store: rows in the `sessions` table (`FOLIO_CACHE_URL=memory://`) or keys in
+//! Redis (`redis://`), with an in-process cache in front so a page view reads its session from
+//! memory rather than over the network.
 //!
-//! Limit: with several web processes, a session ended on one (sign-out, password change) can
-//! still be honoured by another's cache for up to [`CACHE_TTL`]. The process that ends it drops
-//! it from its own cache at once.
+//! The cache is kept correct across instances by [`crate::cluster`]: ending or changing a
+//! session announces it, every instance drops its copy, and an instance that can't hear the
+//! announcements stops serving from its cache until it can (and then starts empty). With
+//! `memory://` there is one process and its own writes keep its cache right.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -16,21 +20,42 @@ use moka::future::Cache;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-/// How long a session may be served from memory before it is read again from the database.
+use super::redis_sessions;
+use crate::cluster::{Cluster, Event, RedisLink};
+use crate::error::AppError;
+
+/// How long a session may be served from memory before it is read again from the store: a
+/// backstop only, announcements keep the cache right.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// The key under which the signed-in user's id is kept, copied to `sessions.user_id`.
 pub const USER_KEY: &str = "user";
 
+/// Where sessions are kept.
 #[derive(Clone)]
-pub struct DbSessionStore {
-    db: DatabaseConnection,
-    cache: Cache<i128, Record>,
+enum Backend {
+    Database(DatabaseConnection),
+    Redis(Arc<RedisLink>),
 }
 
-impl std::fmt::Debug for DbSessionStore {
+#[derive(Clone)]
+pub struct Sessions {
+    backend: Backend,
+    cache: Cache<i128, Record>,
+    /// Bumped whenever cached sessions are dropped: a session read from the store before the
+    /// bump is not cached, since it may be the one that was just ended.
+    generation: Arc<AtomicU64>,
+    cluster: Cluster,
+}
+
+impl std::fmt::Debug for Sessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbSessionStore")
+        let backend = match self.backend {
+            Backend::Database(_) => "database",
+            Backend::Redis(_) => "redis",
+        };
+        f.debug_struct("Sessions")
+            .field("backend", &backend)
             .field("cached", &self.cache.entry_count())
             .finish()
     }
@@ -40,7 +65,7 @@ fn backend_error(err: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(err.to_string())
 }
 
-fn user_id_of(record: &Record) -> Option<i64> {
+pub(super) fn user_id_of(record: &Record) -> Option<i64> {
     record.data.get(USER_KEY)?.get("id")?.as_i64()
 }
 
@@ -53,60 +78,130 @@ fn to_time(expiry: DateTime<Utc>) -> time::OffsetDateTime {
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
 }
 
-impl DbSessionStore {
-    pub fn new(db: DatabaseConnection) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(CACHE_TTL)
-            .build();
-        Self { db, cache }
+impl Sessions {
+    /// Sessions in Redis when `cluster` has a Redis link, in the database otherwise.
+    pub fn new(db: DatabaseConnection, cluster: Cluster) -> Self {
+        let backend = match cluster.redis() {
+            Some(link) => Backend::Redis(link.clone()),
+            None => Backend::Database(db),
+        };
+        let sessions = Self {
+            backend,
+            cache: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CACHE_TTL)
+                .build(),
+            generation: Arc::new(AtomicU64::new(0)),
+            cluster: cluster.clone(),
+        };
+        // The listener holds the cache, not the store: the store holds the cluster.
+        let (cache, generation) = (sessions.cache.clone(), sessions.generation.clone());
+        cluster.listen(Arc::new(move |event| forget(&cache, &generation, event)));
+        sessions
     }
 
-    /// Ends every session of `user_id` except `keep`, in the database and in this process's cache.
-    pub async fn end_sessions_of(&self, user_id: i64, keep: Option<Id>) -> Result<u64, folio_db::DbErr> {
-        let keep_key = keep.map(|id| id.to_string());
-        let ended = sessions::delete_for_user(&self.db, user_id, keep_key.as_deref()).await?;
-        self.forget_cached(user_id, keep).await;
+    /// Whether sessions live in the database (and expired rows need sweeping).
+    pub fn in_database(&self) -> bool {
+        matches!(self.backend, Backend::Database(_))
+    }
+
+    /// Ends every session of `user_id` except `keep`, in the store and in every instance's cache.
+    pub async fn end_sessions_of(&self, user_id: i64, keep: Option<Id>) -> Result<u64, AppError> {
+        let ended = match &self.backend {
+            Backend::Database(db) => {
+                let keep_key = keep.map(|id| id.to_string());
+                sessions::delete_for_user(db, user_id, keep_key.as_deref()).await?
+            }
+            Backend::Redis(link) => redis_sessions::end_for_user(link, user_id, keep)
+                .await
+                .map_err(|err| AppError::Unavailable(format!("ending sessions: {err}")))?,
+        };
+        let event = Event::UserSessionsEnded {
+            user_id,
+            keep: keep.map(|id| id.0),
+        };
+        forget(&self.cache, &self.generation, &event);
+        self.cluster.announce(event).await;
         Ok(ended)
     }
 
-    /// Drops a user's sessions from this process's cache (after they were deleted in the database).
-    pub async fn forget_cached(&self, user_id: i64, keep: Option<Id>) {
-        let stale: Vec<i128> = self
-            .cache
-            .iter()
-            .filter(|(id, record)| user_id_of(record) == Some(user_id) && keep.map(|k| k.0) != Some(**id))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in stale {
-            self.cache.invalidate(&id).await;
-        }
-    }
-
     async fn write(&self, record: &Record, fresh: bool) -> session_store::Result<bool> {
-        let data = serde_json::to_string(&record.data).map_err(backend_error)?;
-        let id = record.id.to_string();
-        let expires_at = to_chrono(record.expiry_date);
-        let user_id = user_id_of(record);
-        let written = if fresh {
-            sessions::insert_new(&self.db, &id, user_id, &data, expires_at)
+        let written = match &self.backend {
+            Backend::Database(db) => write_row(db, record, fresh).await?,
+            Backend::Redis(link) => redis_sessions::write(link, record, fresh)
                 .await
-                .map_err(backend_error)?
-        } else {
-            sessions::upsert(&self.db, &id, user_id, &data, expires_at)
-                .await
-                .map_err(backend_error)?;
-            true
+                .map_err(backend_error)?,
         };
         if written {
+            if !fresh {
+                // Another instance may hold the previous version.
+                self.cluster.announce(Event::SessionChanged(record.id.0)).await;
+            }
             self.cache.insert(record.id.0, record.clone()).await;
         }
         Ok(written)
     }
+
+    async fn read(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match &self.backend {
+            Backend::Database(db) => read_row(db, id).await,
+            Backend::Redis(link) => redis_sessions::read(link, id).await.map_err(backend_error),
+        }
+    }
+}
+
+/// Drops what `event` says is stale from `cache`.
+fn forget(cache: &Cache<i128, Record>, generation: &AtomicU64, event: &Event) {
+    generation.fetch_add(1, Ordering::AcqRel);
+    match *event {
+        Event::SessionChanged(id) => cache.invalidate_entries_if(move |key, _| *key == id),
+        Event::UserSessionsEnded { user_id, keep } => cache.invalidate_entries_if(move |key, record| {
+            user_id_of(record) == Some(user_id) && keep != Some(*key)
+        }),
+        Event::Resync => {
+            cache.invalidate_all();
+            return;
+        }
+        Event::PagesChanged => return,
+    }
+    .map(drop)
+    .unwrap_or_else(|err| {
+        // Only when the cache was built without predicate support; drop everything instead.
+        tracing::warn!(error = %err, "session cache: dropping every entry");
+        cache.invalidate_all();
+    });
+}
+
+async fn write_row(db: &DatabaseConnection, record: &Record, fresh: bool) -> session_store::Result<bool> {
+    let data = serde_json::to_string(&record.data).map_err(backend_error)?;
+    let id = record.id.to_string();
+    let expires_at = to_chrono(record.expiry_date);
+    let user_id = user_id_of(record);
+    if fresh {
+        return sessions::insert_new(db, &id, user_id, &data, expires_at)
+            .await
+            .map_err(backend_error);
+    }
+    sessions::upsert(db, &id, user_id, &data, expires_at)
+        .await
+        .map_err(backend_error)?;
+    Ok(true)
+}
+
+async fn read_row(db: &DatabaseConnection, id: &Id) -> session_store::Result<Option<Record>> {
+    let Some(row) = sessions::load(db, &id.to_string()).await.map_err(backend_error)? else {
+        return Ok(None);
+    };
+    let data: HashMap<String, serde_json::Value> = serde_json::from_str(&row.data).map_err(backend_error)?;
+    Ok(Some(Record {
+        id: *id,
+        data,
+        expiry_date: to_time(row.expires_at),
+    }))
 }
 
 #[async_trait]
-impl SessionStore for DbSessionStore {
+impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A collision of 128 random bits is not expected, but a store must not overwrite.
         while !self.write(record, true).await? {
@@ -120,34 +215,37 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        if let Some(record) = self.cache.get(&id.0).await {
+        let trusted = self.cluster.local_copies_trusted();
+        if trusted && let Some(record) = self.cache.get(&id.0).await {
+            metrics::counter!("folio_session_loads_total", "source" => "memory").increment(1);
             if record.expiry_date > time::OffsetDateTime::now_utc() {
                 return Ok(Some(record));
             }
             self.cache.invalidate(&id.0).await;
             return Ok(None);
         }
-        let Some(row) = sessions::load(&self.db, &id.to_string())
-            .await
-            .map_err(backend_error)?
-        else {
-            return Ok(None);
-        };
-        let data: HashMap<String, serde_json::Value> =
-            serde_json::from_str(&row.data).map_err(backend_error)?;
-        let record = Record {
-            id: *id,
-            data,
-            expiry_date: to_time(row.expires_at),
-        };
-        self.cache.insert(id.0, record.clone()).await;
-        Ok(Some(record))
+        metrics::counter!("folio_session_loads_total", "source" => "store").increment(1);
+        let read_at = self.generation.load(Ordering::Acquire);
+        let found = self.read(id).await?;
+        if let Some(record) = &found
+            && trusted
+            && self.generation.load(Ordering::Acquire) == read_at
+        {
+            self.cache.insert(id.0, record.clone()).await;
+        }
+        Ok(found)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.cache.invalidate(&id.0).await;
-        sessions::delete(&self.db, &id.to_string())
-            .await
-            .map_err(backend_error)
+        match &self.backend {
+            Backend::Database(db) => sessions::delete(db, &id.to_string())
+                .await
+                .map_err(backend_error)?,
+            Backend::Redis(link) => redis_sessions::delete(link, id).await.map_err(backend_error)?,
+        }
+        let event = Event::SessionChanged(id.0);
+        forget(&self.cache, &self.generation, &event);
+        self.cluster.announce(event).await;
+        Ok(())
     }
 }

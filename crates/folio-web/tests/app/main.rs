@@ -10,6 +10,7 @@ mod admin_people;
 mod concurrency;
 mod concurrency_admin;
 mod contact;
+mod instances;
 mod limits;
 mod media;
 mod notes;

@@ -18,9 +18,10 @@ use folio_jobs::site_urls;
 use serde::Deserialize;
 
 use crate::domain::Email;
-use crate::error::AppResult;
+use crate::error::{AppResult, within_limit};
 use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok, render};
+use crate::security::client::ClientIp;
 use crate::security::tokens::{digest, random_token};
 use crate::session::RequestContext;
 
@@ -74,9 +75,26 @@ pub async fn show_request(ctx: RequestContext) -> AppResult<Response> {
     }))
 }
 
-pub async fn submit_request(CsrfForm { ctx, data: form }: CsrfForm<RequestForm>) -> AppResult<Response> {
+const RESETS_LIMITED: &str =
+    "Several reset links were asked for in a short time. Please check your inbox, or try again later.";
+
+pub async fn submit_request(
+    ClientIp(client): ClientIp,
+    CsrfForm { ctx, data: form }: CsrfForm<RequestForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     if let Some(email) = errors.check("email", Email::parse(&form.email)) {
+        let limits = &ctx.state.settings.rate_limits;
+        let limiter = &ctx.state.limiter;
+        within_limit(
+            limiter.hit_client(&limits.forgot_password_client, client).await,
+            RESETS_LIMITED,
+        )?;
+        // Counted for unknown addresses too, so the answer tells nothing about who has an account.
+        within_limit(
+            limiter.hit(&limits.forgot_password_account, email.as_str()).await,
+            RESETS_LIMITED,
+        )?;
         match users::find_by_email(&ctx.state.db, email.as_str()).await? {
             Some(user) => {
                 send_link(&ctx, user.id, &user.email).await?;
@@ -169,7 +187,9 @@ pub async fn submit_reset(
     let hash = crate::security::password::hash(new.into_inner()).await?;
     match password_resets::redeem(&ctx.state.db, &digest(&token), &hash).await? {
         Some(user_id) => {
-            ctx.state.sessions.forget_cached(user_id, None).await;
+            // The redemption deleted the user's session rows; this ends them in Redis too, and
+            // in every instance's cache.
+            ctx.state.sessions.end_sessions_of(user_id, None).await?;
             ctx.sign_out().await?;
             ctx.flash("Your password is changed. Sign in with the new one.");
             Ok(Redirect::to("/signin/").into_response())

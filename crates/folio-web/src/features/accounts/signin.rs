@@ -5,9 +5,12 @@ use folio_db::queries::users;
 use serde::Deserialize;
 
 use crate::domain::{Email, entered_password};
-use crate::error::AppResult;
+use std::net::IpAddr;
+
+use crate::error::{AppResult, within_limit};
 use crate::forms::{CsrfForm, FieldErrors, local_path, query_param};
 use crate::layout::{PageContext, invalid, ok};
+use crate::security::client::ClientIp;
 use crate::security::password;
 use crate::session::{RequestContext, SessionUser};
 
@@ -48,13 +51,42 @@ pub async fn show(ctx: RequestContext, RawQuery(query): RawQuery) -> AppResult<R
     }))
 }
 
-pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppResult<Response> {
+const SIGN_IN_LIMITED: &str = "Too many failed sign-in attempts. Please wait a few minutes before trying again, or reset your password.";
+
+/// Refuses a sign-in while the account, or the client, has had too many failed attempts.
+/// Only failures count ([`count_failure`]), so a person signing in now and then never meets it.
+async fn refuse_while_limited(ctx: &RequestContext, email: &Email, client: Option<IpAddr>) -> AppResult<()> {
+    let limits = &ctx.state.settings.rate_limits;
+    let limiter = &ctx.state.limiter;
+    within_limit(
+        limiter.check(&limits.sign_in_account, email.as_str()).await,
+        SIGN_IN_LIMITED,
+    )?;
+    if let Some(client) = client {
+        let verdict = limiter.check(&limits.sign_in_client, &client.to_string()).await;
+        within_limit(verdict, SIGN_IN_LIMITED)?;
+    }
+    Ok(())
+}
+
+async fn count_failure(ctx: &RequestContext, email: &Email, client: Option<IpAddr>) {
+    let limits = &ctx.state.settings.rate_limits;
+    let limiter = &ctx.state.limiter;
+    limiter.hit(&limits.sign_in_account, email.as_str()).await;
+    limiter.hit_client(&limits.sign_in_client, client).await;
+}
+
+pub async fn submit(
+    ClientIp(client): ClientIp,
+    CsrfForm { ctx, data: form }: CsrfForm<SignInForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
     let entered = errors.check("password", entered_password(&form.password));
     let next = safe_next(Some(&form.next));
     let mut failed = false;
     if let (Some(email), Some(entered)) = (email, entered) {
+        refuse_while_limited(&ctx, &email, client).await?;
         let user = users::find_by_email(&ctx.state.db, email.as_str()).await?;
         // Verify even when the email is unknown (against a dummy hash), so the response time
         // does not tell which emails have accounts.
@@ -71,7 +103,10 @@ pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignInForm>) -> AppRe
                 let target = if next.is_empty() { "/" } else { next.as_str() };
                 return Ok(Redirect::to(target).into_response());
             }
-            _ => failed = true,
+            _ => {
+                count_failure(&ctx, &email, client).await;
+                failed = true;
+            }
         }
     }
     let page = ctx.page("Sign in").await?;

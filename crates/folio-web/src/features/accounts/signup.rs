@@ -4,9 +4,10 @@ use folio_db::queries::users::{self, CreateUserError};
 use serde::Deserialize;
 
 use crate::domain::Email;
-use crate::error::AppResult;
+use crate::error::{AppResult, within_limit};
 use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok};
+use crate::security::client::ClientIp;
 use crate::security::password;
 use crate::session::RequestContext;
 
@@ -37,7 +38,10 @@ pub async fn show(ctx: RequestContext) -> AppResult<Response> {
     }))
 }
 
-pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>) -> AppResult<Response> {
+pub async fn submit(
+    ClientIp(client): ClientIp,
+    CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
     let password = new_password_pair(
@@ -46,6 +50,11 @@ pub async fn submit(CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>) -> AppRe
         ("repeat_password", &form.repeat_password),
     );
     if let (Some(email), Some(password), true) = (&email, password, errors.is_empty()) {
+        let limit = &ctx.state.settings.rate_limits.sign_up;
+        within_limit(
+            ctx.state.limiter.hit_client(limit, client).await,
+            "Several accounts were created from your network in a short time. Please try again later.",
+        )?;
         let hash = password::hash(password.into_inner()).await?;
         match users::create(&ctx.state.db, email.as_str(), &hash, false).await {
             Ok(_) => {

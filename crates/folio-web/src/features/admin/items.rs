@@ -739,7 +739,7 @@ impl BulkActions for Items {
         }
         txn.commit().await?;
         if changed > 0 {
-            ctx.state.site_cache.invalidate_all();
+            ctx.state.site_cache.content_changed().await;
         }
         let were = if changed == 1 { " was" } else { "s were" };
         Ok(Ok(format!("{changed} item{were} {past}.")))

@@ -311,7 +311,6 @@ async fn change(
         // so they end too rather than keep staff rights until they expire. After the commit,
         // so a failed write signs nobody out.
         ctx.state.sessions.end_sessions_of(id, None).await?;
-        ctx.state.sessions.forget_cached(id, None).await;
     }
     if changed {
         ctx.flash(message);

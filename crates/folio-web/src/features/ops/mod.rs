@@ -72,13 +72,29 @@ async fn robots(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Ready when the database answers; the load balancer sends traffic only then.
+/// Ready when the database answers; the load balancer sends traffic only then. The body also
+/// says whether the cache (Redis) answers, but an unreachable Redis does not make an instance
+/// unready: every instance shares the same Redis, so taking them all out of the load balancer
+/// would only turn a degraded site (public pages still served, signed-in pages a 503 with
+/// `Retry-After`) into no site, and make ECS replace healthy tasks.
 async fn readyz(State(state): State<AppState>) -> Response {
+    let cache = match state.cluster.ping().await {
+        Ok(()) if state.cluster.redis().is_some() => "cache: redis ok",
+        Ok(()) => "cache: memory",
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check: Redis unreachable (serving degraded)");
+            "cache: redis unreachable (degraded)"
+        }
+    };
     match state.db.ping().await {
-        Ok(()) => "ready".into_response(),
+        Ok(()) => format!("ready\ndatabase: ok\n{cache}\n").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("database unreachable\n{cache}\n"),
+            )
+                .into_response()
         }
     }
 }

@@ -2,16 +2,15 @@
 //! Each client may send a few messages per hour (see `FORM_POSTS_PER_HOUR`).
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::contact_messages::{self, NewMessage};
 use folio_jobs::jobs::ContactReceived;
 use serde::Deserialize;
 
 use crate::domain::{Email, Name};
-use crate::error::AppResult;
+use crate::error::{AppResult, within_limit};
 use crate::forms::{CsrfForm, FieldErrors, REQUIRED};
-use crate::layout::{PageContext, invalid, ok, render};
+use crate::layout::{PageContext, invalid, ok};
 use crate::security::client::ClientIp;
 use crate::session::RequestContext;
 
@@ -86,11 +85,8 @@ pub async fn submit(
             max_message: MAX_MESSAGE,
         }));
     };
-    if let Some(client) = client
-        && !ctx.state.form_limit.allow(client)
-    {
-        return too_many(&ctx).await;
-    }
+    let limit = &ctx.state.settings.rate_limits.contact;
+    within_limit(ctx.state.limiter.hit_client(limit, client).await, FORMS_LIMITED)?;
     let txn = folio_db::begin_write(&ctx.state.db).await?;
     let new = NewMessage {
         name: name.as_str(),
@@ -111,29 +107,6 @@ pub async fn submit(
     Ok(Redirect::to("/site/contact/").into_response())
 }
 
-#[derive(Template)]
-#[template(path = "layout/error.html")]
-struct TooManyPage {
-    page: PageContext,
-    status: u16,
-    message: String,
-}
-
-/// 429: the client sent too many forms this hour.
-pub(super) async fn too_many(ctx: &RequestContext) -> AppResult<Response> {
-    let page = ctx.page("Too many requests").await?;
-    let status = StatusCode::TOO_MANY_REQUESTS;
-    let mut response = render(
-        status,
-        &TooManyPage {
-            page,
-            status: status.as_u16(),
-            message: "You have sent several forms in a short time. Please wait an hour and try again.".into(),
-        },
-    );
-    response.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from_static("3600"),
-    );
-    Ok(response)
-}
+/// What a client over the contact or subscription limit is told.
+pub(super) const FORMS_LIMITED: &str =
+    "You have sent several forms in a short time. Please wait and try again later.";

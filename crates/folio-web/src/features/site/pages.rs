@@ -218,6 +218,7 @@ where
         }
         return Ok(respond(&page, headers, true));
     }
+    let rendered_at = ctx.state.site_cache.generation();
     let rendered = make().await?;
     if let Some(id) = rendered.item_id {
         ctx.state.views.record(id);
@@ -231,7 +232,7 @@ where
     });
     let response = respond(&page, headers, public);
     if public {
-        ctx.state.site_cache.insert(key, page).await;
+        ctx.state.site_cache.insert(key, page, rendered_at).await;
     }
     Ok(response)
 }

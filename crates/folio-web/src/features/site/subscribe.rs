@@ -28,7 +28,7 @@ use folio_jobs::site_urls;
 use serde::Deserialize;
 
 use crate::domain::Email;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, within_limit};
 use crate::forms::{CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok, render};
 use crate::security::client::ClientIp;
@@ -118,11 +118,11 @@ pub async fn submit(
             subscribed,
         }));
     };
-    if let Some(client) = client
-        && !ctx.state.form_limit.allow(client)
-    {
-        return super::contact::too_many(&ctx).await;
-    }
+    let limit = &ctx.state.settings.rate_limits.subscribe;
+    within_limit(
+        ctx.state.limiter.hit_client(limit, client).await,
+        super::contact::FORMS_LIMITED,
+    )?;
     let txn = folio_db::begin_write(&ctx.state.db).await?;
     match subscribers::subscribe(&txn, email.as_str(), &random_token(), None, false).await? {
         Subscribed::New(row) | Subscribed::Existing(row) if !row.confirmed => {

@@ -185,7 +185,7 @@ impl<R: BulkDelete> BulkActions for R {
         }
         txn.commit().await?;
         if R::ON_SITE {
-            ctx.state.site_cache.invalidate_all();
+            ctx.state.site_cache.content_changed().await;
         }
         let were = if rows.len() == 1 { "was" } else { "were" };
         Ok(Ok(format!("{} {were} deleted.", counted(R::NOUNS, rows.len()))))

@@ -92,7 +92,7 @@ pub async fn delete<R: Deletable>(
     let entry = Entry::new("delete", R::OBJECT_TYPE, id, R::summary(&row));
     commit_audited(txn, &staff, entry).await?;
     if R::ON_SITE {
-        ctx.state.site_cache.invalidate_all();
+        ctx.state.site_cache.content_changed().await;
     }
     ctx.flash(R::deleted(&row));
     Ok(see_other(R::LIST))

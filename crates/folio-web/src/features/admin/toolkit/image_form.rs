@@ -195,7 +195,7 @@ async fn write<R: ImageResource>(
     let created = current.is_none();
     R::record(&txn, staff, &saved, created).await?;
     txn.commit().await?;
-    ctx.state.site_cache.invalidate_all();
+    ctx.state.site_cache.content_changed().await;
     ctx.flash(R::done(&saved, created));
     Ok(Some(saved))
 }
