@@ -86,6 +86,7 @@ pub fn test_config(
         ses_topic_arns: Vec::new(),
         sns_cert_host: None,
         site: folio_jobs::SiteInfo::default(),
+        metrics_listen: None,
     }
 }
 

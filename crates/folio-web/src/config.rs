@@ -80,6 +80,9 @@ pub struct AppConfig {
     pub sns_cert_host: Option<String>,
     /// The site's name and description (`FOLIO_SITE_NAME`, `FOLIO_SITE_DESCRIPTION`).
     pub site: folio_jobs::SiteInfo,
+    /// Where Prometheus metrics are served (`FOLIO_METRICS_LISTEN`), apart from the public
+    /// port; `None` (the default) serves none.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Where jobs run.
@@ -148,6 +151,7 @@ impl std::fmt::Debug for AppConfig {
             .field("ses_topic_arns", &self.ses_topic_arns)
             .field("sns_cert_host", &self.sns_cert_host)
             .field("site", &self.site)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -180,6 +184,7 @@ mod tests {
             ses_topic_arns: Vec::new(),
             sns_cert_host: None,
             site: folio_jobs::SiteInfo::default(),
+            metrics_listen: None,
         };
         let printed = format!("{config:?}");
         assert!(

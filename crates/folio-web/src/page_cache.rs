@@ -48,7 +48,10 @@ impl SiteCache {
     }
 
     pub async fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.get(key).await
+        let page = self.pages.get(key).await;
+        let result = if page.is_some() { "hit" } else { "miss" };
+        metrics::counter!("folio_page_cache_total", "result" => result).increment(1);
+        page
     }
 
     pub async fn insert(&self, key: String, page: Arc<CachedPage>) {

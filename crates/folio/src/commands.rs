@@ -74,12 +74,18 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     let mailer = folio_jobs::Mailer::connect(&config.app.email_url, &config.app.email_from).await?;
     let storage = open_storage(&config.app)?;
     let worker = job_worker(&config.app, db.clone(), mailer, storage);
+    // The worker service scales on the queue figures, so `folio worker` serves them too.
+    let metrics = match config.app.metrics_listen {
+        Some(addr) => Some(folio_web::metrics::MetricsServer::start(addr, db.clone()).await?),
+        None => None,
+    };
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopping));
     shutdown_signal().await;
     let _ = stop.send(true);
     running.await.context("worker task")?;
     db.close().await.ok();
+    drop(metrics);
     Ok(())
 }
 
