@@ -26,7 +26,6 @@ pub async fn record_queue(db: &DatabaseConnection) -> Result<(), DbErr> {
     let now = Utc::now();
     let oldest = oldest_due_run_at(db, now).await?;
     // Counts are far below 2^53, so the float gauge holds them exactly.
-    #[allow(clippy::cast_precision_loss)]
     for (state, count) in [
         ("queued", depth.queued),
         ("running", depth.running),
