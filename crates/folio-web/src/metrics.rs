@@ -64,13 +64,22 @@ pub fn handle() -> anyhow::Result<PrometheusHandle> {
 fn install() -> Result<PrometheusHandle, metrics_exporter_prometheus::BuildError> {
     // Explicit buckets make these render as Prometheus histograms (the default is a summary,
     // which can't be aggregated across instances).
-    PrometheusBuilder::new()
+    let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.to_owned()), HTTP_BUCKETS)?
         .set_buckets_for_metric(
             Matcher::Full(folio_jobs::metrics::JOB_DURATION.to_owned()),
             JOB_BUCKETS,
         )?
-        .install_recorder()
+        .install_recorder()?;
+    // A counter appears at its first increment; these start at 0 so that an alarm or a rate
+    // on them has data from the first scrape rather than "missing".
+    for outcome in ["sent", "failed", "suppressed"] {
+        metrics::counter!(folio_jobs::metrics::EMAILS, "outcome" => outcome).increment(0);
+    }
+    for result in ["hit", "miss"] {
+        metrics::counter!("folio_page_cache_total", "result" => result).increment(0);
+    }
+    Ok(handle)
 }
 
 /// Axum middleware recording every response in [`HTTP_REQUESTS`] and [`HTTP_DURATION`]. Added

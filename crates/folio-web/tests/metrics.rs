@@ -199,7 +199,8 @@ async fn the_metrics_listener_counts_requests_jobs_and_emails() {
     );
     assert_eq!(
         sample(&text, "folio_emails_total", &[("outcome", "failed")]),
-        None
+        Some(0.0),
+        "present from the start: {text}"
     );
 
     // Gauges: the pool is read at each scrape, the queue when the listener started.
