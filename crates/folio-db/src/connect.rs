@@ -160,3 +160,43 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     })
     .await
 }
+
+/// The pool's occupancy at one moment, for the metrics exporter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections lent out to a query or transaction right now.
+    pub in_use: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+    /// The most connections the pool will open.
+    pub max: u32,
+}
+
+/// How full `db`'s pool is; `None` for a connection that is not an sqlx pool (disconnected).
+/// sqlx counts open and idle connections but not the tasks queued in `acquire`, so waits are
+/// not available here: `in_use == max` is the sign that callers are waiting.
+pub fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
+    use sea_orm::DatabaseConnectionType as Inner;
+    // Matched on first: the `get_*_connection_pool` accessors panic on any other variant.
+    let (size, idle, max) = match &db.inner {
+        Inner::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        Inner::SqlxMySqlPoolConnection(_) => {
+            let pool = db.get_mysql_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        Inner::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        _ => return None,
+    };
+    let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+    Some(PoolStats {
+        in_use: size - idle,
+        idle,
+        max,
+    })
+}

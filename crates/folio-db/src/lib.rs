@@ -12,7 +12,9 @@ pub mod iam_auth;
 pub mod migrations;
 pub mod queries;
 
-pub use connect::{Backend, DatabaseAuth, begin_write, connect, connect_with, replace_password};
+pub use connect::{
+    Backend, DatabaseAuth, PoolStats, begin_write, connect, connect_with, pool_stats, replace_password,
+};
 pub use migrations::Migrator;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 pub use sea_orm_migration::MigratorTrait;

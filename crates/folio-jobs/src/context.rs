@@ -82,6 +82,8 @@ impl JobContext {
 /// Logs that a message with `subject` was not sent to a suppressed address, and says why (the
 /// text kept as the delivery's error).
 pub fn held_back(suppressed: &email_suppression::Model, subject: &str) -> String {
+    // Every job that skips a suppressed address comes through here, so this is where it counts.
+    crate::metrics::record_email("suppressed");
     tracing::warn!(
         suppression = suppressed.id,
         reason = %suppressed.reason,

@@ -11,6 +11,7 @@ pub mod email;
 pub mod image_replacement;
 pub mod jobs;
 pub mod mailer;
+pub mod metrics;
 pub mod queue;
 pub mod site_info;
 pub mod site_urls;

@@ -309,14 +309,19 @@ impl Worker {
                 }
                 _ = sleep_until_some(deadline) => {
                     tracing::warn!(job = job.id, kind = %job.kind, "shutdown grace over: releasing the job");
-                    return match queue::release(&self.ctx.db, job.id, id).await {
+                    let outcome = match queue::release(&self.ctx.db, job.id, id).await {
                         Ok(true) => Outcome::Released,
                         _ => Outcome::LostLease,
                     };
+                    crate::metrics::record_job(&job.kind, outcome, started.elapsed());
+                    return outcome;
                 }
             }
         };
-        self.record(id, &job, result, started.elapsed()).await
+        let took = started.elapsed();
+        let outcome = self.record(id, &job, result, took).await;
+        crate::metrics::record_job(&job.kind, outcome, took);
+        outcome
     }
 
     async fn record(

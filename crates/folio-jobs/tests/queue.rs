@@ -40,6 +40,7 @@ backend_tests!(
     a_job_enqueued_in_a_rolled_back_transaction_never_runs,
     shutdown_finishes_a_short_job_and_releases_a_long_one,
     the_queue_depth_counts_jobs_in_each_state,
+    the_metrics_read_the_oldest_due_job_and_the_pool,
     a_finished_job_stays_as_succeeded_and_never_runs_again,
     the_prune_removes_only_succeeded_jobs_older_than_the_retention,
     a_running_worker_prunes_old_succeeded_jobs,
@@ -879,6 +880,37 @@ async fn the_queue_depth_counts_jobs_in_each_state(app: TestApp) {
             failed: 1,
             succeeded: 1,
         }
+    );
+}
+
+/// What the metrics sample besides the depth: the run time of the longest-waiting due job
+/// (neither a job scheduled for later nor a running one), and the pool's occupancy.
+async fn the_metrics_read_the_oldest_due_job_and_the_pool(app: TestApp) {
+    let now = Utc::now();
+    let at = |minutes: i64| now + chrono::Duration::minutes(minutes);
+    queue::enqueue(app.db(), "probe", "{}", 3, at(60)).await.unwrap();
+    assert_eq!(
+        queue::oldest_due_run_at(app.db(), now).await.unwrap(),
+        None,
+        "not due yet"
+    );
+    let oldest = queue::enqueue(app.db(), "probe", "{}", 3, at(-120))
+        .await
+        .unwrap();
+    queue::enqueue(app.db(), "probe", "{}", 3, at(-60)).await.unwrap();
+    queue::enqueue(app.db(), "probe", "{}", 3, at(-5)).await.unwrap();
+    let claimed = queue::claim(app.db(), "w", 1, lease(60)).await.unwrap();
+    assert_eq!(claimed[0].id, oldest, "the claim takes the longest-waiting job");
+    let waiting_since = queue::oldest_due_run_at(app.db(), now).await.unwrap().unwrap();
+    let off_by = (waiting_since - at(-60)).num_milliseconds().abs();
+    assert!(off_by < 1000, "{waiting_since} is not an hour ago");
+
+    let pool = folio_db::pool_stats(app.db()).expect("an sqlx pool");
+    let expected_max = if app.backend() == Backend::Sqlite { 4 } else { 5 };
+    assert_eq!(pool.max, expected_max, "{pool:?}");
+    assert!(
+        pool.in_use + pool.idle >= 1 && pool.in_use + pool.idle <= pool.max,
+        "{pool:?}"
     );
 }
 

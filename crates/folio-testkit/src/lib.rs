@@ -95,6 +95,7 @@ pub fn test_config(
         // Tests share one Redis: each app (and its second instances) keeps to its own keys.
         cache_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
         rate_limits: test_rate_limits(),
+        metrics_listen: None,
     }
 }
 

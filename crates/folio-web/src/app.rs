@@ -25,6 +25,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::AppConfig;
 use crate::features;
+use crate::metrics::MetricsServer;
 use crate::state::AppState;
 use crate::uploads::MAX_UPLOAD_BODY_BYTES;
 
@@ -118,7 +119,10 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(CatchPanicLayer::new()))
+        .layer(CatchPanicLayer::new())
+        // Outermost, so the figures include every layer's time and answer (a timeout's 408, a
+        // panic's 500); `Router::layer` still runs it after routing, with the route template.
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests)))
 }
 
 /// The body-limit layer answers 413 in plain text before any handler runs; people get the same
@@ -168,6 +172,8 @@ pub struct App {
     pub state: AppState,
     /// The database pool, so callers (tests) can reach the same database.
     pub db: DatabaseConnection,
+    /// The metrics listener (`FOLIO_METRICS_LISTEN`), stopped when the app is dropped.
+    metrics: Option<MetricsServer>,
 }
 
 /// What the binary prepared for the app (see `crates/folio/src/wiring.rs`): the database,
@@ -202,6 +208,10 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("FOLIO_LISTEN: could not listen on {}", config.listen))?;
+        let metrics = match config.metrics_listen {
+            Some(addr) => Some(MetricsServer::start(addr, db.clone()).await?),
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
@@ -209,12 +219,18 @@ impl App {
             embedded_worker,
             state,
             db,
+            metrics,
         })
     }
 
     /// The bound address (with the real port when the configuration asked for port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The metrics listener's address, when `FOLIO_METRICS_LISTEN` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(MetricsServer::local_addr)
     }
 
     /// Serves until `shutdown` resolves, then stops accepting, gives in-flight requests up to
@@ -253,6 +269,8 @@ impl App {
             tracing::warn!(error = %err, "could not write the last view counts");
         }
         self.db.close_by_ref().await.ok();
+        // Scraped until the end, so the last figures of a stopping task are still collected.
+        drop(self.metrics);
         tracing::info!("stopped");
         Ok(())
     }

@@ -87,6 +87,9 @@ pub struct AppConfig {
     pub cache_prefix: String,
     /// The rate limits of the forms.
     pub rate_limits: crate::security::rate_limit::RateLimits,
+    /// Where Prometheus metrics are served (`FOLIO_METRICS_LISTEN`), apart from the public
+    /// port; `None` (the default) serves none.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Where jobs run.
@@ -158,6 +161,7 @@ impl std::fmt::Debug for AppConfig {
             .field("cache_url", &self.cache_url)
             .field("cache_prefix", &self.cache_prefix)
             .field("rate_limits", &self.rate_limits)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -193,6 +197,7 @@ mod tests {
             cache_url: crate::cluster::CacheUrl::parse("redis://:cache-secret@cache:6379").unwrap(),
             cache_prefix: "folio".into(),
             rate_limits: crate::security::rate_limit::RateLimits::default(),
+            metrics_listen: None,
         };
         let printed = format!("{config:?}");
         assert!(

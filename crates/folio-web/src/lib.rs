@@ -13,6 +13,7 @@ pub mod error;
 pub mod features;
 pub mod forms;
 pub mod layout;
+pub mod metrics;
 pub mod page_cache;
 pub mod security;
 pub mod session;

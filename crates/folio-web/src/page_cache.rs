@@ -73,10 +73,14 @@ impl SiteCache {
 
     /// The cached page at `key`, unless the copies of this process can't be trusted now.
     pub async fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        if !self.cluster.local_copies_trusted() {
-            return None;
-        }
-        self.pages.get(key).await
+        let page = if self.cluster.local_copies_trusted() {
+            self.pages.get(key).await
+        } else {
+            None
+        };
+        let result = if page.is_some() { "hit" } else { "miss" };
+        metrics::counter!("folio_page_cache_total", "result" => result).increment(1);
+        page
     }
 
     /// Read before rendering a page that [`Self::insert`] may keep.

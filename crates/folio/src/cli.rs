@@ -190,6 +190,10 @@ pub struct Settings {
         global = true
     )]
     pub site_description: String,
+    /// Address and port of a separate listener serving Prometheus metrics at /metrics (for
+    /// `serve` and `worker`), e.g. 0.0.0.0:9464. Unset or empty: no metrics. Never the public port.
+    #[arg(long, env = "FOLIO_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
     /// Log filter, e.g. info or folio_web=debug,info.
     #[arg(long, env = "FOLIO_LOG", default_value = "info", global = true)]
     pub log: String,

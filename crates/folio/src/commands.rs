@@ -76,12 +76,18 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     // Only to tell the web instances' page caches when a scheduled item goes live.
     let cluster = join_cluster(&config.app).await?;
     let worker = job_worker(&config.app, db.clone(), mailer, storage, cluster);
+    // The worker service scales on the queue figures, so `folio worker` serves them too.
+    let metrics = match config.app.metrics_listen {
+        Some(addr) => Some(folio_web::metrics::MetricsServer::start(addr, db.clone()).await?),
+        None => None,
+    };
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopping));
     shutdown_signal().await;
     let _ = stop.send(true);
     running.await.context("worker task")?;
     db.close().await.ok();
+    drop(metrics);
     Ok(())
 }
 

@@ -310,6 +310,7 @@ impl Config {
                 .map_err(|why| invalid("FOLIO_CACHE_URL", &redact_url(&s.cache_url), why))?,
             cache_prefix: cache_prefix(&s.cache_prefix)?,
             rate_limits: folio_web::security::rate_limit::RateLimits::default(),
+            metrics_listen: metrics_listen(s.metrics_listen.as_deref(), listen)?,
         };
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         // Checked without building anything: the mailer, storage and pool are built once, inside
@@ -385,6 +386,29 @@ fn sns_cert_host(value: Option<&str>) -> Result<Option<String>, String> {
             "a host name, with an optional :port, e.g. sns.eu-central-1.amazonaws.com",
         ))
     }
+}
+
+/// `FOLIO_METRICS_LISTEN`: an address and port, apart from the public `FOLIO_LISTEN` (the
+/// figures are for the platform, not for visitors). Unset or empty: no metrics.
+fn metrics_listen(value: Option<&str>, public: SocketAddr) -> Result<Option<SocketAddr>, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(None);
+    };
+    let addr: SocketAddr = value.parse().map_err(|err| {
+        invalid(
+            "FOLIO_METRICS_LISTEN",
+            value,
+            format!("{err}; use e.g. 0.0.0.0:9464"),
+        )
+    })?;
+    if addr.port() == public.port() && addr.port() != 0 {
+        return Err(invalid(
+            "FOLIO_METRICS_LISTEN",
+            value,
+            "must not be the public port of FOLIO_LISTEN",
+        ));
+    }
+    Ok(Some(addr))
 }
 
 fn worker_mode(value: &str) -> Result<WorkerMode, String> {
@@ -509,6 +533,32 @@ mod tests {
                 .unwrap_err()
                 .starts_with("FOLIO_SECRET_KEY")
         );
+    }
+
+    #[test]
+    fn metrics_listen_is_a_separate_address() {
+        let public: SocketAddr = "0.0.0.0:8000".parse().unwrap();
+        assert_eq!(metrics_listen(None, public).unwrap(), None);
+        assert_eq!(metrics_listen(Some("  "), public).unwrap(), None);
+        assert_eq!(
+            metrics_listen(Some("0.0.0.0:9464"), public).unwrap(),
+            Some("0.0.0.0:9464".parse().unwrap())
+        );
+        assert_eq!(
+            metrics_listen(Some("[::1]:9464"), public).unwrap(),
+            Some("[::1]:9464".parse().unwrap())
+        );
+        for bad in [
+            "9464",
+            "localhost:9464",
+            "0.0.0.0",
+            "0.0.0.0:99999",
+            "0.0.0.0:8000",
+        ] {
+            let err = metrics_listen(Some(bad), public).unwrap_err();
+            assert!(err.starts_with("FOLIO_METRICS_LISTEN"), "{bad}: {err}");
+            assert!(!err.contains('\n'), "{bad}: {err}");
+        }
     }
 
     #[test]

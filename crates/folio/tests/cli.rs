@@ -64,6 +64,9 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         ("FOLIO_SITE_NAME", "Two\nlines"),
         ("FOLIO_SITE_DESCRIPTION", long_description.as_str()),
         ("FOLIO_SITE_DESCRIPTION", "A\ttab"),
+        ("FOLIO_METRICS_LISTEN", "9464"),
+        ("FOLIO_METRICS_LISTEN", "metrics.internal:9464"),
+        ("FOLIO_METRICS_LISTEN", "127.0.0.1:8000"),
     ] {
         let output = folio(dir.path(), &["check"], &[(variable, value)], "");
         assert_eq!(output.status.code(), Some(2), "{variable}");
@@ -111,6 +114,7 @@ fn help_documents_every_variable() {
         "FOLIO_SITE_DESCRIPTION",
         "FOLIO_LOG",
         "FOLIO_LOG_FORMAT",
+        "FOLIO_METRICS_LISTEN",
     ] {
         assert!(help.contains(variable), "{variable} missing from --help");
     }
@@ -524,4 +528,107 @@ fn iam_database_auth_signs_a_token_or_says_why_not() {
         );
     }
     assert!(psql(&admin_url, &format!("DROP DATABASE {database} WITH (FORCE)")).0);
+}
+
+/// `GET path` over plain HTTP/1.1 on `port`: the status line's code and the body.
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    (status, body)
+}
+
+/// Both production commands serve the Prometheus text on FOLIO_METRICS_LISTEN, and the public
+/// port does not.
+#[test]
+fn serve_and_worker_export_metrics_on_their_own_port() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    for (command, ready) in [("serve", "listening on"), ("worker", "job worker started")] {
+        let public = free_port();
+        let metrics = free_port();
+        let (listen, metrics_listen) = (format!("127.0.0.1:{public}"), format!("127.0.0.1:{metrics}"));
+        let env = [
+            ("FOLIO_LISTEN", listen.as_str()),
+            ("FOLIO_METRICS_LISTEN", metrics_listen.as_str()),
+            ("FOLIO_WORKER", "off"),
+        ];
+        let mut child = folio_command(dir.path(), &[command], &env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut log = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            log.push_str(&line);
+            if line.contains(ready) {
+                break;
+            }
+        }
+        assert!(log.contains(ready), "{command}: {log}");
+        if command == "serve" {
+            assert_eq!(http_get(public, "/healthz").0, 200);
+            // The fallback suggests the slashed path, which is not found either.
+            assert_eq!(http_get(public, "/metrics").0, 308, "never on the public port");
+            assert_eq!(http_get(public, "/metrics/").0, 404, "never on the public port");
+        }
+        // The queue is counted as soon as the listener starts, in either process (by a task
+        // of its own, so the first scrape may come just before).
+        let mut scraped = (0, String::new());
+        for _ in 0..50 {
+            scraped = http_get(metrics, "/metrics");
+            if scraped.1.contains("folio_jobs{state=\"queued\"} 0") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let (status, body) = scraped;
+        assert_eq!(status, 200, "{command}: {body}");
+        assert!(
+            body.contains("folio_jobs{state=\"queued\"} 0"),
+            "{command}: {body}"
+        );
+        assert!(
+            body.contains("folio_jobs_oldest_queued_age_seconds 0"),
+            "{command}: {body}"
+        );
+        assert!(
+            body.contains("folio_db_pool_max_connections "),
+            "{command}: {body}"
+        );
+        if command == "serve" {
+            assert!(
+                body.contains(
+                    "folio_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+                ),
+                "{body}"
+            );
+        }
+        // The signal handler is installed right after the ready line.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        lines.for_each(drop);
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{command}");
+    }
 }

@@ -410,6 +410,24 @@ impl QueueDepth {
     }
 }
 
+/// The earliest `run_at` among queued jobs that are due by `now`: how long the longest-waiting
+/// runnable job has waited (the metrics' oldest queued age). Jobs scheduled for later (a
+/// retry's backoff, a scheduled publication) are not waiting, so they are left out.
+pub async fn oldest_due_run_at(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let oldest: Option<Option<DateTime<Utc>>> = job::Entity::find()
+        .select_only()
+        .column_as(job::Column::RunAt.min(), "oldest")
+        .filter(job::Column::State.eq(QUEUED))
+        .filter(job::Column::RunAt.lte(now))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(oldest.flatten())
+}
+
 /// The soonest `run_at` of a queued job, so an idle worker knows how long it may sleep.
 pub async fn next_run_at(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
     let next: Option<Option<DateTime<Utc>>> = job::Entity::find()

@@ -167,8 +167,15 @@ impl Mailer {
         })
     }
 
-    /// Sends one message. For the file transport, logs where it was written.
+    /// Sends one message, counted as `sent` or `failed` in the metrics. For the file
+    /// transport, logs where it was written.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
+        let sent = self.deliver(email).await;
+        crate::metrics::record_email(if sent.is_ok() { "sent" } else { "failed" });
+        sent
+    }
+
+    async fn deliver(&self, email: &Email) -> Result<(), MailError> {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(parse_mailbox(&email.to)?)
