@@ -376,6 +376,7 @@ def photo(width: int = 1600, height: int = 1000) -> bytes:
 ADA = "ada@example.org"
 ADA_PASSWORD = "a long first password"
 ADA_NEW_PASSWORD = "a long second password, after the reset"
+BEA = "bea@example.org"
 STAFF = "staff@example.org"
 STAFF_PASSWORD = "a long staff password"
 READER = "reader@example.org"  # unsubscribes in step 6
@@ -395,6 +396,7 @@ def step_check() -> None:
     check("database: reachable, 0 pending migration(s)" in out, "no 'database: reachable, 0 pending' line")
     check("email: usable" in out, "no 'email: usable' line")
     check("storage: usable" in out, "no 'storage: usable' line")
+    check("cache: Redis reachable, can write and read" in out, "no 'cache: Redis reachable' line")
     # The worker's JSON lines that CloudWatch metric filters read (modules/observability): the
     # queue depth with its counts, and the heartbeat whose absence raises an alarm.
     worker = json_lines("worker")
@@ -884,11 +886,49 @@ def step_client_address() -> None:
             break
     check(statuses[-1] == 429, f"{len(statuses)} subscribe posts from 127.0.0.2 (each with a forged X-Forwarded-For) were never limited: {statuses}")
     check(set(statuses[:-1]) <= {303}, f"unexpected answers to the subscribe posts: {statuses}")
-    info(f"client 127.0.0.2: {len(statuses) - 1} posts accepted, then 429 (forged X-Forwarded-For ignored)")
+    # Round robin spread the posts over web1 and web2; the limit (5 an hour) is counted in
+    # Redis, so together they allow what one would.
+    check(len(statuses) - 1 == 5, f"expected 5 posts accepted across both instances, got {len(statuses) - 1}: {statuses}")
+    retry_after = int(response.headers.get("Retry-After", "0"))
+    check(0 < retry_after <= 3600, f"the 429 has no usable Retry-After: {response.headers.get('Retry-After')!r}")
+    info(f"client 127.0.0.2: 5 posts accepted across web1 and web2, then 429 with Retry-After {retry_after} s (forged X-Forwarded-For ignored)")
     other = Browser("other client", source="127.0.0.3")
     response = other.post("/site/subscribe/", {"email": "other@example.org"})
     check(response.status == 303, f"then a post from another client (127.0.0.3) was refused: {response}")
     info("client 127.0.0.3: accepted (the app tells clients apart by X-Forwarded-For)")
+
+
+def direct_home_status(port: str, cookie: str) -> int:
+    """GET / straight from one web process (not through haproxy) with a session cookie."""
+    connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
+    connection.request("GET", "/", headers={"Cookie": f"folio_session={cookie}", "X-Forwarded-Proto": "https"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def step_shared_sessions() -> None:
+    # A session made through the load balancer is known to both web processes (it lives in
+    # Redis; each serves it from memory after the first read), and signing out through the load
+    # balancer ends it on both within a second: the one that served the sign-out deletes it, the
+    # other hears of it on the Redis channel.
+    bea = Browser("bea")
+    redirected(bea.post("/signup/", {"email": BEA, "password": ADA_PASSWORD, "repeat_password": ADA_PASSWORD}),
+               "/signin/", "sign up")
+    bea.sign_in(BEA, ADA_PASSWORD)
+    cookie = next((c.value for c in bea.jar if c.name == "folio_session"), None)
+    check(cookie, "no session cookie after signing in")
+    ports = STACK["STACK_WEB_PORTS"].split()
+    for _ in range(2):  # the second read is served from each process's memory
+        statuses = {port: direct_home_status(port, cookie) for port in ports}
+        check(set(statuses.values()) == {200}, f"the session is not known to every web process: {statuses}")
+    info(f"one session, signed in on web {ports[0]} and {ports[1]} alike")
+    response = bea.post("/signout/", {}, csrf_from="/")
+    check(response.status in (302, 303), f"sign out: {response}")
+    started = time.monotonic()
+    eventually("both web processes refuse the ended session",
+               lambda: all(direct_home_status(port, cookie) == 302 for port in ports), timeout=1.0, interval=0.01)
+    info(f"signed out through haproxy; both web processes refused the old cookie after {(time.monotonic() - started) * 1000:.0f} ms")
 
 
 def commands_in_help(*args: str) -> list[str]:
@@ -954,7 +994,8 @@ STEPS = [
     ("readers subscribe and confirm; a new item's notification arrives; one-click unsubscribe", step_subscribers),
     ("scheduled publishing: the worker publishes and notifies at the set time, not before", step_scheduled),
     ("SES bounce through SNS: forged ones refused, a signed one suppresses the address", step_ses_bounce),
-    ("client address through the proxy; both web instances served", step_client_address),
+    ("client address through the proxy; both web instances served; limits shared", step_client_address),
+    ("one session on both web processes (Redis); a sign-out ends it on both within 1 s", step_shared_sessions),
     ("every command of the binary ran in this configuration", step_every_command),
     ("bad *_URL values: one 'error: VARIABLE' line and exit 2, never a panic", step_bad_values),
 ]
