@@ -37,6 +37,8 @@
 #   BENCH_PG         PostgreSQL server URL without database (default postgres://postgres@127.0.0.1:5432)
 #   BENCH_PG_PARAMS  query string added to the database URLs (default ?sslmode=disable)
 #   BENCH_REDIS      Redis for postgres-redis (default redis://127.0.0.1:6379)
+#   BENCH_METRICS_PORT  the server's FOLIO_METRICS_LISTEN port (default 8364); its /metrics is
+#                    saved after each backend's runs as last-run/metrics-<backend>.txt
 #   BENCH_SKIP_BUILD set to 1 to use the binaries already in target/release
 #
 # Caveat: on this 2-core machine wrk and the server share the CPU, so absolute numbers are
@@ -59,6 +61,7 @@ PG_SERVER=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 # BENCH_PG_PARAMS="" measures with the default instead.
 PG_PARAMS=${BENCH_PG_PARAMS-?sslmode=disable}
 REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379}
+METRICS_PORT=${BENCH_METRICS_PORT:-8364}
 PADS=10
 NOTES=500
 
@@ -326,7 +329,7 @@ bench_folio() {
     export FOLIO_LISTEN="127.0.0.1:$PORT" FOLIO_BASE_URL="http://127.0.0.1:$PORT" \
         FOLIO_DATABASE_URL="$database_url" FOLIO_EMAIL_URL="file://$WORK/mail" FOLIO_LOG=warn \
         FOLIO_LOG_FORMAT=json FOLIO_SHUTDOWN_GRACE_SECS=2 FOLIO_CACHE_URL=memory:// \
-        FOLIO_CACHE_PREFIX="bench$$"
+        FOLIO_CACHE_PREFIX="bench$$" FOLIO_METRICS_LISTEN="127.0.0.1:$METRICS_PORT"
     if [[ $backend == postgres-redis ]]; then export FOLIO_CACHE_URL=$REDIS_URL; fi
     FOLIO_SECRET_KEY=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
     export FOLIO_SECRET_KEY
@@ -365,6 +368,9 @@ bench_folio() {
     rss=$(peak_rss_mb "$SERVER_PID")
     echo "peak RSS: ${rss} MB" >&2
     BACKEND_ROWS+=("$backend|$ready_ms|$rss")
+    # What the server counted during the runs (FOLIO_METRICS_LISTEN), kept with the raw output.
+    curl -sS "http://127.0.0.1:$METRICS_PORT/metrics" >"$RUN_DIR/metrics-$backend.txt" ||
+        problem "$backend: the metrics listener did not answer"
     stop_server
     # The server logs at warn: anything in it is worth a look.
     if [[ -s $log_file ]]; then

@@ -90,6 +90,8 @@ impl Sessions {
             cache: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(CACHE_TTL)
+                // Ending one session drops only it (a predicate), not everyone's.
+                .support_invalidation_closures()
                 .build(),
             generation: Arc::new(AtomicU64::new(0)),
             cluster: cluster.clone(),
@@ -166,7 +168,7 @@ fn forget(cache: &Cache<i128, Record>, generation: &AtomicU64, event: &Event) {
     }
     .map(drop)
     .unwrap_or_else(|err| {
-        // Only when the cache was built without predicate support; drop everything instead.
+        // Not expected (the cache supports predicates); dropping everything is still correct.
         tracing::warn!(error = %err, "session cache: dropping every entry");
         cache.invalidate_all();
     });
