@@ -556,22 +556,23 @@ run "metrics_sidecar_in_web_and_worker" {
     error_message = "migrate is a one-off: no metrics listener, no sidecar."
   }
   assert {
-    condition = alltrue([for k in ["web", "worker"] : alltrue([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.readonlyRootFilesystem if c.name == "adot-collector"])
-      && one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.image if c.name == "adot-collector"]) == "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
-      && one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.memory if c.name == "adot-collector"]) <= local.sizes[k].memory
-    ])
+    condition = alltrue(flatten([for k in ["web", "worker"] : [
+      alltrue([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.readonlyRootFilesystem if c.name == "adot-collector"]),
+      one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.image if c.name == "adot-collector"]) == "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3",
+      one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.memory if c.name == "adot-collector"]) <= local.sizes[k].memory,
+    ]]))
     error_message = "The collector: pinned ECR Public image, read-only root, a memory limit within the task's."
   }
   assert {
-    condition = alltrue([for k in ["web", "worker"] : (
-      yamldecode(local.collector_config[k]).receivers.prometheus.config.scrape_configs[0].static_configs[0] == { targets = ["localhost:9464"], labels = { ClusterName = "folio-test", ServiceName = k } }
-      && yamldecode(local.collector_config[k]).exporters.awsemf.namespace == "Folio/folio-test"
-      && yamldecode(local.collector_config[k]).exporters.awsemf.log_group_name == "/folio/folio-test/metrics"
-      && yamldecode(local.collector_config[k]).exporters.awsemf.dimension_rollup_option == "NoDimensionRollup"
-      && !yamldecode(local.collector_config[k]).exporters.awsemf.resource_to_telemetry_conversion.enabled
-      && yamldecode(local.collector_config[k]).service.pipelines.metrics.exporters == ["awsemf"]
-      && one([for e in one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.environment if c.name == "adot-collector"]) : e.value if e.name == "AOT_CONFIG_CONTENT"]) == local.collector_config[k]
-    )])
+    condition = alltrue(flatten([for k in ["web", "worker"] : [
+      yamldecode(local.collector_config[k]).receivers.prometheus.config.scrape_configs[0].static_configs[0] == { targets = ["localhost:9464"], labels = { ClusterName = "folio-test", ServiceName = k } },
+      yamldecode(local.collector_config[k]).exporters.awsemf.namespace == "Folio/folio-test",
+      yamldecode(local.collector_config[k]).exporters.awsemf.log_group_name == "/folio/folio-test/metrics",
+      yamldecode(local.collector_config[k]).exporters.awsemf.dimension_rollup_option == "NoDimensionRollup",
+      !yamldecode(local.collector_config[k]).exporters.awsemf.resource_to_telemetry_conversion.enabled,
+      yamldecode(local.collector_config[k]).service.pipelines.metrics.exporters == ["awsemf"],
+      one([for e in one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.environment if c.name == "adot-collector"]) : e.value if e.name == "AOT_CONFIG_CONTENT"]) == local.collector_config[k],
+    ]]))
     error_message = "The collector scrapes localhost:9464 and exports with awsemf to Folio/<name> through the metrics log group, with its ServiceName label, no dimension roll-up and no resource attributes as dimensions; its config is AOT_CONFIG_CONTENT."
   }
   assert {
