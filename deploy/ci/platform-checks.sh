@@ -204,7 +204,8 @@ for i in "${!tf_dirs[@]}"; do
     failed_dirs+=("$d")
     continue
   fi
-  summary=$(grep -E '^Success!' "$log")
+  # (validate's "Success! The configuration is valid." is in the same log)
+  summary=$(grep -E '^Success! [0-9]+ passed' "$log")
   runs=$(sed -E 's/^Success! ([0-9]+) passed.*/\1/' <<<"$summary")
   total_runs=$((total_runs + runs))
   printf '%-40s valid; %s\n' "$d" "$summary"
