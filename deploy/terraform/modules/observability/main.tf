@@ -43,6 +43,7 @@ resource "aws_sns_topic_subscription" "email" {
 # gauge published by web tasks too cannot.
 
 resource "aws_cloudwatch_log_group" "metrics" {
+  # checkov:skip=CKV_AWS_338:Raw EMF records of every scrape; the metrics extracted from them stay 15 months in CloudWatch, so 14 days is enough (metrics_log_retention_days).
   name              = "/folio/${var.name}/metrics"
   retention_in_days = var.metrics_log_retention_days
   kms_key_id        = var.kms_key_arn
