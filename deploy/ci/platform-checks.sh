@@ -7,7 +7,9 @@
 #   DR region, envs/dr, smoke test, destroy); workflows against their schema and zizmor;
 #   hadolint; shellcheck.
 # Tools come from PyPI into a cached venv and from Debian; the AWS provider from a local
-# mirror (TF_PLUGIN_MIRROR, default /opt/tf-plugins). Prints a timing per stage.
+# mirror (TF_PLUGIN_MIRROR, default /opt/tf-plugins). Prints a timing per stage and the total.
+# The emulator run starts in the background once Terraform is initialised and is waited for at
+# the end; validate + test run CI_JOBS directories at a time (default: the CPU count).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -131,40 +133,84 @@ stage "Lambda@Edge zip = its sources; handler tests"
 # its sources build (deploy/ci/edge-function.py), and the handler must answer as documented.
 python3 deploy/ci/edge-function.py --check || fail "edge function package (run deploy/ci/edge-function.py and commit the zip)"
 
-# --- init + validate ---------------------------------------------------------------------------
-stage "terraform init + validate (offline)"
-init() { (cd "$1" && terraform init -backend=false -input=false -no-color >"$cache/init.log" 2>&1) || { cat "$cache/init.log"; fail "terraform init in $1"; }; }
-for d in "${modules[@]}" "${envs[@]}" "$tf/bootstrap"; do
-  init "$d"
+# --- init -------------------------------------------------------------------------------------
+# Serial: every init links providers from the one plugin cache, which Terraform does not
+# promise is safe for concurrent writers. Once it is filled, everything after only reads it.
+stage "terraform init (offline)"
+tf_dirs=("${modules[@]}" "${envs[@]}" "$tf/bootstrap")
+for d in "${tf_dirs[@]}"; do
+  (cd "$d" && terraform init -backend=false -input=false -no-color >"$cache/init.log" 2>&1) || { cat "$cache/init.log"; fail "terraform init in $d"; }
+done
+echo "initialised: ${#tf_dirs[@]} directories"
+
+# --- integration, started now, checked at the end -------------------------------------------
+# The emulator apply/drill/destroy mostly waits (the AWS provider's own delays and polls against
+# moto: RDS, load balancer, S3 lifecycle, CloudFront), while validate, test and checkov below
+# mostly compute: run them side by side instead of one after the other. The drill works on
+# copies under envs/.dr-drill-* (hidden: neither the envs/* globs nor checkov see them) with its
+# own log directory, and only reads the plugin cache filled above.
+# A log directory per run: two checkouts checking at once must not count each other's lines
+# (a CI run once saw another run's apply log and failed its created/destroyed count).
+# dr-drill.sh applies dev, reads it back (verify.py) as run.sh does, then runs the drill on it
+# and destroys both, checking every created resource is destroyed: one dev apply instead of two.
+emulator_logs=$(mktemp -d "$cache/emulator/run.XXXXXX")
+emulator_start=$SECONDS
+EMULATOR_LOG_DIR="$emulator_logs" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/dr-drill.sh \
+  >"$emulator_logs/drill.out" 2>&1 &
+emulator_pid=$!
+# Never leave the drill running if a check below fails (its own trap destroys moto's copy).
+trap '[ -z "${emulator_pid:-}" ] || kill "$emulator_pid" 2>/dev/null || true' EXIT
+
+# --- validate + test -------------------------------------------------------------------------
+# Per directory: validate, then `terraform test` (mocked AWS provider); the directories are
+# independent, so CI_JOBS of them at once (default: the number of CPUs). Each has its own log;
+# the summaries print in the usual order.
+stage "terraform validate + test (mocked AWS provider), ${CI_JOBS:-$(nproc)} at a time"
+check_dir() {
+  local d=$1 log=$2
   if grep -q configuration_aliases "$d/versions.tf"; then
     # A module that takes aliased providers cannot be validated alone; validate a copy with
     # empty provider blocks for its aliases (beside it, so relative paths still resolve).
+    local tmp
     tmp="$(dirname "$d")/.validate-$(basename "$d")"
     rm -rf "$tmp"
     cp -r "$d"/. "$tmp"/
     grep -o 'aws\.[a-z0-9_]*' "$d/versions.tf" | sort -u | cut -d. -f2 | while read -r alias; do
       printf 'provider "aws" {\n  alias = "%s"\n}\n' "$alias" >> "$tmp/zz_validate_providers.tf"
     done
-    (cd "$tmp" && terraform validate -no-color >/dev/null) || fail "terraform validate in $d"
+    (cd "$tmp" && terraform validate -no-color) >"$log" 2>&1 || { rm -rf "$tmp"; echo "VALIDATE FAILED" >>"$log"; return 1; }
     rm -rf "$tmp"
   else
-    (cd "$d" && terraform validate -no-color >/dev/null) || fail "terraform validate in $d"
+    (cd "$d" && terraform validate -no-color) >"$log" 2>&1 || { echo "VALIDATE FAILED" >>"$log"; return 1; }
   fi
-  echo "valid: $d"
+  [ -d "$d/tests" ] || { echo "NO TESTS: $d has no tests/" >>"$log"; return 1; }
+  (cd "$d" && terraform test -no-color) >>"$log" 2>&1
+}
+test_logs="$cache/tf-test"
+rm -rf "$test_logs" && mkdir -p "$test_logs"
+pids=()
+jobs_max="${CI_JOBS:-$(nproc)}"
+for i in "${!tf_dirs[@]}"; do
+  while [ "$(jobs -rp | grep -cvx "$emulator_pid")" -ge "$jobs_max" ]; do sleep 0.2; done
+  check_dir "${tf_dirs[$i]}" "$test_logs/$i.log" &
+  pids[i]=$!
 done
-
-# --- terraform test ----------------------------------------------------------------------------
-stage "terraform test (mocked AWS provider)"
 total_runs=0
-for d in "${modules[@]}" "${envs[@]}" "$tf/bootstrap"; do
-  [ -d "$d/tests" ] || fail "$d has no tests/"
-  log="$cache/test.log"
-  (cd "$d" && terraform test -no-color >"$log" 2>&1) || { cat "$log"; fail "terraform test in $d"; }
-  summary=$(grep -E '^Success!' "$log")
+failed_dirs=()
+for i in "${!tf_dirs[@]}"; do
+  d=${tf_dirs[$i]} log="$test_logs/$i.log"
+  if ! wait "${pids[$i]}"; then
+    cat "$log"
+    failed_dirs+=("$d")
+    continue
+  fi
+  # (validate's "Success! The configuration is valid." is in the same log)
+  summary=$(grep -E '^Success! [0-9]+ passed' "$log")
   runs=$(sed -E 's/^Success! ([0-9]+) passed.*/\1/' <<<"$summary")
   total_runs=$((total_runs + runs))
-  printf '%-40s %s\n' "$d" "$summary"
+  printf '%-40s valid; %s\n' "$d" "$summary"
 done
+[ ${#failed_dirs[@]} -eq 0 ] || fail "terraform validate/test in ${failed_dirs[*]}"
 echo "terraform test: $total_runs runs passed in ${#modules[@]} modules, ${#envs[@]} environments and the bootstrap"
 
 # --- checkov -----------------------------------------------------------------------------------
@@ -173,9 +219,9 @@ checkov_json="$cache/checkov.json"
 set +e
 checkov_status=0
 : >"$checkov_json"
-for dir in deploy .github; do
-  checkov --skip-download --quiet -d "$dir" --output json >>"$checkov_json" 2>"$cache/checkov.err" || checkov_status=$?
-done
+# One checkov process for both directories (one JSON document each): its start-up (loading
+# every check) is a good part of its time.
+checkov --skip-download --quiet -d deploy -d .github --output json >"$checkov_json" 2>"$cache/checkov.err" || checkov_status=$?
 set -e
 python3 - "$checkov_json" <<'PY' || fail "checkov"
 import json, sys
@@ -204,17 +250,17 @@ unexplained=$(grep -rnE 'checkov:skip=[A-Z0-9_]+(:.{0,15})?$' deploy .github || 
 echo "checkov skips in the code: $(grep -rhoE 'checkov:skip=[A-Z0-9_]+' deploy .github | wc -l), each with its reason"
 
 # --- emulator -----------------------------------------------------------------------------------
-stage "integration: dev on moto + DR drill (copy, envs/dr, smoke test), both destroyed"
-# A log directory per run: two checkouts checking at once must not count each other's lines
-# (a CI run once saw another run's apply log and failed its created/destroyed count).
-# dr-drill.sh applies dev, reads it back (verify.py) as run.sh does, then runs the drill on it
-# and destroys both, checking every created resource is destroyed: one dev apply instead of two.
-emulator_logs=$(mktemp -d "$cache/emulator/run.XXXXXX")
-EMULATOR_LOG_DIR="$emulator_logs" PYTHON="$venv/bin/python" deploy/terraform/tests/emulator/dr-drill.sh \
-  || fail "emulator apply/DR drill/destroy (logs in $emulator_logs)"
+stage "integration: dev on moto + DR drill (copy, envs/dr, smoke test), both destroyed (started after init)"
+emulator_status=0
+wait "$emulator_pid" || emulator_status=$?
+emulator_pid=""
+cat "$emulator_logs/drill.out"
+echo "integration: $((SECONDS - emulator_start)) s from its start, alongside validate, test and checkov"
+[ "$emulator_status" -eq 0 ] || fail "emulator apply/DR drill/destroy (logs in $emulator_logs)"
 # Runs' logs older than a day are removed.
 find "$cache/emulator" -mindepth 1 -maxdepth 1 -name 'run.*' -mmin +1440 -exec rm -rf {} +
 
 stage_end
 printf '\n==> platform checks passed\n'
 printf '%s\n' "${timings[@]}"
+printf '%-44s %4d s\n' "total" "$SECONDS"

@@ -144,10 +144,15 @@ module "app" {
     url          = module.cache.url
     connect_arns = module.cache.connect_arns
   }
-  image_tag               = var.image_tag
-  secret_replicas         = { (var.dr_region) = module.kms_dr.key_arn }
-  web                     = var.web
-  worker                  = var.worker
+  image_tag        = var.image_tag
+  secret_replicas  = { (var.dr_region) = module.kms_dr.key_arn }
+  web              = var.web
+  worker           = var.worker
+  site_name        = var.site_name
+  site_description = var.site_description
+  # The collector sidecar publishes into the environment's namespace, through its log group.
+  metrics_namespace       = module.observability.metrics_namespace
+  metrics_log_group_name  = module.observability.metrics_log_group_name
   scale_down_schedule     = var.production ? null : var.scale_down_schedule
   rollback_alarm_names    = module.observability.rollback_alarm_names
   deployment_config_name  = var.deployment_config_name

@@ -25,11 +25,15 @@ web = {
   cpu_target          = 60
   requests_per_target = 1000
 }
+# Scales on the job queue (folio_jobs queued per task, oldest queued job's age) between these.
 worker = {
   cpu    = 256
   memory = 512
-  count  = 1
+  min    = 1
+  max    = 2
 }
+site_name        = "Folio (dev)"
+site_description = "Folio's development environment."
 # 20:00-07:00 UTC on weekdays, and the weekend, nothing runs (up again Monday 07:00).
 scale_down_schedule = {
   down = "cron(0 20 ? * MON-FRI *)"

@@ -208,8 +208,13 @@ module "app" {
   secret_key_secret_arn    = one(data.aws_secretsmanager_secrets.secret_key.arns)
   origin_verify_secret_arn = one(data.aws_secretsmanager_secrets.origin_verify.arns)
 
-  web                        = var.web
-  worker                     = var.worker
+  web              = var.web
+  worker           = var.worker
+  site_name        = var.site_name
+  site_description = var.site_description
+  # The collector sidecar publishes into this region's namespace, through its log group.
+  metrics_namespace          = module.observability.metrics_namespace
+  metrics_log_group_name     = module.observability.metrics_log_group_name
   rollback_alarm_names       = module.observability.rollback_alarm_names
   deployment_config_name     = var.deployment_config_name
   alb_deletion_protection    = var.production

@@ -29,11 +29,15 @@ web = {
   cpu_target          = 60
   requests_per_target = 3000
 }
+# As prod: scales on the job queue between these (a backlog is likely after a failover).
 worker = {
   cpu    = 512
   memory = 1024
-  count  = 2
+  min    = 2
+  max    = 8
 }
+site_name              = "Folio"
+site_description       = "Notes, images and newsletters, published with Folio."
 log_retention_days     = 365
 backup_retention_days  = 35
 deployment_config_name = "CodeDeployDefault.ECSAllAtOnce"

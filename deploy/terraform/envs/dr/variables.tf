@@ -97,12 +97,33 @@ variable "web" {
 }
 
 variable "worker" {
-  description = "Worker service size."
+  description = "Worker service size and queue-driven autoscaling (app module): min and max tasks of this environment, and optionally the targets (queued jobs per task, oldest queued job's age in seconds) and cooldowns."
   type = object({
-    cpu    = number
-    memory = number
-    count  = number
+    cpu                      = number
+    memory                   = number
+    min                      = number
+    max                      = number
+    queued_jobs_per_task     = optional(number, 20)
+    oldest_queued_age_target = optional(number, 120)
+    scale_out_cooldown       = optional(number, 60)
+    scale_in_cooldown        = optional(number, 600)
   })
+  validation {
+    # Never zero by configuration: someone must run the jobs (the nightly scale-down of
+    # non-production environments is a schedule, not this minimum).
+    condition     = var.worker.min >= 1 && var.worker.max >= var.worker.min
+    error_message = "worker.min must be at least 1 and worker.max at least worker.min."
+  }
+}
+
+variable "site_name" {
+  description = "FOLIO_SITE_NAME: the site's name on pages and in emails."
+  type        = string
+}
+
+variable "site_description" {
+  description = "FOLIO_SITE_DESCRIPTION: the site's one-line description on pages and in emails."
+  type        = string
 }
 
 variable "log_retention_days" {

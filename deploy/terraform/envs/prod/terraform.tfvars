@@ -25,11 +25,16 @@ web = {
   cpu_target          = 60
   requests_per_target = 3000
 }
+# Scales on the job queue (folio_jobs queued per task, oldest queued job's age) between these;
+# two at least so a task replacement never stops the jobs.
 worker = {
   cpu    = 512
   memory = 1024
-  count  = 2
+  min    = 2
+  max    = 8
 }
+site_name              = "Folio"
+site_description       = "Notes, images and newsletters, published with Folio."
 scale_down_schedule    = null
 log_retention_days     = 365
 backup_retention_days  = 35

@@ -57,10 +57,21 @@ locals {
     FOLIO_TRUSTED_PROXY_HOPS = "2"
   }, var.extra_environment)
 
+  # What only the long-running processes need: the site's name and description (pages and
+  # emails), and the Prometheus listener the collector sidecar scrapes. 0.0.0.0 because in
+  # awsvpc mode the sidecar shares the task's network namespace (it scrapes localhost) and
+  # nothing else can reach the port: the tasks' security group admits only app_port from the
+  # ALB, and no port mapping, target group or listener names the metrics port.
+  runtime_settings = {
+    FOLIO_SITE_NAME        = var.site_name
+    FOLIO_SITE_DESCRIPTION = var.site_description
+    FOLIO_METRICS_LISTEN   = "0.0.0.0:${var.metrics_port}"
+  }
+
   # Only web serves POST /hooks/ses; unset, the endpoint answers 404.
   task_environment = {
-    web     = merge(local.environment, local.runtime_connections, length(var.ses_topic_arns) > 0 ? { FOLIO_SES_TOPIC_ARN = join(",", var.ses_topic_arns) } : {})
-    worker  = merge(local.environment, local.runtime_connections)
+    web     = merge(local.environment, local.runtime_connections, local.runtime_settings, length(var.ses_topic_arns) > 0 ? { FOLIO_SES_TOPIC_ARN = join(",", var.ses_topic_arns) } : {})
+    worker  = merge(local.environment, local.runtime_connections, local.runtime_settings)
     migrate = merge(local.environment, local.migrate_connections)
   }
 
@@ -312,8 +323,32 @@ resource "aws_iam_role_policy" "task" {
         Action   = ["ses:GetEmailIdentity", "ses:GetConfigurationSet"]
         Resource = [var.ses_identity_arn, var.ses_configuration_set_arn]
       },
+      {
+        # The collector sidecar's awsemf exporter: EMF records into the one metrics log group
+        # (created by the observability module, so no logs:CreateLogGroup).
+        Sid      = "MetricsEmfLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Resource = [local.metrics_log_group_arn, "${local.metrics_log_group_arn}:log-stream:*"]
+      },
+      {
+        # PutMetricData has no resource-level permission; the namespace condition keeps the
+        # tasks to their environment's namespace (EMF needs none of it today, but a collector
+        # configured with a direct exporter would, and then only there).
+        Sid       = "MetricsNamespace"
+        Effect    = "Allow"
+        Action    = "cloudwatch:PutMetricData"
+        Resource  = "*"
+        Condition = { StringEquals = { "cloudwatch:namespace" = var.metrics_namespace } }
+      },
     ]
   })
+}
+
+data "aws_partition" "current" {}
+
+locals {
+  metrics_log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${local.region}:${data.aws_caller_identity.current.account_id}:log-group:${var.metrics_log_group_name}"
 }
 
 # --- cluster and task definitions -------------------------------------------------------------
@@ -336,6 +371,118 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
   }
 }
 
+# --- metrics: the ADOT collector sidecar -----------------------------------------------------------
+# web and worker serve Prometheus text on FOLIO_METRICS_LISTEN. A sidecar (AWS Distro for
+# OpenTelemetry collector) in the same task scrapes it over localhost and writes embedded metric
+# format (EMF) records to a log group, from which CloudWatch extracts metrics into
+# metrics_namespace. No agent outside the task, nothing listening beyond it.
+#
+# Dimensions are declared, never derived: ClusterName and ServiceName are static labels of the
+# scrape target, the rest are the app's own bounded labels. Resource attributes (task ARN, task
+# id, image) are not turned into dimensions (resource_to_telemetry_conversion off), so a deploy
+# or a scale-out creates no new metrics; the task id only names the log stream. Metrics that
+# match no declaration stay in the log group (Logs Insights) and cost no custom metric.
+# Counter names are matched with and without the _total suffix: collector releases differ in
+# whether the Prometheus receiver trims it.
+
+locals {
+  collector_container = "adot-collector"
+  cluster_dims        = ["ClusterName"]
+  metric_declarations = [
+    # Every process samples the jobs table, so web and worker publish the same figures: one
+    # series per state across the cluster, read with the Maximum statistic.
+    { dimensions = [concat(local.cluster_dims, ["state"])], metric_name_selectors = ["^folio_jobs$"] },
+    { dimensions = [local.cluster_dims], metric_name_selectors = ["^folio_jobs_oldest_queued_age_seconds$"] },
+    # Requests per service and status (route and method stay in the log group: templates times
+    # methods times statuses would be hundreds of metrics), latency per service.
+    { dimensions = [concat(local.cluster_dims, ["ServiceName"]), concat(local.cluster_dims, ["ServiceName", "status"])], metric_name_selectors = ["^folio_http_requests(_total)?$"] },
+    { dimensions = [concat(local.cluster_dims, ["ServiceName"])], metric_name_selectors = ["^folio_http_request_duration_seconds$", "^folio_db_pool_max_connections$"] },
+    { dimensions = [concat(local.cluster_dims, ["ServiceName", "state"])], metric_name_selectors = ["^folio_db_pool_connections$"] },
+    { dimensions = [concat(local.cluster_dims, ["kind", "outcome"])], metric_name_selectors = ["^folio_job_duration_seconds$", "^folio_jobs_finished(_total)?$"] },
+    { dimensions = [concat(local.cluster_dims, ["outcome"])], metric_name_selectors = ["^folio_emails(_total)?$"] },
+    { dimensions = [concat(local.cluster_dims, ["result"])], metric_name_selectors = ["^folio_page_cache(_total)?$"] },
+    { dimensions = [concat(local.cluster_dims, ["source"])], metric_name_selectors = ["^folio_session_loads(_total)?$"] },
+    { dimensions = [concat(local.cluster_dims, ["limit"])], metric_name_selectors = ["^folio_rate_limited(_total)?$"] },
+  ]
+
+  # One configuration per service (its ServiceName label), passed as AOT_CONFIG_CONTENT.
+  collector_config = { for svc in ["web", "worker"] : svc => yamlencode({
+    extensions = { health_check = {} }
+    receivers = {
+      prometheus = {
+        config = {
+          global = {
+            scrape_interval = "${var.metrics_collector.scrape_interval_seconds}s"
+            scrape_timeout  = "${min(10, var.metrics_collector.scrape_interval_seconds)}s"
+          }
+          scrape_configs = [{
+            job_name     = "folio-${svc}"
+            metrics_path = "/metrics"
+            static_configs = [{
+              targets = ["localhost:${var.metrics_port}"]
+              labels  = { ClusterName = var.name, ServiceName = svc }
+            }]
+          }]
+        }
+      }
+    }
+    processors = {
+      # Task metadata for the log stream name only (see resource_to_telemetry_conversion).
+      resourcedetection = { detectors = ["env", "ecs"], timeout = "2s", override = false }
+      batch             = { timeout = "60s" }
+    }
+    exporters = {
+      awsemf = {
+        namespace                        = var.metrics_namespace
+        log_group_name                   = var.metrics_log_group_name
+        log_stream_name                  = "${svc}/{TaskId}"
+        region                           = local.region
+        dimension_rollup_option          = "NoDimensionRollup"
+        resource_to_telemetry_conversion = { enabled = false }
+        metric_declarations              = local.metric_declarations
+      }
+    }
+    service = {
+      extensions = ["health_check"]
+      pipelines = {
+        metrics = {
+          receivers  = ["prometheus"]
+          processors = ["resourcedetection", "batch"]
+          exporters  = ["awsemf"]
+        }
+      }
+    }
+  }) }
+
+  # Not essential: if the collector cannot start or dies, the app keeps serving (the metrics
+  # go missing, which the scaling policies treat as "hold", and ECS restarts it).
+  collector_definition = { for svc in ["web", "worker"] : svc => {
+    name                   = local.collector_container
+    image                  = var.metrics_collector.image
+    essential              = false
+    cpu                    = var.metrics_collector.cpu
+    memory                 = var.metrics_collector.memory
+    readonlyRootFilesystem = true
+    environment            = [{ name = "AOT_CONFIG_CONTENT", value = local.collector_config[svc] }]
+    restartPolicy          = { enabled = true, restartAttemptPeriod = 60 }
+    healthCheck = {
+      command     = ["/healthcheck"]
+      interval    = 30
+      timeout     = 5
+      retries     = 3
+      startPeriod = 10
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_names[svc]
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "adot"
+      }
+    }
+  } }
+}
+
 resource "aws_ecs_task_definition" "this" {
   for_each                 = local.commands
   family                   = "${var.name}-${each.key}"
@@ -349,7 +496,9 @@ resource "aws_ecs_task_definition" "this" {
     operating_system_family = "LINUX"
     cpu_architecture        = "X86_64"
   }
-  container_definitions = jsonencode([{
+  # The app is always the first container (deploy/ci/deploy.sh sets containerDefinitions[0]'s
+  # image); web and worker carry the collector sidecar after it.
+  container_definitions = jsonencode(concat([{
     name                   = local.container
     image                  = local.image
     essential              = true
@@ -368,7 +517,7 @@ resource "aws_ecs_task_definition" "this" {
         awslogs-stream-prefix = each.key
       }
     }
-  }])
+  }], each.key == "migrate" ? [] : [local.collector_definition[each.key]]))
   tags = var.tags
 }
 
@@ -630,7 +779,7 @@ resource "aws_ecs_service" "worker" {
   name                    = "worker"
   cluster                 = aws_ecs_cluster.this.id
   task_definition         = aws_ecs_task_definition.this["worker"].arn
-  desired_count           = var.worker.count
+  desired_count           = var.worker.min
   launch_type             = "FARGATE"
   platform_version        = "LATEST"
   propagate_tags          = "SERVICE"
@@ -750,8 +899,112 @@ resource "aws_appautoscaling_target" "worker" {
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.worker.name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.worker.count
-  max_capacity       = var.worker.count
+  min_capacity       = var.worker.min
+  max_capacity       = var.worker.max
+}
+
+# The worker scales on its queue, from the app's own gauges (collector sidecar, EMF): queued
+# jobs per running worker task, and the age of the oldest queued job. Two target-tracking
+# policies: Application Auto Scaling scales out when either asks for more tasks and in only
+# when both allow it. web tasks publish the same gauges, so the metric exists even with one
+# worker; with no data at all (collector down) target tracking holds the current count.
+# Scale-out reacts within about a minute; scale-in waits longer so a burst does not flap.
+locals {
+  jobs_metric = {
+    namespace  = var.metrics_namespace
+    dimensions = { ClusterName = aws_ecs_cluster.this.name }
+  }
+}
+
+resource "aws_appautoscaling_policy" "worker_queue" {
+  name               = "${var.name}-worker-queue-depth"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.worker.queued_jobs_per_task
+    scale_in_cooldown  = var.worker.scale_in_cooldown
+    scale_out_cooldown = var.worker.scale_out_cooldown
+    customized_metric_specification {
+      metrics {
+        id          = "queued"
+        return_data = false
+        metric_stat {
+          # Every task samples the same table: the maximum, not the sum, is the queue.
+          stat = "Maximum"
+          metric {
+            namespace   = local.jobs_metric.namespace
+            metric_name = "folio_jobs"
+            dimensions {
+              name  = "ClusterName"
+              value = local.jobs_metric.dimensions.ClusterName
+            }
+            dimensions {
+              name  = "state"
+              value = "queued"
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "tasks"
+        return_data = false
+        metric_stat {
+          stat = "Average"
+          metric {
+            namespace   = "ECS/ContainerInsights"
+            metric_name = "RunningTaskCount"
+            dimensions {
+              name  = "ClusterName"
+              value = aws_ecs_cluster.this.name
+            }
+            dimensions {
+              name  = "ServiceName"
+              value = aws_ecs_service.worker.name
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "queued_per_task"
+        label       = "Queued jobs per running worker task"
+        expression  = "FILL(queued, 0) / MAX([FILL(tasks, 1), 1])"
+        return_data = true
+      }
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "worker_oldest_job" {
+  name               = "${var.name}-worker-oldest-queued-job"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.worker.oldest_queued_age_target
+    scale_in_cooldown  = var.worker.scale_in_cooldown
+    scale_out_cooldown = var.worker.scale_out_cooldown
+    customized_metric_specification {
+      metrics {
+        id          = "oldest"
+        label       = "Age of the oldest queued job (seconds)"
+        return_data = true
+        metric_stat {
+          stat = "Maximum"
+          metric {
+            namespace   = local.jobs_metric.namespace
+            metric_name = "folio_jobs_oldest_queued_age_seconds"
+            dimensions {
+              name  = "ClusterName"
+              value = local.jobs_metric.dimensions.ClusterName
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 # Non-production environments sleep at night: both services to zero, back in the morning.

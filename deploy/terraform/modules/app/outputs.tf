@@ -171,3 +171,28 @@ output "deployment_events_topic_arn" {
   description = "SNS topic with CodeDeploy's success, failure, stop and rollback events of web deployments."
   value       = aws_sns_topic.deployments.arn
 }
+
+output "worker_scaling" {
+  description = "The worker service's autoscaling: min and max tasks, and per target-tracking policy its name, metric(s) and target."
+  value = {
+    min = aws_appautoscaling_target.worker.min_capacity
+    max = aws_appautoscaling_target.worker.max_capacity
+    policies = { for p in [aws_appautoscaling_policy.worker_queue, aws_appautoscaling_policy.worker_oldest_job] : p.name => {
+      target             = p.target_tracking_scaling_policy_configuration[0].target_value
+      scale_in_cooldown  = p.target_tracking_scaling_policy_configuration[0].scale_in_cooldown
+      scale_out_cooldown = p.target_tracking_scaling_policy_configuration[0].scale_out_cooldown
+      metrics            = sort(flatten([for m in p.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : [for s in m.metric_stat : s.metric[0].metric_name]]))
+    } }
+  }
+}
+
+output "metrics" {
+  description = "The app's Prometheus listener and its collector sidecar: port (never in a security group, port mapping or listener), CloudWatch namespace, EMF log group, collector image and the containers of each task definition."
+  value = {
+    port           = var.metrics_port
+    namespace      = var.metrics_namespace
+    log_group_name = var.metrics_log_group_name
+    collector      = var.metrics_collector.image
+    containers     = { for k, td in aws_ecs_task_definition.this : k => [for c in jsondecode(td.container_definitions) : c.name] }
+  }
+}

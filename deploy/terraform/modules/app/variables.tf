@@ -169,12 +169,89 @@ variable "web" {
 }
 
 variable "worker" {
-  description = "Worker service size: CPU units, memory MiB and task count."
+  description = "Worker service size and scaling: CPU units, memory MiB, min/max tasks (min >= 1 so jobs always run), the queued jobs per worker task and the oldest queued job's age (seconds) that target tracking aims at, and the cooldowns (scale in slower than out)."
   type = object({
-    cpu    = number
-    memory = number
-    count  = number
+    cpu                      = number
+    memory                   = number
+    min                      = number
+    max                      = number
+    queued_jobs_per_task     = optional(number, 20)
+    oldest_queued_age_target = optional(number, 120)
+    scale_out_cooldown       = optional(number, 60)
+    scale_in_cooldown        = optional(number, 600)
   })
+  validation {
+    # At least one worker: the queue gauges exist with no worker (web publishes them too), but
+    # nothing would run the jobs while target tracking waits for its alarm.
+    condition     = var.worker.min >= 1 && var.worker.min == floor(var.worker.min) && var.worker.max >= var.worker.min && var.worker.max <= 50 && var.worker.max == floor(var.worker.max)
+    error_message = "worker.min and worker.max are whole numbers with 1 <= min <= max <= 50."
+  }
+  validation {
+    condition     = var.worker.queued_jobs_per_task > 0 && var.worker.oldest_queued_age_target >= 10
+    error_message = "worker.queued_jobs_per_task must be > 0 and worker.oldest_queued_age_target at least 10 seconds."
+  }
+  validation {
+    # Scale out fast when jobs pile up, scale in slowly so a burst does not flap the service.
+    condition     = var.worker.scale_out_cooldown >= 0 && var.worker.scale_in_cooldown > var.worker.scale_out_cooldown
+    error_message = "worker.scale_in_cooldown must be longer than worker.scale_out_cooldown."
+  }
+}
+
+variable "site_name" {
+  description = "FOLIO_SITE_NAME of web and worker: the site's name on pages and in emails."
+  type        = string
+  validation {
+    condition     = length(trimspace(var.site_name)) > 0 && length(var.site_name) <= 100
+    error_message = "site_name is 1 to 100 characters."
+  }
+}
+
+variable "site_description" {
+  description = "FOLIO_SITE_DESCRIPTION of web and worker: the site's one-line description on pages and in emails."
+  type        = string
+  validation {
+    condition     = length(var.site_description) <= 300
+    error_message = "site_description is at most 300 characters."
+  }
+}
+
+variable "metrics_port" {
+  description = "Port of the app's Prometheus listener (FOLIO_METRICS_LISTEN=0.0.0.0:<port>) on web and worker. Only the collector sidecar reads it, over the task's localhost: no security group rule, port mapping or listener opens it."
+  type        = number
+  default     = 9464
+  validation {
+    condition     = var.metrics_port > 1024 && var.metrics_port < 65536 && var.metrics_port != var.app_port && var.metrics_port != 13133
+    error_message = "metrics_port is an unprivileged port other than app_port and the collector's health port (13133)."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace the collector sidecar publishes the app's metrics to (observability module's metrics_namespace, Folio/<name>); the task role may put metrics into it only."
+  type        = string
+}
+
+variable "metrics_log_group_name" {
+  description = "Log group the collector's awsemf exporter writes its embedded-metric-format records to (observability module's metrics_log_group_name); the task role may write there only."
+  type        = string
+}
+
+variable "metrics_collector" {
+  description = "The ADOT collector sidecar of web and worker: image (ECR Public, pinned tag), CPU units and memory MiB (hard limit; it is not essential, so hitting it never stops the app), scrape interval in seconds."
+  type = object({
+    image                   = optional(string, "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3")
+    cpu                     = optional(number, 64)
+    memory                  = optional(number, 128)
+    scrape_interval_seconds = optional(number, 30)
+  })
+  default = {}
+  validation {
+    condition     = can(regex("^public\\.ecr\\.aws/aws-observability/aws-otel-collector:v[0-9]+\\.[0-9]+\\.[0-9]+$", var.metrics_collector.image))
+    error_message = "The collector image is aws-otel-collector from ECR Public with a pinned vX.Y.Z tag (never latest)."
+  }
+  validation {
+    condition     = var.metrics_collector.cpu >= 32 && var.metrics_collector.memory >= 64 && var.metrics_collector.scrape_interval_seconds >= 10 && var.metrics_collector.scrape_interval_seconds <= 60
+    error_message = "The collector needs at least 32 CPU units and 64 MiB, and scrapes every 10 to 60 seconds."
+  }
 }
 
 variable "scale_down_schedule" {

@@ -1,4 +1,4 @@
-# Logs, the queue-depth metric, the dashboard and the alarms. Alarms go to one SNS topic; the
+# Logs, the app metrics' log group, the dashboard and the alarms. Alarms go to one SNS topic; the
 # ones in local.rollback_alarms are also handed to CodeDeploy, which stops and reverses a
 # blue/green deployment while any of them fires.
 
@@ -32,30 +32,28 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
-# --- queue depth from the worker's log ---------------------------------------------------------
-# Once a minute the worker logs a JSON line:
-#   {"level":"INFO","message":"queue depth","queued":12,"running":2,"failed":0,"target":"folio::queue",…}
-# These filters turn its fields into metrics; no agent or metrics endpoint is needed.
+# --- the app's metrics ---------------------------------------------------------------------------
+# web and worker publish Prometheus metrics (FOLIO_METRICS_LISTEN); the ADOT collector sidecar in
+# each task (app module) writes them as embedded metric format records to this log group, and
+# CloudWatch extracts the declared metrics into local.namespace. The queue figures used to come
+# from the worker's "queue depth" log line through log metric filters (QueuedJobs, RunningJobs,
+# FailedJobs); the alarms, the dashboard and the worker's autoscaling now read the app's own
+# gauge folio_jobs{state} (Maximum across tasks: every process samples the jobs table), so those
+# filters are gone. The heartbeat filter below stays: it proves the worker loop runs, which a
+# gauge published by web tasks too cannot.
 
-locals {
-  queue_metrics = {
-    queued  = "QueuedJobs"
-    running = "RunningJobs"
-    failed  = "FailedJobs"
-  }
+resource "aws_cloudwatch_log_group" "metrics" {
+  # checkov:skip=CKV_AWS_338:Raw EMF records of every scrape; the metrics extracted from them stay 15 months in CloudWatch, so 14 days is enough (metrics_log_retention_days).
+  name              = "/folio/${var.name}/metrics"
+  retention_in_days = var.metrics_log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
 }
 
-resource "aws_cloudwatch_log_metric_filter" "queue" {
-  for_each       = local.queue_metrics
-  name           = "${var.name}-queue-${each.key}"
-  log_group_name = aws_cloudwatch_log_group.this["worker"].name
-  pattern        = "{ $.message = \"queue depth\" }"
-  metric_transformation {
-    name      = each.value
-    namespace = local.namespace
-    value     = "$.${each.key}"
-    unit      = "Count"
-  }
+locals {
+  # The dimensions every queue figure is published with (app module: ClusterName is a static
+  # label of the scrape target).
+  jobs_dimensions = { ClusterName = var.cluster_name }
 }
 
 # --- alarms --------------------------------------------------------------------------------------
@@ -379,16 +377,24 @@ locals {
       dimensions  = { ReplicationGroupId = var.cache_replication_group_id }
       operator    = "GreaterThanThreshold"
     }
+    # The queue gauges: every web and worker task samples the jobs table, so the Maximum across
+    # tasks is the queue (a Sum would count it once per task). Sustained = all 3 periods.
     queue-depth = {
-      description = "Jobs pile up: the worker is down or too slow (see runbooks/scaling.md)."
-      namespace   = local.namespace, metric = "QueuedJobs", statistic = "Minimum", threshold = var.queue_depth_threshold
-      dimensions  = {}
+      description = "Over ${var.queue_depth_threshold} jobs queued for 15 minutes: the workers are down, at their maximum or too slow (runbooks/metrics.md, runbooks/scaling.md)."
+      namespace   = local.namespace, metric = "folio_jobs", statistic = "Maximum", threshold = var.queue_depth_threshold
+      dimensions  = merge(local.jobs_dimensions, { state = "queued" })
+      operator    = "GreaterThanThreshold"
+    }
+    oldest-queued-job = {
+      description = "The oldest queued job has waited over ${var.oldest_queued_age_threshold_seconds} s for 15 minutes: jobs are not being picked up (runbooks/metrics.md)."
+      namespace   = local.namespace, metric = "folio_jobs_oldest_queued_age_seconds", statistic = "Maximum", threshold = var.oldest_queued_age_threshold_seconds
+      dimensions  = local.jobs_dimensions
       operator    = "GreaterThanThreshold"
     }
     failed-jobs = {
       description = "Jobs failed for good (listed in the admin panel)."
-      namespace   = local.namespace, metric = "FailedJobs", statistic = "Maximum", threshold = 0
-      dimensions  = {}
+      namespace   = local.namespace, metric = "folio_jobs", statistic = "Maximum", threshold = 0
+      dimensions  = merge(local.jobs_dimensions, { state = "failed" })
       operator    = "GreaterThanThreshold"
     }
   }
@@ -415,6 +421,10 @@ resource "aws_cloudwatch_metric_alarm" "capacity" {
 # --- dashboard -------------------------------------------------------------------------------------
 
 locals {
+  counter_labels = { emails = "outcome", page_cache = "result", session_loads = "source" }
+  counter_search = { for name, label in local.counter_labels : name =>
+    "SEARCH('{${local.namespace},ClusterName,${label}} ClusterName=\"${var.cluster_name}\" (MetricName=\"folio_${name}_total\" OR MetricName=\"folio_${name}\")', 'Sum', 60)"
+  }
   lb = var.alb_arn_suffix
   widgets = [
     { title = "Requests and errors (ALB)", metrics = [
@@ -437,10 +447,20 @@ locals {
       ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", var.cluster_name, "ServiceName", var.service_names.web],
       ["...", var.service_names.worker],
     ] },
-    { title = "Job queue depth", metrics = [
-      [local.namespace, "QueuedJobs", { stat = "Maximum" }],
-      [".", "RunningJobs", { stat = "Maximum" }],
-      [".", "FailedJobs", { stat = "Maximum" }],
+    { title = "Job queue (folio_jobs, max across tasks) and oldest queued job (s)", metrics = concat(
+      [for state in ["queued", "running", "failed"] : [local.namespace, "folio_jobs", "ClusterName", var.cluster_name, "state", state, { stat = "Maximum" }]],
+      [[local.namespace, "folio_jobs_oldest_queued_age_seconds", "ClusterName", var.cluster_name, { stat = "Maximum", yAxis = "right" }]],
+    ) },
+    { title = "Worker tasks (autoscaled on the queue)", metrics = [
+      ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", var.cluster_name, "ServiceName", var.service_names.worker],
+      [".", "RunningTaskCount", ".", ".", ".", "."],
+    ] },
+    # Counters: whether the collector's Prometheus receiver keeps the _total suffix differs
+    # between releases, so these widgets search for either name.
+    { title = "Emails by outcome", metrics = [[{ id = "emails", expression = local.counter_search["emails"] }]] },
+    { title = "Page cache (result) and session loads (source)", metrics = [
+      [{ id = "cache", expression = local.counter_search["page_cache"] }],
+      [{ id = "sessions", expression = local.counter_search["session_loads"] }],
     ] },
     { title = "RDS", metrics = [
       ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", var.db_instance_id],

@@ -13,9 +13,25 @@ output "rollback_alarm_names" {
   value       = local.rollback_alarms
 }
 
-output "queue_metric_filter_patterns" {
-  description = "Log filter pattern and value of each queue metric."
-  value       = { for k, v in aws_cloudwatch_log_metric_filter.queue : v.metric_transformation[0].name => { pattern = v.pattern, value = v.metric_transformation[0].value } }
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the app's metrics (Folio/<name>; give it to the app module's collector sidecar)."
+  value       = local.namespace
+}
+
+output "metrics_log_group_name" {
+  description = "Log group of the collector's embedded-metric-format records (give it to the app module)."
+  value       = aws_cloudwatch_log_group.metrics.name
+}
+
+output "queue_alarms" {
+  description = "The queue alarms and what they read: namespace, metric, dimensions, statistic, threshold."
+  value = { for k in ["queue-depth", "oldest-queued-job", "failed-jobs"] : aws_cloudwatch_metric_alarm.capacity[k].alarm_name => {
+    namespace  = aws_cloudwatch_metric_alarm.capacity[k].namespace
+    metric     = aws_cloudwatch_metric_alarm.capacity[k].metric_name
+    dimensions = aws_cloudwatch_metric_alarm.capacity[k].dimensions
+    statistic  = aws_cloudwatch_metric_alarm.capacity[k].statistic
+    threshold  = aws_cloudwatch_metric_alarm.capacity[k].threshold
+  } }
 }
 
 output "dashboard_name" {

@@ -56,6 +56,22 @@ variable "queue_depth_threshold" {
   default     = 500
 }
 
+variable "oldest_queued_age_threshold_seconds" {
+  description = "Age in seconds of the oldest queued job (folio_jobs_oldest_queued_age_seconds, Maximum) that, sustained for 15 minutes, raises an alarm."
+  type        = number
+  default     = 900
+  validation {
+    condition     = var.oldest_queued_age_threshold_seconds >= 60
+    error_message = "At least 60 seconds (the app samples the queue about once a minute)."
+  }
+}
+
+variable "metrics_log_retention_days" {
+  description = "Days to keep the collector's EMF records (the raw per-scrape figures; the CloudWatch metrics themselves are kept 15 months regardless)."
+  type        = number
+  default     = 14
+}
+
 variable "target_5xx_threshold" {
   description = "App 5xx responses per minute that stop a deployment and page."
   type        = number

@@ -163,9 +163,45 @@ check("database accepts only 5432 from the tasks' security group",
 
 logs = client("logs")
 filters = logs.describe_metric_filters(logGroupName="/folio/folio-dev/worker")["metricFilters"]
-queued = [f for f in filters if f["metricTransformations"][0]["metricName"] == "QueuedJobs"]
-check("QueuedJobs metric filter on the queue-depth log line",
-      queued and queued[0]["filterPattern"] == '{ $.message = "queue depth" }' and queued[0]["metricTransformations"][0]["metricValue"] == "$.queued")
+check("no queue-depth log metric filter any more (the alarms read the app's folio_jobs gauge)",
+      not [f for f in filters if f["metricTransformations"][0]["metricName"] in ("QueuedJobs", "RunningJobs", "FailedJobs")])
+metrics_group = logs.describe_log_groups(logGroupNamePrefix="/folio/folio-dev/metrics")["logGroups"]
+check("the collector's EMF log group exists, encrypted, with a retention",
+      len(metrics_group) == 1 and metrics_group[0].get("kmsKeyId") and metrics_group[0].get("retentionInDays"))
+
+# Issue 16: metrics listener + ADOT collector sidecar in web and worker, never in the ALB or a
+# security group; the worker scales on the queue.
+for family in ["folio-dev-web", "folio-dev-worker"]:
+    containers = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]["containerDefinitions"]
+    app_env = {e["name"]: e["value"] for e in containers[0].get("environment", [])}
+    sidecar = [c for c in containers if c["name"] == "adot-collector"]
+    sidecar_env = {e["name"]: e["value"] for e in (sidecar[0].get("environment", []) if sidecar else [])}
+    check(f"{family}: FOLIO_METRICS_LISTEN=0.0.0.0:9464, site name and description set",
+          app_env.get("FOLIO_METRICS_LISTEN") == "0.0.0.0:9464" and app_env.get("FOLIO_SITE_NAME") and "FOLIO_SITE_DESCRIPTION" in app_env)
+    check(f"{family}: a non-essential ADOT collector (pinned image) scraping localhost:9464 into Folio/folio-dev",
+          len(containers) == 2 and containers[0]["name"] == "folio" and sidecar and sidecar[0]["essential"] is False
+          and sidecar[0]["image"].startswith("public.ecr.aws/aws-observability/aws-otel-collector:v")
+          and "localhost:9464" in sidecar_env.get("AOT_CONFIG_CONTENT", "") and "Folio/folio-dev" in sidecar_env.get("AOT_CONFIG_CONTENT", ""))
+    check(f"{family}: no container maps the metrics port",
+          all(p.get("containerPort") != 9464 for c in containers for p in c.get("portMappings", [])))
+migrate_containers = ecs.describe_task_definition(taskDefinition="folio-dev-migrate")["taskDefinition"]["containerDefinitions"]
+check("folio-dev-migrate: no sidecar, no metrics listener",
+      len(migrate_containers) == 1 and "FOLIO_METRICS_LISTEN" not in {e["name"] for e in migrate_containers[0].get("environment", [])})
+all_groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["folio-dev-*"]}])["SecurityGroups"]
+# Inbound is what exposes a port: no ingress rule may cover 9464 or be all-protocols.
+check("no security group admits the metrics port 9464",
+      all_groups and not [p for g in all_groups for p in g["IpPermissions"]
+                          if p.get("IpProtocol") == "-1" or p.get("FromPort", 0) <= 9464 <= p.get("ToPort", -1)])
+listeners = client("elbv2").describe_listeners(LoadBalancerArn=client("elbv2").describe_load_balancers(Names=["folio-dev"])["LoadBalancers"][0]["LoadBalancerArn"])["Listeners"]
+check("the ALB has no listener on the metrics port", listeners and all(l["Port"] != 9464 for l in listeners))
+autoscaling = client("application-autoscaling")
+worker_target = [t for t in autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] if t["ResourceId"] == "service/folio-dev/worker"]
+check("the worker scales between dev's min 1 and max 2",
+      len(worker_target) == 1 and (worker_target[0]["MinCapacity"], worker_target[0]["MaxCapacity"]) == (1, 2))
+worker_policies = {p["PolicyName"]: p for p in autoscaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId="service/folio-dev/worker")["ScalingPolicies"]}
+check("the worker has target-tracking policies on queue depth and on the oldest queued job",
+      {"folio-dev-worker-queue-depth", "folio-dev-worker-oldest-queued-job"} <= set(worker_policies)
+      and all(p["PolicyType"] == "TargetTrackingScaling" for p in worker_policies.values()))
 
 secrets = client("secretsmanager")
 names = {s["Name"] for s in secrets.list_secrets()["SecretList"]}
@@ -189,6 +225,12 @@ check("running below desired tasks alarms for web and worker (Container Insights
       all(any(m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "RunningTaskCount" for m in by_name.get(f"folio-dev-{s}-tasks-below-desired", {}).get("Metrics", []))
           for s in ["web", "worker"]))
 check("load balancer 5xx alarm", by_name.get("folio-dev-alb-5xx", {}).get("MetricName") == "HTTPCode_ELB_5XX_Count")
+queue_alarm = by_name.get("folio-dev-queue-depth", {})
+check("the queue-depth alarm reads folio_jobs{state=queued} (Maximum) in Folio/folio-dev",
+      queue_alarm.get("Namespace") == "Folio/folio-dev" and queue_alarm.get("MetricName") == "folio_jobs"
+      and queue_alarm.get("Statistic") == "Maximum" and {"Name": "state", "Value": "queued"} in queue_alarm.get("Dimensions", []))
+check("an alarm on the oldest queued job's age",
+      by_name.get("folio-dev-oldest-queued-job", {}).get("MetricName") == "folio_jobs_oldest_queued_age_seconds")
 heartbeat = [f for f in filters if f["metricTransformations"][0]["metricName"] == "WorkerHeartbeat"]
 check("WorkerHeartbeat metric filter on the worker alive log line",
       heartbeat and heartbeat[0]["filterPattern"] == '{ $.message = "worker alive" }')

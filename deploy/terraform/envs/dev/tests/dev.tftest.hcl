@@ -136,3 +136,38 @@ run "first_apply_without_hook_subscription" {
     error_message = "Without the subscription the topic exists and web already knows it (to confirm the later subscription)."
   }
 }
+
+# Issue 16: the app's metrics reach CloudWatch through the collector sidecar, the queue alarm reads
+# them, and the worker scales on them between this environment's min and max.
+run "dev_metrics_and_worker_scaling" {
+  assert {
+    condition     = module.app.worker_scaling.min == 1 && module.app.worker_scaling.max == 2 && var.worker.min == 1 && var.worker.max == 2
+    error_message = "dev: the worker scales between terraform.tfvars' min (1) and max (2)."
+  }
+  assert {
+    condition     = toset([for p in values(module.app.worker_scaling.policies) : join(",", p.metrics)]) == toset(["RunningTaskCount,folio_jobs", "folio_jobs_oldest_queued_age_seconds"]) && alltrue([for p in values(module.app.worker_scaling.policies) : p.scale_in_cooldown > p.scale_out_cooldown])
+    error_message = "dev: the worker's target tracking reads queue depth per task and the oldest queued job's age; scale-in is slower than scale-out."
+  }
+  assert {
+    condition     = module.app.metrics.namespace == module.observability.metrics_namespace && module.observability.metrics_namespace == "Folio/folio-dev" && module.app.metrics.log_group_name == module.observability.metrics_log_group_name
+    error_message = "dev: the sidecar publishes into the environment's namespace (Folio/folio-dev), through the observability module's log group."
+  }
+  assert {
+    condition     = alltrue([for k in ["web", "worker"] : module.app.metrics.containers[k] == ["folio", "adot-collector"] && module.app.container_environment[k].FOLIO_METRICS_LISTEN == "0.0.0.0:9464"]) && module.app.metrics.containers.migrate == ["folio"]
+    error_message = "dev: web and worker listen for metrics on 9464 and carry the collector sidecar; migrate does not."
+  }
+  assert {
+    condition     = module.app.test_listener_port != module.app.metrics.port && !contains(values(module.app.target_group_health_check_paths), "/metrics")
+    error_message = "dev: the metrics port is no listener or health check of the ALB."
+  }
+  assert {
+    condition = alltrue([for k in ["queue-depth", "oldest-queued-job"] :
+      module.observability.queue_alarms["folio-dev-${k}"].namespace == "Folio/folio-dev" && module.observability.queue_alarms["folio-dev-${k}"].statistic == "Maximum"
+    ]) && module.observability.queue_alarms["folio-dev-queue-depth"].metric == "folio_jobs" && module.observability.queue_alarms["folio-dev-queue-depth"].dimensions.state == "queued" && module.observability.queue_alarms["folio-dev-oldest-queued-job"].metric == "folio_jobs_oldest_queued_age_seconds"
+    error_message = "dev: the queue alarms read folio_jobs{state=queued} and the oldest queued job's age (Maximum) in the environment's namespace."
+  }
+  assert {
+    condition     = alltrue([for k in ["web", "worker"] : module.app.container_environment[k].FOLIO_SITE_NAME == "Folio (dev)" && module.app.container_environment[k].FOLIO_SITE_DESCRIPTION == var.site_description])
+    error_message = "dev: web and worker get the environment's site name and description."
+  }
+}

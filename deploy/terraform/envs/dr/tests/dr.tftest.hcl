@@ -148,3 +148,16 @@ run "dr_region_differs" {
   }
   expect_failures = [var.primary_region]
 }
+
+# Issue 16: in the DR region too, the worker scales on the queue and the sidecar publishes into
+# this composition's own namespace (its alarms are here).
+run "dr_metrics_and_worker_scaling" {
+  assert {
+    condition     = module.app.worker_scaling.min == var.worker.min && module.app.worker_scaling.max == var.worker.max && var.worker.min >= 1
+    error_message = "dr: the worker scales between terraform.tfvars' min and max."
+  }
+  assert {
+    condition     = module.app.metrics.namespace == module.observability.metrics_namespace && endswith(module.observability.metrics_namespace, "-dr") && alltrue([for k in ["web", "worker"] : module.app.metrics.containers[k] == ["folio", "adot-collector"]])
+    error_message = "dr: web and worker carry the collector sidecar, publishing into the DR composition's namespace."
+  }
+}

@@ -33,10 +33,15 @@ variables {
     url          = "rediss://folio-test-app@cache.x.euc1.cache.amazonaws.com:6379"
     connect_arns = ["arn:aws:elasticache:eu-central-1:123456789012:replicationgroup:folio-test", "arn:aws:elasticache:eu-central-1:123456789012:user:folio-test-app"]
   }
-  web                  = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
-  worker               = { cpu = 256, memory = 512, count = 1 }
-  rollback_alarm_names = ["folio-test-app-5xx", "folio-test-unhealthy-blue"]
-  smoke_test_url       = "https://origin.folio.example.org:8443"
+  web               = { cpu = 256, memory = 512, min = 2, max = 6, cpu_target = 60, requests_per_target = 1000 }
+  worker            = { cpu = 256, memory = 512, min = 1, max = 4 }
+  site_name         = "Folio (test)"
+  site_description  = "A test site."
+  metrics_namespace = "Folio/folio-test"
+  # The observability module's log group (its name; the task role's ARN is built from it).
+  metrics_log_group_name = "/folio/folio-test/metrics"
+  rollback_alarm_names   = ["folio-test-app-5xx", "folio-test-unhealthy-blue"]
+  smoke_test_url         = "https://origin.folio.example.org:8443"
 }
 
 run "load_balancer" {
@@ -529,4 +534,182 @@ run "dr_uses_the_primary_replicas" {
     condition     = data.aws_secretsmanager_secret_version.origin_verify.secret_id == var.origin_verify_secret_arn
     error_message = "The ALB checks the value of the replicated origin-verify secret (what CloudFront sends)."
   }
+}
+
+# --- issue 16: metrics, the collector sidecar, queue-driven worker scaling, site settings ----------
+
+run "metrics_sidecar_in_web_and_worker" {
+  assert {
+    condition = alltrue([for k in ["web", "worker"] :
+      contains(jsondecode(aws_ecs_task_definition.this[k].container_definitions)[0].environment, { name = "FOLIO_METRICS_LISTEN", value = "0.0.0.0:9464" })
+    ])
+    error_message = "web and worker serve Prometheus metrics on FOLIO_METRICS_LISTEN=0.0.0.0:9464."
+  }
+  assert {
+    condition = alltrue([for k in ["web", "worker"] :
+      [for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : [c.name, c.essential]] == [["folio", true], ["adot-collector", false]]
+    ])
+    error_message = "web and worker: the app first (deploy.sh sets containerDefinitions[0]'s image), then the ADOT collector, not essential (it can never stop the app)."
+  }
+  assert {
+    condition     = [for c in jsondecode(aws_ecs_task_definition.this["migrate"].container_definitions) : c.name] == ["folio"] && !contains([for e in jsondecode(aws_ecs_task_definition.this["migrate"].container_definitions)[0].environment : e.name], "FOLIO_METRICS_LISTEN")
+    error_message = "migrate is a one-off: no metrics listener, no sidecar."
+  }
+  assert {
+    condition = alltrue(flatten([for k in ["web", "worker"] : [
+      alltrue([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.readonlyRootFilesystem if c.name == "adot-collector"]),
+      one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.image if c.name == "adot-collector"]) == "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3",
+      one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.memory if c.name == "adot-collector"]) <= local.sizes[k].memory,
+    ]]))
+    error_message = "The collector: pinned ECR Public image, read-only root, a memory limit within the task's."
+  }
+  assert {
+    condition = alltrue(flatten([for k in ["web", "worker"] : [
+      yamldecode(local.collector_config[k]).receivers.prometheus.config.scrape_configs[0].static_configs[0] == { targets = ["localhost:9464"], labels = { ClusterName = "folio-test", ServiceName = k } },
+      yamldecode(local.collector_config[k]).exporters.awsemf.namespace == "Folio/folio-test",
+      yamldecode(local.collector_config[k]).exporters.awsemf.log_group_name == "/folio/folio-test/metrics",
+      yamldecode(local.collector_config[k]).exporters.awsemf.dimension_rollup_option == "NoDimensionRollup",
+      !yamldecode(local.collector_config[k]).exporters.awsemf.resource_to_telemetry_conversion.enabled,
+      yamldecode(local.collector_config[k]).service.pipelines.metrics.exporters == ["awsemf"],
+      one([for e in one([for c in jsondecode(aws_ecs_task_definition.this[k].container_definitions) : c.environment if c.name == "adot-collector"]) : e.value if e.name == "AOT_CONFIG_CONTENT"]) == local.collector_config[k],
+    ]]))
+    error_message = "The collector scrapes localhost:9464 and exports with awsemf to Folio/<name> through the metrics log group, with its ServiceName label, no dimension roll-up and no resource attributes as dimensions; its config is AOT_CONFIG_CONTENT."
+  }
+  assert {
+    # Every declared dimension is a static scrape label or one of the app's bounded labels.
+    condition     = alltrue([for d in flatten([for m in local.metric_declarations : m.dimensions]) : contains(["ClusterName", "ServiceName", "state", "status", "kind", "outcome", "result", "source", "limit"], d)])
+    error_message = "No per-task dimension (task id, instance, image): the metrics stay bounded across deploys and scaling."
+  }
+  assert {
+    condition     = one([for m in local.metric_declarations : m.dimensions if contains(m.metric_name_selectors, "^folio_jobs$")]) == [["ClusterName", "state"]]
+    error_message = "folio_jobs is one series per state across the cluster (web and worker both publish it): the queue alarm and the worker scaling read it."
+  }
+}
+
+run "metrics_port_is_not_exposed" {
+  assert {
+    condition = alltrue(flatten([for td in aws_ecs_task_definition.this : [for c in jsondecode(td.container_definitions) :
+    [for p in c.portMappings : p.containerPort != 9464] if can(c.portMappings)]]))
+    error_message = "No container maps the metrics port (the sidecar reads it over localhost)."
+  }
+  assert {
+    condition     = alltrue([for tg in aws_lb_target_group.this : tg.port != 9464 && tg.health_check[0].port != "9464"]) && !contains([aws_lb_listener.http.port, aws_lb_listener.https.port, aws_lb_listener.test.port], 9464)
+    error_message = "No target group, health check or ALB listener uses the metrics port."
+  }
+  assert {
+    condition = alltrue(concat(
+      [for r in aws_vpc_security_group_ingress_rule.test_listener : !(r.from_port <= 9464 && r.to_port >= 9464)],
+      [for r in aws_vpc_security_group_egress_rule.smoke : !(r.from_port <= 9464 && r.to_port >= 9464)],
+    ))
+    error_message = "No security group rule of this module opens the metrics port (the network module's are tested there)."
+  }
+  assert {
+    condition     = one(aws_ecs_service.web.load_balancer).container_port == 8000
+    error_message = "The ALB reaches the app port only."
+  }
+}
+
+run "metrics_permissions" {
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s if s.Sid == "MetricsNamespace"]) == {
+      Sid       = "MetricsNamespace", Effect = "Allow", Action = "cloudwatch:PutMetricData", Resource = "*"
+      Condition = { StringEquals = { "cloudwatch:namespace" = "Folio/folio-test" } }
+    }
+    error_message = "The tasks may put metrics into their environment's namespace only."
+  }
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s if s.Sid == "MetricsEmfLogs"]).Resource == [
+      "arn:aws:logs:eu-central-1:123456789012:log-group:/folio/folio-test/metrics",
+      "arn:aws:logs:eu-central-1:123456789012:log-group:/folio/folio-test/metrics:log-stream:*",
+    ]
+    error_message = "EMF records go to the metrics log group only; no logs:CreateLogGroup."
+  }
+  assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action]), "logs:CreateLogGroup")
+    error_message = "The log group is Terraform's (retention, KMS): the collector may not create one."
+  }
+}
+
+run "worker_scales_on_the_queue" {
+  assert {
+    condition     = aws_appautoscaling_target.worker.min_capacity == 1 && aws_appautoscaling_target.worker.max_capacity == 4 && aws_ecs_service.worker.desired_count == 1
+    error_message = "The worker scales between the environment's min and max and starts at min."
+  }
+  assert {
+    condition = alltrue([for p in [aws_appautoscaling_policy.worker_queue, aws_appautoscaling_policy.worker_oldest_job] :
+      p.policy_type == "TargetTrackingScaling" && p.resource_id == aws_appautoscaling_target.worker.resource_id
+      && p.target_tracking_scaling_policy_configuration[0].scale_in_cooldown > p.target_tracking_scaling_policy_configuration[0].scale_out_cooldown
+    ])
+    error_message = "Two target-tracking policies on the worker service; scale-in waits longer than scale-out."
+  }
+  assert {
+    condition = [for m in aws_appautoscaling_policy.worker_queue.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics :
+      [m.metric_stat[0].metric[0].namespace, m.metric_stat[0].metric[0].metric_name, m.metric_stat[0].stat, { for d in m.metric_stat[0].metric[0].dimensions : d.name => d.value }]
+    if m.id == "queued"] == [["Folio/folio-test", "folio_jobs", "Maximum", { ClusterName = "folio-test", state = "queued" }]]
+    error_message = "Queue depth is folio_jobs{state=queued}, Maximum across tasks, in the environment's namespace."
+  }
+  assert {
+    condition     = one([for m in aws_appautoscaling_policy.worker_queue.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : m.expression if m.return_data]) == "FILL(queued, 0) / MAX([FILL(tasks, 1), 1])" && aws_appautoscaling_policy.worker_queue.target_tracking_scaling_policy_configuration[0].target_value == 20
+    error_message = "The queue policy tracks queued jobs per running worker task (default target 20)."
+  }
+  assert {
+    condition = [for m in aws_appautoscaling_policy.worker_oldest_job.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics :
+      [m.metric_stat[0].metric[0].namespace, m.metric_stat[0].metric[0].metric_name, m.metric_stat[0].stat]
+    ] == [["Folio/folio-test", "folio_jobs_oldest_queued_age_seconds", "Maximum"]] && aws_appautoscaling_policy.worker_oldest_job.target_tracking_scaling_policy_configuration[0].target_value == 120
+    error_message = "The second policy tracks the oldest queued job's age (default target 120 s)."
+  }
+  assert {
+    condition     = output.worker_scaling.min == 1 && output.worker_scaling.max == 4 && length(output.worker_scaling.policies) == 2
+    error_message = "The output reports the worker's scaling."
+  }
+}
+
+run "worker_min_below_one_is_refused" {
+  command = plan
+  variables {
+    worker = { cpu = 256, memory = 512, min = 0, max = 2 }
+  }
+  expect_failures = [var.worker]
+}
+
+run "worker_max_below_min_is_refused" {
+  command = plan
+  variables {
+    worker = { cpu = 256, memory = 512, min = 3, max = 2 }
+  }
+  expect_failures = [var.worker]
+}
+
+run "worker_scale_in_faster_than_out_is_refused" {
+  command = plan
+  variables {
+    worker = { cpu = 256, memory = 512, min = 1, max = 2, scale_in_cooldown = 30, scale_out_cooldown = 60 }
+  }
+  expect_failures = [var.worker]
+}
+
+run "collector_image_must_be_pinned" {
+  command = plan
+  variables {
+    metrics_collector = { image = "public.ecr.aws/aws-observability/aws-otel-collector:latest" }
+  }
+  expect_failures = [var.metrics_collector]
+}
+
+run "site_settings" {
+  assert {
+    condition = alltrue([for k in ["web", "worker"] :
+      contains(jsondecode(aws_ecs_task_definition.this[k].container_definitions)[0].environment, { name = "FOLIO_SITE_NAME", value = "Folio (test)" })
+      && contains(jsondecode(aws_ecs_task_definition.this[k].container_definitions)[0].environment, { name = "FOLIO_SITE_DESCRIPTION", value = "A test site." })
+    ])
+    error_message = "web and worker get FOLIO_SITE_NAME and FOLIO_SITE_DESCRIPTION (pages and emails)."
+  }
+}
+
+run "empty_site_name_is_refused" {
+  command = plan
+  variables {
+    site_name = "  "
+  }
+  expect_failures = [var.site_name]
 }

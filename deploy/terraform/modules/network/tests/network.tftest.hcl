@@ -99,3 +99,21 @@ run "flow_log_role_names_the_account" {
     error_message = "The flow-log role trusts vpc-flow-logs only for this account's flow logs (aws:SourceAccount, aws:SourceArn)."
   }
 }
+
+# Issue 16: the app's Prometheus listener (9464) is read by the collector sidecar over the task's
+# localhost. No rule of any security group may open it: not from the ALB, not between tasks.
+run "metrics_port_closed" {
+  assert {
+    condition = alltrue([for r in [
+      aws_vpc_security_group_ingress_rule.alb_https, aws_vpc_security_group_egress_rule.alb_to_app,
+      aws_vpc_security_group_ingress_rule.app_from_alb, aws_vpc_security_group_egress_rule.app_to_db,
+      aws_vpc_security_group_egress_rule.app_to_cache, aws_vpc_security_group_egress_rule.app_https,
+      aws_vpc_security_group_ingress_rule.db_from_app, aws_vpc_security_group_ingress_rule.cache_from_app,
+    ] : r.ip_protocol == "tcp" && !(r.from_port <= 9464 && r.to_port >= 9464)])
+    error_message = "No security group rule covers the metrics port 9464 (and none is all-protocols)."
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.app_from_alb.from_port == 8000 && aws_vpc_security_group_ingress_rule.app_from_alb.to_port == 8000
+    error_message = "The tasks accept the app port only, from the ALB."
+  }
+}

@@ -43,23 +43,57 @@ run "logs" {
   }
 }
 
-run "queue_depth_metric" {
+# Issue 16: the queue alarms read the app's own gauges (collector sidecar, EMF), not a log line.
+run "queue_alarms_read_the_app_metrics" {
   assert {
-    condition     = aws_cloudwatch_log_metric_filter.queue["queued"].pattern == "{ $.message = \"queue depth\" }" && aws_cloudwatch_log_metric_filter.queue["queued"].metric_transformation[0].value == "$.queued" && aws_cloudwatch_log_metric_filter.queue["queued"].metric_transformation[0].name == "QueuedJobs"
-    error_message = "QueuedJobs comes from the worker's queue-depth log line."
+    condition = jsonencode({
+      for k in ["queue-depth", "failed-jobs"] : k => [aws_cloudwatch_metric_alarm.capacity[k].namespace, aws_cloudwatch_metric_alarm.capacity[k].metric_name, aws_cloudwatch_metric_alarm.capacity[k].statistic, aws_cloudwatch_metric_alarm.capacity[k].dimensions]
+      }) == jsonencode({
+      queue-depth = ["Folio/folio-test", "folio_jobs", "Maximum", { ClusterName = "folio-test", state = "queued" }]
+      failed-jobs = ["Folio/folio-test", "folio_jobs", "Maximum", { ClusterName = "folio-test", state = "failed" }]
+    })
+    error_message = "The queue-depth and failed-jobs alarms read folio_jobs{state} in Folio/<name>, Maximum across tasks (every process samples the jobs table)."
   }
   assert {
-    condition     = aws_cloudwatch_log_metric_filter.queue["failed"].metric_transformation[0].value == "$.failed" && aws_cloudwatch_log_metric_filter.queue["queued"].log_group_name == "/folio/folio-test/worker"
-    error_message = "FailedJobs too, from the worker's log group."
+    condition     = aws_cloudwatch_metric_alarm.capacity["queue-depth"].threshold == 500 && aws_cloudwatch_metric_alarm.capacity["queue-depth"].evaluation_periods * aws_cloudwatch_metric_alarm.capacity["queue-depth"].period == 900
+    error_message = "Queue depth pages when over the threshold for 15 minutes."
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.capacity["queue-depth"].metric_name == "QueuedJobs" && aws_cloudwatch_metric_alarm.capacity["failed-jobs"].metric_name == "FailedJobs"
-    error_message = "Queue depth and failed jobs raise alarms."
+    condition = (aws_cloudwatch_metric_alarm.capacity["oldest-queued-job"].namespace == "Folio/folio-test"
+      && aws_cloudwatch_metric_alarm.capacity["oldest-queued-job"].metric_name == "folio_jobs_oldest_queued_age_seconds"
+      && aws_cloudwatch_metric_alarm.capacity["oldest-queued-job"].statistic == "Maximum"
+      && aws_cloudwatch_metric_alarm.capacity["oldest-queued-job"].dimensions == tomap({ ClusterName = "folio-test" })
+    && aws_cloudwatch_metric_alarm.capacity["oldest-queued-job"].threshold == 900)
+    error_message = "An alarm on the oldest queued job's age (Maximum across tasks)."
   }
   assert {
-    condition     = strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "QueuedJobs") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "AWS/RDS") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "AWS/ElastiCache") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "HTTPCode_Target_5XX_Count")
-    error_message = "The dashboard shows ALB, ECS, RDS, Redis, errors and queue depth."
+    condition     = alltrue([for k in ["queue-depth", "oldest-queued-job", "failed-jobs"] : contains(aws_cloudwatch_metric_alarm.capacity[k].alarm_actions, aws_sns_topic.alarms.arn)])
+    error_message = "The queue alarms page."
   }
+  assert {
+    condition     = output.metrics_namespace == "Folio/folio-test" && output.metrics_log_group_name == "/folio/folio-test/metrics" && aws_cloudwatch_log_group.metrics.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.metrics.retention_in_days == 14
+    error_message = "The collector's EMF log group is this environment's, encrypted, with a short retention (the metrics outlive it)."
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "folio_jobs") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "folio_jobs_oldest_queued_age_seconds") && !strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "QueuedJobs") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "AWS/RDS") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "AWS/ElastiCache") && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "HTTPCode_Target_5XX_Count")
+    error_message = "The dashboard shows ALB, ECS, RDS, Redis, errors and the queue from the app's metrics."
+  }
+}
+
+run "queue_alarms_output" {
+  command = plan
+  assert {
+    condition     = length(output.queue_alarms) == 3 && alltrue([for a in values(output.queue_alarms) : a.namespace == "Folio/folio-test"])
+    error_message = "Three queue alarms, all on the app's metrics."
+  }
+}
+
+run "oldest_age_threshold_is_validated" {
+  command = plan
+  variables {
+    oldest_queued_age_threshold_seconds = 5
+  }
+  expect_failures = [var.oldest_queued_age_threshold_seconds]
 }
 
 run "alarms_notify_and_roll_back" {

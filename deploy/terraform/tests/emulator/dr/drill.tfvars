@@ -13,7 +13,9 @@ production             = false
 db_instance_class      = "db.t4g.micro"
 cache_node_type        = "cache.t4g.micro"
 web                    = { cpu = 256, memory = 512, min = 1, max = 2, cpu_target = 60, requests_per_target = 1000 }
-worker                 = { cpu = 256, memory = 512, count = 1 }
+worker                 = { cpu = 256, memory = 512, min = 1, max = 2 }
+site_name              = "Folio (dev)"
+site_description       = "Folio's development environment."
 log_retention_days     = 30
 backup_retention_days  = 7
 deployment_config_name = "CodeDeployDefault.ECSAllAtOnce"
