@@ -70,3 +70,20 @@ pub(super) async fn client_with_token(url: &str, signer: &CacheTokenSigner) -> R
         .set_password(auth.password());
     redis::Client::open(info.set_redis_settings(settings))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_an_elasticache_user_without_a_password_uses_iam() {
+        for url in [
+            "redis://127.0.0.1:6379",
+            "rediss://:secret@master.folio.abc.euc1.cache.amazonaws.com:6379",
+            "rediss://app:secret@master.folio.abc.euc1.cache.amazonaws.com:6379",
+            "rediss://app@redis.internal:6379",
+        ] {
+            assert!(signer_for(url).await.unwrap().is_none(), "{url}");
+        }
+    }
+}

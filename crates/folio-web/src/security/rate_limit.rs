@@ -260,10 +260,7 @@ async fn redis_hit(link: &RedisLink, key: &str, window: Duration) -> redis::Redi
         .arg(&key)
         .query_async(&mut connection)
         .await?;
-    Ok(Count {
-        events,
-        left: Duration::from_millis(u64::try_from(left_ms).unwrap_or(0)),
-    })
+    Ok(Count::from_redis(events, left_ms))
 }
 
 async fn redis_count(link: &RedisLink, key: &str) -> redis::RedisResult<Count> {
@@ -276,10 +273,17 @@ async fn redis_count(link: &RedisLink, key: &str) -> redis::RedisResult<Count> {
         .arg(&key)
         .query_async(&mut connection)
         .await?;
-    Ok(Count {
-        events: events.unwrap_or(0),
-        left: Duration::from_millis(u64::try_from(left_ms).unwrap_or(0)),
-    })
+    Ok(Count::from_redis(events.unwrap_or(0), left_ms))
+}
+
+impl Count {
+    /// From a counter's value and its `PTTL` (negative when the key is gone or has no expiry).
+    fn from_redis(events: u64, left_ms: i64) -> Self {
+        Self {
+            events,
+            left: Duration::from_millis(u64::try_from(left_ms).unwrap_or(0)),
+        }
+    }
 }
 
 #[cfg(test)]

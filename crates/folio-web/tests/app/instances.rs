@@ -18,6 +18,13 @@ cache_tests!(
     subscriptions_are_limited_per_client,
 );
 
+/// The settings form changing [`PASSWORD`] to another.
+const NEW_PASSWORD: [(&str, &str); 3] = [
+    ("old_password", PASSWORD),
+    ("new_password1", "brand-new-secret"),
+    ("new_password2", "brand-new-secret"),
+];
+
 /// Whether `visitor` is signed in: the notes home answers 200, or sends to the sign-in page.
 async fn signed_in(visitor: &Visitor) -> bool {
     let page = visitor.get("/").await;
@@ -47,12 +54,10 @@ async fn a_password_change_ends_the_other_sessions(app: TestApp) {
         .await
         .assert_redirect("/");
     assert!(signed_in(&phone).await);
-    let fields = [
-        ("old_password", PASSWORD),
-        ("new_password1", "brand-new-secret"),
-        ("new_password2", "brand-new-secret"),
-    ];
-    laptop.submit("/settings/", &fields).await.assert_redirect("/");
+    laptop
+        .submit("/settings/", &NEW_PASSWORD)
+        .await
+        .assert_redirect("/");
     assert!(signed_in(&laptop).await, "the session that changed it stays");
     assert!(!signed_in(&phone).await, "every other session ends");
 }
@@ -246,12 +251,10 @@ async fn two_instances_behave_as_one() {
         .await
         .assert_redirect("/");
     assert!(signed_in(&phone).await);
-    let fields = [
-        ("old_password", PASSWORD),
-        ("new_password1", "brand-new-secret"),
-        ("new_password2", "brand-new-secret"),
-    ];
-    laptop.submit("/settings/", &fields).await.assert_redirect("/");
+    laptop
+        .submit("/settings/", &NEW_PASSWORD)
+        .await
+        .assert_redirect("/");
     let took = time_until("password change on A reaching B", PROPAGATION_BOUND, || async {
         !signed_in(&phone).await
     })
