@@ -106,10 +106,12 @@ die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 pid_of() { cat "$run/$1.pid" 2>/dev/null || true; }
 
 alive() { # alive NAME: its process runs (and is the one we started, not a reused pid)
-  local pid
+  local pid program
   pid=$(pid_of "$1")
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] \
-    && [ "$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n1)" = "$(cat "$run/$1.cmd")" ]
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  program=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n1)
+  # redis-server rewrites its title ("redis-server 127.0.0.1:47479"): compare the program only.
+  [ "${program%% *}" = "$(cat "$run/$1.cmd")" ]
 }
 
 launch() { # launch NAME COMMAND...: in the background, output to logs/NAME.log

@@ -171,7 +171,7 @@ async fn check_cache(config: &Config) -> anyhow::Result<()> {
     let read = tokio::time::timeout(std::time::Duration::from_secs(5), probe)
         .await
         .map_err(|_| anyhow::anyhow!("FOLIO_CACHE_URL: Redis did not answer within 5 s"))?
-        .context("FOLIO_CACHE_URL: Redis not usable")?;
+        .map_err(|err| anyhow::anyhow!("FOLIO_CACHE_URL: Redis not usable: {err}"))?;
     anyhow::ensure!(
         read == "ok",
         "FOLIO_CACHE_URL: Redis gave back {read:?} for what was written"
