@@ -1,5 +1,6 @@
 //! The contact form: the message is stored and a job emails staff, in one transaction.
-//! Each client may send a few messages per hour (`RateLimits::contact`, shared by every instance with Redis).
+//! Each client may send a few messages per hour (`RateLimits::contact`, shared by every
+//! instance with Redis).
 
 use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
