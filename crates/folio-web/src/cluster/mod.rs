@@ -62,10 +62,6 @@ impl CacheUrl {
         }
         Ok(Self::Redis(value.to_owned()))
     }
-
-    pub fn is_redis(&self) -> bool {
-        matches!(self, Self::Redis(_))
-    }
 }
 
 impl std::fmt::Debug for CacheUrl {
@@ -218,12 +214,9 @@ mod tests {
     fn cache_urls() {
         assert_eq!(CacheUrl::parse("memory://"), Ok(CacheUrl::Memory));
         assert_eq!(CacheUrl::parse(""), Ok(CacheUrl::Memory));
-        assert!(CacheUrl::parse("redis://127.0.0.1:6379/2").unwrap().is_redis());
-        assert!(
-            CacheUrl::parse("rediss://app@primary.example:6379")
-                .unwrap()
-                .is_redis()
-        );
+        for url in ["redis://127.0.0.1:6379/2", "rediss://app@primary.example:6379"] {
+            assert_eq!(CacheUrl::parse(url), Ok(CacheUrl::Redis(url.into())));
+        }
         assert!(CacheUrl::parse("memcached://x").is_err());
         assert!(CacheUrl::parse("redis://").is_err());
         assert!(CacheUrl::parse("redis://host/notanumber").is_err());

@@ -106,9 +106,9 @@ impl RequestContext {
             .insert(CSRF_KEY, crate::security::tokens::random_token())
             .await
             .map_err(session_error)?;
-        // Stored now rather than after the response, so a store that can't be reached gives
-        // this request a clear 503 instead of a sign-in that didn't happen.
-        self.session.save().await.map_err(session_error)
+        // Stored by the session layer after the handler; a store that can't be reached then
+        // gives the 503 page (`app::explain_session_store_failure`), not a silent sign-in.
+        Ok(())
     }
 
     /// Ends this session, in the store and in the browser.

@@ -2,6 +2,8 @@
 //! it; `<prefix>:user-sessions:<user id>` lists a signed-in user's session ids, so that all of
 //! them can be ended at once (password change, deactivation).
 
+use std::sync::LazyLock;
+
 use redis::RedisResult;
 use tower_sessions::session::{Id, Record};
 
@@ -13,8 +15,11 @@ use crate::cluster::RedisLink;
 const USER_LIST_TTL_SECS: i64 = 15 * 24 * 3600;
 
 /// Ends every session in a user's list but one, atomically, and empties the list of them.
-/// ARGV[1]: the session key prefix; ARGV[2]: the id to keep ("" for none).
-const END_FOR_USER: &str = r"
+/// ARGV[1]: the session key prefix; ARGV[2]: the id to keep ("" for none). Hashed once: redis-rs
+/// calls it by its SHA1 and loads it only when the server doesn't know it yet.
+static END_FOR_USER: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 local ended = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if id ~= ARGV[2] then
@@ -23,7 +28,9 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 return ended
-";
+",
+    )
+});
 
 fn session_key(link: &RedisLink, id: &Id) -> String {
     link.key(&format!("session:{id}"))
@@ -92,7 +99,7 @@ pub(super) async fn delete(link: &RedisLink, id: &Id) -> RedisResult<()> {
 pub(super) async fn end_for_user(link: &RedisLink, user_id: i64, keep: Option<Id>) -> RedisResult<u64> {
     let mut connection = link.connection();
     let keep = keep.map(|id| id.to_string()).unwrap_or_default();
-    redis::Script::new(END_FOR_USER)
+    END_FOR_USER
         .key(user_key(link, user_id))
         .arg(link.key("session:"))
         .arg(keep)
