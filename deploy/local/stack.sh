@@ -2,8 +2,10 @@
 # Folio's production-like stack as separate processes on 127.0.0.1, with the release binary:
 #
 #   haproxy (TLS, round robin, X-Forwarded-For/-Proto, health checks on /readyz)
-#     ├─ folio serve (web1, FOLIO_WORKER=off)
-#     └─ folio serve (web2, FOLIO_WORKER=off)
+#     ├─ folio serve (web1, FOLIO_WORKER=off)      the "blue" pair, in rotation at start
+#     ├─ folio serve (web2, FOLIO_WORKER=off)
+#     └─ web3, web4: declared in haproxy but disabled and not started: the "green" pair a
+#        blue/green deploy starts (deploy/local/deploy-drill.sh)
 #   folio worker
 #   PostgreSQL (the machine's server; a fresh database per start, dropped at stop)
 #   mail, one of (STACK_MAIL): an SMTP server (aiosmtpd, saving every message into a maildir),
@@ -19,6 +21,14 @@
 #   deploy/local/stack.sh status   each process with its pid, and whether the site answers
 #   deploy/local/stack.sh env      the stack's environment file (source it to run folio commands)
 #   deploy/local/stack.sh logs [N] the last N lines of each process's log (health checks left out)
+#   deploy/local/stack.sh run NAME [BIN]   start one process of a running stack again (or for the
+#                                  first time: web3, web4), and wait until it is ready: a folio
+#                                  process (web1..web4, worker) with BIN (default STACK_BIN), or
+#                                  s3 or redis (same port, keys and data)
+#   deploy/local/stack.sh migrate [BIN]  `BIN migrate` on the stack's database, as a deploy does
+#   deploy/local/stack.sh end NAME   stop one process as `stop` does (its signal, then its exit
+#                                  status); fails if a folio process did not exit 0 in time
+#   deploy/local/stack.sh proxy CMD  one command to haproxy's runtime API (e.g. "show servers state")
 #   deploy/local/stack.sh install  only install the tools (start does it too)
 #
 # State, logs and pids live under STACK_DIR (default target/local-stack/):
@@ -36,8 +46,8 @@
 # a Python venv are installed there, nothing globally), STACK_BIN (target/release/folio),
 # STACK_MAIL (smtp; ses: the SES v2 API on moto's server; file: the app writes .eml files itself,
 # no mail server), STACK_EMAIL_FROM, STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT,
-# STACK_WEB2_PORT, STACK_SMTP_PORT, STACK_SES_PORT, STACK_SNS_PORT, STACK_S3_PORT,
-# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_LOG.
+# STACK_WEB2_PORT, STACK_WEB3_PORT, STACK_WEB4_PORT, STACK_PROXY_ADMIN_PORT, STACK_SMTP_PORT, STACK_SES_PORT, STACK_SNS_PORT, STACK_S3_PORT,
+# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_DRAIN_SECS, STACK_LOG.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -56,6 +66,10 @@ STACK_PG_URL=${STACK_PG_URL:-postgres://postgres@127.0.0.1:5432}
 STACK_HTTPS_PORT=${STACK_HTTPS_PORT:-47443}
 STACK_WEB1_PORT=${STACK_WEB1_PORT:-47401}
 STACK_WEB2_PORT=${STACK_WEB2_PORT:-47402}
+STACK_WEB3_PORT=${STACK_WEB3_PORT:-47403}
+STACK_WEB4_PORT=${STACK_WEB4_PORT:-47404}
+# haproxy's runtime API (admin level, loopback only): how a deploy enables and drains servers.
+STACK_PROXY_ADMIN_PORT=${STACK_PROXY_ADMIN_PORT:-47490}
 STACK_SMTP_PORT=${STACK_SMTP_PORT:-47425}
 STACK_SES_PORT=${STACK_SES_PORT:-47446}
 # Not a stack process: the test's SNS stand-in (driver.py) serves its signing certificate here;
@@ -65,6 +79,9 @@ STACK_S3_PORT=${STACK_S3_PORT:-47414}
 STACK_REDIS_PORT=${STACK_REDIS_PORT:-47479}
 # FOLIO_SHUTDOWN_GRACE_SECS: small, so a stop is quick; folio must exit within it.
 STACK_GRACE_SECS=${STACK_GRACE_SECS:-5}
+# FOLIO_DRAIN_SECS: longer than haproxy takes to see a failing /readyz (2 checks 1 s apart),
+# so a stopping instance is out of rotation before its listener closes.
+STACK_DRAIN_SECS=${STACK_DRAIN_SECS:-4}
 # Request lines come from tower_http at debug level.
 STACK_LOG=${STACK_LOG:-info,tower_http=debug}
 STACK_BUCKET=folio-media
@@ -84,9 +101,9 @@ envfile="$STACK_DIR/stack.env"
 venv="$STACK_TOOLS_DIR/venv"
 s3s_fs="$STACK_TOOLS_DIR/bin/s3s-fs"
 # The folio processes: each must exit 0 within the grace period after SIGTERM.
-app_procs=(web1 web2 worker)
+app_procs=(web1 web2 web3 web4 worker)
 # Stop order: traffic first, then the app, then what it talks to.
-stop_order=(haproxy web1 web2 worker smtp ses s3 redis)
+stop_order=(haproxy web1 web2 web3 web4 worker smtp ses s3 redis)
 # The signal each process takes as "finish and exit 0": haproxy's graceful stop is SIGUSR1
 # (SIGTERM is its hard stop), s3s-fs only listens for Ctrl-C. Everything else (moto's server
 # too: it exits 0 on SIGTERM or SIGINT): SIGTERM.
@@ -267,6 +284,10 @@ s3_start() {
   mkdir -p "$STACK_DIR/s3/$STACK_BUCKET"
   s3_access_key="stack-$(openssl rand -hex 6)"
   s3_secret_key=$(openssl rand -hex 20)
+  s3_launch
+}
+
+s3_launch() { # the S3 server on s3/, with the keys in s3_access_key and s3_secret_key
   RUST_LOG=info launch s3 "$s3s_fs" --host 127.0.0.1 --port "$STACK_S3_PORT" \
     --access-key "$s3_access_key" --secret-key "$s3_secret_key" "$STACK_DIR/s3"
   wait_until s3 20 port_open "$STACK_S3_PORT"
@@ -288,7 +309,13 @@ redis_start() { # the stack's own Redis, with a password (ElastiCache has AUTH),
   command -v redis-server >/dev/null || die "redis-server is not installed (apt-get install redis-server)"
   redis_password=$(openssl rand -hex 24)
   # The password goes in a config file read at start, not on the command line (ps shows that).
-  (umask 077; printf 'requirepass %s\n' "$redis_password" >"$run/redis.conf")
+  # No snapshots while it runs; a `SHUTDOWN SAVE` (a planned restart) leaves one in redis/.
+  mkdir -p "$STACK_DIR/redis"
+  (umask 077; printf 'requirepass %s\ndir %s\n' "$redis_password" "$STACK_DIR/redis" >"$run/redis.conf")
+  redis_launch
+}
+
+redis_launch() { # Redis with run/redis.conf (loading redis/dump.rdb if a planned restart left one)
   launch redis redis-server "$run/redis.conf" --bind 127.0.0.1 --port "$STACK_REDIS_PORT" \
     --save "" --appendonly no --daemonize no
   wait_until redis 10 port_open "$STACK_REDIS_PORT"
@@ -323,6 +350,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         AWS_EC2_METADATA_DISABLED true \
         FOLIO_TRUSTED_PROXY_HOPS 1 \
         FOLIO_SHUTDOWN_GRACE_SECS "$STACK_GRACE_SECS" \
+        FOLIO_DRAIN_SECS "$STACK_DRAIN_SECS" \
         FOLIO_LOG_FORMAT json \
         FOLIO_LOG "$STACK_LOG" \
         STACK_DIR "$STACK_DIR" \
@@ -336,32 +364,63 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         STACK_SES_PORT "$STACK_SES_PORT" \
         STACK_SNS_PORT "$STACK_SNS_PORT" \
         STACK_HTTPS_PORT "$STACK_HTTPS_PORT" \
-        STACK_WEB_PORTS "$STACK_WEB1_PORT $STACK_WEB2_PORT"
+        STACK_WEB_PORTS "$STACK_WEB1_PORT $STACK_WEB2_PORT" \
+        STACK_GREEN_PORTS "$STACK_WEB3_PORT $STACK_WEB4_PORT" \
+        STACK_PROXY_ADMIN_PORT "$STACK_PROXY_ADMIN_PORT" \
+        STACK_DRAIN_SECS "$STACK_DRAIN_SECS" \
+        STACK_GRACE_SECS "$STACK_GRACE_SECS"
     } >"$envfile"
   )
 }
 
-app_start() {
+load_env() {
   # Only the stack's configuration reaches folio, never a FOLIO_* of the caller's shell.
   while read -r name; do unset "$name"; done < <(compgen -e | grep '^FOLIO_' || true)
-  # shellcheck source=/dev/null  # written by write_env just above
+  # shellcheck source=/dev/null  # written by write_env
   source "$envfile"
-  say "folio migrate (a deploy step of its own, before any new process starts)"
-  local status=0
-  local db
+}
+
+web_port() {
+  case "$1" in
+    web1) echo "$STACK_WEB1_PORT" ;;
+    web2) echo "$STACK_WEB2_PORT" ;;
+    web3) echo "$STACK_WEB3_PORT" ;;
+    web4) echo "$STACK_WEB4_PORT" ;;
+    *) die "$1: not a web instance (web1..web4)" ;;
+  esac
+}
+
+run_app() { # run_app NAME BIN: start one folio process (web1..web4 or worker), wait until ready
+  local name=$1 bin=$2
+  if [ "$name" = worker ]; then
+    launch worker "$bin" worker
+    wait_until worker 30 grep -q 'job worker started' "$logs/worker.log"
+    return
+  fi
+  local port
+  port=$(web_port "$name")
+  FOLIO_LISTEN="127.0.0.1:$port" FOLIO_WORKER=off launch "$name" "$bin" serve
+  wait_until "$name" 30 curl -fsS --noproxy '*' "http://127.0.0.1:$port/readyz"
+}
+
+migrate_with() { # migrate_with BIN: `BIN migrate` as the database owner, a deploy step of its own
+  local bin=$1 status=0 db
+  say "folio migrate with $bin (a deploy step of its own, before any new process starts)"
   db=$(cat "$run/database")
   FOLIO_DATABASE_URL="$STACK_PG_URL/$db" FOLIO_DATABASE_APP_ROLE=$(app_role "$db") \
-    "$STACK_BIN" migrate </dev/null >"$logs/migrate.log" 2>&1 || status=$?
+    "$bin" migrate </dev/null >"$run/migrate.out" 2>&1 || status=$?
+  cat "$run/migrate.out" >>"$logs/migrate.log"
   echo "$status" >"$run/migrate.status"
   [ "$status" -eq 0 ] || { tail_log migrate 40; die "folio migrate exited with $status"; }
-  say "migrate: $(grep -c '"message":"Applying migration' "$logs/migrate.log" || true) migration(s) applied; web and worker log in as $(app_role "$db") (rows only)"
+  say "migrate: $(grep -c '"message":"Applying migration' "$run/migrate.out" || true) migration(s) applied; web and worker log in as $(app_role "$db") (rows only)"
+}
 
-  FOLIO_LISTEN="127.0.0.1:$STACK_WEB1_PORT" FOLIO_WORKER=off launch web1 "$STACK_BIN" serve
-  FOLIO_LISTEN="127.0.0.1:$STACK_WEB2_PORT" FOLIO_WORKER=off launch web2 "$STACK_BIN" serve
-  launch worker "$STACK_BIN" worker
-  wait_until web1 30 curl -fsS --noproxy '*' "http://127.0.0.1:$STACK_WEB1_PORT/readyz"
-  wait_until web2 30 curl -fsS --noproxy '*' "http://127.0.0.1:$STACK_WEB2_PORT/readyz"
-  wait_until worker 30 grep -q 'job worker started' "$logs/worker.log"
+app_start() {
+  load_env
+  migrate_with "$STACK_BIN"
+  run_app web1 "$STACK_BIN"
+  run_app web2 "$STACK_BIN"
+  run_app worker "$STACK_BIN"
 }
 
 haproxy_start() {
@@ -372,6 +431,8 @@ global
     log stdout format raw local0 info
     maxconn 2000
     ssl-default-bind-options ssl-min-ver TLSv1.2
+    # The runtime API, as a deploy uses it: enable the new servers, drain the old ones.
+    stats socket ipv4@127.0.0.1:$STACK_PROXY_ADMIN_PORT level admin
 
 defaults
     mode http
@@ -382,6 +443,10 @@ defaults
     timeout client 60s
     timeout server 60s
     timeout http-request 10s
+    # A connection an instance refused (it has just closed its listener, or is not up yet)
+    # is retried, on another instance: nothing was sent, so even a POST is safe to resend.
+    retries 3
+    option redispatch 1
 
 frontend https
     bind 127.0.0.1:$STACK_HTTPS_PORT ssl crt $STACK_DIR/tls/haproxy.pem alpn h2,http/1.1
@@ -396,9 +461,13 @@ backend web
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
-    default-server check inter 2s fall 2 rise 1
+    # Out after 2 failed checks (an instance draining answers 503), back after 2 good ones.
+    default-server check inter 1s fall 2 rise 2
     server web1 127.0.0.1:$STACK_WEB1_PORT
     server web2 127.0.0.1:$STACK_WEB2_PORT
+    # The green pair of a blue/green deploy: enabled by the deploy once it is running.
+    server web3 127.0.0.1:$STACK_WEB3_PORT disabled
+    server web4 127.0.0.1:$STACK_WEB4_PORT disabled
 EOF
   haproxy -c -q -f "$STACK_DIR/haproxy.cfg" || die "haproxy: invalid configuration $STACK_DIR/haproxy.cfg"
   # -db: stay in the foreground, under this script's supervision (no daemon, no pid file).
@@ -423,15 +492,16 @@ start() {
     die "the stack is already running in $STACK_DIR (deploy/local/stack.sh stop)"
   fi
   local port
-  for port in "$STACK_HTTPS_PORT" "$STACK_WEB1_PORT" "$STACK_WEB2_PORT" "$STACK_SMTP_PORT" "$STACK_SES_PORT" \
-    "$STACK_SNS_PORT" "$STACK_S3_PORT" "$STACK_REDIS_PORT"; do
+  for port in "$STACK_HTTPS_PORT" "$STACK_WEB1_PORT" "$STACK_WEB2_PORT" "$STACK_WEB3_PORT" "$STACK_WEB4_PORT" \
+    "$STACK_PROXY_ADMIN_PORT" "$STACK_SMTP_PORT" "$STACK_SES_PORT" "$STACK_SNS_PORT" "$STACK_S3_PORT" \
+    "$STACK_REDIS_PORT"; do
     if port_open "$port"; then die "port $port on 127.0.0.1 is in use (see the STACK_*_PORT settings)"; fi
   done
   install_tools
   [ -x "$STACK_BIN" ] || die "no binary at $STACK_BIN: cargo build --release --features aws -p folio"
   say "binary: $STACK_BIN ($("$STACK_BIN" --version))"
   postgres_drop # a database left behind by a stack that was not stopped
-  rm -rf "${STACK_DIR:?}"/{logs,run,mail,s3,tls,sns,stack.env,haproxy.cfg}
+  rm -rf "${STACK_DIR:?}"/{logs,run,mail,s3,redis,tls,sns,stack.env,haproxy.cfg}
   mkdir -p "$logs" "$run"
   # From here on, a failure stops whatever already runs.
   trap 'status=$?; if [ "$status" -ne 0 ]; then say "start failed: stopping what runs"; stop || true; fi' EXIT
@@ -447,47 +517,63 @@ start() {
   say "ready: https://127.0.0.1:$STACK_HTTPS_PORT/ (CA: $STACK_DIR/tls/cert.pem; environment: $envfile)"
 }
 
-stop() { # SIGTERM in order; folio processes must exit 0 within the grace period
-  local failed=0 name pid status waited limit signal
+allowed_secs() { # allowed_secs NAME: how long a folio process may take to exit after SIGTERM
+  case "$1" in
+    web*) echo $((STACK_DRAIN_SECS + STACK_GRACE_SECS)) ;;
+    *) echo "$STACK_GRACE_SECS" ;;
+  esac
+}
+
+end_process() { # end_process NAME: stop it with its signal; fails if a folio process did not
+  # exit 0 within its allowance
+  local name=$1 pid status waited limit signal allowed
+  [ -e "$run/$name.pid" ] || return 0
+  pid=$(pid_of "$name")
+  local is_app=0
+  if [[ " ${app_procs[*]} " == *" $name "* ]]; then is_app=1; fi
+  if ! alive "$name"; then
+    status=$(cat "$run/$name.status" 2>/dev/null || echo '?')
+    say "$name: had already exited (status $status)"
+    rm -f "$run/$name.pid"
+    return $((is_app))
+  fi
+  signal=$(stop_signal "$name")
+  allowed=$(allowed_secs "$name")
+  local signalled=$EPOCHREALTIME
+  kill -"$signal" "$pid" 2>/dev/null || true
+  limit=$(((allowed + 5) * 10))
+  waited=0
+  while alive "$name" && [ "$waited" -lt "$limit" ]; do sleep 0.1; waited=$((waited + 1)); done
+  # Tenths of a second since the signal, by the clock (the loop's count runs slow).
+  waited=$(awk -v from="$signalled" -v to="$EPOCHREALTIME" 'BEGIN { printf "%d", (to - from) * 10 }')
+  rm -f "$run/$name.pid"
+  if alive "$name"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    say "$name (pid $pid): still running $((limit / 10))s after SIG$signal: killed"
+    return 1
+  fi
+  for _ in $(seq 1 50); do [ -s "$run/$name.status" ] && break; sleep 0.02; done
+  status=$(cat "$run/$name.status" 2>/dev/null || echo '?')
+  say "$name (pid $pid): SIG$signal -> exited with status $status after $((waited / 10)).$((waited % 10))s"
+  [ "$is_app" -eq 1 ] || return 0
+  [ "$status" = 0 ] || return 1
+  if [ "$waited" -gt $((allowed * 10)) ]; then
+    say "$name: took longer than its ${allowed}s (FOLIO_DRAIN_SECS + FOLIO_SHUTDOWN_GRACE_SECS for web)"
+    return 1
+  fi
+}
+
+stop() { # in order; folio processes must exit 0 within their allowance
+  local failed=0 name f
   [ -d "$run" ] || { say "nothing to stop in $STACK_DIR"; return 0; }
-  local names=("${stop_order[@]}") f
+  local names=("${stop_order[@]}")
   for f in "$run"/*.pid; do # anything started that the order does not name
     [ -e "$f" ] || continue
     name=$(basename "$f" .pid)
     [[ " ${stop_order[*]} " == *" $name "* ]] || names+=("$name")
   done
   for name in "${names[@]}"; do
-    [ -e "$run/$name.pid" ] || continue
-    pid=$(pid_of "$name")
-    if ! alive "$name"; then
-      status=$(cat "$run/$name.status" 2>/dev/null || echo '?')
-      say "$name: had already exited (status $status)"
-      rm -f "$run/$name.pid"
-      if [[ " ${app_procs[*]} " == *" $name "* ]]; then failed=1; fi
-      continue
-    fi
-    signal=$(stop_signal "$name")
-    kill -"$signal" "$pid" 2>/dev/null || true
-    limit=$(( (STACK_GRACE_SECS + 5) * 10 ))
-    waited=0
-    while alive "$name" && [ "$waited" -lt "$limit" ]; do sleep 0.1; waited=$((waited + 1)); done
-    if alive "$name"; then
-      kill -KILL "$pid" 2>/dev/null || true
-      say "$name (pid $pid): still running $((limit / 10))s after SIG$signal: killed"
-      failed=1
-    else
-      for _ in $(seq 1 50); do [ -s "$run/$name.status" ] && break; sleep 0.02; done
-      status=$(cat "$run/$name.status" 2>/dev/null || echo '?')
-      say "$name (pid $pid): SIG$signal -> exited with status $status after $((waited / 10)).$((waited % 10))s"
-      if [[ " ${app_procs[*]} " == *" $name "* ]]; then
-        if [ "$status" != 0 ]; then failed=1; fi
-        if [ "$waited" -gt $((STACK_GRACE_SECS * 10)) ]; then
-          say "$name: took longer than FOLIO_SHUTDOWN_GRACE_SECS=$STACK_GRACE_SECS"
-          failed=1
-        fi
-      fi
-    fi
-    rm -f "$run/$name.pid"
+    end_process "$name" || failed=1
   done
   postgres_drop
   if [ "$failed" -ne 0 ]; then
@@ -495,6 +581,14 @@ stop() { # SIGTERM in order; folio processes must exit 0 within the grace period
     return 1
   fi
   say "stopped; logs in $logs"
+}
+
+proxy() { # proxy COMMAND: send one command to haproxy's runtime API, print its answer
+  local answer
+  answer=$(printf '%s\n' "$1" | timeout 5 bash -c \
+    "exec 3<>/dev/tcp/127.0.0.1/$STACK_PROXY_ADMIN_PORT && cat >&3 && cat <&3") \
+    || die "haproxy's runtime API on port $STACK_PROXY_ADMIN_PORT did not answer"
+  printf '%s\n' "$answer"
 }
 
 status() {
@@ -525,5 +619,23 @@ case "${1:-}" in
   env) cat "$envfile" ;;
   install) install_tools && tools_line ;;
   logs) for name in migrate "${stop_order[@]}"; do tail_log "$name" "${2:-25}"; done ;;
-  *) echo "usage: $0 start|stop|status|env|logs [LINES]|install" >&2; exit 2 ;;
+  run)
+    [ -n "${2:-}" ] || die "usage: $0 run NAME [BIN]"
+    [ -f "$envfile" ] || die "no stack in $STACK_DIR (deploy/local/stack.sh start)"
+    if alive "$2"; then die "$2 is already running"; fi
+    load_env
+    case "$2" in
+      s3) s3_access_key=$AWS_ACCESS_KEY_ID s3_secret_key=$AWS_SECRET_ACCESS_KEY s3_launch ;;
+      redis) redis_launch ;;
+      *) run_app "$2" "${3:-$STACK_BIN}" ;;
+    esac
+    ;;
+  migrate)
+    [ -f "$envfile" ] || die "no stack in $STACK_DIR (deploy/local/stack.sh start)"
+    load_env
+    migrate_with "${2:-$STACK_BIN}"
+    ;;
+  end) end_process "${2:?usage: $0 end NAME}" ;;
+  proxy) proxy "${2:?usage: $0 proxy COMMAND}" ;;
+  *) echo "usage: $0 start|stop|status|env|logs [LINES]|install|run NAME [BIN]|migrate [BIN]|end NAME|proxy COMMAND" >&2; exit 2 ;;
 esac

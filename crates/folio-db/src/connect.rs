@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
 
@@ -199,4 +199,69 @@ pub fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
         idle,
         max,
     })
+}
+
+/// Whether `err` says the database could not be reached (down, restarting, the connection cut)
+/// rather than that a statement was wrong: the web edge answers 503 with `Retry-After`, since
+/// trying again in a moment is the right thing to do, and a 500 would say Folio is broken.
+pub fn is_unreachable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            sqlx_unreachable(err)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_) | Error::Tls(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        // PostgreSQL's class 57P (the server is shutting down or starting) and class 08
+        // (connection exceptions): what a restart looks like to a connection that was open.
+        Error::Database(err) => err
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::sqlx;
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::is_unreachable;
+
+    fn sqlx_error(err: sqlx::Error) -> RuntimeErr {
+        RuntimeErr::SqlxError(Arc::new(err))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unreachable() {
+        let reset = || std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(is_unreachable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(is_unreachable(&DbErr::ConnectionAcquire(
+            ConnAcquireErr::ConnectionClosed
+        )));
+        assert!(is_unreachable(&DbErr::Exec(sqlx_error(sqlx::Error::Io(reset())))));
+        assert!(is_unreachable(&DbErr::Query(sqlx_error(
+            sqlx::Error::PoolTimedOut
+        ))));
+        assert!(is_unreachable(&DbErr::Conn(sqlx_error(sqlx::Error::Io(reset())))));
+    }
+
+    #[test]
+    fn a_wrong_statement_is_not() {
+        assert!(!is_unreachable(&DbErr::RecordNotFound("note".into())));
+        assert!(!is_unreachable(&DbErr::Query(sqlx_error(
+            sqlx::Error::RowNotFound
+        ))));
+        assert!(!is_unreachable(&DbErr::Exec(sqlx_error(sqlx::Error::Protocol(
+            "bad".into()
+        )))));
+    }
 }

@@ -13,7 +13,8 @@ pub mod migrations;
 pub mod queries;
 
 pub use connect::{
-    Backend, DatabaseAuth, PoolStats, begin_write, connect, connect_with, pool_stats, replace_password,
+    Backend, DatabaseAuth, PoolStats, begin_write, connect, connect_with, is_unreachable, pool_stats,
+    replace_password,
 };
 pub use migrations::Migrator;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};

@@ -80,6 +80,7 @@ pub fn test_config(
         privacy_mode: false,
         auto_migrate: true,
         shutdown_grace: Duration::from_secs(5),
+        drain: Duration::ZERO,
         request_timeout: Duration::from_secs(30),
         database_auth: folio_db::DatabaseAuth::Url,
         database_max_connections: 5,
@@ -390,6 +391,19 @@ impl TestApp {
         folio_db::queries::jobs::QueueDepth::read(self.db())
             .await
             .expect("the job queue should be readable")
+    }
+
+    /// The configuration the app runs with.
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    /// Sends the server its shutdown signal (as SIGTERM does) without waiting for it to stop;
+    /// `finish` then waits.
+    pub async fn signal_shutdown(&self) {
+        if let Some(tx) = self.inner.shutdown.lock().await.take() {
+            let _ = tx.send(());
+        }
     }
 
     /// Stops the server (gracefully) and drops the test database.

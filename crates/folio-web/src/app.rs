@@ -80,6 +80,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .map_err(|err| anyhow::anyhow!("FOLIO_BASE_URL: not a usable origin ({err:?})"))?;
 
     let media_origin = state.media_origin.clone();
+    let draining = state.draining.clone();
     // Every route refuses a body over MAX_BODY_BYTES from its declared length, before reading
     // it; the forms with an image get room for one (their extractor then enforces the image's
     // own limit while streaming).
@@ -120,6 +121,10 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::map_response_with_state(
+            draining,
+            crate::drain::close_connections_while_draining,
+        ))
         // Outermost, so the figures include every layer's time and answer (a timeout's 408, a
         // panic's 500); `Router::layer` still runs it after routing, with the route template.
         .layer(axum::middleware::from_fn(crate::metrics::track_requests)))
@@ -165,6 +170,7 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     shutdown_grace: Duration,
+    drain: Duration,
     /// Runs inside `run_until` when `FOLIO_WORKER=embedded`.
     embedded_worker: Option<Worker>,
     /// The state the handlers share, so callers (tests) can reach the same database, caches
@@ -216,6 +222,7 @@ impl App {
             listener,
             router,
             shutdown_grace: config.shutdown_grace,
+            drain: config.drain,
             embedded_worker,
             state,
             db,
@@ -233,8 +240,9 @@ impl App {
         self.metrics.as_ref().map(MetricsServer::local_addr)
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting, gives in-flight requests up to
-    /// the grace period to finish, and returns.
+    /// Serves until `shutdown` resolves, then drains (keeps serving, unready, closing each
+    /// connection after its response) for the drain period, then stops accepting, gives
+    /// in-flight requests up to the grace period to finish, and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
         let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
@@ -243,9 +251,18 @@ impl App {
             .map(|worker| tokio::spawn(worker.run(worker_stopping)));
         let flusher = tokio::spawn(self.state.views.clone().flush_periodically(self.db.clone()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let (draining, drain) = (self.state.draining.clone(), self.drain);
         let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_worker.send(true);
+            if !drain.is_zero() {
+                draining.begin();
+                tracing::info!(
+                    drain_secs = drain.as_secs(),
+                    "draining: unready, closing connections"
+                );
+                tokio::time::sleep(drain).await;
+            }
             let _ = signalled_tx.send(());
         });
         let grace = self.shutdown_grace;

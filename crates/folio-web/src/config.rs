@@ -59,6 +59,9 @@ pub struct AppConfig {
     pub auto_migrate: bool,
     /// The most time in-flight requests get to finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// How long `serve` keeps answering after the shutdown signal, unready and closing each
+    /// connection after its response, before it stops accepting (`FOLIO_DRAIN_SECS`).
+    pub drain: Duration,
     /// A request that takes longer than this is answered with 408.
     pub request_timeout: Duration,
     /// Connection pool size.
@@ -149,6 +152,7 @@ impl std::fmt::Debug for AppConfig {
             .field("privacy_mode", &self.privacy_mode)
             .field("auto_migrate", &self.auto_migrate)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("drain", &self.drain)
             .field("request_timeout", &self.request_timeout)
             .field("database_max_connections", &self.database_max_connections)
             .field("worker", &self.worker)
@@ -185,6 +189,7 @@ mod tests {
             privacy_mode: false,
             auto_migrate: false,
             shutdown_grace: Duration::from_secs(1),
+            drain: Duration::ZERO,
             request_timeout: Duration::from_secs(1),
             database_max_connections: 1,
             worker: WorkerMode::Off,

@@ -80,6 +80,11 @@ impl AppError {
                 "Briefly unavailable",
                 "Folio could not reach its session store, so nothing was changed. Please try again in a few seconds.",
             ),
+            Self::Database(err) if folio_db::is_unreachable(err) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Briefly unavailable",
+                "Folio could not reach its database. If you were saving something, check whether it was saved, then try again in a few seconds.",
+            ),
             Self::Page(_) | Self::Database(_) | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -95,12 +100,14 @@ impl AppError {
         match self {
             Self::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
             Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            Self::Database(err) if folio_db::is_unreachable(err) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
             _ => None,
         }
     }
 }
 
-/// How long a client is asked to wait after a 503 from an unreachable session store.
+/// How long a client is asked to wait after a 503 (the session store or the database could
+/// not be reached).
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// A rate limit's verdict as a result: `Err(RateLimited)` when over the limit.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod dates;
 pub mod domain;
+pub mod drain;
 pub mod error;
 pub mod features;
 pub mod forms;

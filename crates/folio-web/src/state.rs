@@ -40,6 +40,8 @@ pub struct AppState {
     pub media_origin: Option<String>,
     /// Verifies SES notifications at `/hooks/ses`; `None` turns the hook off.
     pub sns: Option<Arc<crate::sns::SnsVerifier>>,
+    /// Turned on by the shutdown signal: `/readyz` fails and connections close (see `drain`).
+    pub draining: crate::drain::Draining,
 }
 
 /// The part of the configuration that handlers need at request time.
@@ -103,6 +105,7 @@ impl AppState {
             storage,
             media_origin: None,
             sns: None,
+            draining: crate::drain::Draining::default(),
         }
     }
 }

@@ -130,6 +130,11 @@ pub struct Settings {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "FOLIO_SHUTDOWN_GRACE_SECS", default_value = "20", global = true)]
     pub shutdown_grace_secs: String,
+    /// Seconds `serve` keeps answering after SIGTERM/SIGINT before it stops accepting, with
+    /// `/readyz` failing and every response closing its connection, so the load balancer
+    /// moves traffic off this instance before it goes (0: stop accepting at once).
+    #[arg(long, env = "FOLIO_DRAIN_SECS", default_value = "0", global = true)]
+    pub drain_secs: String,
     /// What the web instances share: memory:// (one process: sessions in the database, caches
     /// and rate limits in process), or redis://host:6379 / rediss://user@host:6379 (several
     /// instances: sessions, cache invalidation and rate limits through Redis).

@@ -188,11 +188,19 @@ async fn check(config: Config) -> anyhow::Result<()> {
         .await
         .context("FOLIO_DATABASE_URL: the database does not answer")?;
     // Read-only: checking must not create seaql_migrations (the app role may not).
-    let pending = Migrator::get_pending_migrations_read_only(&db)
+    let status = folio_db::migrations::schema_status(&db)
         .await
-        .context("reading the migration status")?
-        .len();
-    say!("database: reachable, {pending} pending migration(s)");
+        .context("reading the migration status")?;
+    let pending = status.pending.len();
+    if status.newer.is_empty() {
+        say!("database: reachable, {pending} pending migration(s)");
+    } else {
+        say!(
+            "database: reachable, {pending} pending migration(s), {} from a newer release ({})",
+            status.newer.len(),
+            status.newer.join(", ")
+        );
+    }
     let mailer = folio_jobs::Mailer::connect(&config.app.email_url, &config.app.email_from).await?;
     mailer
         .check()

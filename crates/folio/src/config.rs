@@ -299,6 +299,7 @@ impl Config {
                 &s.shutdown_grace_secs,
                 0,
             )?),
+            drain: Duration::from_secs(number("FOLIO_DRAIN_SECS", &s.drain_secs, 0)?),
             worker: worker_mode(&s.worker)?,
             worker_concurrency: number("FOLIO_WORKER_CONCURRENCY", &s.worker_concurrency, 1)?,
             email_rate: Some(number::<u32>("FOLIO_EMAIL_RATE", &s.email_rate, 0)?).filter(|rate| *rate > 0),

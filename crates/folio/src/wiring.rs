@@ -24,14 +24,19 @@ pub async fn prepare_database(config: &AppConfig) -> anyhow::Result<DatabaseConn
     if config.auto_migrate {
         Migrator::up(&db, None).await.context("applying migrations")?;
     } else {
-        // Read-only: the app role may not create seaql_migrations (the plain variant tries to).
-        let pending = Migrator::get_pending_migrations_read_only(&db)
+        let status = folio_db::migrations::schema_status(&db)
             .await
             .context("reading the migration status")?;
-        if !pending.is_empty() {
+        if !status.pending.is_empty() {
             anyhow::bail!(
                 "the database schema is behind ({} pending migration(s)): run `folio migrate` first",
-                pending.len()
+                status.pending.len()
+            );
+        }
+        if !status.newer.is_empty() {
+            tracing::warn!(
+                newer = ?status.newer,
+                "a newer release has migrated this database; running on it (migrations are additive)"
             );
         }
     }

@@ -54,6 +54,8 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         ("FOLIO_BASE_URL", "https://"),
         ("FOLIO_PRIVACY_MODE", "perhaps"),
         ("FOLIO_REQUEST_TIMEOUT_SECS", "0"),
+        ("FOLIO_DRAIN_SECS", "-1"),
+        ("FOLIO_DRAIN_SECS", "five"),
         ("FOLIO_LOG_FORMAT", "xml"),
         ("FOLIO_STORAGE_URL", "ftp://files.example.org/media"),
         ("FOLIO_STORAGE_URL", "s3://bucket/media?acl=public-read"),

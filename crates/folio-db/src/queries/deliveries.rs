@@ -4,7 +4,7 @@
 //! after unsubscribes.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     Value,
@@ -206,4 +206,102 @@ pub async fn drop_unsent(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// A delivery claimed for sending whose outcome was never recorded: the worker stopped (a
+/// crash, a kill) between committing `sending` and recording what the mail server said. The
+/// email may or may not have gone.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct InDoubt {
+    pub id: i64,
+    pub email: String,
+    /// When it was claimed.
+    pub since: chrono::DateTime<Utc>,
+}
+
+/// The deliveries of `item_id` left `sending` since before `before` whose subscriber is still
+/// there, oldest first, at most `limit`; and how many there are in all.
+pub async fn in_doubt(
+    conn: &impl ConnectionTrait,
+    item_id: i64,
+    before: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<(Vec<InDoubt>, u64), DbErr> {
+    let query = in_doubt_query(item_id, before)
+        .column((delivery::Entity, delivery::Column::Id))
+        .column((subscriber::Entity, subscriber::Column::Email))
+        .expr_as(
+            Expr::col((delivery::Entity, delivery::Column::UpdatedAt)),
+            Alias::new("since"),
+        )
+        .order_by(
+            (delivery::Entity, delivery::Column::UpdatedAt),
+            sea_orm::Order::Asc,
+        )
+        .order_by((delivery::Entity, delivery::Column::Id), sea_orm::Order::Asc)
+        .limit(limit)
+        .take();
+    let backend = conn.get_database_backend();
+    let listed = InDoubt::find_by_statement(backend.build(&query))
+        .all(conn)
+        .await?;
+    let count = in_doubt_query(item_id, before)
+        .expr_as(
+            Func::count(Expr::col((delivery::Entity, delivery::Column::Id))),
+            Alias::new("n"),
+        )
+        .take();
+    let total: Option<i64> = conn
+        .query_one(&count)
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?;
+    Ok((listed, total.unwrap_or(0).try_into().unwrap_or(0)))
+}
+
+fn in_doubt_query(item_id: i64, before: chrono::DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .from(delivery::Entity)
+        .inner_join(
+            subscriber::Entity,
+            Expr::col((subscriber::Entity, subscriber::Column::Id))
+                .equals((delivery::Entity, delivery::Column::SubscriberId)),
+        )
+        .and_where(Expr::col((delivery::Entity, delivery::Column::ItemId)).eq(item_id))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::State)).eq(SENDING))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::UpdatedAt)).lt(before))
+        .take()
+}
+
+/// Puts `item_id`'s deliveries in doubt (see [`in_doubt`]) back to pending, so they are sent
+/// again: staff decided so, knowing some may arrive twice. Returns their ids, in order.
+pub async fn retry_in_doubt(
+    conn: &impl ConnectionTrait,
+    item_id: i64,
+    before: chrono::DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
+    let query = in_doubt_query(item_id, before)
+        .column((delivery::Entity, delivery::Column::Id))
+        .order_by((delivery::Entity, delivery::Column::Id), sea_orm::Order::Asc)
+        .take();
+    let rows = conn.query_all(&query).await?;
+    let ids = rows
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(PENDING))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value("sent again by staff: the first attempt's outcome was unknown"),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .filter(delivery::Column::State.eq(SENDING))
+        .exec(conn)
+        .await?;
+    Ok(ids)
 }

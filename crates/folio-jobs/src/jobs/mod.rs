@@ -12,7 +12,7 @@ pub use images::{DeleteImage, MakeRenditions};
 pub use notify_subscribers::NotifySubscribers;
 pub use publish_scheduled::PublishScheduled;
 pub use send_email::SendEmail;
-pub use send_notifications::{BATCH_SIZE, SENDS_IN_FLIGHT, SendNotifications};
+pub use send_notifications::{BATCH_SIZE, SENDS_IN_FLIGHT, SendNotifications, enqueue_sends};
 
 /// An email template that fails to render will fail the same way on every retry.
 fn render_error(err: askama::Error) -> crate::queue::JobError {

@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::send_notifications::{BATCH_SIZE, SendNotifications};
+use super::send_notifications::enqueue_sends;
 use crate::context::JobContext;
-use crate::queue::{Job, JobError, enqueue};
+use crate::queue::{Job, JobError};
 use folio_db::queries::deliveries;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -22,16 +22,7 @@ impl Job for NotifySubscribers {
         let txn = folio_db::begin_write(&ctx.db).await?;
         let added = deliveries::fan_out(&txn, self.item_id).await?;
         let pending = deliveries::pending_ids(&txn, self.item_id).await?;
-        for batch in pending.chunks(BATCH_SIZE) {
-            if let (Some(first), Some(last)) = (batch.first(), batch.last()) {
-                let job = SendNotifications {
-                    item_id: self.item_id,
-                    first_delivery_id: *first,
-                    last_delivery_id: *last,
-                };
-                enqueue(&txn, &job).await?;
-            }
-        }
+        enqueue_sends(&txn, self.item_id, &pending).await?;
         txn.commit().await?;
         tracing::info!(
             item = self.item_id,

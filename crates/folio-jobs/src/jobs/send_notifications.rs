@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use folio_db::entities::{email_suppression, item};
 use folio_db::queries::deliveries::{self, PendingDelivery};
 use folio_db::queries::{categories, images, items};
+use folio_db::{ConnectionTrait, DbErr};
 use folio_storage::images::{ImageFormat, RenditionKind};
 use folio_storage::media::ImageObjects;
 use futures_util::{StreamExt, stream};
@@ -23,7 +24,7 @@ use super::render_error;
 use crate::context::{JobContext, held_back};
 use crate::email;
 use crate::mailer::{Email, Mailer};
-use crate::queue::{Job, JobError};
+use crate::queue::{Job, JobError, enqueue};
 use crate::site_urls;
 
 /// Deliveries per `send_notifications` job: small enough that a job finishes well inside
@@ -34,6 +35,22 @@ pub const BATCH_SIZE: usize = 100;
 /// (and, with lettre's small final write, often a delayed ACK of ~40 ms), so a batch sent one
 /// by one is bound by latency, not by the server. The rate limit still applies across them.
 pub const SENDS_IN_FLIGHT: usize = 8;
+
+/// Enqueues the jobs that send `item_id`'s pending deliveries `ids` (in order), one per batch
+/// of [`BATCH_SIZE`], in the caller's transaction.
+pub async fn enqueue_sends(conn: &impl ConnectionTrait, item_id: i64, ids: &[i64]) -> Result<(), DbErr> {
+    for batch in ids.chunks(BATCH_SIZE) {
+        if let (Some(first), Some(last)) = (batch.first(), batch.last()) {
+            let job = SendNotifications {
+                item_id,
+                first_delivery_id: *first,
+                last_delivery_id: *last,
+            };
+            enqueue(conn, &job).await?;
+        }
+    }
+    Ok(())
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SendNotifications {

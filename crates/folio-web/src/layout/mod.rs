@@ -172,9 +172,9 @@ impl IntoResponse for AppError {
             return *page;
         }
         let (status, title, message) = self.status_and_message();
-        if matches!(self, Self::Unavailable(_)) {
-            // Expected while Redis is down; the cluster logs the outage itself.
-            tracing::warn!(error = %self, "request refused");
+        if status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+            // Expected while Redis or the database is down: a warning, not an error per request.
+            tracing::warn!(error = %self, "request refused: a backing service is unreachable");
         } else if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         } else {

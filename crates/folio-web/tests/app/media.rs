@@ -500,6 +500,39 @@ async fn media_urls_cannot_escape_or_list(app: TestApp) {
     }
 }
 
+/// The media storage gone (the S3 server stopped) while staff save an item with an image: the
+/// form comes back with the reason on the image field and everything typed kept, and nothing
+/// is saved: no item, no image row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_the_storage_cannot_take_saves_nothing() {
+    let s3 = folio_testkit::S3Server::start().await;
+    let storage = s3.storage(&s3.settings("media"));
+    let app = TestApp::spawn_on(folio_testkit::Backend::Sqlite, storage)
+        .await
+        .unwrap();
+    let staff = app.staff_visitor("staff@example.org").await;
+    let category = app.create_category(&staff, "Stormy things").await.to_string();
+    drop(s3);
+
+    let page = staff
+        .submit_file(
+            "/admin/items/add/",
+            "/admin/items/add/",
+            &item_fields(&category, "Stormy"),
+            Some(("photo.jpg", fixtures::jpeg(900, 600))),
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.body.contains("The image could not be stored"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"Stormy\""), "the typed title is kept");
+    assert_eq!(app.count("items").await, 0);
+    assert_eq!(app.count("images").await, 0);
+}
+
 /// The same flow with the S3 backend (the in-process S3 server, which checks signatures):
 /// objects land in the bucket under the prefix, pages link to presigned URLs that work, and
 /// the CSP allows the server's origin. One backend is enough: the database side is the same.

@@ -9,6 +9,7 @@ backend_tests!(
     malformed_and_oversized_requests_are_clear_4xx,
     the_stylesheet_is_served_and_cached,
     serve_refuses_a_schema_that_is_behind,
+    serve_runs_on_a_schema_a_newer_release_migrated,
 );
 
 async fn health_and_readiness(app: TestApp) {
@@ -22,6 +23,41 @@ async fn health_and_readiness(app: TestApp) {
         "{}",
         ready.body
     );
+}
+
+/// Between the shutdown signal and closing its listener, an instance still answers everything,
+/// but fails readiness (so the load balancer takes it out) and closes each connection after its
+/// response (so no proxy keeps one that would be cut later). Then it refuses connections.
+#[tokio::test]
+async fn a_stopping_instance_drains_before_it_closes() {
+    let drain = std::time::Duration::from_millis(1500);
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| config.drain = drain).await else {
+        return;
+    };
+    let v = app.visitor();
+    assert_eq!(v.get("/readyz").await.status, 200);
+    assert_eq!(v.get("/site/").await.header("connection"), None);
+
+    let signalled = std::time::Instant::now();
+    app.signal_shutdown().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let ready = v.get("/readyz").await;
+    assert_eq!((ready.status.as_u16(), ready.body.as_str()), (503, "draining\n"));
+    let page = v.get("/site/").await;
+    assert_eq!(page.status, 200, "still served while draining");
+    assert_eq!(page.header("connection").as_deref(), Some("close"));
+    assert!(signalled.elapsed() < drain, "checked inside the drain period");
+
+    tokio::time::sleep(drain).await;
+    let after = reqwest::Client::new()
+        .get(format!("{}/healthz", app.base_url()))
+        .send()
+        .await;
+    assert!(
+        after.is_err(),
+        "the listener is closed after the drain: {after:?}"
+    );
+    app.finish().await;
 }
 
 async fn paths_without_a_trailing_slash_redirect(app: TestApp) {
@@ -128,6 +164,29 @@ async fn serve_refuses_a_schema_that_is_behind(app: TestApp) {
         .err()
         .expect("must refuse to start");
     assert!(format!("{error:#}").contains("folio migrate"), "{error:#}");
+}
+
+/// During a deploy the new release migrates first, while the release before still serves; a
+/// rollback starts the release before again. Both must run on the newer (additive) schema.
+async fn serve_runs_on_a_schema_a_newer_release_migrated(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    app.db()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m9999_from_a_newer_release', 0)",
+        )
+        .await
+        .unwrap();
+    let status = folio_db::migrations::schema_status(app.db()).await.unwrap();
+    assert!(status.pending.is_empty(), "{status:?}");
+    assert_eq!(status.newer, ["m9999_from_a_newer_release"]);
+    let mut config = app.config().clone();
+    config.auto_migrate = false;
+    let older = folio_testkit::build_app(config).await;
+    assert!(
+        older.is_ok(),
+        "the release before must start: {:#}",
+        older.err().unwrap()
+    );
 }
 
 /// The sign-in page as a person gets it (the random CSRF token and the stylesheet's content

@@ -4,7 +4,7 @@
 use folio_db::entities::{delivery, subscriber};
 use folio_jobs::jobs::NotifySubscribers;
 use folio_testkit::{Mail, SmtpSink, TestApp, Visitor, backend_tests};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 backend_tests!(
     double_opt_in_then_notified_then_unsubscribed_by_link,
@@ -17,6 +17,7 @@ backend_tests!(
     the_unsubscribe_button_needs_its_form_token,
     the_whole_flow_over_smtp,
     deliveries_outlive_their_subscribers_across_the_m0006_upgrade,
+    deliveries_in_doubt_are_listed_and_resent_on_purpose,
 );
 
 /// Subscribes `email` through the public form and returns the confirmation path.
@@ -440,4 +441,88 @@ async fn deliveries_outlive_their_subscribers_across_the_m0006_upgrade(app: Test
         .unwrap()
         .unwrap();
     assert!(newest.id > before[2].id, "{newest:?}");
+}
+
+/// A worker killed between claiming a delivery and recording its outcome leaves it `sending`:
+/// the queue never sends it again. After two minutes the item's admin page lists it, and staff
+/// may send it again on purpose; one claimed only seconds ago is still being sent, and is left.
+async fn deliveries_in_doubt_are_listed_and_resent_on_purpose(app: TestApp) {
+    let readers = app.seed_subscribers("doubt", 3, true).await;
+    let item = publish(&app, "Doubtful").await;
+    app.run_jobs().await;
+    assert_eq!(notifications(&app, "Doubtful").await.len(), 3);
+    let mut sent = delivery::Entity::find()
+        .filter(delivery::Column::ItemId.eq(item))
+        .all(app.db())
+        .await
+        .unwrap();
+    sent.sort_by_key(|d| d.id);
+    let claimed = |d: &delivery::Model, ago: i64| delivery::ActiveModel {
+        id: Set(d.id),
+        state: Set(delivery::SENDING.into()),
+        updated_at: Set(chrono::Utc::now() - chrono::TimeDelta::seconds(ago)),
+        ..Default::default()
+    };
+    // Two claimed three minutes ago by a worker that died; one claimed just now.
+    for (d, ago) in sent.iter().zip([180, 180, 10]) {
+        claimed(d, ago).update(app.db()).await.unwrap();
+    }
+    let email_of = |d: &delivery::Model| {
+        readers
+            .iter()
+            .find(|r| Some(r.id) == d.subscriber_id)
+            .unwrap()
+            .email
+            .clone()
+    };
+
+    let staff = app.staff_visitor("staff@example.org").await;
+    let page_path = format!("/admin/items/{item}/");
+    let page = staff.get(&page_path).await;
+    page.assert_contains("2 in doubt");
+    page.assert_contains(&email_of(&sent[0]));
+    page.assert_contains(&email_of(&sent[1]));
+    assert!(
+        !page.body.contains(&email_of(&sent[2])),
+        "a delivery being sent now is not in doubt"
+    );
+
+    let resend = format!("/admin/items/{item}/deliveries/resend/");
+    staff
+        .submit_via(&page_path, &resend, &[])
+        .await
+        .assert_redirect(&page_path);
+    staff
+        .get(&page_path)
+        .await
+        .assert_contains("2 notification emails queued to be sent again.");
+    app.run_jobs().await;
+    let again = notifications(&app, "Doubtful").await;
+    assert_eq!(again.len(), 5, "the two in doubt went again, nobody else");
+    for d in &sent[..2] {
+        assert_eq!(again.iter().filter(|m| m.to == email_of(d)).count(), 2);
+    }
+    let states: Vec<String> = {
+        let mut now = delivery::Entity::find()
+            .filter(delivery::Column::ItemId.eq(item))
+            .all(app.db())
+            .await
+            .unwrap();
+        now.sort_by_key(|d| d.id);
+        now.into_iter().map(|d| d.state).collect()
+    };
+    assert_eq!(states, [delivery::SENT, delivery::SENT, delivery::SENDING]);
+    let audit = staff.get("/admin/audit-log/").await;
+    audit.assert_contains("Sent 2 notification emails of item “Doubtful” again");
+
+    // Nothing left in doubt: the button's form, posted again, changes nothing.
+    staff
+        .submit_via(&page_path, &resend, &[])
+        .await
+        .assert_redirect(&page_path);
+    staff
+        .get(&page_path)
+        .await
+        .assert_contains("No notification email of this item is in doubt any more.");
+    assert_eq!(notifications(&app, "Doubtful").await.len(), 5);
 }

@@ -20,6 +20,7 @@ use folio_jobs::image_replacement::forget_image_of;
 use folio_jobs::jobs::{NotifySubscribers, PublishScheduled};
 use serde::Deserialize;
 
+use super::deliveries::DeliveriesInDoubt;
 use super::toolkit::bulk::{BulkActions, Question, bulk, show_bulk};
 use super::toolkit::delete::{Deletable, Deleted, delete, deleted_if, show_delete};
 use super::toolkit::history::{Audited, show_history};
@@ -296,6 +297,8 @@ struct FormPage {
     item: Option<item::Model>,
     /// Deliveries of this item per state, for the notification progress.
     deliveries: Vec<(String, i64)>,
+    /// Deliveries whose sending's outcome is unknown (a worker died mid-send).
+    in_doubt: DeliveriesInDoubt,
     /// Set after the Preview button.
     preview: Option<Preview>,
     /// The item's current image.
@@ -352,18 +355,20 @@ async fn form_page(
     preview: Option<Preview>,
 ) -> AppResult<FormPage> {
     let db = &ctx.state.db;
-    let (heading, action, preview_action, deliveries) = match item {
+    let (heading, action, preview_action, deliveries, in_doubt) = match item {
         Some(item) => (
             format!("Change item “{}”", item.title),
             format!("/admin/items/{}/", item.id),
             format!("/admin/items/{}/preview/", item.id),
             deliveries::count_by_state(db, item.id).await?,
+            DeliveriesInDoubt::of(db, item.id).await?,
         ),
         None => (
             "Add item".to_owned(),
             "/admin/items/add/".to_owned(),
             "/admin/items/preview/".to_owned(),
             Vec::new(),
+            DeliveriesInDoubt::default(),
         ),
     };
     let crumb = item.as_ref().map_or("Add", |item| item.title.as_str()).to_owned();
@@ -380,6 +385,7 @@ async fn form_page(
         categories: categories::all(db).await?,
         item: item.cloned(),
         deliveries,
+        in_doubt,
         preview,
         picture,
     })

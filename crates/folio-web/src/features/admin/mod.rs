@@ -10,6 +10,7 @@
 mod audit_log;
 mod categories;
 mod dashboard;
+mod deliveries;
 mod items;
 mod jobs;
 mod messages;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/", get(dashboard::show))
         .merge(categories::router())
         .merge(items::router())
+        .merge(deliveries::router())
         .merge(users::router())
         .merge(subscribers::router())
         .merge(messages::router())

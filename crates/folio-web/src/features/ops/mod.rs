@@ -77,7 +77,13 @@ async fn robots(State(state): State<AppState>) -> Response {
 /// unready: every instance shares the same Redis, so taking them all out of the load balancer
 /// would only turn a degraded site (public pages still served, signed-in pages a 503 with
 /// `Retry-After`) into no site, and make ECS replace healthy tasks.
+///
+/// After the shutdown signal it answers 503 `draining` whatever the database says, so the load
+/// balancer stops sending here while the instance still serves (see `drain`).
 async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.is_draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining\n").into_response();
+    }
     let cache = match state.cluster.ping().await {
         Ok(()) if state.cluster.redis().is_some() => "cache: redis ok",
         Ok(()) => "cache: memory",
@@ -86,7 +92,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
             "cache: redis unreachable (degraded)"
         }
     };
-    match state.db.ping().await {
+    // A database that is down often doesn't refuse, it just doesn't answer: the check answers
+    // 503 within its own time limit rather than make the load balancer's check time out.
+    let ping = tokio::time::timeout(READINESS_DATABASE_TIMEOUT, state.db.ping())
+        .await
+        .unwrap_or_else(|_| Err(folio_db::DbErr::Custom("no answer in time".into())));
+    match ping {
         Ok(()) => format!("ready\ndatabase: ok\n{cache}\n").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed: database unreachable");
@@ -98,6 +109,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
         }
     }
 }
+
+/// How long `/readyz` waits for the database: under the local stack's haproxy check interval
+/// (1 s), far under the ALB's health check timeout (5 s).
+const READINESS_DATABASE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
 
 #[derive(Template)]
 #[template(path = "features/ops/templates/not_found.html")]

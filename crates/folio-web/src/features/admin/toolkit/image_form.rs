@@ -164,10 +164,40 @@ async fn save<R: ImageResource>(
         return Ok(None);
     };
     let remove = ticked(clear_image);
-    image_replacement::save_with_image(&ctx.state.storage, image, remove, async |change| {
-        write::<R>(staff, ctx, current, &fields, change, errors).await
+    let saved = image_replacement::save_with_image(&ctx.state.storage, image, remove, async |change| {
+        write::<R>(staff, ctx, current, &fields, change, errors)
+            .await
+            .map_err(SaveError::App)
     })
-    .await
+    .await;
+    match saved {
+        Ok(saved) => Ok(saved),
+        Err(SaveError::App(err)) => Err(err),
+        Err(SaveError::Store(err)) => {
+            // The storage is down or refused the write: nothing was saved (the row is written
+            // only after the image is stored), so the form goes back with its values.
+            tracing::warn!(error = %err, "could not store an uploaded image");
+            errors.add(FIELD, STORE_FAILED);
+            Ok(None)
+        }
+    }
+}
+
+/// What the person reads when the media storage could not take the image.
+const STORE_FAILED: &str = "The image could not be stored: the media storage did not answer. \
+     Nothing was saved. Choose the image again and retry in a moment.";
+
+/// A save's failure: the image could not be stored (before anything was written), or the
+/// save itself failed.
+enum SaveError {
+    Store(StoreError),
+    App(AppError),
+}
+
+impl From<StoreError> for SaveError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
 }
 
 /// The save's transaction.
@@ -258,12 +288,6 @@ async fn check(upload: Option<Upload>, errors: &mut FieldErrors) -> AppResult<Op
             Ok(None)
         }
         Err(stopped @ UploadError::Stopped(_)) => Err(AppError::Internal(stopped.into())),
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(err: StoreError) -> Self {
-        Self::Internal(err.into())
     }
 }
 
