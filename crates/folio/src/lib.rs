@@ -5,3 +5,4 @@
 //! [`AppConfig`]: folio_web::AppConfig
 
 pub mod wiring;
+pub mod backup;
