@@ -172,7 +172,7 @@ async fn spool_table(
 
 /// Lists each image's objects and hashes them, one object in memory at a time.
 async fn hash_media(storage: &Storage, image_keys: &[String], progress: &Progress) -> anyhow::Result<Vec<MediaEntry>> {
-    let mut step = progress.step("media (hashing)", "objects", Some(image_keys.len() as u64));
+    let mut step = progress.step("media of", "images", Some(image_keys.len() as u64));
     let mut media = Vec::new();
     for base in image_keys {
         let prefix = Key::parse(base).with_context(|| format!("the images row {base:?} is not a storage key"))?;
