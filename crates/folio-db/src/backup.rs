@@ -140,7 +140,6 @@ impl Table {
     }
 }
 
-
 fn entity_name<E: EntityTrait + Default>() -> &'static str {
     sea_orm::EntityName::table_name(&E::default())
 }
@@ -229,9 +228,7 @@ fn single_key_column<T: EntityTrait>() -> Result<T::Column, DbErr> {
     let mut keys = T::PrimaryKey::iter();
     match (keys.next(), keys.next()) {
         (Some(key), None) => Ok(key.into_column()),
-        _ => Err(DbErr::Custom(
-            "backup pages by a one-column primary key".into(),
-        )),
+        _ => Err(DbErr::Custom("backup pages by a one-column primary key".into())),
     }
 }
 
@@ -244,7 +241,11 @@ pub fn check_row(table: Table, line: &str) -> Result<(), serde_json::Error> {
 
 /// Inserts `lines` (rows of `table` as [`export_table`] wrote them) with their ids, in
 /// batches of [`IMPORT_BATCH`]. Run it inside the restore's transaction.
-pub async fn import_rows<C: ConnectionTrait>(db: &C, table: Table, lines: &[String]) -> Result<(), ImportError> {
+pub async fn import_rows<C: ConnectionTrait>(
+    db: &C,
+    table: Table,
+    lines: &[String],
+) -> Result<(), ImportError> {
     with_entity!(table, T => insert_rows::<T, C>(db, lines).await)
 }
 
@@ -314,9 +315,7 @@ pub async fn existing_tables<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, 
         }
         _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     };
-    let rows = db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await?;
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await?;
     rows.iter()
         .map(|row| {
             // MySQL's information_schema answers in upper case column names, hence by index.

@@ -43,7 +43,13 @@ async fn fill(app: &TestApp) {
         let visitor = app.visitor();
         visitor.register(&format!("{person}@example.org")).await;
         let pad = visitor.create_pad(&format!("{person}'s pad")).await;
-        visitor.create_note("In a pad", "Text with ünïcode and \"quotes\"\nand lines", Some(pad)).await;
+        visitor
+            .create_note(
+                "In a pad",
+                "Text with ünïcode and \"quotes\"\nand lines",
+                Some(pad),
+            )
+            .await;
         visitor.create_note("Loose", "No pad.", None).await;
     }
     // Site side, through the admin panel: categories, items with images (images rows, media
@@ -69,7 +75,10 @@ async fn fill(app: &TestApp) {
 }
 
 async fn item_with_image(app: &TestApp, staff: &Visitor, title: &str, file: Vec<u8>) {
-    let category = app.create_category(staff, &format!("{title} things")).await.to_string();
+    let category = app
+        .create_category(staff, &format!("{title} things"))
+        .await
+        .to_string();
     let page = staff
         .submit_file(
             "/admin/items/add/",
@@ -247,13 +256,25 @@ async fn round_trip(source: Backend, target: Backend, media: Media) {
     let before = all_rows(app.db(), to_micros).await;
     let after = all_rows(&empty.db, to_micros).await;
     for ((table, rows), (_, restored_rows)) in before.iter().zip(&after) {
-        assert_eq!(rows, restored_rows, "rows of {} differ after the restore", table.name());
+        assert_eq!(
+            rows,
+            restored_rows,
+            "rows of {} differ after the restore",
+            table.name()
+        );
     }
     let media_before = all_media(&source_storage).await;
     assert!(media_before.len() >= 2 * 5, "the images and their renditions");
-    assert_eq!(media_before, all_media(&empty.storage).await, "media must be byte-identical");
+    assert_eq!(
+        media_before,
+        all_media(&empty.storage).await,
+        "media must be byte-identical"
+    );
     assert!(
-        Migrator::get_pending_migrations(&empty.db).await.unwrap().is_empty(),
+        Migrator::get_pending_migrations(&empty.db)
+            .await
+            .unwrap()
+            .is_empty(),
         "the restored database is migrated"
     );
     app_works_on_restored(&empty.db).await;
@@ -269,7 +290,10 @@ async fn check_manifest(manifest: &Manifest, db: &DatabaseConnection) {
     for table in &manifest.tables {
         assert_eq!(
             table.rows,
-            rows_as_json(db, Table::from_name(&table.name).unwrap()).await.unwrap().len() as u64
+            rows_as_json(db, Table::from_name(&table.name).unwrap())
+                .await
+                .unwrap()
+                .len() as u64
         );
     }
     assert_eq!(manifest.migrations, folio_db::backup::known_migrations());
@@ -278,12 +302,19 @@ async fn check_manifest(manifest: &Manifest, db: &DatabaseConnection) {
 /// New rows get fresh ids after the restored ones (PostgreSQL's sequences were set).
 async fn app_works_on_restored(db: &DatabaseConnection) {
     use folio_db::queries::{notes, users};
-    let max_user = users::find_by_email(db, "bob@example.org").await.unwrap().unwrap().id;
+    let max_user = users::find_by_email(db, "bob@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let user = users::create(db, "new@example.org", "hash", false)
         .await
         .map_err(|_| "create user")
         .unwrap();
-    assert!(user.id > max_user, "a new user gets an id after the restored ones");
+    assert!(
+        user.id > max_user,
+        "a new user gets an id after the restored ones"
+    );
     let note = notes::create(
         db,
         user.id,
@@ -348,9 +379,14 @@ async fn sqlite_archive(dir: &tempfile::TempDir) -> (TestApp, PathBuf) {
     let s3 = S3Server::start().await;
     let app = filled_app(Backend::Sqlite, Media::Local, &s3).await.unwrap();
     let archive = archive_path(dir);
-    backup(app.db(), &app.state().storage, &archive, &Progress::plain("backup"))
-        .await
-        .unwrap();
+    backup(
+        app.db(),
+        &app.state().storage,
+        &archive,
+        &Progress::plain("backup"),
+    )
+    .await
+    .unwrap();
     (app, archive)
 }
 
@@ -410,7 +446,10 @@ async fn a_flipped_byte_in_a_table_is_refused_and_changes_nothing() {
     });
     for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
         if let Some(err) = refused_into_empty(&changed, backend).await {
-            assert!(err.contains("damaged") && err.contains("tables/notes.jsonl"), "{err}");
+            assert!(
+                err.contains("damaged") && err.contains("tables/notes.jsonl"),
+                "{err}"
+            );
             assert!(err.contains("SHA-256"), "{err}");
         }
     }
@@ -482,12 +521,24 @@ async fn refused_into_filled_database(archive: &Path, backend: Backend) {
     };
     target.visitor().register("existing@example.org").await;
     let before = all_rows(target.db(), false).await;
-    let err = restore(target.db(), &target.state().storage, archive, &Progress::plain("restore"))
-        .await
-        .expect_err("a non-empty database must be refused");
+    let err = restore(
+        target.db(),
+        &target.state().storage,
+        archive,
+        &Progress::plain("restore"),
+    )
+    .await
+    .expect_err("a non-empty database must be refused");
     let err = format!("{err:#}");
-    assert!(err.contains("target database is not empty") && err.contains("users"), "{err}");
-    assert_eq!(before, all_rows(target.db(), false).await, "the target is unchanged");
+    assert!(
+        err.contains("target database is not empty") && err.contains("users"),
+        "{err}"
+    );
+    assert_eq!(
+        before,
+        all_rows(target.db(), false).await,
+        "the target is unchanged"
+    );
     assert!(target.media_files().is_empty(), "no object was stored");
     target.finish().await;
 }
@@ -510,12 +561,19 @@ async fn storage_with_objects_is_refused_and_the_database_stays_empty() {
     for media in [Media::Local, Media::S3] {
         let target = Target::create(Backend::Sqlite, media, &s3).await.unwrap();
         let stray = Key::parse("elsewhere/file.txt").unwrap();
-        target.storage.put(&stray, "x".into(), "text/plain").await.unwrap();
+        target
+            .storage
+            .put(&stray, "x".into(), "text/plain")
+            .await
+            .unwrap();
         let err = restore(&target.db, &target.storage, &archive, &Progress::plain("restore"))
             .await
             .expect_err("non-empty storage must be refused");
         let err = format!("{err:#}");
-        assert!(err.contains("target storage") && err.contains("not empty"), "{err}");
+        assert!(
+            err.contains("target storage") && err.contains("not empty"),
+            "{err}"
+        );
         assert!(existing_tables(&target.db).await.unwrap().is_empty(), "{media:?}");
         assert_eq!(target.storage.list(None).await.unwrap().len(), 1, "{media:?}");
         target.finish().await;
@@ -543,13 +601,21 @@ async fn a_backup_during_writes_is_consistent() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let dir = tempfile::tempdir().unwrap();
         let archive = archive_path(&dir);
-        let manifest = backup(app.db(), &app.state().storage, &archive, &Progress::plain("backup"))
-            .await
-            .unwrap();
+        let manifest = backup(
+            app.db(),
+            &app.state().storage,
+            &archive,
+            &Progress::plain("backup"),
+        )
+        .await
+        .unwrap();
         stop.send(true).unwrap();
         let written = writer.await.unwrap();
         let rows = |name: &str| manifest.tables.iter().find(|t| t.name == name).unwrap().rows;
-        assert!(rows("pads") > 0 && written > rows("pads"), "{backend:?}: writes ran during the backup");
+        assert!(
+            rows("pads") > 0 && written > rows("pads"),
+            "{backend:?}: writes ran during the backup"
+        );
         assert_eq!(rows("pads"), rows("notes"), "{backend:?}: one snapshot");
         app.finish().await;
     }
@@ -557,7 +623,11 @@ async fn a_backup_during_writes_is_consistent() {
 
 /// Commits a pad with a note in it, one pair per transaction, until told to stop; returns
 /// how many pairs it wrote.
-async fn write_pairs(db: DatabaseConnection, user_id: i64, stopping: tokio::sync::watch::Receiver<bool>) -> u64 {
+async fn write_pairs(
+    db: DatabaseConnection,
+    user_id: i64,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> u64 {
     use folio_db::entities::{note, pad};
     use sea_orm::TransactionTrait;
     let mut written = 0;
@@ -630,7 +700,10 @@ async fn the_binary_backs_up_sqlite_and_restores_into_each_backend() {
     );
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("backup: notes 4 rows"), "plain progress lines: {stderr}");
+    assert!(
+        stderr.contains("backup: notes 4 rows"),
+        "plain progress lines: {stderr}"
+    );
     let archive = dir.path().join("folio-backup.tar.gz").display().to_string();
 
     for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
@@ -668,14 +741,21 @@ async fn the_binary_backs_up_sqlite_and_restores_into_each_backend() {
         })
         .unwrap();
         let media = all_media(&app.state().storage).await;
-        eprintln!("{backend:?}: {} media objects, byte-identical: {}", media.len(), media == all_media(&restored_storage).await);
+        eprintln!(
+            "{backend:?}: {} media objects, byte-identical: {}",
+            media.len(),
+            media == all_media(&restored_storage).await
+        );
         assert_eq!(media, all_media(&restored_storage).await);
 
         let again = run_folio(dir.path(), &["restore", &archive], &env);
         assert_eq!(again.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&again.stderr);
         let last = stderr.trim().lines().last().unwrap_or_default();
-        assert!(last.starts_with("error: the target database is not empty"), "{stderr}");
+        assert!(
+            last.starts_with("error: the target database is not empty"),
+            "{stderr}"
+        );
         assert_eq!(stderr.matches("error:").count(), 1, "one line of error: {stderr}");
         target.finish().await;
     }

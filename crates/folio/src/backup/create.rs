@@ -5,12 +5,14 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use folio_db::{DatabaseConnection, DbBackend};
 use folio_db::backup::{self as db_backup, ExportError, Table};
+use folio_db::{DatabaseConnection, DbBackend};
 use folio_storage::{Key, Storage};
 
 use super::archive::{ArchiveWriter, HashingWriter, sha256_hex};
-use super::manifest::{FORMAT_NAME, FORMAT_VERSION, MANIFEST_PATH, Manifest, MediaEntry, TableEntry, table_path};
+use super::manifest::{
+    FORMAT_NAME, FORMAT_VERSION, MANIFEST_PATH, Manifest, MediaEntry, TableEntry, table_path,
+};
 use super::progress::Progress;
 
 /// Writes the archive to `output` and returns its manifest.
@@ -92,7 +94,11 @@ struct Snapshot {
     image_keys: Vec<String>,
 }
 
-async fn read_snapshot(db: &DatabaseConnection, spool: &Path, progress: &Progress) -> anyhow::Result<Snapshot> {
+async fn read_snapshot(
+    db: &DatabaseConnection,
+    spool: &Path,
+    progress: &Progress,
+) -> anyhow::Result<Snapshot> {
     let txn = db_backup::begin_snapshot(db)
         .await
         .context("starting the snapshot transaction")?;
@@ -171,11 +177,16 @@ async fn spool_table(
 }
 
 /// Lists each image's objects and hashes them, one object in memory at a time.
-async fn hash_media(storage: &Storage, image_keys: &[String], progress: &Progress) -> anyhow::Result<Vec<MediaEntry>> {
+async fn hash_media(
+    storage: &Storage,
+    image_keys: &[String],
+    progress: &Progress,
+) -> anyhow::Result<Vec<MediaEntry>> {
     let mut step = progress.step("media of", "images", Some(image_keys.len() as u64));
     let mut media = Vec::new();
     for base in image_keys {
-        let prefix = Key::parse(base).with_context(|| format!("the images row {base:?} is not a storage key"))?;
+        let prefix =
+            Key::parse(base).with_context(|| format!("the images row {base:?} is not a storage key"))?;
         let objects = storage.list(Some(&prefix)).await?;
         if objects.is_empty() {
             progress.note(&format!("warning: image {base} has no objects in storage"));
@@ -224,7 +235,10 @@ async fn write_archive(
             );
         };
         if sha256_hex(&object.bytes) != entry.sha256 {
-            bail!("the object {} changed during the backup: run the backup again", entry.key);
+            bail!(
+                "the object {} changed during the backup: run the backup again",
+                entry.key
+            );
         }
         writer.append(&entry.path(), entry.size, object.bytes.as_ref())?;
         step.inc(1);

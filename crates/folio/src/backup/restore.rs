@@ -106,9 +106,16 @@ pub fn verify(path: &Path, progress: &Progress) -> anyhow::Result<Manifest> {
     }
     objects.finish();
     archive::read_to_end(archive).context(DAMAGED)?;
-    let missing: Vec<&String> = tables.keys().chain(media.keys()).filter(|name| !seen.contains(*name)).collect();
+    let missing: Vec<&String> = tables
+        .keys()
+        .chain(media.keys())
+        .filter(|name| !seen.contains(*name))
+        .collect();
     if let Some(first) = missing.first() {
-        bail!("{DAMAGED}: {} file(s) of its manifest are missing, e.g. {first}", missing.len());
+        bail!(
+            "{DAMAGED}: {} file(s) of its manifest are missing, e.g. {first}",
+            missing.len()
+        );
     }
     Ok(manifest)
 }
@@ -121,7 +128,8 @@ fn read_manifest(entry: impl Read) -> anyhow::Result<Manifest> {
         .take(256 * 1024 * 1024)
         .read_to_end(&mut json)
         .context(DAMAGED)?;
-    serde_json::from_slice(&json).with_context(|| format!("{DAMAGED}: {MANIFEST_PATH} does not parse (not a Folio backup?)"))
+    serde_json::from_slice(&json)
+        .with_context(|| format!("{DAMAGED}: {MANIFEST_PATH} does not parse (not a Folio backup?)"))
 }
 
 fn entry_name(entry: &tar::Entry<'_, impl Read>) -> anyhow::Result<String> {
@@ -163,7 +171,11 @@ fn check_manifest(manifest: &Manifest) -> anyhow::Result<()> {
             "the archive has a table this folio does not know: {}",
             table.name
         );
-        ensure!(names.insert(table.name.as_str()), "{DAMAGED}: its manifest lists {} twice", table.name);
+        ensure!(
+            names.insert(table.name.as_str()),
+            "{DAMAGED}: its manifest lists {} twice",
+            table.name
+        );
     }
     for table in Table::ALL {
         ensure!(
@@ -173,7 +185,8 @@ fn check_manifest(manifest: &Manifest) -> anyhow::Result<()> {
         );
     }
     for object in &manifest.media {
-        Key::parse(&object.key).with_context(|| format!("{DAMAGED}: {:?} is not a storage key", object.key))?;
+        Key::parse(&object.key)
+            .with_context(|| format!("{DAMAGED}: {:?} is not a storage key", object.key))?;
     }
     Ok(())
 }
@@ -197,7 +210,11 @@ fn check_table(expected: &TableEntry, entry: impl Read, progress: &Progress) -> 
             .ok()
             .with_context(|| format!("{DAMAGED}: {} row {rows} is not UTF-8", expected.path()))?;
         db_backup::check_row(table, text.trim_end_matches('\n')).with_context(|| {
-            format!("{DAMAGED}: {} row {rows} is not a {} row of this version", expected.path(), table.name())
+            format!(
+                "{DAMAGED}: {} row {rows} is not a {} row of this version",
+                expected.path(),
+                table.name()
+            )
         })?;
         step.inc(1);
     }
