@@ -410,29 +410,91 @@ async fn refused_into_empty(archive: &Path, backend: Backend) -> Option<String> 
 /// Rewrites the archive with `change` applied to the entry at `path` (re-compressed, so the
 /// gzip stream is valid and only our checks can notice).
 fn rewrite_entry(archive: &Path, path: &str, change: impl Fn(&mut Vec<u8>)) -> PathBuf {
-    let out = archive.with_file_name(format!("changed-{}.tar.gz", path.replace('/', "_")));
+    let mut found = false;
+    let out = rewrite_archive(archive, path, |name, bytes| {
+        if name == path {
+            change(bytes);
+            found = true;
+        }
+    });
+    assert!(found, "{path} is in the archive");
+    out
+}
+
+/// Rewrites every entry of the archive through `change(name, bytes)` into a new file named
+/// after `label`.
+fn rewrite_archive(archive: &Path, label: &str, mut change: impl FnMut(&str, &mut Vec<u8>)) -> PathBuf {
+    let out = archive.with_file_name(format!("changed-{}.tar.gz", label.replace('/', "_")));
     let input = std::fs::File::open(archive).unwrap();
     let mut reader = tar::Archive::new(flate2::read::GzDecoder::new(input));
     let output = std::fs::File::create(&out).unwrap();
     let mut writer = tar::Builder::new(flate2::write::GzEncoder::new(output, flate2::Compression::fast()));
-    let mut found = false;
     for entry in reader.entries().unwrap() {
         let mut entry = entry.unwrap();
         let name = entry.path().unwrap().to_string_lossy().into_owned();
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).unwrap();
-        if name == path {
-            change(&mut bytes);
-            found = true;
-        }
+        change(&name, &mut bytes);
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
         writer.append_data(&mut header, &name, bytes.as_slice()).unwrap();
     }
-    assert!(found, "{path} is in the archive");
     writer.into_inner().unwrap().finish().unwrap().flush().unwrap();
     out
+}
+
+/// An archive that checks out but whose rows break a foreign key (a note in a pad that is not
+/// there, with the manifest's checksum made to match): the insert fails inside the restore's
+/// transaction, and the target keeps no row and gets no object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_that_breaks_a_constraint_rolls_the_whole_restore_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, archive) = sqlite_archive(&dir).await;
+    let mut notes_sha = String::new();
+    let broken = rewrite_archive(&archive, "broken-notes", |name, bytes| {
+        if name == "tables/notes.jsonl" {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            let at = text.find("\"pad_id\":").unwrap() + "\"pad_id\":".len();
+            let end = at + text[at..].find(',').unwrap();
+            *bytes = format!("{}987654{}", &text[..at], &text[end..]).into_bytes();
+            notes_sha = sha256_hex(bytes);
+        }
+    });
+    // The manifest comes first in the archive, so its checksum is fixed in a second pass.
+    let broken = rewrite_entry(&broken, "manifest.json", |bytes| {
+        let mut manifest: Manifest = serde_json::from_slice(bytes).unwrap();
+        let notes = manifest.tables.iter_mut().find(|t| t.name == "notes").unwrap();
+        notes.sha256 = notes_sha.clone();
+        *bytes = serde_json::to_vec(&manifest).unwrap();
+    });
+    verify(&broken, &Progress::plain("verify")).expect("the archive itself checks out");
+    let s3 = S3Server::start().await;
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let Some(target) = Target::create(backend, Media::Local, &s3).await else {
+            continue;
+        };
+        let err = restore(&target.db, &target.storage, &broken, &Progress::plain("restore"))
+            .await
+            .expect_err("a broken foreign key must fail the restore");
+        let err = format!("{err:#}");
+        assert!(err.contains("inserting rows into notes"), "{backend:?}: {err}");
+        assert!(
+            folio_db::backup::tables_with_rows(&target.db)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend:?}: the transaction left no row"
+        );
+        assert!(target.storage.is_empty().await.unwrap(), "{backend:?}");
+        target.finish().await;
+    }
+    app.finish().await;
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

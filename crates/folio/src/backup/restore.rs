@@ -34,14 +34,20 @@ pub async fn restore(
     Migrator::up(db, None)
         .await
         .context("migrating the target database")?;
-    let txn = folio_db::begin_write(db)
+    let mut stored = 0u64;
+    write_target(db, storage, path, &manifest, progress, &mut stored)
         .await
-        .context("starting the restore transaction")?;
-    load(&txn, storage, path, &manifest, progress).await?;
-    db_backup::fix_sequences(&txn)
-        .await
-        .context("setting the id sequences after the restored rows")?;
-    txn.commit().await.context("committing the restored rows")?;
+        .map_err(|err| {
+            if stored == 0 {
+                return err;
+            }
+            // The rows were rolled back, the objects can't be: say so, since a second attempt
+            // will find the storage not empty.
+            err.context(format!(
+                "the restore stopped with no rows restored, but {stored} object(s) already stored: \
+                 empty the target storage before trying again"
+            ))
+        })?;
     progress.note(&format!(
         "restored {} rows in {} tables and {} media objects from {}",
         manifest.tables.iter().map(|t| t.rows).sum::<u64>(),
@@ -50,6 +56,26 @@ pub async fn restore(
         path.display()
     ));
     Ok(manifest)
+}
+
+/// Rows in one transaction, committed after the last object is stored; `stored` counts the
+/// objects put so far.
+async fn write_target(
+    db: &DatabaseConnection,
+    storage: &Storage,
+    path: &Path,
+    manifest: &Manifest,
+    progress: &Progress,
+    stored: &mut u64,
+) -> anyhow::Result<()> {
+    let txn = folio_db::begin_write(db)
+        .await
+        .context("starting the restore transaction")?;
+    load(&txn, storage, path, manifest, progress, stored).await?;
+    db_backup::fix_sequences(&txn)
+        .await
+        .context("setting the id sequences after the restored rows")?;
+    txn.commit().await.context("committing the restored rows")
 }
 
 /// Refuses a target holding any Folio row or any object: a restore never merges.
@@ -253,6 +279,7 @@ async fn load(
     path: &Path,
     manifest: &Manifest,
     progress: &Progress,
+    stored: &mut u64,
 ) -> anyhow::Result<()> {
     let tables: HashMap<String, &TableEntry> = manifest.tables.iter().map(|t| (t.path(), t)).collect();
     let media: HashMap<String, &MediaEntry> = manifest.media.iter().map(|m| (m.path(), m)).collect();
@@ -265,6 +292,7 @@ async fn load(
             load_table(txn, table, entry, progress).await?;
         } else if let Some(object) = media.get(&name) {
             put_object(storage, object, entry).await?;
+            *stored += 1;
             objects.inc(1);
         }
     }
