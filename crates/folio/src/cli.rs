@@ -43,7 +43,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct BackupArgs {
     /// Where to write the archive (a .tar.gz file); replaced if it exists, and only once the
-    /// backup is complete.
+    /// backup is complete. `-` writes it to standard output (restore needs it as a file).
     #[arg(long, short = 'o')]
     pub output: std::path::PathBuf,
 }

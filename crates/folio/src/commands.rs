@@ -124,15 +124,22 @@ async fn backup(config: Config, args: BackupArgs) -> anyhow::Result<()> {
     let db = connect_with(&config.app.database_url, 2, &config.app.database_auth)
         .await
         .context("FOLIO_DATABASE_URL: could not connect")?;
+    let to_stdout = args.output.as_os_str() == folio::backup::STDOUT;
+    if to_stdout && std::io::stdout().is_terminal() {
+        bail!("-o -: standard output is a terminal; redirect it to a file or a pipe");
+    }
     let storage = open_storage(&config.app)?;
     let progress = folio::backup::Progress::for_stderr("backup");
     let manifest = folio::backup::backup(&db, &storage, &args.output, &progress).await?;
-    say!(
-        "backup written to {}: {} rows, {} media objects",
-        args.output.display(),
-        manifest.tables.iter().map(|table| table.rows).sum::<u64>(),
-        manifest.media.len()
-    );
+    // With the archive on standard output, the summary is already on standard error.
+    if !to_stdout {
+        say!(
+            "backup written to {}: {} rows, {} media objects",
+            args.output.display(),
+            manifest.tables.iter().map(|table| table.rows).sum::<u64>(),
+            manifest.media.len()
+        );
+    }
     Ok(())
 }
 

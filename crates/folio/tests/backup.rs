@@ -823,3 +823,39 @@ async fn the_binary_backs_up_sqlite_and_restores_into_each_backend() {
     }
     app.finish().await;
 }
+
+/// `folio backup -o -` writes the archive to standard output (the summary stays on standard
+/// error), and what it wrote is a valid archive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_writes_the_archive_to_stdout_with_a_dash() {
+    let s3 = S3Server::start().await;
+    let app = filled_app(Backend::Sqlite, Media::Local, &s3).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source_media = format!("file://{}", app.media_dir().display());
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_folio"));
+    command
+        .current_dir(dir.path())
+        .args(["backup", "-o", "-"])
+        .env("FOLIO_LOG_FORMAT", "json")
+        .env("FOLIO_DATABASE_URL", app.database_url())
+        .env("FOLIO_STORAGE_URL", &source_media);
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("wrote standard output"), "{stderr}");
+    let archive = dir.path().join("from-stdout.tar.gz");
+    std::fs::write(&archive, &output.stdout).unwrap();
+    let manifest = verify(&archive, &Progress::plain("verify")).unwrap();
+    check_manifest(&manifest, app.db()).await;
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "data/ (the generated secret) and the archive: {leftovers:?}"
+    );
+    app.finish().await;
+}

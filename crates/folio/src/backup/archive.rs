@@ -1,6 +1,6 @@
-//! The container: a gzip-compressed tar file. Writing goes to `<output>.partial` and is
-//! renamed into place at the end, so an interrupted backup never leaves a file that looks
-//! like a finished archive.
+//! The container: a gzip-compressed tar file. Writing to a file goes to `<output>.partial`,
+//! renamed into place at the end, so an interrupted backup never leaves a file that looks like
+//! a finished archive. `-` writes to standard output instead (to pipe it elsewhere).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -12,25 +12,54 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
+/// The output name that means standard output.
+pub const STDOUT: &str = "-";
+
 /// An archive being written.
 pub struct ArchiveWriter {
-    builder: tar::Builder<GzEncoder<BufWriter<File>>>,
-    partial: PathBuf,
-    output: PathBuf,
+    builder: tar::Builder<GzEncoder<BufWriter<Target>>>,
+    /// The partial file and its final name; `None` for standard output.
+    rename: Option<(PathBuf, PathBuf)>,
     mtime: u64,
+}
+
+/// Where the compressed bytes go.
+enum Target {
+    File(File),
+    Stdout(std::io::Stdout),
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Target::File(file) => file.write(buf),
+            Target::Stdout(stdout) => stdout.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Target::File(file) => file.flush(),
+            Target::Stdout(stdout) => stdout.flush(),
+        }
+    }
 }
 
 impl ArchiveWriter {
     pub fn create(output: &Path, mtime: u64) -> anyhow::Result<ArchiveWriter> {
-        let partial = partial_path(output);
-        let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+        let (target, rename) = if output == Path::new(STDOUT) {
+            (Target::Stdout(std::io::stdout()), None)
+        } else {
+            let partial = partial_path(output);
+            let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+            (Target::File(file), Some((partial, output.to_owned())))
+        };
         // Level 6 (gzip's default): table files shrink several times; media is already
         // compressed and passes through nearly as it is.
-        let encoder = GzEncoder::new(BufWriter::new(file), Compression::default());
+        let encoder = GzEncoder::new(BufWriter::new(target), Compression::default());
         Ok(ArchiveWriter {
             builder: tar::Builder::new(encoder),
-            partial,
-            output: output.to_owned(),
+            rename,
             mtime,
         })
     }
@@ -47,24 +76,32 @@ impl ArchiveWriter {
             .with_context(|| format!("writing {path} into the archive"))
     }
 
-    /// Ends the tar stream and the gzip stream, syncs the file, and moves it into place.
+    /// Ends the tar stream and the gzip stream; a file is synced and moved into place.
     pub fn finish(self) -> anyhow::Result<()> {
         let encoder = self.builder.into_inner().context("finishing the archive")?;
         let buffered = encoder.finish().context("finishing the archive's compression")?;
-        let file = buffered
+        let target = buffered
             .into_inner()
             .map_err(|err| err.into_error())
             .context("writing the archive")?;
-        file.sync_all().context("syncing the archive to disk")?;
-        std::fs::rename(&self.partial, &self.output)
-            .with_context(|| format!("moving the archive to {}", self.output.display()))
+        match (target, self.rename) {
+            (Target::File(file), Some((partial, output))) => {
+                file.sync_all().context("syncing the archive to disk")?;
+                std::fs::rename(&partial, &output)
+                    .with_context(|| format!("moving the archive to {}", output.display()))
+            }
+            (mut target, _) => target.flush().context("writing the archive to standard output"),
+        }
     }
 
     /// Removes the partial file after a failure (best effort: the error being reported
-    /// matters more than this one).
+    /// matters more than this one). On standard output the reader sees a cut-off archive,
+    /// which restore refuses.
     pub fn abandon(self) {
         drop(self.builder);
-        let _ = std::fs::remove_file(&self.partial);
+        if let Some((partial, _)) = self.rename {
+            let _ = std::fs::remove_file(partial);
+        }
     }
 }
 

@@ -56,9 +56,12 @@ pub async fn backup(
             return Err(err);
         }
     }
+    let written_to = match output.to_str() {
+        Some(super::archive::STDOUT) => "standard output".to_owned(),
+        _ => output.display().to_string(),
+    };
     progress.note(&format!(
-        "wrote {} ({} tables, {} rows, {} media objects)",
-        output.display(),
+        "wrote {written_to} ({} tables, {} rows, {} media objects)",
         manifest.tables.len(),
         manifest.tables.iter().map(|t| t.rows).sum::<u64>(),
         manifest.media.len()

@@ -22,6 +22,7 @@ mod manifest;
 mod progress;
 mod restore;
 
+pub use archive::STDOUT;
 pub use create::backup;
 pub use manifest::{FORMAT_VERSION, Manifest, MediaEntry, TableEntry};
 pub use progress::Progress;
