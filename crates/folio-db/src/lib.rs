@@ -5,6 +5,7 @@
 //! caller: a row that belongs to someone else simply isn't found.
 
 pub mod app_role;
+pub mod backup;
 pub mod connect;
 pub mod entities;
 #[cfg(feature = "aws")]
@@ -17,5 +18,5 @@ pub use connect::{
     replace_password,
 };
 pub use migrations::Migrator;
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 pub use sea_orm_migration::MigratorTrait;

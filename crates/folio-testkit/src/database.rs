@@ -13,7 +13,9 @@ pub fn url_variable(backend: Backend) -> Option<&'static str> {
     }
 }
 
-pub(crate) struct TestDatabase {
+/// A fresh, empty database on one backend (never migrated), dropped by [`TestDatabase::drop_database`]:
+/// what restore tests restore into.
+pub struct TestDatabase {
     backend: Backend,
     url: String,
     /// For servers: the admin URL and the database name to drop at the end.
@@ -41,7 +43,8 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestDatabase {
-    pub(crate) async fn create(backend: Backend) -> Option<Self> {
+    /// `None` (after saying why) when `backend` is not configured here.
+    pub async fn create(backend: Backend) -> Option<Self> {
         let Some(variable) = url_variable(backend) else {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/folio.db?mode=rwc", dir.path().display());
@@ -73,11 +76,11 @@ impl TestDatabase {
         })
     }
 
-    pub(crate) fn url(&self) -> &str {
+    pub fn url(&self) -> &str {
         &self.url
     }
 
-    pub(crate) async fn drop_database(&self) {
+    pub async fn drop_database(&self) {
         let Some((admin_url, name)) = &self.server else {
             return;
         };

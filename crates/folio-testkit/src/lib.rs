@@ -30,7 +30,7 @@ use folio_web::{AppConfig, SecretKey, WorkerMode};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, oneshot};
 
-pub use database::Backend;
+pub use database::{Backend, TestDatabase};
 pub use mail::{Mail, quoted_printable_decode};
 pub use moto::{MOTO_ACCESS_KEY, MOTO_SECRET_KEY, MotoServer};
 pub use redis::RedisServer;
@@ -273,6 +273,11 @@ impl TestApp {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// The URL of the app's database.
+    pub fn database_url(&self) -> &str {
+        &self.inner.config.database_url
     }
 
     /// The app's database, for assertions about what was (not) stored.

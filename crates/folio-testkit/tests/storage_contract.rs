@@ -116,6 +116,8 @@ contract_tests!(
     deleting_a_missing_object_is_ok,
     deleted_objects_are_gone,
     keys_map_to_files_under_the_root,
+    listing_gives_the_keys_under_a_prefix_with_sizes,
+    emptiness_is_no_object_at_all,
 );
 
 async fn put_then_get_returns_the_bytes_and_type(fixture: Fixture) {
@@ -323,6 +325,72 @@ async fn s3_keeps_the_given_type_whatever_the_extension() {
         .await
         .unwrap();
     assert_eq!(storage.head(&k).await.unwrap().unwrap().content_type, "image/png");
+}
+
+/// What backups rely on: one image's objects by its prefix (whole segments only), sorted, with
+/// their sizes, keys without the storage's own prefix.
+async fn listing_gives_the_keys_under_a_prefix_with_sizes(fixture: Fixture) {
+    let storage = fixture.storage();
+    for (name, bytes) in [
+        ("images/a/thumb.webp", &b"12"[..]),
+        ("images/a/original.jpg", &b"1234"[..]),
+        ("images/ab/original.jpg", &b"1"[..]),
+        ("other/x.txt", &b"123"[..]),
+    ] {
+        storage
+            .put(
+                &key(name),
+                Bytes::copy_from_slice(bytes),
+                "application/octet-stream",
+            )
+            .await
+            .unwrap();
+    }
+    let listed = storage.list(Some(&key("images/a"))).await.unwrap();
+    assert_eq!(
+        listed,
+        [(key("images/a/original.jpg"), 4), (key("images/a/thumb.webp"), 2)]
+    );
+    assert_eq!(storage.list(None).await.unwrap().len(), 4);
+    assert!(storage.list(Some(&key("images/none"))).await.unwrap().is_empty());
+}
+
+async fn emptiness_is_no_object_at_all(fixture: Fixture) {
+    let storage = fixture.storage();
+    assert!(storage.is_empty().await.unwrap());
+    storage
+        .put(&key("deep/down/x.txt"), Bytes::from_static(b"x"), "text/plain")
+        .await
+        .unwrap();
+    assert!(!storage.is_empty().await.unwrap());
+    storage.delete(&key("deep/down/x.txt")).await.unwrap();
+    assert!(storage.is_empty().await.unwrap());
+}
+
+/// A prefixed storage lists and counts only its own objects, and names them without the prefix.
+#[tokio::test]
+async fn s3_listing_stays_under_the_prefix() {
+    let server = S3Server::start().await;
+    let prefixed = server.storage(&server.settings("site/media"));
+    let whole_bucket = server.storage(&server.settings(""));
+    whole_bucket
+        .put(&key("elsewhere/x.txt"), Bytes::from_static(b"x"), "text/plain")
+        .await
+        .unwrap();
+    assert!(prefixed.is_empty().await.unwrap());
+    prefixed
+        .put(
+            &key("images/a/original.jpg"),
+            Bytes::from_static(JPEG),
+            "image/jpeg",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        prefixed.list(None).await.unwrap(),
+        [(key("images/a/original.jpg"), JPEG.len() as u64)]
+    );
+    assert_eq!(whole_bucket.list(None).await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -31,6 +31,27 @@ pub enum Command {
     Admin(AdminCommand),
     /// Check the configuration and that the database and email transport are reachable.
     Check,
+    /// Write every table (from one consistent snapshot, while the app keeps serving) and every
+    /// media object of the configured database and storage into one archive.
+    Backup(BackupArgs),
+    /// Restore an archive from `folio backup` into the configured database and storage, which
+    /// must be empty; any backend from any backend (SQLite -> PostgreSQL is how to outgrow the
+    /// embedded default). The whole archive is checked before anything is written.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the archive (a .tar.gz file); replaced if it exists, and only once the
+    /// backup is complete. `-` writes it to standard output (restore needs it as a file).
+    #[arg(long, short = 'o')]
+    pub output: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The archive written by `folio backup`.
+    pub archive: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use folio_db::queries::users::{self, CreateUserError};
 use folio_db::{DatabaseConnection, Migrator, connect_with};
 use folio_web::domain::{Email, NewPassword};
 
-use crate::cli::{AdminCommand, Command, CreateUser, MigrateArgs};
+use crate::cli::{AdminCommand, BackupArgs, Command, CreateUser, MigrateArgs, RestoreArgs};
 
 /// A line on standard output. A reader that went away (`folio check | head -n1`) is not an
 /// error of the command, and `println!` would panic on the broken pipe.
@@ -28,6 +28,8 @@ pub async fn run(command: Command, config: Config, started: Instant) -> anyhow::
         Command::Migrate(args) => migrate(config, args).await,
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(config, args).await,
         Command::Check => check(config).await,
+        Command::Backup(args) => backup(config, args).await,
+        Command::Restore(args) => restore(config, args).await,
     }
 }
 
@@ -113,6 +115,48 @@ async fn migrate(config: Config, args: MigrateArgs) -> anyhow::Result<()> {
         tracing::info!(role = %role, "application role granted row access");
         say!("role {role}: may read and write rows, nothing more");
     }
+    Ok(())
+}
+
+/// `folio backup`: no migration is applied (the backup reads the schema as it is, and refuses
+/// one this binary does not match).
+async fn backup(config: Config, args: BackupArgs) -> anyhow::Result<()> {
+    let db = connect_with(&config.app.database_url, 2, &config.app.database_auth)
+        .await
+        .context("FOLIO_DATABASE_URL: could not connect")?;
+    let to_stdout = args.output.as_os_str() == folio::backup::STDOUT;
+    if to_stdout && std::io::stdout().is_terminal() {
+        bail!("-o -: standard output is a terminal; redirect it to a file or a pipe");
+    }
+    let storage = open_storage(&config.app)?;
+    let progress = folio::backup::Progress::for_stderr("backup");
+    let manifest = folio::backup::backup(&db, &storage, &args.output, &progress).await?;
+    // With the archive on standard output, the summary is already on standard error.
+    if !to_stdout {
+        say!(
+            "backup written to {}: {} rows, {} media objects",
+            args.output.display(),
+            manifest.tables.iter().map(|table| table.rows).sum::<u64>(),
+            manifest.media.len()
+        );
+    }
+    Ok(())
+}
+
+/// `folio restore`: migrates the (empty) target itself.
+async fn restore(config: Config, args: RestoreArgs) -> anyhow::Result<()> {
+    let db = connect_with(&config.app.database_url, 2, &config.app.database_auth)
+        .await
+        .context("FOLIO_DATABASE_URL: could not connect")?;
+    let storage = open_storage(&config.app)?;
+    let progress = folio::backup::Progress::for_stderr("restore");
+    let manifest = folio::backup::restore(&db, &storage, &args.archive, &progress).await?;
+    say!(
+        "restored {} rows and {} media objects from {}",
+        manifest.tables.iter().map(|table| table.rows).sum::<u64>(),
+        manifest.media.len(),
+        args.archive.display()
+    );
     Ok(())
 }
 

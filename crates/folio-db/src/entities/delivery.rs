@@ -12,7 +12,7 @@ pub const FAILED: &str = "failed";
 
 /// One notification email: one row per (item, subscriber), unique. The row is the history of
 /// what was sent, so it outlives its subscriber (m0006).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "deliveries")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An address no mail goes to any more, because SES reported a hard bounce or a complaint.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "email_suppressions")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// An uploaded image. Its objects live under `key` in storage (the original, and the
 /// renditions once `renditions_ready`); `categories.image_key` / `items.image_key` point here.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "images")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -8,7 +8,7 @@ pub const PUBLISHED: &str = "published";
 /// `publish_scheduled` job): invisible to the public until then.
 pub const SCHEDULED: &str = "scheduled";
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "items")]
 pub struct Model {
     #[sea_orm(primary_key)]

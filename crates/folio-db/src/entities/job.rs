@@ -12,7 +12,7 @@ pub const FAILED: &str = "failed";
 pub const SUCCEEDED: &str = "succeeded";
 
 /// An outbox row: pending work (`queued`, `running`), failures, and recent successes.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "jobs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A single-use password-reset link. Only the SHA-256 of the token is stored, so a database
 /// leak does not hand out working links.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "password_resets")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -60,6 +60,12 @@ pub enum StorageError {
         #[source]
         source: object_store::Error,
     },
+    #[error("storage listing of {prefix} failed: {source}")]
+    Listing {
+        prefix: String,
+        #[source]
+        source: object_store::Error,
+    },
 }
 
 impl StorageError {
@@ -67,6 +73,13 @@ impl StorageError {
         StorageError::Backend {
             op,
             key: key.to_string(),
+            source,
+        }
+    }
+
+    pub(super) fn listing(prefix: Option<&super::Key>, source: object_store::Error) -> Self {
+        StorageError::Listing {
+            prefix: prefix.map_or_else(|| "every object".to_owned(), |key| format!("{key}/")),
             source,
         }
     }

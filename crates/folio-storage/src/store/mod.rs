@@ -216,6 +216,71 @@ impl Storage {
         }
     }
 
+    /// The objects under `prefix` (a key prefix such as `images/<uuid>`, matched by whole
+    /// segments; `None`: every object), with their sizes, sorted by key. Used by backups, which
+    /// list one image's objects at a time, so the answer stays small.
+    ///
+    /// Anything in the location that is not a valid [`Key`] (e.g. a stray file a person put
+    /// in the media directory) is left out: Folio never wrote it and could not serve it.
+    pub async fn list(&self, prefix: Option<&Key>) -> Result<Vec<(Key, u64)>, StorageError> {
+        use futures_util::TryStreamExt;
+        let location = self.list_location(prefix);
+        let metas: Vec<ObjectMeta> = self
+            .store
+            .list(location.as_ref())
+            .try_collect()
+            .await
+            .map_err(|e| StorageError::listing(prefix, e))?;
+        let mut objects: Vec<(Key, u64)> = metas
+            .into_iter()
+            .filter_map(|meta| Some((self.key_of(&meta.location)?, meta.size)))
+            .collect();
+        objects.sort();
+        Ok(objects)
+    }
+
+    /// Whether the storage holds no object at all (restore refuses a target that has some).
+    /// Stops at the first object found, so a full bucket costs one listing page.
+    pub async fn is_empty(&self) -> Result<bool, StorageError> {
+        use futures_util::StreamExt;
+        let location = self.list_location(None);
+        let mut stream = self.store.list(location.as_ref());
+        while let Some(meta) = stream.next().await {
+            let meta = meta.map_err(|e| StorageError::listing(None, e))?;
+            if self.key_of(&meta.location).is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Where a listing starts: the key prefix under the storage's own prefix.
+    fn list_location(&self, prefix: Option<&Key>) -> Option<Path> {
+        match prefix {
+            Some(key) => Some(self.location(key)),
+            None => self.root(),
+        }
+    }
+
+    /// The storage's own prefix (S3 `s3://bucket/prefix`), or the root.
+    fn root(&self) -> Option<Path> {
+        match &*self.backend {
+            Backend::Local => None,
+            #[cfg(feature = "aws")]
+            Backend::S3 { prefix, .. } => prefix.as_deref().map(Path::from),
+        }
+    }
+
+    /// The key a listed location stands for (the storage's prefix taken off), if it is one.
+    fn key_of(&self, location: &Path) -> Option<Key> {
+        let full = location.as_ref();
+        let relative = match self.root() {
+            Some(root) => full.strip_prefix(root.as_ref())?.strip_prefix('/')?,
+            None => full,
+        };
+        Key::parse(relative).ok()
+    }
+
     /// A get (or head) where a missing object is `None` rather than an error.
     async fn fetch(
         &self,
