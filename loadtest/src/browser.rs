@@ -80,9 +80,7 @@ pub async fn new_browser(user: &mut GooseUser) -> Fallible<()> {
         .user_agent(concat!("folio-loadtest/", env!("CARGO_PKG_VERSION"), " (goose)"))
         .timeout(Duration::from_secs(s.timeout_secs));
     if let Some(pem) = &s.ca_pem {
-        let cert =
-            reqwest::Certificate::from_pem(pem).map_err(|e| custom(format!("LOADTEST_CA_FILE: {e}")))?;
-        builder = builder.tls_certs_merge([cert]);
+        builder = builder.tls_backend_preconfigured(crate::tls::client_config(pem).map_err(custom)?);
     }
     if s.source_addresses(&user.base_url) == SourceAddresses::Loopback {
         builder = builder.local_address(next_loopback_source());
@@ -177,7 +175,7 @@ async fn send(user: &mut GooseUser, request: GooseRequest<'_>, expect: Expect<'_
     let response = match response {
         Ok(response) => response,
         // Goose has already counted it as a failure (connection refused, timeout, ...).
-        Err(e) => return Err(custom(format!("{}: {e}", request.name))),
+        Err(e) => return Err(custom(format!("{}: {}", request.name, crate::seed::chain(&e)))),
     };
     let status = response.status();
     let path = response.url().path().to_owned();
@@ -259,14 +257,44 @@ pub fn all_matches(re: &Regex, text: &str) -> Vec<String> {
     found
 }
 
-/// The entities the app's templates escape in attribute values.
+/// The entities the app's templates write in attribute values (askama writes `&` as `&#38;`).
 pub fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let decoded = rest.find(';').and_then(|end| {
+            let entity = &rest[1..end];
+            let c = match entity {
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                _ => match entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok().and_then(char::from_u32),
+                    None => entity
+                        .strip_prefix('#')
+                        .and_then(|d| d.parse().ok())
+                        .and_then(char::from_u32),
+                },
+            };
+            c.map(|c| (c, end + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -295,5 +323,17 @@ mod tests {
             body: r#"<form><input type="hidden" name="csrf_token" value="ab&amp;cd"></form>"#.into(),
         };
         assert_eq!(csrf_token(&page).ok().as_deref(), Some("ab&cd"));
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(
+            unescape("a?x=1&#38;y=2&amp;z=&#x27;3&#39;&lt;"),
+            "a?x=1&y=2&z='3'<"
+        );
+        assert_eq!(
+            unescape("fish & chips &unknown; &#;"),
+            "fish & chips &unknown; &#;"
+        );
     }
 }

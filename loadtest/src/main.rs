@@ -16,6 +16,7 @@ mod seed;
 mod settings;
 mod staff;
 mod subscribers;
+mod tls;
 
 use goose::prelude::*;
 
@@ -84,6 +85,8 @@ async fn run() -> Result<usize, String> {
         .and_then(|a| a.set_default(GooseDefault::RunTime, 60))
         // No telnet controller listening on a fixed port (it would meet another run's).
         .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))
+        // Keep what happened while users were starting (sign-ups, sign-ins) in the figures.
+        .and_then(|a| a.set_default(GooseDefault::NoResetMetrics, true))
         .map_err(|e| e.to_string())?
         .execute()
         .await

@@ -22,10 +22,10 @@ static CATEGORY_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"href="(/site/items/[^"/?#]+/)""#).expect("a valid regex"));
 static ITEM_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"href="(/site/items/[^"/?#]+/[^"/?#]+/)""#).expect("a valid regex"));
-/// The first candidate of a `<source type="image/webp" srcset>` (what a browser that takes WebP
-/// loads), or an `<img src>`.
+/// The `srcset` of a `<source type="image/webp">` (what a browser that takes WebP loads from),
+/// or an `<img src>`.
 static WEBP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"<source type="image/webp" srcset="([^" ]+)"#).expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r#"<source type="image/webp" srcset="([^"]+)""#).expect("a valid regex"));
 static IMG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"<img src="([^"]+)""#).expect("a valid regex"));
 
 pub fn scenario(weight: usize) -> Result<Scenario, GooseError> {
@@ -59,7 +59,12 @@ fn seen(user: &mut GooseUser) -> Fallible<&mut Seen> {
 fn learn(user: &mut GooseUser, body: &str) -> Fallible<()> {
     let items = all_matches(&ITEM_LINK, body);
     let categories: Vec<String> = all_matches(&CATEGORY_LINK, body);
-    let mut images = all_matches(&WEBP, body);
+    // The widest candidate of each srcset: what a desktop browser picks for the item page's
+    // 720 px column (the 600 w one is too narrow for it).
+    let mut images: Vec<String> = all_matches(&WEBP, body)
+        .iter()
+        .filter_map(|srcset| widest(srcset))
+        .collect();
     if images.is_empty() {
         images = all_matches(&IMG, body);
     }
@@ -80,6 +85,19 @@ fn learn(user: &mut GooseUser, body: &str) -> Fallible<()> {
         }
     }
     Ok(())
+}
+
+/// The URL of the widest candidate of a `srcset` ("URL 600w, URL 960w").
+fn widest(srcset: &str) -> Option<String> {
+    srcset
+        .split(", ")
+        .filter_map(|candidate| {
+            let (url, width) = candidate.trim().rsplit_once(' ')?;
+            let width: u32 = width.strip_suffix('w')?.parse().ok()?;
+            Some((width, url))
+        })
+        .max_by_key(|(width, _)| *width)
+        .map(|(_, url)| url.to_owned())
 }
 
 async fn home(user: &mut GooseUser) -> TransactionResult {
@@ -135,4 +153,18 @@ async fn feed(user: &mut GooseUser) -> TransactionResult {
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_widest_candidate_is_picked() {
+        assert_eq!(
+            widest("http://s3/a-600.webp?x=1&y=2 600w, http://s3/a.webp?x=1 960w").as_deref(),
+            Some("http://s3/a.webp?x=1")
+        );
+        assert_eq!(widest("nonsense"), None);
+    }
 }

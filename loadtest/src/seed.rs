@@ -67,8 +67,11 @@ impl Staff {
             .get(&url)
             .send()
             .await
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        if response.status() != StatusCode::OK || response.url().path().starts_with("/signin/") {
+            .map_err(|e| format!("GET {path}: {}", chain(&e)))?;
+        // Sent elsewhere (the sign-in page, when the session is not staff's): not the form.
+        if response.status() != StatusCode::OK
+            || response.url().path() != path.split('?').next().unwrap_or(path)
+        {
             return Err(format!(
                 "GET {path}: {} at {}",
                 response.status(),
@@ -111,7 +114,7 @@ impl Staff {
             .multipart(form)
             .send()
             .await
-            .map_err(|e| format!("POST {path}: {e}"))?;
+            .map_err(|e| format!("POST {path}: {}", chain(&e)))?;
         let status = response.status();
         let landed = response.url().path().to_owned();
         if !status.is_success() || landed == path {
@@ -133,8 +136,7 @@ pub async fn run(args: SeedArgs) -> Result<(), String> {
         .timeout(Duration::from_secs(120))
         .user_agent(concat!("folio-loadtest/", env!("CARGO_PKG_VERSION"), " (seed)"));
     if let Some(pem) = &s.ca_pem {
-        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| format!("LOADTEST_CA_FILE: {e}"))?;
-        builder = builder.tls_certs_merge([cert]);
+        builder = builder.tls_backend_preconfigured(crate::tls::client_config(pem)?);
     }
     let staff = Staff {
         client: builder.build().map_err(|e| e.to_string())?,
@@ -156,7 +158,7 @@ pub async fn run(args: SeedArgs) -> Result<(), String> {
         ])
         .send()
         .await
-        .map_err(|e| format!("sign in: {e}"))?;
+        .map_err(|e| format!("sign in: {}", chain(&e)))?;
     if !response.status().is_success() || !response.url().path().starts_with("/admin/") {
         return Err(format!(
             "seed: signing in as {email} ended with {} at {} (a staff account? see `folio admin create-user --staff`)",
@@ -206,6 +208,18 @@ pub async fn run(args: SeedArgs) -> Result<(), String> {
         CATEGORIES.len()
     );
     Ok(())
+}
+
+/// An error with its causes ("error sending request: ...: invalid peer certificate ...").
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn body(name: &str, n: usize) -> String {
