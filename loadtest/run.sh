@@ -82,6 +82,8 @@ fi
 
 mkdir -p "$LOADTEST_REPORT_DIR"
 say "load: $LOADTEST_USERS users (increase rate $LOADTEST_INCREASE_RATE/s) for ${LOADTEST_DURATION}s against $target"
+# What else the machine was doing just before (the load generator shares it with the stack).
+loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 status=0
 "$bin" --host "$host" --users "$LOADTEST_USERS" --increase-rate "$LOADTEST_INCREASE_RATE" \
   --run-time "${LOADTEST_DURATION}s" \
@@ -101,6 +103,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "memory=$(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "kernel=$(uname -sr)"
   echo "load_generator=on the same machine as the stack"
+  echo "loadavg_before=$loadavg_before (1, 5, 15 min; above 0 means other work on the same cores)"
 } >"$LOADTEST_REPORT_DIR/last-run.env"
 say "report: $LOADTEST_REPORT_DIR/last-run.html (and .md, .txt, .env)"
 [ "$status" -eq 0 ] || say "the load test exited with $status (3: some requests failed)"
