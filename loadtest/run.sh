@@ -16,7 +16,7 @@
 #
 # Settings (environment; goose's own flags can follow on the command line):
 #   LOADTEST_DURATION   seconds of load (default 60)
-#   LOADTEST_USERS      goose users (default 20), LOADTEST_INCREASE_RATE users started per second (4)
+#   LOADTEST_USERS      goose users (default 50), LOADTEST_INCREASE_RATE users started per second (10)
 #   LOADTEST_WEIGHTS    scenario weights, default readers=12,notes=6,staff=1,subscribers=2
 #   LOADTEST_HOST       a base URL to test instead of starting the local stack
 #   LOADTEST_CA_FILE    a PEM CA to trust (the local stack's is used automatically)
@@ -32,8 +32,8 @@ root=$(cd "$here/.." && pwd)
 stack="$root/deploy/local/stack.sh"
 
 LOADTEST_DURATION=${LOADTEST_DURATION:-60}
-LOADTEST_USERS=${LOADTEST_USERS:-20}
-LOADTEST_INCREASE_RATE=${LOADTEST_INCREASE_RATE:-4}
+LOADTEST_USERS=${LOADTEST_USERS:-50}
+LOADTEST_INCREASE_RATE=${LOADTEST_INCREASE_RATE:-10}
 LOADTEST_SEED_ITEMS=${LOADTEST_SEED_ITEMS:-6}
 LOADTEST_REPORT_DIR=${LOADTEST_REPORT_DIR:-$here/report}
 export LOADTEST_RUN_ID=${LOADTEST_RUN_ID:-$(date -u +%Y%m%d%H%M%S)}
@@ -47,6 +47,7 @@ bin="${CARGO_TARGET_DIR:-$here/target}/release/folio-loadtest"
 [ -x "$bin" ] || die "no binary at $bin after the build"
 
 stack_started=0
+# shellcheck disable=SC2317  # run by the EXIT trap
 stop_stack() {
   if [ "$stack_started" -eq 1 ]; then
     say "stopping the local stack"
