@@ -91,6 +91,28 @@ status=0
   --report-file "$LOADTEST_REPORT_DIR/last-run.html" --report-file "$LOADTEST_REPORT_DIR/last-run.md" \
   "$@" 2>&1 | tee "$LOADTEST_REPORT_DIR/last-run.txt" || status=$?
 
+# On the local stack, what the run left behind it: the emails the worker sent (subscription
+# confirmations, notifications) once the queue has drained, the worker's jobs by kind, and the
+# warnings and errors the app logged.
+after=""
+if [ "$stack_started" -eq 1 ]; then
+  stack_dir=${STACK_DIR:-$root/target/local-stack}
+  previous=-1
+  mails=0
+  for _ in $(seq 1 30); do
+    mails=$(find "$stack_dir/mail/new" -type f 2>/dev/null | wc -l)
+    [ "$mails" -eq "$previous" ] && break
+    previous=$mails
+    sleep 1
+  done
+  jobs=$(grep '"message":"job done"' "$stack_dir/logs/worker.log" | grep -o '"kind":"[a-z_]*"' |
+    cut -d'"' -f4 | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}')
+  problems=$(cat "$stack_dir"/logs/{web1,web2,worker}.log | grep -cE '"level":"(WARN|ERROR)"' || true)
+  after="emails_received_by_smtp=$mails
+worker_jobs_done=${jobs%, }
+app_warnings_and_errors_logged=$problems"
+fi
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
   echo "# The last load test run (loadtest/run.sh)"
@@ -105,6 +127,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "kernel=$(uname -sr)"
   echo "load_generator=on the same machine as the stack"
   echo "loadavg_before=$loadavg_before (1, 5, 15 min; above 0 means other work on the same cores)"
+  [ -z "$after" ] || echo "$after"
 } >"$LOADTEST_REPORT_DIR/last-run.env"
 say "report: $LOADTEST_REPORT_DIR/last-run.html (and .md, .txt, .env)"
 [ "$status" -eq 0 ] || say "the load test exited with $status (3: some requests failed)"
