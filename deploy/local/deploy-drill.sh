@@ -128,5 +128,8 @@ say "requests sent: $sent; failed (5xx, reset, refused, timeout): $failed; signe
 # alone kept every request off the stopping instances.
 say "haproxy: $("$stack" proxy "show stat" | awk -F, '$1 == "web" && $2 == "BACKEND" { printf "%d connection retries, %d redispatches", $16, $17 }')"
 say "(every failure, if any, is in $report)"
-[ "$failed" -eq 0 ] && [ "$signed_out" -eq 0 ] || { say "FAILED: the deploys were not invisible"; exit 1; }
+if [ "$failed" -ne 0 ] || [ "$signed_out" -ne 0 ]; then
+  say "FAILED: the deploys were not invisible"
+  exit 1
+fi
 say "ok: two deploys under load, nothing failed, nobody signed out"

@@ -3,7 +3,7 @@
 # then, once per mail mode (a pass: first STACK_MAIL=smtp, then STACK_MAIL=ses, the SES v2 API),
 # starts the production-like stack (deploy/local/stack.sh: TLS proxy, 2 web, worker,
 # PostgreSQL with a new database, the mail backend, S3), drives the product over HTTPS like a
-# person (deploy/local/driver.py: steps 1-12), then SIGTERMs every process (step 13) and checks
+# person (deploy/local/driver.py: steps 1-13), then SIGTERMs every process (step 14) and checks
 # each folio process exits 0. Prints every step; on failure says which pass and step, and shows
 # the end of each process's log; always stops what it started. See deploy/local/README.md.
 #
@@ -111,7 +111,7 @@ for mode in "${mail_modes[@]}"; do
   stack_ready=1
   done_phase
 
-  begin "$name: deploy/local/driver.py (steps 1-12, over https://127.0.0.1 through haproxy)"
+  begin "$name: deploy/local/driver.py (steps 1-13, over https://127.0.0.1 through haproxy)"
   # In the background and waited for, so that a signal to this script is handled at once.
   "$STACK_TOOLS_DIR/venv/bin/python" deploy/local/driver.py &
   driver_pid=$!
@@ -119,12 +119,12 @@ for mode in "${mail_modes[@]}"; do
   driver_pid=""
   done_phase
 
-  begin "$name: $stack stop (step 13)"
-  printf '==> 13. SIGTERM to every folio process: each exits 0 within FOLIO_SHUTDOWN_GRACE_SECS\n'
+  begin "$name: $stack stop (step 14)"
+  printf '==> 14. SIGTERM to every folio process: each exits 0 within FOLIO_DRAIN_SECS + FOLIO_SHUTDOWN_GRACE_SECS\n'
   stack_started=0 # stopping now; the cleanup has nothing left to do unless this fails
   if ! "$stack" stop; then
     stack_started=1
-    echo "E2E STEP 13 FAILED (STACK_MAIL=$mode): a folio process did not exit with status 0 within the grace period"
+    echo "E2E STEP 14 FAILED (STACK_MAIL=$mode): a folio process did not exit with status 0 within the grace period"
     exit 1
   fi
   echo "    ok"

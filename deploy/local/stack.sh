@@ -354,6 +354,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         FOLIO_LOG_FORMAT json \
         FOLIO_LOG "$STACK_LOG" \
         STACK_DIR "$STACK_DIR" \
+        STACK_PG_URL "$STACK_PG_URL" \
         STACK_BIN "$STACK_BIN" \
         STACK_MAIL "$STACK_MAIL" \
         STACK_CA_FILE "$STACK_DIR/tls/cert.pem" \

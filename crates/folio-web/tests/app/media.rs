@@ -500,16 +500,22 @@ async fn media_urls_cannot_escape_or_list(app: TestApp) {
     }
 }
 
-/// The media storage gone (the S3 server stopped) while staff save an item with an image: the
-/// form comes back with the reason on the image field and everything typed kept, and nothing
-/// is saved: no item, no image row.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_image_the_storage_cannot_take_saves_nothing() {
+/// An app on SQLite whose media go to a new in-process S3 server (prefix `media`).
+async fn app_on_s3() -> (folio_testkit::S3Server, TestApp) {
     let s3 = folio_testkit::S3Server::start().await;
     let storage = s3.storage(&s3.settings("media"));
     let app = TestApp::spawn_on(folio_testkit::Backend::Sqlite, storage)
         .await
         .unwrap();
+    (s3, app)
+}
+
+/// The media storage gone (the S3 server stopped) while staff save an item with an image: the
+/// form comes back with the reason on the image field and everything typed kept, and nothing
+/// is saved: no item, no image row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_the_storage_cannot_take_saves_nothing() {
+    let (s3, app) = app_on_s3().await;
     let staff = app.staff_visitor("staff@example.org").await;
     let category = app.create_category(&staff, "Stormy things").await.to_string();
     drop(s3);
@@ -538,11 +544,7 @@ async fn an_image_the_storage_cannot_take_saves_nothing() {
 /// the CSP allows the server's origin. One backend is enough: the database side is the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn images_on_s3_are_linked_by_presigned_urls() {
-    let s3 = folio_testkit::S3Server::start().await;
-    let storage = s3.storage(&s3.settings("media"));
-    let app = TestApp::spawn_on(folio_testkit::Backend::Sqlite, storage)
-        .await
-        .unwrap();
+    let (s3, app) = app_on_s3().await;
     let staff = app.staff_visitor("staff@example.org").await;
     let id = item_with_image(&app, &staff, "Cloudy", fixtures::jpeg(900, 600)).await;
     let key = image_key_of(&app, id).await;

@@ -451,12 +451,7 @@ async fn deliveries_in_doubt_are_listed_and_resent_on_purpose(app: TestApp) {
     let item = publish(&app, "Doubtful").await;
     app.run_jobs().await;
     assert_eq!(notifications(&app, "Doubtful").await.len(), 3);
-    let mut sent = delivery::Entity::find()
-        .filter(delivery::Column::ItemId.eq(item))
-        .all(app.db())
-        .await
-        .unwrap();
-    sent.sort_by_key(|d| d.id);
+    let sent = deliveries_of(&app, item).await;
     let claimed = |d: &delivery::Model, ago: i64| delivery::ActiveModel {
         id: Set(d.id),
         state: Set(delivery::SENDING.into()),
@@ -502,15 +497,11 @@ async fn deliveries_in_doubt_are_listed_and_resent_on_purpose(app: TestApp) {
     for d in &sent[..2] {
         assert_eq!(again.iter().filter(|m| m.to == email_of(d)).count(), 2);
     }
-    let states: Vec<String> = {
-        let mut now = delivery::Entity::find()
-            .filter(delivery::Column::ItemId.eq(item))
-            .all(app.db())
-            .await
-            .unwrap();
-        now.sort_by_key(|d| d.id);
-        now.into_iter().map(|d| d.state).collect()
-    };
+    let states: Vec<String> = deliveries_of(&app, item)
+        .await
+        .into_iter()
+        .map(|d| d.state)
+        .collect();
     assert_eq!(states, [delivery::SENT, delivery::SENT, delivery::SENDING]);
     let audit = staff.get("/admin/audit-log/").await;
     audit.assert_contains("Sent 2 notification emails of item “Doubtful” again");
@@ -525,4 +516,15 @@ async fn deliveries_in_doubt_are_listed_and_resent_on_purpose(app: TestApp) {
         .await
         .assert_contains("No notification email of this item is in doubt any more.");
     assert_eq!(notifications(&app, "Doubtful").await.len(), 5);
+}
+
+/// The item's deliveries, oldest first.
+async fn deliveries_of(app: &TestApp, item: i64) -> Vec<delivery::Model> {
+    let mut found = delivery::Entity::find()
+        .filter(delivery::Column::ItemId.eq(item))
+        .all(app.db())
+        .await
+        .unwrap();
+    found.sort_by_key(|d| d.id);
+    found
 }
