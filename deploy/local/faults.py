@@ -153,11 +153,13 @@ def staff_page(staff: traffic.Client, path: str) -> str:
         raise Failed(f"GET {path}: {staff.tally.failures[-1]['detail']}") from None
 
 
-def run_traffic(name: str, people: int = 6, readers: int = 3) -> subprocess.Popen:
+def run_traffic(name: str, network: int, people: int = 6, readers: int = 3) -> subprocess.Popen:
+    """traffic.py in the background; `network`: its visitors' addresses are 127.<network>.x.y,
+    so each run's visitors are new to the per-client limits (which outlive a run)."""
     report = STACK_DIR / f"faults-{name}.json"
     report.unlink(missing_ok=True)
     return subprocess.Popen([sys.executable, str(ROOT / "deploy" / "local" / "traffic.py"), "--report", str(report),
-                             "--people", str(people), "--readers", str(readers)])
+                             "--people", str(people), "--readers", str(readers), "--network", str(network)])
 
 
 def stop_traffic(process: subprocess.Popen, name: str) -> dict:
@@ -275,7 +277,7 @@ def fault_s3(category: str) -> None:
 
 def fault_redis() -> None:
     say("== redis: a planned Redis restart (SHUTDOWN SAVE, 5 s down) under traffic")
-    load = run_traffic("redis")
+    load = run_traffic("redis", network=1)
     time.sleep(5)
     env = {**os.environ, "REDISCLI_AUTH": settings()["FOLIO_CACHE_URL"].split(":")[2].split("@")[0]}
     port = settings()["STACK_REDIS_PORT"]
@@ -304,7 +306,7 @@ def fault_redis() -> None:
 
 def fault_postgres(pg: Postgres) -> None:
     say("== postgres: PostgreSQL stopped for 10 s under write traffic")
-    load = run_traffic("postgres")
+    load = run_traffic("postgres", network=2)
     web1 = settings()["STACK_WEB_PORTS"].split()[0]
     probe = Probe(web1)
     time.sleep(5)

@@ -5,7 +5,7 @@ list, create, read, edit) and anonymous readers of the site (pages, the feed, no
 the contact form), each on a keep-alive connection of its own from its own loopback address
 (so each is its own client to the per-client limits, as real visitors are).
 
-    traffic.py --report FILE [--people N] [--readers N] [--duration SECONDS]
+    traffic.py --report FILE [--people N] [--readers N] [--duration SECONDS] [--network N]
 
 Runs until SIGTERM or SIGINT (or --duration), then writes FILE (JSON) and prints a summary.
 Every request is counted once, as one of:
@@ -283,13 +283,14 @@ def run(args: argparse.Namespace) -> dict:
         signal.signal(sig, lambda *_: stop.set())
     run_id = secrets.token_hex(3)
     threads = []
-    # Sources 127.0.<people: 10, readers: 20>.n: every visitor its own client address.
+    # Sources 127.<network>.<people: 10, readers: 20>.n: every visitor its own client address,
+    # and each run on a stack its own network, since the per-client limits outlive a run.
     for n in range(1, args.people + 1):
-        client = Client(f"person{n}", f"127.0.10.{n}", settings, tally)
+        client = Client(f"person{n}", f"127.{args.network}.10.{n}", settings, tally)
         email = f"person{n}-{run_id}@example.org"
         threads.append(threading.Thread(target=guarded, args=(keep_notes, client, email, stop, args.pause), daemon=True))
     for n in range(1, args.readers + 1):
-        client = Client(f"reader{n}", f"127.0.20.{n}", settings, tally)
+        client = Client(f"reader{n}", f"127.{args.network}.20.{n}", settings, tally)
         threads.append(threading.Thread(target=guarded, args=(read_site, client, stop, args.pause), daemon=True))
     for thread in threads:
         thread.start()
@@ -318,6 +319,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.02, help="seconds between a visitor's rounds")
     parser.add_argument("--duration", type=float, default=0, help="seconds (0: until SIGTERM/SIGINT)")
+    parser.add_argument("--network", type=int, default=0, choices=range(0, 256),
+                        help="the second byte of the visitors' loopback addresses (127.N.x.y)")
     args = parser.parse_args(argv)
     report = run(args)
     args.report.write_text(json.dumps(report, indent=1))
