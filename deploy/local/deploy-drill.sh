@@ -10,7 +10,8 @@
 #   2. blue/green: the new release's `folio migrate` first (its additive migrations, applied
 #      while blue serves), then the green pair (web3, web4) started with the new binary and
 #      enabled in haproxy; once both are in rotation, blue (web1, web2) is set to drain in
-#      haproxy (no new requests), SIGTERMed, and checked to exit 0.
+#      haproxy (no new requests), SIGTERMed, and checked to exit 0; then the worker is
+#      SIGTERMed and started again on the new binary.
 #
 # Then the traffic stops and the figures are printed: requests sent, failed (any 5xx, reset,
 # refused or timeout), and sessions that had to sign in again. Exits 1 unless both are 0.
@@ -111,6 +112,9 @@ say "blue has no connections left (after $((SECONDS - drain_started)) s): stoppi
 "$stack" end web2
 "$stack" proxy "disable server web/web1" >/dev/null
 "$stack" proxy "disable server web/web2" >/dev/null
+say "the worker: SIGTERM (its jobs finish or go back to the queue), started again on green"
+"$stack" end worker
+"$stack" run worker "$GREEN_BIN"
 say "blue/green switch done in $((SECONDS - switch_started)) s"
 sleep "$SETTLE"
 
