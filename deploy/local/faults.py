@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import json
 import os
 import re
@@ -36,8 +37,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -173,7 +177,6 @@ class Probe:
     thread, keeping (time, status)."""
 
     def __init__(self, port: str) -> None:
-        import threading
         self.url = f"http://127.0.0.1:{port}/readyz"
         self.seen: list[tuple[float, int]] = []
         self.stopping = threading.Event()
@@ -213,15 +216,14 @@ def clock(moment: float) -> str:
 # --- the faults -----------------------------------------------------------------------------
 
 def jpeg() -> bytes:
-    from PIL import Image
-    import io
+    from PIL import Image  # from the stack's venv, which runs this script
+
     out = io.BytesIO()
     Image.new("RGB", (1200, 800), (40, 90, 160)).save(out, "JPEG", quality=85)
     return out.getvalue()
 
 
 def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
-    import uuid
     boundary = f"----folio-faults-{uuid.uuid4().hex}"
     parts = []
     for name, value in fields.items():
@@ -233,23 +235,25 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+# What a browser sends for a file input left empty.
+NO_FILE = ("", "application/octet-stream", b"")
+
+
+def post_multipart(staff: traffic.Client, path: str, fields: dict, files: dict) -> tuple[int, dict, str]:
+    """Posts the form at `path` as a browser does with a file input: its CSRF token first."""
+    token = staff.form_token(path)
+    answer = staff.send("POST", path, encoded=multipart({"csrf_token": token, **fields}, files))
+    if answer is None:
+        raise Failed(f"POST {path}: {staff.tally.failures[-1]['detail']}")
+    return answer
+
+
 def save_item(staff: traffic.Client, category: str, title: str, image: bytes | None, status: str = "draft"):
     """Posts the admin's add-item form; returns (status, headers, body)."""
-    token = staff.form_token("/admin/items/add/")
-    fields = {"csrf_token": token, "title": title, "slug": "", "category": category, "summary": f"{title}.",
-              "body": f"{title}.", "status": status}
-    files = {"image": ("photo.jpg", "image/jpeg", image) if image else ("", "application/octet-stream", b"")}
-    body, content_type = multipart(fields, files)
-    conn = staff._connection()
-    headers = {"Content-Type": content_type, "Origin": staff.origin, "Sec-Fetch-Site": "same-origin",
-               "Cookie": "; ".join(f"{k}={v}" for k, v in staff.cookies.items())}
-    conn.request("POST", "/admin/items/add/", body=body, headers=headers)
-    response = conn.getresponse()
-    text = response.read().decode("utf-8", "replace")
-    staff._remember_cookies(response)
-    if response.will_close:
-        staff._close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, text
+    fields = {"title": title, "slug": "", "category": category, "summary": f"{title}.", "body": f"{title}.",
+              "status": status}
+    return post_multipart(staff, "/admin/items/add/", fields, {"image": ("photo.jpg", "image/jpeg", image) if image
+                                                                 else NO_FILE})
 
 
 def objects_in_bucket() -> int:
@@ -467,18 +471,11 @@ def main(argv: list[str]) -> int:
         if result.returncode != 0:
             raise Failed(f"folio admin create-user: {result.stderr}")
         staff = staff_client()
-        token = staff.form_token("/admin/categories/add/")
-        body, content_type = multipart({"csrf_token": token, "name": "Faults", "slug": "", "summary": "Faults."},
-                                       {"image": ("", "application/octet-stream", b"")})
-        conn = staff._connection()
-        conn.request("POST", "/admin/categories/add/", body=body, headers={
-            "Content-Type": content_type, "Origin": staff.origin, "Sec-Fetch-Site": "same-origin",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in staff.cookies.items())})
-        response = conn.getresponse()
-        response.read()
-        category = re.fullmatch(r"/admin/categories/(\d+)/", response.getheader("Location") or "")
-        if response.status != 303 or not category:
-            raise Failed(f"could not create a category: {response.status}")
+        status, headers, _ = post_multipart(staff, "/admin/categories/add/",
+                                            {"name": "Faults", "slug": "", "summary": "Faults."}, {"image": NO_FILE})
+        category = re.fullmatch(r"/admin/categories/(\d+)/", headers.get("location", ""))
+        if status != 303 or not category:
+            raise Failed(f"could not create a category: {status}")
         timings = []
         for fault in chosen:
             began = time.time()

@@ -135,14 +135,17 @@ class Client:
             else:
                 self.cookies[name] = value
 
-    def send(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, str] | None:
-        """One request; None when it failed at the connection (already counted)."""
+    def send(self, method: str, path: str, form: dict | None = None,
+             encoded: tuple[bytes, str] | None = None) -> tuple[int, dict, str] | None:
+        """One request, with a url-encoded `form` or an `encoded` (body, content type) one; None
+        when it failed at the connection (already counted)."""
         headers = {"User-Agent": f"folio-traffic ({self.who})"}
-        body = None
         if form is not None:
-            body = urllib.parse.urlencode(form).encode()
-            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin,
-                            "Sec-Fetch-Site": "same-origin"})
+            encoded = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
+        body = None
+        if encoded is not None:
+            body, content_type = encoded
+            headers.update({"Content-Type": content_type, "Origin": self.origin, "Sec-Fetch-Site": "same-origin"})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
