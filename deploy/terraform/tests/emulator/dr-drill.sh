@@ -90,6 +90,13 @@ cp "$tf_root"/envs/dev/*.tf "$tf_root/envs/dev/terraform.tfvars" "$here"/*.tf "$
 cp -r "$here/cache-stand-in" "$primary"/
 cp "$tf_root"/envs/dr/*.tf "$here"/dr/*.tf "$here/dr/drill.tfvars" "$dr"/
 cp -r "$here/cache-stand-in" "$dr"/
+# The lock files the CI's serial init wrote, when there: an init without a lock entry replaces
+# the plugin cache's link to the provider, and the validate and test runs beside this drill
+# exec the provider through that link (a CI run failed with "fork/exec … no such file").
+for pair in "dev:$primary" "dr:$dr"; do
+  lock="$tf_root/envs/${pair%%:*}/.terraform.lock.hcl"
+  [ ! -f "$lock" ] || cp "$lock" "${pair#*:}"/
+done
 
 "$python" "$here/moto_server.py" "$port" >"$log_dir/moto.log" 2>&1 &
 moto_pid=$!
