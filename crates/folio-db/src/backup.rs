@@ -20,8 +20,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::entities::{
-    audit_entry, category, contact_message, delivery, email_suppression, image, item, job, note, pad,
-    password_reset, session, subscriber, user,
+    api_token, audit_entry, category, contact_message, delivery, email_suppression, image, item, job, note,
+    pad, password_reset, session, subscriber, user,
 };
 
 /// Runs `$body` with `$entity` standing for the entity type of `$table`: one place maps the
@@ -47,6 +47,10 @@ macro_rules! with_entity {
             }
             Table::PasswordResets => {
                 type $entity = password_reset::Entity;
+                $body
+            }
+            Table::ApiTokens => {
+                type $entity = api_token::Entity;
                 $body
             }
             Table::Categories => {
@@ -100,6 +104,7 @@ pub enum Table {
     Notes,
     Sessions,
     PasswordResets,
+    ApiTokens,
     Categories,
     Items,
     Images,
@@ -113,12 +118,13 @@ pub enum Table {
 
 impl Table {
     /// In foreign-key order (see [`Table`]).
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 15] = [
         Table::Users,
         Table::Pads,
         Table::Notes,
         Table::Sessions,
         Table::PasswordResets,
+        Table::ApiTokens,
         Table::Categories,
         Table::Items,
         Table::Images,

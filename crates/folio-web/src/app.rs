@@ -95,11 +95,20 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::hooks::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let api = features::api::router()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            features::api::identify,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(features::api::explain_bare_errors));
     let uploads = features::admin::upload_router()
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES));
     let mut app = Router::new()
         .merge(forms)
+        .merge(api)
         .merge(uploads)
         .fallback(features::ops::fallback)
         .with_state(state)
@@ -137,7 +146,9 @@ async fn explain_too_large(response: axum::response::Response) -> axum::response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
+        .is_some_and(|value| {
+            value.starts_with("text/html") || value.starts_with(features::api::problem::PROBLEM_JSON)
+        });
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_page {
         return axum::response::IntoResponse::into_response(crate::error::AppError::PayloadTooLarge);
     }

@@ -90,6 +90,10 @@ impl NoteText {
         if raw.trim().is_empty() {
             return Err(REQUIRED.into());
         }
+        // PostgreSQL text can't hold NUL, and no one types it: refused here for every database.
+        if raw.contains('\0') {
+            return Err("Notes can't contain the NUL character.".into());
+        }
         let count = raw.chars().count();
         if count > Self::MAX_CHARS {
             return Err(format!(

@@ -93,6 +93,11 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Every refused field and its message, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &String)> {
+        self.0.iter()
+    }
 }
 
 /// A new password typed twice (sign-up, settings, reset): the first field must be a valid

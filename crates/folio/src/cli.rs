@@ -156,6 +156,9 @@ pub struct Settings {
     /// moves traffic off this instance before it goes (0: stop accepting at once).
     #[arg(long, env = "FOLIO_DRAIN_SECS", default_value = "0", global = true)]
     pub drain_secs: String,
+    /// Requests per minute one API token (or one signed-in browser) may make to /api/v1.
+    #[arg(long, env = "FOLIO_API_RATE_LIMIT", default_value = "600", global = true)]
+    pub api_rate_limit: String,
     /// What the web instances share: memory:// (one process: sessions in the database, caches
     /// and rate limits in process), or redis://host:6379 / rediss://user@host:6379 (several
     /// instances: sessions, cache invalidation and rate limits through Redis).

@@ -1,6 +1,7 @@
 //! Table definitions. Timestamps are UTC everywhere; ids are 64-bit integers because the
 //! Notejam URLs (`/notes/<id>/`) are numeric.
 
+pub mod api_token;
 pub mod audit_entry;
 pub mod category;
 pub mod contact_message;

@@ -12,6 +12,7 @@ mod m0005_editor;
 mod m0006_jobs_kept;
 mod m0007_rendition_widths;
 mod m0008_delivery_states;
+mod m0009_api_tokens;
 mod types;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_jobs_kept::Migration),
             Box::new(m0007_rendition_widths::Migration),
             Box::new(m0008_delivery_states::Migration),
+            Box::new(m0009_api_tokens::Migration),
         ]
     }
 }

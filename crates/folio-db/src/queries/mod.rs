@@ -1,6 +1,7 @@
 //! The statements the application runs, grouped by table. Functions that touch a user's data
 //! take the owner's id and filter by it in SQL.
 
+pub mod api_tokens;
 pub mod audit_entries;
 pub mod categories;
 pub mod contact_messages;

@@ -150,23 +150,64 @@ pub async fn create(
     .await
 }
 
-/// Updates the note; false when it is not the user's.
+/// Updates the note; false when it is not the user's, or when `unchanged_since` is given and
+/// the note was changed after that (someone else's edit came first: the API's `If-Match`).
 pub async fn update(
     db: &DatabaseConnection,
     user_id: i64,
     note_id: i64,
     input: NoteInput<'_>,
+    unchanged_since: Option<DateTime<Utc>>,
 ) -> Result<bool, DbErr> {
-    let result = note::Entity::update_many()
+    let mut update = note::Entity::update_many()
         .col_expr(note::Column::Name, Expr::value(input.name))
         .col_expr(note::Column::Text, Expr::value(input.text))
         .col_expr(note::Column::PadId, Expr::value(input.pad_id))
         .col_expr(note::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(note::Column::Id.eq(note_id))
-        .filter(note::Column::UserId.eq(user_id))
-        .exec(db)
+        .filter(note::Column::UserId.eq(user_id));
+    if let Some(seen) = unchanged_since {
+        update = update.filter(note::Column::UpdatedAt.eq(seen));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// One page of the user's notes (optionally of one pad) and how many there are in all: the
+/// API's list. Two single-table statements, both on the `notes(user_id, …)` index.
+pub async fn page(
+    db: &DatabaseConnection,
+    user_id: i64,
+    pad_id: Option<i64>,
+    order: NoteOrder,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<NoteListing>, u64), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let (column, direction) = order.column_and_direction();
+    let mut query = note::Entity::find().filter(note::Column::UserId.eq(user_id));
+    if let Some(pad_id) = pad_id {
+        query = query.filter(note::Column::PadId.eq(pad_id));
+    }
+    let total = query.clone().count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = query
+        .select_only()
+        .columns([
+            note::Column::Id,
+            note::Column::Name,
+            note::Column::PadId,
+            note::Column::UpdatedAt,
+        ])
+        .order_by(column, direction.clone())
+        .order_by(note::Column::Id, direction)
+        .offset(offset)
+        .limit(limit)
+        .into_model::<NoteListing>()
+        .all(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok((rows, total))
 }
 
 /// Deletes the note; false when it is not the user's.

@@ -26,6 +26,16 @@ pub async fn list_for_user(db: &DatabaseConnection, user_id: i64) -> Result<Vec<
         .await
 }
 
+/// The user's pads, whole, by name (the API's list).
+pub async fn all_for_user(db: &DatabaseConnection, user_id: i64) -> Result<Vec<pad::Model>, DbErr> {
+    pad::Entity::find()
+        .filter(pad::Column::UserId.eq(user_id))
+        .order_by_asc(pad::Column::Name)
+        .order_by_asc(pad::Column::Id)
+        .all(db)
+        .await
+}
+
 /// The pad when it exists and belongs to `user_id`; someone else's pad is `None`, like a missing one.
 pub async fn find_owned(
     db: &DatabaseConnection,
@@ -49,15 +59,23 @@ pub async fn create(db: &DatabaseConnection, user_id: i64, name: &str) -> Result
     .await
 }
 
-/// Renames the pad; false when it is not the user's.
-pub async fn rename(db: &DatabaseConnection, user_id: i64, pad_id: i64, name: &str) -> Result<bool, DbErr> {
-    let result = pad::Entity::update_many()
+/// Renames the pad; false when it is not the user's, or when `current_name` is given and the
+/// pad is no longer called that (someone renamed it first: the API's `If-Match`).
+pub async fn rename(
+    db: &DatabaseConnection,
+    user_id: i64,
+    pad_id: i64,
+    name: &str,
+    current_name: Option<&str>,
+) -> Result<bool, DbErr> {
+    let mut update = pad::Entity::update_many()
         .col_expr(pad::Column::Name, sea_orm::sea_query::Expr::value(name))
         .filter(pad::Column::Id.eq(pad_id))
-        .filter(pad::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+        .filter(pad::Column::UserId.eq(user_id));
+    if let Some(current) = current_name {
+        update = update.filter(pad::Column::Name.eq(current));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// Deletes the pad and its notes in one transaction; false when it is not the user's.

@@ -141,6 +141,8 @@ pub async fn set_password_hash(
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
+    // A new password ends every API token too: whoever knew the old one may have made some.
+    super::api_tokens::revoke_all_for_user(db, id).await?;
     Ok(())
 }
 
@@ -163,5 +165,9 @@ pub async fn set_active(conn: &impl ConnectionTrait, id: i64, is_active: bool) -
         .filter(user::Column::IsActive.eq(!is_active))
         .exec(conn)
         .await?;
+    if !is_active {
+        // Deactivation ends API access for good: reactivating does not bring old tokens back.
+        super::api_tokens::revoke_all_for_user(conn, id).await?;
+    }
     Ok(result.rows_affected == 1)
 }

@@ -33,6 +33,7 @@ impl Limit {
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
+const MINUTE: Duration = Duration::from_secs(60);
 
 /// Every limit the app applies. The defaults are production's; tests raise them where a test
 /// needs many requests from one address.
@@ -52,6 +53,8 @@ pub struct RateLimits {
     pub subscribe: Limit,
     /// Contact messages per client address.
     pub contact: Limit,
+    /// API requests per token (or per signed-in browser session user).
+    pub api: Limit,
 }
 
 impl Default for RateLimits {
@@ -64,6 +67,7 @@ impl Default for RateLimits {
             forgot_password_account: Limit::new("forgot_password_account", 3, HOUR),
             subscribe: Limit::new("subscribe", 5, HOUR),
             contact: Limit::new("contact", 5, HOUR),
+            api: Limit::new("api", 600, MINUTE),
         }
     }
 }
@@ -84,6 +88,15 @@ impl RateLimits {
             forgot_password_account: scale(d.forgot_password_account),
             subscribe: scale(d.subscribe),
             contact: scale(d.contact),
+            api: scale(d.api),
+        }
+    }
+
+    /// The API's limit set to `max` requests a minute (`FOLIO_API_RATE_LIMIT`).
+    pub fn with_api_per_minute(self, max: u32) -> Self {
+        Self {
+            api: Limit::new("api", max, MINUTE),
+            ..self
         }
     }
 }
@@ -96,6 +109,16 @@ pub enum Verdict {
     Limited {
         retry_after_secs: u64,
     },
+}
+
+/// A counted event's verdict and what its window has left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub verdict: Verdict,
+    /// Events still allowed in this window.
+    pub remaining: u64,
+    /// Seconds until the window ends and the count starts again.
+    pub reset_secs: u64,
 }
 
 /// Counts events per limit and subject. Cheap to clone.
@@ -135,6 +158,11 @@ impl RateLimiter {
     /// Counts one event for `subject` and judges it: the `max`-th event in a window is
     /// allowed, the next is not.
     pub async fn hit(&self, limit: &Limit, subject: &str) -> Verdict {
+        self.hit_with_usage(limit, subject).await.verdict
+    }
+
+    /// [`Self::hit`], also telling what is left of the window (the API's `RateLimit` header).
+    pub async fn hit_with_usage(&self, limit: &Limit, subject: &str) -> Usage {
         let key = key(limit, subject);
         let count = match self.cluster.redis() {
             Some(link) => match redis_hit(link, &key, limit.window).await {
@@ -146,7 +174,11 @@ impl RateLimiter {
             },
             None => self.memory_hit(&key, limit.window),
         };
-        judge(limit, count)
+        Usage {
+            verdict: judge(limit, count),
+            remaining: u64::from(limit.max).saturating_sub(count.events),
+            reset_secs: round_up_secs(count.left),
+        }
     }
 
     /// [`Self::hit`] for a client address; a client whose address can't be known is not limited.
@@ -227,10 +259,13 @@ fn judge(limit: &Limit, count: Count) -> Verdict {
     }
     metrics::counter!("folio_rate_limited_total", "limit" => limit.name).increment(1);
     // Rounded up, and at least a second: a client that waits this long gets through.
-    let retry_after_secs = count.left.as_secs() + u64::from(count.left.subsec_nanos() > 0);
     Verdict::Limited {
-        retry_after_secs: retry_after_secs.max(1),
+        retry_after_secs: round_up_secs(count.left).max(1),
     }
+}
+
+fn round_up_secs(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 /// `rl:<limit>:<subject digest>`: keys hold no email address or client address in the clear.

@@ -4,6 +4,7 @@ pub(crate) mod reset;
 mod settings;
 mod signin;
 mod signup;
+mod tokens;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -17,6 +18,11 @@ pub fn router() -> Router<AppState> {
         .route("/signin/", get(signin::show).post(signin::submit))
         .route("/signout/", get(signin::sign_out).post(signin::sign_out))
         .route("/settings/", get(settings::show).post(settings::submit))
+        .route("/settings/tokens/", get(tokens::show).post(tokens::create))
+        .route(
+            "/settings/tokens/{id}/revoke/",
+            axum::routing::post(tokens::revoke),
+        )
         .route("/account/", get(|| async { Redirect::permanent("/settings/") }))
         .route(
             "/forgot-password/",

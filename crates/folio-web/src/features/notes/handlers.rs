@@ -208,7 +208,7 @@ pub async fn edit(
     let note = owned_note(&ctx, user.id, id).await?;
     match form.validate(&ctx.state.db, user.id).await? {
         Ok(valid) => {
-            if !notes::update(&ctx.state.db, user.id, note.id, input(&valid)).await? {
+            if !notes::update(&ctx.state.db, user.id, note.id, input(&valid), None).await? {
                 return Err(ctx.not_found().await);
             }
             ctx.flash("Note is successfully updated");

@@ -1,7 +1,7 @@
 //! Notes: the list of all notes at `/`, a note's page, and creating, editing and deleting.
 //! Every query filters by the signed-in user, so someone else's note is a 404.
 
-mod form;
+pub(crate) mod form;
 pub mod handlers;
 pub mod listing;
 

@@ -134,7 +134,7 @@ pub async fn edit(
     let pad = owned_pad(&ctx, user.id, id).await?;
     let mut errors = FieldErrors::default();
     if let Some(name) = errors.check("name", Name::parse(&form.name)) {
-        if !pads::rename(&ctx.state.db, user.id, pad.id, name.as_str()).await? {
+        if !pads::rename(&ctx.state.db, user.id, pad.id, name.as_str(), None).await? {
             return Err(ctx.not_found().await);
         }
         ctx.flash("Pad is successfully updated");

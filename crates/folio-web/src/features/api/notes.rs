@@ -1,0 +1,369 @@
+//! `/api/v1/notes`: the caller's notes. Validation is the note form's own
+//! ([`NoteForm::validate`]), so the API and the pages accept exactly the same notes.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use folio_db::queries::notes::{self, NoteInput};
+use folio_db::queries::{NoteListing, NoteOrder, NoteView};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiUser;
+use super::http::{
+    ApiJson, ApiQuery, check_if_match, no_content, read_response, versioned, written_response,
+};
+use super::paging::{PageRequest, Paged, add_page_links};
+use super::problem::{ApiError, ApiResult, Problem};
+use crate::features::notes::form::{NoteForm, ValidNote};
+use crate::forms::FieldErrors;
+use crate::state::AppState;
+
+/// A note as the list shows it (the text is left out: read the note for it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteSummary {
+    pub id: i64,
+    pub name: String,
+    pub pad_id: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A note, whole.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Note {
+    pub id: i64,
+    pub name: String,
+    pub text: String,
+    pub pad_id: Option<i64>,
+    pub pad_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    /// 1 to 100 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*[^\s\x00-\x1f\x7f]")]
+    pub name: String,
+    /// The note, up to 262,144 characters; not only whitespace.
+    #[schema(min_length = 1, max_length = 262144, pattern = r"\S")]
+    pub text: String,
+    /// One of the caller's pads, or null for none.
+    #[serde(default)]
+    pub pad_id: Option<i64>,
+}
+
+/// Changes to a note: only the fields sent change; `pad_id: null` takes it out of its pad.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotePatch {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*[^\s\x00-\x1f\x7f]")]
+    pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 262144, pattern = r"\S")]
+    pub text: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub pad_id: Option<Option<i64>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, the default).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotesQuery {
+    /// The page, from 1.
+    #[param(value_type = Option<u64>, minimum = 1)]
+    page: Option<String>,
+    /// Notes per page, 1 to 200 (default 50).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    per_page: Option<String>,
+    /// `name`, `-name`, `updated_at` or `-updated_at` (the default): the pages' orders.
+    #[param(value_type = Option<String>, pattern = "^-?(name|updated_at)$")]
+    order: Option<String>,
+    /// Only the notes of this pad.
+    #[param(value_type = Option<i64>)]
+    pad: Option<String>,
+}
+
+impl From<NoteListing> for NoteSummary {
+    fn from(row: NoteListing) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            pad_id: row.pad_id,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl From<NoteView> for Note {
+    fn from(view: NoteView) -> Self {
+        Self {
+            id: view.id,
+            name: view.name,
+            text: view.text,
+            pad_id: view.pad_id,
+            pad_name: view.pad_name,
+            updated_at: view.updated_at,
+        }
+    }
+}
+
+/// A path id that is not a positive number names nothing: 404, like a missing note.
+pub fn path_id(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(ApiError::not_found)
+}
+
+fn order(raw: Option<&str>) -> ApiResult<NoteOrder> {
+    match raw {
+        None => Ok(NoteOrder::default()),
+        Some(value) => {
+            let order = NoteOrder::parse(Some(value));
+            if order.as_str() == value {
+                Ok(order)
+            } else {
+                Err(ApiError::BadRequest(
+                    "`order` must be one of name, -name, updated_at, -updated_at.".into(),
+                ))
+            }
+        }
+    }
+}
+
+fn pad_filter(raw: Option<&str>) -> ApiResult<Option<i64>> {
+    match raw {
+        None => Ok(None),
+        Some(value) => value
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::BadRequest("`pad` must be a pad's id.".into())),
+    }
+}
+
+/// List your notes
+#[utoipa::path(
+    get, path = "/api/v1/notes", tag = "notes",
+    params(NotesQuery),
+    responses(
+        (status = 200, description = "A page of notes", body = Paged<NoteSummary>,
+         headers(("ETag" = String), ("Link" = String), ("X-Total-Count" = u64))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiQuery(query): ApiQuery<NotesQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())?;
+    let order = order(query.order.as_deref())?;
+    let pad = pad_filter(query.pad.as_deref())?;
+    let (rows, total) = notes::page(&state.db, caller.id, pad, order, page.offset(), page.per_page).await?;
+    let body = Paged {
+        data: rows.into_iter().map(NoteSummary::from).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    };
+    let mut response = read_response(&headers, &body)?;
+    let mut kept = Vec::new();
+    if let Some(order) = query.order {
+        kept.push(("order".to_owned(), order));
+    }
+    if let Some(pad) = pad {
+        kept.push(("pad".to_owned(), pad.to_string()));
+    }
+    add_page_links(&mut response, "/api/v1/notes", &kept, page, total);
+    Ok(response)
+}
+
+async fn owned(state: &AppState, caller: &ApiUser, id: i64) -> ApiResult<NoteView> {
+    notes::find_owned(&state.db, caller.id, id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Read a note
+#[utoipa::path(
+    get, path = "/api/v1/notes/{id}", tag = "notes",
+    params(("id" = i64, Path, description = "The note's id")),
+    responses(
+        (status = 200, description = "The note", body = Note, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such note of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let note = owned(&state, &caller, path_id(&id)?).await?;
+    read_response(&headers, &Note::from(note))
+}
+
+/// Validates with the note form's rules; a refused pad is reported as `pad_id`.
+async fn validate(
+    state: &AppState,
+    caller: &ApiUser,
+    name: &str,
+    text: &str,
+    pad_id: Option<i64>,
+) -> ApiResult<ValidNote> {
+    let form = NoteForm {
+        name: name.to_owned(),
+        text: text.to_owned(),
+        pad: pad_id.map(|id| id.to_string()).unwrap_or_default(),
+    };
+    form.validate(&state.db, caller.id).await?.map_err(|errors| {
+        let mut renamed = FieldErrors::default();
+        for (field, message) in errors.iter() {
+            renamed.add(if *field == "pad" { "pad_id" } else { field }, message.clone());
+        }
+        ApiError::Invalid(renamed)
+    })
+}
+
+fn input(valid: &ValidNote) -> NoteInput<'_> {
+    NoteInput {
+        name: valid.name.as_str(),
+        text: valid.text.as_str(),
+        pad_id: valid.pad_id,
+    }
+}
+
+/// Create a note
+#[utoipa::path(
+    post, path = "/api/v1/notes", tag = "notes",
+    request_body = NewNote,
+    responses(
+        (status = 201, description = "Created", body = Note, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiJson(new): ApiJson<NewNote>,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let valid = validate(&state, &caller, &new.name, &new.text, new.pad_id).await?;
+    let created = notes::create(&state.db, caller.id, input(&valid)).await?;
+    let note = owned(&state, &caller, created.id).await?;
+    let location = format!("/api/v1/notes/{}", note.id);
+    written_response(StatusCode::CREATED, &Note::from(note), Some(location))
+}
+
+/// Change a note
+#[utoipa::path(
+    patch, path = "/api/v1/notes/{id}", tag = "notes",
+    params(
+        ("id" = i64, Path, description = "The note's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read: the change is refused with 412 if the note changed since"),
+    ),
+    request_body = NotePatch,
+    responses(
+        (status = 200, description = "The changed note", body = Note, headers(("ETag" = String))),
+        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such note of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The note changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<NotePatch>,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let current = owned(&state, &caller, path_id(&id)?).await?;
+    let seen_at = current.updated_at;
+    let (_, etag) = versioned(&Note::from(current.clone()))?;
+    check_if_match(&headers, &etag)?;
+    let valid = validate(
+        &state,
+        &caller,
+        patch.name.as_deref().unwrap_or(&current.name),
+        patch.text.as_deref().unwrap_or(&current.text),
+        patch.pad_id.unwrap_or(current.pad_id),
+    )
+    .await?;
+    // With If-Match, the write itself checks nothing changed since the read above.
+    let unchanged_since = headers
+        .contains_key(axum::http::header::IF_MATCH)
+        .then_some(seen_at);
+    if !notes::update(&state.db, caller.id, current.id, input(&valid), unchanged_since).await? {
+        return Err(match unchanged_since {
+            Some(_) => ApiError::PreconditionFailed,
+            None => ApiError::not_found(),
+        });
+    }
+    let note = owned(&state, &caller, current.id).await?;
+    written_response(StatusCode::OK, &Note::from(note), None)
+}
+
+/// Delete a note
+#[utoipa::path(
+    delete, path = "/api/v1/notes/{id}", tag = "notes",
+    params(
+        ("id" = i64, Path, description = "The note's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if the note changed since"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such note of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The note changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let current = owned(&state, &caller, path_id(&id)?).await?;
+    let (_, etag) = versioned(&Note::from(current.clone()))?;
+    check_if_match(&headers, &etag)?;
+    if !notes::delete_owned(&state.db, caller.id, current.id).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok(no_content())
+}

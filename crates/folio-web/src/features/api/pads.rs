@@ -1,0 +1,245 @@
+//! `/api/v1/pads`: the caller's pads. Names follow the pad form's rule ([`Name::parse`]);
+//! deleting a pad deletes its notes, as on the pages.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use folio_db::queries::pads;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiUser;
+use super::http::{
+    ApiJson, ApiQuery, check_if_match, no_content, read_response, versioned, written_response,
+};
+use super::notes::path_id;
+use super::paging::{PageRequest, Paged, add_page_links};
+use super::problem::{ApiError, ApiResult, Problem};
+use crate::domain::Name;
+use crate::forms::FieldErrors;
+use crate::state::AppState;
+
+/// A pad.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Pad {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new pad, or a pad's new name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PadFields {
+    /// 1 to 100 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*[^\s\x00-\x1f\x7f]")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PadsQuery {
+    /// The page, from 1.
+    #[param(value_type = Option<u64>, minimum = 1)]
+    page: Option<String>,
+    /// Pads per page, 1 to 200 (default 50).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    per_page: Option<String>,
+}
+
+impl From<folio_db::entities::pad::Model> for Pad {
+    fn from(model: folio_db::entities::pad::Model) -> Self {
+        Self {
+            id: model.id,
+            name: model.name,
+            created_at: model.created_at,
+        }
+    }
+}
+
+fn valid_name(fields: &PadFields) -> ApiResult<Name> {
+    let mut errors = FieldErrors::default();
+    errors
+        .check("name", Name::parse(&fields.name))
+        .ok_or(ApiError::Invalid(errors))
+}
+
+async fn owned(state: &AppState, caller: &ApiUser, id: i64) -> ApiResult<Pad> {
+    pads::find_owned(&state.db, caller.id, id)
+        .await?
+        .map(Pad::from)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// List your pads
+#[utoipa::path(
+    get, path = "/api/v1/pads", tag = "pads",
+    params(PadsQuery),
+    responses(
+        (status = 200, description = "A page of pads, by name", body = Paged<Pad>,
+         headers(("ETag" = String), ("Link" = String), ("X-Total-Count" = u64))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiQuery(query): ApiQuery<PadsQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let page = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())?;
+    // A person has a handful of pads: one indexed query, paged here.
+    let all = pads::all_for_user(&state.db, caller.id).await?;
+    let total = all.len() as u64;
+    let data: Vec<Pad> = all
+        .into_iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
+        .map(Pad::from)
+        .collect();
+    let body = Paged {
+        data,
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    };
+    let mut response = read_response(&headers, &body)?;
+    add_page_links(&mut response, "/api/v1/pads", &[], page, total);
+    Ok(response)
+}
+
+/// Read a pad
+#[utoipa::path(
+    get, path = "/api/v1/pads/{id}", tag = "pads",
+    params(("id" = i64, Path, description = "The pad's id")),
+    responses(
+        (status = 200, description = "The pad", body = Pad, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pad of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let pad = owned(&state, &caller, path_id(&id)?).await?;
+    read_response(&headers, &pad)
+}
+
+/// Create a pad
+#[utoipa::path(
+    post, path = "/api/v1/pads", tag = "pads",
+    request_body = PadFields,
+    responses(
+        (status = 201, description = "Created", body = Pad, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiJson(fields): ApiJson<PadFields>,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let name = valid_name(&fields)?;
+    let pad = Pad::from(pads::create(&state.db, caller.id, name.as_str()).await?);
+    let location = format!("/api/v1/pads/{}", pad.id);
+    written_response(StatusCode::CREATED, &pad, Some(location))
+}
+
+/// Rename a pad
+#[utoipa::path(
+    patch, path = "/api/v1/pads/{id}", tag = "pads",
+    params(
+        ("id" = i64, Path, description = "The pad's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if the pad changed since"),
+    ),
+    request_body = PadFields,
+    responses(
+        (status = 200, description = "The renamed pad", body = Pad, headers(("ETag" = String))),
+        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pad of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The pad changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(fields): ApiJson<PadFields>,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let current = owned(&state, &caller, path_id(&id)?).await?;
+    let (_, etag) = versioned(&current)?;
+    check_if_match(&headers, &etag)?;
+    let name = valid_name(&fields)?;
+    let expected = headers
+        .contains_key(axum::http::header::IF_MATCH)
+        .then_some(current.name.as_str());
+    if !pads::rename(&state.db, caller.id, current.id, name.as_str(), expected).await? {
+        return Err(match expected {
+            Some(_) => ApiError::PreconditionFailed,
+            None => ApiError::not_found(),
+        });
+    }
+    let pad = owned(&state, &caller, current.id).await?;
+    written_response(StatusCode::OK, &pad, None)
+}
+
+/// Delete a pad and its notes
+#[utoipa::path(
+    delete, path = "/api/v1/pads/{id}", tag = "pads",
+    params(
+        ("id" = i64, Path, description = "The pad's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if the pad changed since"),
+    ),
+    responses(
+        (status = 204, description = "Deleted, with its notes"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pad of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The pad changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let current = owned(&state, &caller, path_id(&id)?).await?;
+    let (_, etag) = versioned(&current)?;
+    check_if_match(&headers, &etag)?;
+    if !pads::delete_owned(&state.db, caller.id, current.id).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok(no_content())
+}
