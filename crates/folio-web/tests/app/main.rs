@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod admin_people;
+mod api;
 mod concurrency;
 mod concurrency_admin;
 mod contact;
