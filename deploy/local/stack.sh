@@ -47,7 +47,7 @@
 # STACK_MAIL (smtp; ses: the SES v2 API on moto's server; file: the app writes .eml files itself,
 # no mail server), STACK_EMAIL_FROM, STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT,
 # STACK_WEB2_PORT, STACK_WEB3_PORT, STACK_WEB4_PORT, STACK_PROXY_ADMIN_PORT, STACK_SMTP_PORT, STACK_SES_PORT, STACK_SNS_PORT, STACK_S3_PORT,
-# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_DRAIN_SECS, STACK_LOG.
+# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_DRAIN_SECS, STACK_API_RATE_LIMIT, STACK_LOG.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -84,6 +84,9 @@ STACK_GRACE_SECS=${STACK_GRACE_SECS:-5}
 STACK_DRAIN_SECS=${STACK_DRAIN_SECS:-4}
 # Request lines come from tower_http at debug level.
 STACK_LOG=${STACK_LOG:-info,tower_http=debug}
+# Requests a minute per API token (FOLIO_API_RATE_LIMIT): production's default unless a run that
+# sends thousands on purpose (the API contract run) raises it.
+STACK_API_RATE_LIMIT=${STACK_API_RATE_LIMIT:-600}
 STACK_BUCKET=folio-media
 # The SES side: the configuration set the app sends with, and the SNS topic SES would publish
 # bounces and complaints to (the only topic /hooks/ses accepts).
@@ -93,7 +96,8 @@ STACK_SES_TOPIC_ARN=arn:aws:sns:$STACK_SES_REGION:123456789012:folio-local-ses-e
 
 S3S_FS_VERSION=0.14.1      # the version the workspace pins as a library (newer ones need a newer rustc)
 # moto: the version .ci/run's cargo tests of the SES transport run against.
-PY_TOOLS=(aiosmtpd==1.4.6 pillow==13.0.0 'moto[server]==5.2.1')
+# schemathesis: the API contract run (deploy/local/api-contract.sh).
+PY_TOOLS=(aiosmtpd==1.4.6 pillow==13.0.0 'moto[server]==5.2.1' schemathesis==4.32.5)
 
 logs="$STACK_DIR/logs"
 run="$STACK_DIR/run"
@@ -351,6 +355,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         FOLIO_TRUSTED_PROXY_HOPS 1 \
         FOLIO_SHUTDOWN_GRACE_SECS "$STACK_GRACE_SECS" \
         FOLIO_DRAIN_SECS "$STACK_DRAIN_SECS" \
+        FOLIO_API_RATE_LIMIT "$STACK_API_RATE_LIMIT" \
         FOLIO_LOG_FORMAT json \
         FOLIO_LOG "$STACK_LOG" \
         STACK_DIR "$STACK_DIR" \

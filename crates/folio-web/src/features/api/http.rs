@@ -123,11 +123,16 @@ fn with_validators(mut response: Response, etag: &str) -> Response {
     response
 }
 
-/// The entity tags of a conditional header: `*`, or a list of (possibly weak) tags.
+/// The entity tags of a conditional header: `*`, or a list of (possibly weak) tags; `None`
+/// when the header is absent. A value that is not text names no tag: it matches nothing, so a
+/// garbled `If-Match` refuses the write rather than skipping the check.
 fn listed_tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
+    if !headers.contains_key(&name) {
+        return None;
+    }
     let mut tags = Vec::new();
     for value in headers.get_all(name) {
-        let value = value.to_str().ok()?;
+        let Ok(value) = value.to_str() else { continue };
         tags.extend(
             value
                 .split(',')
@@ -135,7 +140,7 @@ fn listed_tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<Stri
                 .filter(|tag| !tag.is_empty()),
         );
     }
-    (!tags.is_empty()).then_some(tags)
+    Some(tags)
 }
 
 /// `If-None-Match` uses the weak comparison: `W/"x"` matches `"x"`.
@@ -180,6 +185,12 @@ mod tests {
         assert!(check_if_match(&headers(header::IF_MATCH, "*"), etag).is_ok());
         assert!(check_if_match(&headers(header::IF_MATCH, "W/\"abc\""), etag).is_err());
         assert!(check_if_match(&headers(header::IF_MATCH, "\"old\""), etag).is_err());
+        assert!(check_if_match(&headers(header::IF_MATCH, ""), etag).is_err());
+        let mut garbled = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_bytes(b"\xff") {
+            garbled.insert(header::IF_MATCH, value);
+        }
+        assert!(check_if_match(&garbled, etag).is_err());
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct Me {
 
 /// Who am I
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "account",
+    get, path = "/api/v1/me", operation_id = "me_show", tag = "account",
     responses(
         (status = 200, description = "The caller", body = Me, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),

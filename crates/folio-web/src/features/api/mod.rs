@@ -10,6 +10,7 @@ mod notes;
 mod pads;
 mod paging;
 pub mod problem;
+mod text;
 
 use std::sync::Arc;
 
@@ -76,13 +77,39 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// The API's routes and the OpenAPI document they make.
 fn registered() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::show))
         .routes(routes!(pads::list, pads::create))
         .routes(routes!(pads::show, pads::update, pads::delete))
         .routes(routes!(notes::list, notes::create))
         .routes(routes!(notes::show, notes::update, notes::delete))
-        .split_for_parts()
+        .split_for_parts();
+    link_created_to_its_operations(&mut openapi, "/api/v1/notes", "notes");
+    link_created_to_its_operations(&mut openapi, "/api/v1/pads", "pads");
+    (router, openapi)
+}
+
+/// OpenAPI links from a create's 201 to reading, changing and deleting what it made, so a
+/// client (or a stateful fuzzer) knows where the new id goes.
+fn link_created_to_its_operations(openapi: &mut utoipa::openapi::OpenApi, path: &str, prefix: &str) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::link::LinkBuilder;
+    let created = openapi
+        .paths
+        .paths
+        .get_mut(path)
+        .and_then(|item| item.post.as_mut())
+        .and_then(|operation| operation.responses.responses.get_mut("201"));
+    let Some(RefOr::T(response)) = created else {
+        return;
+    };
+    for (name, operation) in [("read", "show"), ("change", "update"), ("delete", "delete")] {
+        let link = LinkBuilder::new()
+            .operation_id(format!("{prefix}_{operation}"))
+            .parameter("id", "$response.body#/id")
+            .build();
+        response.links.insert(name.to_owned(), RefOr::T(link));
+    }
 }
 
 /// The OpenAPI document, as JSON (for tests and `folio openapi`).

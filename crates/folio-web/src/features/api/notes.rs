@@ -16,6 +16,7 @@ use super::http::{
 };
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{ApiError, ApiResult, Problem};
+use super::text::{NameText, NoteBody, optional_id, present_optional_id};
 use crate::features::notes::form::{NoteForm, ValidNote};
 use crate::forms::FieldErrors;
 use crate::state::AppState;
@@ -44,14 +45,10 @@ pub struct Note {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
-    /// 1 to 100 characters after trimming, no control characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*[^\s\x00-\x1f\x7f]")]
-    pub name: String,
-    /// The note, up to 262,144 characters; not only whitespace.
-    #[schema(min_length = 1, max_length = 262144, pattern = r"\S")]
-    pub text: String,
+    pub name: NameText,
+    pub text: NoteBody,
     /// One of the caller's pads, or null for none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub pad_id: Option<i64>,
 }
 
@@ -59,25 +56,18 @@ pub struct NewNote {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotePatch {
-    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*[^\s\x00-\x1f\x7f]")]
-    pub name: Option<String>,
-    #[schema(min_length = 1, max_length = 262144, pattern = r"\S")]
-    pub text: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    pub name: Option<NameText>,
+    pub text: Option<NoteBody>,
+    #[serde(default, deserialize_with = "present_optional_id")]
     #[schema(value_type = Option<i64>)]
     pub pad_id: Option<Option<i64>>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, the default).
-fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotesQuery {
     /// The page, from 1.
-    #[param(value_type = Option<u64>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     page: Option<String>,
     /// Notes per page, 1 to 200 (default 50).
     #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
@@ -151,7 +141,7 @@ fn pad_filter(raw: Option<&str>) -> ApiResult<Option<i64>> {
 
 /// List your notes
 #[utoipa::path(
-    get, path = "/api/v1/notes", tag = "notes",
+    get, path = "/api/v1/notes", operation_id = "notes_list", tag = "notes",
     params(NotesQuery),
     responses(
         (status = 200, description = "A page of notes", body = Paged<NoteSummary>,
@@ -199,7 +189,7 @@ async fn owned(state: &AppState, caller: &ApiUser, id: i64) -> ApiResult<NoteVie
 
 /// Read a note
 #[utoipa::path(
-    get, path = "/api/v1/notes/{id}", tag = "notes",
+    get, path = "/api/v1/notes/{id}", operation_id = "notes_show", tag = "notes",
     params(("id" = i64, Path, description = "The note's id")),
     responses(
         (status = 200, description = "The note", body = Note, headers(("ETag" = String))),
@@ -252,7 +242,7 @@ fn input(valid: &ValidNote) -> NoteInput<'_> {
 
 /// Create a note
 #[utoipa::path(
-    post, path = "/api/v1/notes", tag = "notes",
+    post, path = "/api/v1/notes", operation_id = "notes_create", tag = "notes",
     request_body = NewNote,
     responses(
         (status = 201, description = "Created", body = Note, headers(("Location" = String), ("ETag" = String))),
@@ -272,7 +262,7 @@ pub async fn create(
     ApiJson(new): ApiJson<NewNote>,
 ) -> ApiResult<Response> {
     caller.require_write()?;
-    let valid = validate(&state, &caller, &new.name, &new.text, new.pad_id).await?;
+    let valid = validate(&state, &caller, &new.name.0, &new.text.0, new.pad_id).await?;
     let created = notes::create(&state.db, caller.id, input(&valid)).await?;
     let note = owned(&state, &caller, created.id).await?;
     let location = format!("/api/v1/notes/{}", note.id);
@@ -281,7 +271,7 @@ pub async fn create(
 
 /// Change a note
 #[utoipa::path(
-    patch, path = "/api/v1/notes/{id}", tag = "notes",
+    patch, path = "/api/v1/notes/{id}", operation_id = "notes_update", tag = "notes",
     params(
         ("id" = i64, Path, description = "The note's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read: the change is refused with 412 if the note changed since"),
@@ -311,16 +301,18 @@ pub async fn update(
     caller.require_write()?;
     let current = owned(&state, &caller, path_id(&id)?).await?;
     let seen_at = current.updated_at;
-    let (_, etag) = versioned(&Note::from(current.clone()))?;
-    check_if_match(&headers, &etag)?;
     let valid = validate(
         &state,
         &caller,
-        patch.name.as_deref().unwrap_or(&current.name),
-        patch.text.as_deref().unwrap_or(&current.text),
+        patch.name.as_ref().map_or(&current.name, |name| &name.0),
+        patch.text.as_ref().map_or(&current.text, |text| &text.0),
         patch.pad_id.unwrap_or(current.pad_id),
     )
     .await?;
+    // A body that can't be right is refused first (above), whatever version it was written
+    // against; then the version.
+    let (_, etag) = versioned(&Note::from(current.clone()))?;
+    check_if_match(&headers, &etag)?;
     // With If-Match, the write itself checks nothing changed since the read above.
     let unchanged_since = headers
         .contains_key(axum::http::header::IF_MATCH)
@@ -337,7 +329,7 @@ pub async fn update(
 
 /// Delete a note
 #[utoipa::path(
-    delete, path = "/api/v1/notes/{id}", tag = "notes",
+    delete, path = "/api/v1/notes/{id}", operation_id = "notes_delete", tag = "notes",
     params(
         ("id" = i64, Path, description = "The note's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if the note changed since"),

@@ -16,6 +16,7 @@ use super::http::{
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{ApiError, ApiResult, Problem};
+use super::text::NameText;
 use crate::domain::Name;
 use crate::forms::FieldErrors;
 use crate::state::AppState;
@@ -32,16 +33,14 @@ pub struct Pad {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PadFields {
-    /// 1 to 100 characters after trimming, no control characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*[^\s\x00-\x1f\x7f]")]
-    pub name: String,
+    pub name: NameText,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PadsQuery {
     /// The page, from 1.
-    #[param(value_type = Option<u64>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     page: Option<String>,
     /// Pads per page, 1 to 200 (default 50).
     #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
@@ -61,7 +60,7 @@ impl From<folio_db::entities::pad::Model> for Pad {
 fn valid_name(fields: &PadFields) -> ApiResult<Name> {
     let mut errors = FieldErrors::default();
     errors
-        .check("name", Name::parse(&fields.name))
+        .check("name", Name::parse(&fields.name.0))
         .ok_or(ApiError::Invalid(errors))
 }
 
@@ -74,7 +73,7 @@ async fn owned(state: &AppState, caller: &ApiUser, id: i64) -> ApiResult<Pad> {
 
 /// List your pads
 #[utoipa::path(
-    get, path = "/api/v1/pads", tag = "pads",
+    get, path = "/api/v1/pads", operation_id = "pads_list", tag = "pads",
     params(PadsQuery),
     responses(
         (status = 200, description = "A page of pads, by name", body = Paged<Pad>,
@@ -115,7 +114,7 @@ pub async fn list(
 
 /// Read a pad
 #[utoipa::path(
-    get, path = "/api/v1/pads/{id}", tag = "pads",
+    get, path = "/api/v1/pads/{id}", operation_id = "pads_show", tag = "pads",
     params(("id" = i64, Path, description = "The pad's id")),
     responses(
         (status = 200, description = "The pad", body = Pad, headers(("ETag" = String))),
@@ -138,7 +137,7 @@ pub async fn show(
 
 /// Create a pad
 #[utoipa::path(
-    post, path = "/api/v1/pads", tag = "pads",
+    post, path = "/api/v1/pads", operation_id = "pads_create", tag = "pads",
     request_body = PadFields,
     responses(
         (status = 201, description = "Created", body = Pad, headers(("Location" = String), ("ETag" = String))),
@@ -166,7 +165,7 @@ pub async fn create(
 
 /// Rename a pad
 #[utoipa::path(
-    patch, path = "/api/v1/pads/{id}", tag = "pads",
+    patch, path = "/api/v1/pads/{id}", operation_id = "pads_update", tag = "pads",
     params(
         ("id" = i64, Path, description = "The pad's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if the pad changed since"),
@@ -195,9 +194,10 @@ pub async fn update(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let current = owned(&state, &caller, path_id(&id)?).await?;
+    // A body that can't be right is refused first, whatever version it was written against.
+    let name = valid_name(&fields)?;
     let (_, etag) = versioned(&current)?;
     check_if_match(&headers, &etag)?;
-    let name = valid_name(&fields)?;
     let expected = headers
         .contains_key(axum::http::header::IF_MATCH)
         .then_some(current.name.as_str());
@@ -213,7 +213,7 @@ pub async fn update(
 
 /// Delete a pad and its notes
 #[utoipa::path(
-    delete, path = "/api/v1/pads/{id}", tag = "pads",
+    delete, path = "/api/v1/pads/{id}", operation_id = "pads_delete", tag = "pads",
     params(
         ("id" = i64, Path, description = "The pad's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if the pad changed since"),

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Runs schemathesis against the JSON API of the running local stack (see api-contract.sh).
+
+    api_contract.py REPORT_DIR
+
+Two people sign up through the pages and each makes a read and write token in Settings, as a
+person would. Schemathesis then runs every phase (examples, coverage, fuzzing, stateful) with
+every check on /api/openapi.json, authenticated as the first; the second person's note must be
+untouched at the end (no request of the first reached it). Prints schemathesis' summary and
+exits with its status (non-zero on any failure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import traffic
+
+EXAMPLES = int(os.environ.get("API_CONTRACT_EXAMPLES", "40"))
+
+
+def person_with_token(settings: dict[str, str], tally: traffic.Tally, email: str) -> tuple[traffic.Client, str]:
+    client = traffic.Client(email, "127.0.0.1", settings, tally)
+    client.post_form("/signup/", {"email": email, "password": traffic.PASSWORD,
+                                  "repeat_password": traffic.PASSWORD}, (303,))
+    traffic.sign_in(client, email)
+    _, _, page = client.post_form("/settings/tokens/", {"name": "api contract", "scope": "write", "expires": "7"},
+                                  (201,), signed_in=True)
+    found = re.search(r"folio_pat_[0-9a-f]{64}", page)
+    if not found:
+        raise SystemExit("the token page showed no token")
+    return client, found.group(0)
+
+
+def api(settings: dict[str, str], token: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    """One API request with `token`, outside schemathesis: set-up and the final check."""
+    import http.client
+    import ssl
+    import urllib.parse
+    base = urllib.parse.urlsplit(settings["FOLIO_BASE_URL"])
+    conn = http.client.HTTPSConnection(base.hostname, base.port, timeout=10,
+                                       context=ssl.create_default_context(cafile=settings["STACK_CA_FILE"]))
+    headers = {"Authorization": f"Bearer {token}"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=payload, headers=headers)
+    response = conn.getresponse()
+    text = response.read()
+    conn.close()
+    return response.status, (json.loads(text) if text else {})
+
+
+def main(report_dir: str) -> int:
+    settings = traffic.stack_settings()
+    tally = traffic.Tally()
+    _, token = person_with_token(settings, tally, "fuzzer@example.org")
+    _, other_token = person_with_token(settings, tally, "bystander@example.org")
+    status, other_note = api(settings, other_token, "POST", "/api/v1/notes",
+                             {"name": "Not yours", "text": "Schemathesis must not reach this."})
+    if status != 201:
+        raise SystemExit(f"could not create the bystander's note: {status} {other_note}")
+    # Something to read, change and delete from the start (the stateful phase makes its own).
+    status, pad = api(settings, token, "POST", "/api/v1/pads", {"name": "Fuzzed pad"})
+    if status != 201:
+        raise SystemExit(f"could not create a pad: {status} {pad}")
+
+    reports = Path(report_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    venv_bin = Path(sys.executable).parent
+    command = [
+        str(venv_bin / "schemathesis"), "run", f"{settings['FOLIO_BASE_URL']}/api/openapi.json",
+        "--checks", "all",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--max-examples", str(EXAMPLES),
+        "--header", f"Authorization: Bearer {token}",
+        "--tls-verify", settings["STACK_CA_FILE"],
+        "--request-timeout", "10",
+        "--report", "junit", "--report-dir", str(reports),
+        "--no-color",
+    ]
+    print("$ " + " ".join("Authorization: Bearer folio_pat_…" if part.startswith("Authorization:") else part
+                          for part in command), flush=True)
+    result = subprocess.run(command, cwd=reports)
+
+    status, seen = api(settings, other_token, "GET", f"/api/v1/notes/{other_note['id']}")
+    if status != 200 or seen.get("text") != other_note["text"]:
+        print(f"the bystander's note changed or went: {status} {seen}")
+        return 1
+    print("the bystander's note is untouched")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
