@@ -15,6 +15,9 @@
 #   4. runs wrk (32 connections, 2 threads, --latency) against
 #        GET /              all notes, signed in (session cookie as a header)
 #        GET /notes/<id>/   one note, signed in
+#        GET /api/v1/notes?per_page=500, GET /api/v1/notes, GET /api/v1/notes/<id>
+#                           the same as JSON, with a read-only API token (its rate limit set
+#                           out of reach: the limiter still counts every request)
 #        GET /signin/       anonymous, no cookies
 #        POST /notes/create/  signed in, a valid csrf_token (bench/create_note.lua)
 #      and, on PostgreSQL, the public site (30 published items written with psql):
@@ -208,8 +211,8 @@ form_token() {
     printf '%s' "$token"
 }
 
-# Seeds one user with $PADS pads and $NOTES notes. Sets SESSION_COOKIE, SESSION_CSRF, PAD_IDS
-# and NOTE_ID (a note in the middle of the list).
+# Seeds one user with $PADS pads and $NOTES notes. Sets SESSION_COOKIE, SESSION_CSRF, PAD_IDS,
+# NOTE_ID (a note in the middle of the list) and API_TOKEN (a read-only personal access token).
 seed() {
     local email="bench@example.org" password="bench-password-1" token i pad
     local filler="Lorem ipsum dolor sit amet, consectetur adipiscing elit. Sed do eiusmod tempor."
@@ -239,6 +242,14 @@ seed() {
             --data-urlencode "text=Seeded note number $i. $filler" \
             --data-urlencode "pad=$pad" --data-urlencode "csrf_token=$SESSION_CSRF"
     done
+
+    # A read-only API token, made in Settings like a person would (201, the token on the page).
+    local status
+    status=$(jar_curl "http://127.0.0.1:$PORT/settings/tokens/" --data-urlencode "name=bench" \
+        --data-urlencode "scope=read" --data-urlencode "expires=7" --data-urlencode "csrf_token=$SESSION_CSRF")
+    [[ $status == 201 ]] || { echo "making an API token answered $status, expected 201" >&2; exit 1; }
+    API_TOKEN=$(grep -o 'folio_pat_[0-9a-f]\{64\}' "$WORK/page.html" | head -n 1)
+    [[ -n $API_TOKEN ]] || { echo "no API token on the tokens page" >&2; exit 1; }
 
     # The jar marks HttpOnly cookies with a "#HttpOnly_" prefix; field 6 is the name, 7 the value.
     SESSION_COOKIE="folio_session=$(awk '$6 == "folio_session" { print $7 }' "$WORK/jar.txt" | tail -n 1)"
@@ -291,7 +302,7 @@ bench() {
     out="$RUN_DIR/wrk-$backend-$(printf '%s' "$label" | tr -cs 'a-zA-Z0-9' '_' | sed 's/_$//').txt"
     local cookie_args=()
     for arg in "$@"; do
-        if [[ $arg == Cookie:* ]]; then cookie_args=(-H "$arg"); fi
+        if [[ $arg == Cookie:* || $arg == Authorization:* ]]; then cookie_args=(-H "$arg"); fi
     done
 
     # wrk would count a 302 (e.g. an unrecognised session sent to /signin/) as a success, so
@@ -329,7 +340,8 @@ bench_folio() {
     export FOLIO_LISTEN="127.0.0.1:$PORT" FOLIO_BASE_URL="http://127.0.0.1:$PORT" \
         FOLIO_DATABASE_URL="$database_url" FOLIO_EMAIL_URL="file://$WORK/mail" FOLIO_LOG=warn \
         FOLIO_LOG_FORMAT=json FOLIO_SHUTDOWN_GRACE_SECS=2 FOLIO_CACHE_URL=memory:// \
-        FOLIO_CACHE_PREFIX="bench$$" FOLIO_METRICS_LISTEN="127.0.0.1:$METRICS_PORT"
+        FOLIO_CACHE_PREFIX="bench$$" FOLIO_METRICS_LISTEN="127.0.0.1:$METRICS_PORT" \
+        FOLIO_API_RATE_LIMIT=1000000000
     if [[ $backend == postgres-redis ]]; then export FOLIO_CACHE_URL=$REDIS_URL; fi
     FOLIO_SECRET_KEY=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
     export FOLIO_SECRET_KEY
@@ -355,6 +367,13 @@ bench_folio() {
     local base="http://127.0.0.1:$PORT"
     bench "$backend" "GET / ($NOTES notes)" 200 "$base/" -H "Cookie: $SESSION_COOKIE"
     bench "$backend" "GET /notes/<id>/" 200 "$base/notes/$NOTE_ID/" -H "Cookie: $SESSION_COOKIE"
+    # The same data as JSON: all 500 notes in one page (the list's largest), then one note.
+    bench "$backend" "GET /api/v1/notes?per_page=500 ($NOTES notes)" 200 "$base/api/v1/notes?per_page=500" \
+        -H "Authorization: Bearer $API_TOKEN"
+    bench "$backend" "GET /api/v1/notes (first page of 50)" 200 "$base/api/v1/notes" \
+        -H "Authorization: Bearer $API_TOKEN"
+    bench "$backend" "GET /api/v1/notes/<id>" 200 "$base/api/v1/notes/$NOTE_ID" \
+        -H "Authorization: Bearer $API_TOKEN"
     bench "$backend" "GET /signin/ (anonymous)" 200 "$base/signin/"
     if [[ $backend == postgres* ]]; then
         seed_site "$database_url"

@@ -75,7 +75,8 @@ def main(report_dir: str) -> int:
     reports.mkdir(parents=True, exist_ok=True)
     venv_bin = Path(sys.executable).parent
     command = [
-        str(venv_bin / "schemathesis"), "run", f"{settings['FOLIO_BASE_URL']}/api/openapi.json",
+        str(venv_bin / "schemathesis"), "--config-file", str(traffic.ROOT / "deploy" / "local" / "schemathesis.toml"),
+        "run", f"{settings['FOLIO_BASE_URL']}/api/openapi.json",
         "--checks", "all",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(EXAMPLES),

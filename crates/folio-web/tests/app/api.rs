@@ -538,7 +538,7 @@ async fn lists_page_with_links_and_totals(app: TestApp) {
         "page=0",
         "page=x",
         "per_page=0",
-        "per_page=201",
+        "per_page=501",
         "order=text",
         "order=name;drop",
         "pad=x",

@@ -36,7 +36,7 @@ use crate::state::AppState;
         description = "Your notes and pads as JSON. Authenticate with a personal access token made in \
                        Settings, sent as `Authorization: Bearer folio_pat_…`; a read-only token can't \
                        change anything. Errors are RFC 9457 problem details. Lists are paged with \
-                       `page` and `per_page` (at most 200) and carry `Link` and `X-Total-Count`. \
+                       `page` and `per_page` (at most 500) and carry `Link` and `X-Total-Count`. \
                        Reads carry an `ETag` (send it in `If-None-Match` for a 304); writes accept it \
                        in `If-Match` and answer 412 when the resource changed since.\n\nEach token \
                        (or browser session) may make a number of requests a minute: the `RateLimit` \

@@ -69,8 +69,8 @@ pub struct NotesQuery {
     /// The page, from 1.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     page: Option<String>,
-    /// Notes per page, 1 to 200 (default 50).
-    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    /// Notes per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     per_page: Option<String>,
     /// `name`, `-name`, `updated_at` or `-updated_at` (the default): the pages' orders.
     #[param(value_type = Option<String>, pattern = "^-?(name|updated_at)$")]

@@ -42,8 +42,8 @@ pub struct PadsQuery {
     /// The page, from 1.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     page: Option<String>,
-    /// Pads per page, 1 to 200 (default 50).
-    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    /// Pads per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     per_page: Option<String>,
 }
 

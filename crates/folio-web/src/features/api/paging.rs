@@ -1,4 +1,4 @@
-//! Page-numbered lists: `?page=` (from 1) and `?per_page=` (1 to 200, default 50). The body
+//! Page-numbered lists: `?page=` (from 1) and `?per_page=` (1 to 500, default 50). The body
 //! carries the page and the total; `Link` names the first, previous, next and last pages with
 //! the same filters, and `X-Total-Count` repeats the total.
 //!
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::problem::{ApiError, ApiResult};
 
 pub const DEFAULT_PER_PAGE: u64 = 50;
-pub const MAX_PER_PAGE: u64 = 200;
+pub const MAX_PER_PAGE: u64 = 500;
 
 /// A validated page request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ mod tests {
         for (page, per_page) in [
             (Some("0"), None),
             (Some("x"), None),
-            (None, Some("201")),
+            (None, Some("501")),
             (None, Some("-1")),
         ] {
             assert!(
