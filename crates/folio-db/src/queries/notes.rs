@@ -69,6 +69,14 @@ pub struct NoteView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The columns of a [`NoteListing`].
+const LISTING_COLUMNS: [note::Column; 4] = [
+    note::Column::Id,
+    note::Column::Name,
+    note::Column::PadId,
+    note::Column::UpdatedAt,
+];
+
 /// The user's notes, optionally only those of one pad, in one single-table query.
 pub async fn list(
     db: &DatabaseConnection,
@@ -79,12 +87,7 @@ pub async fn list(
     let (column, direction) = order.column_and_direction();
     let mut query = note::Entity::find()
         .select_only()
-        .columns([
-            note::Column::Id,
-            note::Column::Name,
-            note::Column::PadId,
-            note::Column::UpdatedAt,
-        ])
+        .columns(LISTING_COLUMNS)
         .column_as(pad::Column::Name, "pad_name")
         .join(JoinType::LeftJoin, note::Relation::Pad.def())
         .filter(note::Column::UserId.eq(user_id));
@@ -194,12 +197,7 @@ pub async fn page(
     }
     let rows = query
         .select_only()
-        .columns([
-            note::Column::Id,
-            note::Column::Name,
-            note::Column::PadId,
-            note::Column::UpdatedAt,
-        ])
+        .columns(LISTING_COLUMNS)
         .order_by(column, direction.clone())
         .order_by(note::Column::Id, direction)
         .offset(offset)

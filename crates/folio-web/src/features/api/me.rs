@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::auth::{ApiUser, Credential};
 use super::http::read_response;
-use super::problem::{ApiResult, Problem};
+use super::problem::{ApiResult, CallerProblems};
 use crate::session::RequestContext;
 
 /// The caller.
@@ -31,8 +31,7 @@ pub struct Me {
     responses(
         (status = 200, description = "The caller", body = Me, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]

@@ -15,7 +15,9 @@ use super::http::{
     ApiJson, ApiQuery, check_if_match, no_content, read_response, versioned, written_response,
 };
 use super::paging::{PageRequest, Paged, add_page_links};
-use super::problem::{ApiError, ApiResult, Problem};
+use super::problem::{
+    ApiError, ApiResult, BodyProblems, CallerProblems, MissingProblems, Problem, StaleProblems, WriteProblems,
+};
 use super::text::{NameText, NoteBody, optional_id, present_optional_id};
 use crate::features::notes::form::{NoteForm, ValidNote};
 use crate::forms::FieldErrors;
@@ -148,8 +150,7 @@ fn pad_filter(raw: Option<&str>) -> ApiResult<Option<i64>> {
          headers(("ETag" = String), ("Link" = String), ("X-Total-Count" = u64))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -194,9 +195,7 @@ async fn owned(state: &AppState, caller: &ApiUser, id: i64) -> ApiResult<NoteVie
     responses(
         (status = 200, description = "The note", body = Note, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such note of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        MissingProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -246,13 +245,7 @@ fn input(valid: &ValidNote) -> NoteInput<'_> {
     request_body = NewNote,
     responses(
         (status = 201, description = "Created", body = Note, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        BodyProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -279,15 +272,7 @@ pub async fn create(
     request_body = NotePatch,
     responses(
         (status = 200, description = "The changed note", body = Note, headers(("ETag" = String))),
-        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such note of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The note changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        StaleProblems, MissingProblems, BodyProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -336,11 +321,7 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such note of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The note changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        WriteProblems, StaleProblems, MissingProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]

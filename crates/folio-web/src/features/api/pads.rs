@@ -15,7 +15,9 @@ use super::http::{
 };
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
-use super::problem::{ApiError, ApiResult, Problem};
+use super::problem::{
+    ApiError, ApiResult, BodyProblems, CallerProblems, MissingProblems, Problem, StaleProblems, WriteProblems,
+};
 use super::text::NameText;
 use crate::domain::Name;
 use crate::forms::FieldErrors;
@@ -80,8 +82,7 @@ async fn owned(state: &AppState, caller: &ApiUser, id: i64) -> ApiResult<Pad> {
          headers(("ETag" = String), ("Link" = String), ("X-Total-Count" = u64))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -119,9 +120,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The pad", body = Pad, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such pad of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        MissingProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -141,13 +140,7 @@ pub async fn show(
     request_body = PadFields,
     responses(
         (status = 201, description = "Created", body = Pad, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        BodyProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -173,15 +166,7 @@ pub async fn create(
     request_body = PadFields,
     responses(
         (status = 200, description = "The renamed pad", body = Pad, headers(("ETag" = String))),
-        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such pad of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The pad changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        StaleProblems, MissingProblems, BodyProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -220,11 +205,7 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted, with its notes"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token, or a session write without X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such pad of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The pad changed since the ETag in If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        WriteProblems, StaleProblems, MissingProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]

@@ -168,3 +168,61 @@ fn problem_response(problem: &Problem) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
 }
+
+// The problem answers as OpenAPI response sets, so each operation lists the sets it can give
+// instead of repeating them. Never built: they only describe.
+
+/// What any operation with a caller may answer.
+#[derive(utoipa::IntoResponses)]
+pub enum CallerProblems {
+    /// No valid credentials: no token, or one unknown, expired or revoked
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// Over the caller's rate limit; see Retry-After
+    #[response(status = 429, content_type = "application/problem+json")]
+    RateLimited(Problem),
+}
+
+/// What a write with a JSON body may answer when the body is refused.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyProblems {
+    /// The body could not be read: not JSON, an unknown field, a wrong type
+    #[response(status = 400, content_type = "application/problem+json")]
+    Unreadable(Problem),
+    /// A read-only token, or a session write without X-CSRF-Token
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// The body is larger than 4 MiB
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not JSON
+    #[response(status = 415, content_type = "application/problem+json")]
+    NotJson(Problem),
+    /// Invalid fields, listed in `errors`
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// What a delete may answer when the caller may not write.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteProblems {
+    /// A read-only token, or a session write without X-CSRF-Token
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+}
+
+/// What an operation on one resource may answer when there is no such resource of the caller's.
+#[derive(utoipa::IntoResponses)]
+pub enum MissingProblems {
+    /// No such resource of yours (someone else's looks the same)
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// What a conditional write may answer when the resource changed.
+#[derive(utoipa::IntoResponses)]
+pub enum StaleProblems {
+    /// It changed since the ETag in If-Match
+    #[response(status = 412, content_type = "application/problem+json")]
+    Stale(Problem),
+}
