@@ -38,7 +38,7 @@ async fn filled_app(backend: Backend, media: Media, s3: &S3Server) -> Option<Tes
 }
 
 async fn fill(app: &TestApp) {
-    // Notes side: users (their sign-ins leave sessions), pads, notes.
+    // Notes side: users (their sign-ins leave sessions), pads, notes, API tokens.
     for person in ["ann", "bob"] {
         let visitor = app.visitor();
         visitor.register(&format!("{person}@example.org")).await;
@@ -51,6 +51,13 @@ async fn fill(app: &TestApp) {
             )
             .await;
         visitor.create_note("Loose", "No pad.", None).await;
+        let token = visitor
+            .submit(
+                "/settings/tokens/",
+                &[("name", "script"), ("scope", "read"), ("expires", "30")],
+            )
+            .await;
+        assert_eq!(token.status, 201, "{}", token.body);
     }
     // Site side, through the admin panel: categories, items with images (images rows, media
     // objects, audit entries), a published item's notification (jobs, deliveries).
