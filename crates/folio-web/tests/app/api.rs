@@ -442,6 +442,7 @@ async fn bad_bodies_and_fields_are_problems_and_change_nothing(app: TestApp) {
     missing.assert_problem(400);
     let invalid = api.post("/api/v1/notes", json!({"name": " ", "text": " "})).await;
     invalid.assert_problem(422);
+    assert_eq!(invalid.json["type"], "/api/docs#validation");
     let fields: Vec<&str> = invalid.json["errors"]
         .as_array()
         .unwrap()
@@ -683,5 +684,7 @@ async fn the_openapi_document_and_docs_are_served(app: TestApp) {
     assert_eq!(docs.status, 200);
     docs.assert_contains("<code>PATCH /api/v1/notes/{id}</code>");
     docs.assert_contains("id=\"schema-NewNote\"");
+    // The problem type of a validation error points at its explanation there.
+    docs.assert_contains("id=\"validation\"");
     assert!(!docs.body.contains("<script"), "no script, nothing from a CDN");
 }
