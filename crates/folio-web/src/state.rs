@@ -42,6 +42,8 @@ pub struct AppState {
     pub sns: Option<Arc<crate::sns::SnsVerifier>>,
     /// Turned on by the shutdown signal: `/readyz` fails and connections close (see `drain`).
     pub draining: crate::drain::Draining,
+    /// Who each recently used API token speaks for (see `security::token_cache`).
+    pub api_tokens: crate::security::token_cache::TokenCache,
 }
 
 /// The part of the configuration that handlers need at request time.
@@ -101,6 +103,7 @@ impl AppState {
             site_cache: SiteCache::new(cluster.clone()),
             views: ViewCounter::default(),
             limiter: RateLimiter::new(cluster.clone()),
+            api_tokens: crate::security::token_cache::TokenCache::new(cluster.clone()),
             cluster,
             storage,
             media_origin: None,

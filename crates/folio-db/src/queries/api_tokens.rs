@@ -87,6 +87,7 @@ pub struct TokenOwner {
     pub email: String,
     pub is_staff: bool,
     pub can_write: bool,
+    pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
@@ -108,6 +109,7 @@ pub async fn authenticate(db: &DatabaseConnection, token_hash: &str) -> Result<O
         .column(user::Column::Email)
         .column(user::Column::IsStaff)
         .column(api_token::Column::CanWrite)
+        .column(api_token::Column::ExpiresAt)
         .column(api_token::Column::LastUsedAt)
         .join(JoinType::InnerJoin, token_user())
         .filter(api_token::Column::TokenHash.eq(token_hash))
@@ -124,19 +126,19 @@ pub async fn authenticate(db: &DatabaseConnection, token_hash: &str) -> Result<O
 }
 
 /// Records that the token was used now, unless that was already recorded within the last
-/// minute (see [`LAST_USED_RESOLUTION`]).
-pub async fn touch(db: &DatabaseConnection, owner: &TokenOwner) -> Result<(), DbErr> {
+/// minute (see [`LAST_USED_RESOLUTION`]). Returns the time written, if it wrote.
+pub async fn touch(db: &DatabaseConnection, owner: &TokenOwner) -> Result<Option<DateTime<Utc>>, DbErr> {
     let now = Utc::now();
     if owner
         .last_used_at
         .is_some_and(|last| now - last < LAST_USED_RESOLUTION)
     {
-        return Ok(());
+        return Ok(None);
     }
     api_token::Entity::update_many()
         .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
         .filter(api_token::Column::Id.eq(owner.token_id))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(Some(now))
 }

@@ -80,8 +80,11 @@ pub enum Event {
     PagesChanged,
     /// One session ended or changed: drop it.
     SessionChanged(i128),
-    /// Every session of a user ended, but `keep`.
+    /// Every session of a user ended, but `keep` (a password change or reset, a deactivation:
+    /// their API tokens ended too).
     UserSessionsEnded { user_id: i64, keep: Option<i128> },
+    /// One or more of a user's API tokens were revoked: drop the user's cached tokens.
+    TokensRevoked { user_id: i64 },
     /// Announcements may have been missed: drop every in-process copy.
     Resync,
 }
@@ -95,6 +98,7 @@ impl Event {
                 Some(keep) => format!("user {user_id} {keep}"),
                 None => format!("user {user_id}"),
             },
+            Self::TokensRevoked { user_id } => format!("tokens {user_id}"),
             Self::Resync => return None,
         })
     }
@@ -103,6 +107,9 @@ impl Event {
         let mut words = text.split(' ');
         match (words.next()?, words.next(), words.next()) {
             ("pages", None, None) => Some(Self::PagesChanged),
+            ("tokens", Some(user), None) => Some(Self::TokensRevoked {
+                user_id: user.parse().ok()?,
+            }),
             ("session", Some(id), None) => Some(Self::SessionChanged(id.parse().ok()?)),
             ("user", Some(user), keep) => Some(Self::UserSessionsEnded {
                 user_id: user.parse().ok()?,
@@ -242,11 +249,13 @@ mod tests {
                 user_id: 7,
                 keep: Some(12),
             },
+            Event::TokensRevoked { user_id: 7 },
         ] {
             assert_eq!(Event::decode(&event.encode().unwrap()), Some(event));
         }
         assert_eq!(Event::decode("user x"), None);
         assert_eq!(Event::decode("pages extra"), None);
+        assert_eq!(Event::decode("tokens 7 8"), None);
         assert_eq!(Event::Resync.encode(), None);
     }
 }

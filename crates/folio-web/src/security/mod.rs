@@ -6,4 +6,5 @@ pub mod csrf;
 pub mod headers;
 pub mod password;
 pub mod rate_limit;
+pub mod token_cache;
 pub mod tokens;

@@ -164,7 +164,7 @@ fn forget(cache: &Cache<i128, Record>, generation: &AtomicU64, event: &Event) {
             cache.invalidate_all();
             return;
         }
-        Event::PagesChanged => return,
+        Event::PagesChanged | Event::TokensRevoked { .. } => return,
     }
     .map(drop)
     .unwrap_or_else(|err| {

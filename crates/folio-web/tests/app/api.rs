@@ -396,18 +396,20 @@ async fn revoked_expired_and_password_changed_tokens_stop_working(app: TestApp) 
         .await;
     assert_eq!(foreign.status, 404);
     assert_eq!(second.get("/api/v1/me").await.status, 200);
-    // Expired.
+    // Expired (its expiry moved into the past before its first use: an expiry never changes
+    // after a token is made, so the cached copy of a used token carries the real one).
+    let expiring = Api::new(&app, &make_token(&v, "expiring", "read", "7").await);
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     folio_db::entities::api_token::Entity::update_many()
         .col_expr(
             folio_db::entities::api_token::Column::ExpiresAt,
             Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
         )
-        .filter(folio_db::entities::api_token::Column::Id.eq(second_id))
+        .filter(folio_db::entities::api_token::Column::Name.eq("expiring"))
         .exec(app.db())
         .await
         .unwrap();
-    second.get("/api/v1/me").await.assert_problem(401);
+    expiring.get("/api/v1/me").await.assert_problem(401);
     v.get("/settings/tokens/").await.assert_contains("Expired");
     // A password change ends every token, even one that never expires.
     assert_eq!(third.get("/api/v1/me").await.status, 200);
@@ -423,17 +425,21 @@ async fn revoked_expired_and_password_changed_tokens_stop_working(app: TestApp) 
         .await;
     changed.assert_redirect("/");
     third.get("/api/v1/me").await.assert_problem(401);
-    // And so does a deactivation.
+    // And so does a deactivation in the admin panel, for good.
     let after = Api::new(&app, &make_token(&v, "after", "write", "30").await);
     assert_eq!(after.get("/api/v1/me").await.status, 200);
-    folio_db::queries::users::set_active(app.db(), 1, false)
-        .await
-        .unwrap();
-    after.get("/api/v1/me").await.assert_problem(401);
-    folio_db::queries::users::set_active(app.db(), 1, true)
-        .await
-        .unwrap();
-    after.get("/api/v1/me").await.assert_problem(401);
+    let staff = app.staff_visitor("staff@example.org").await;
+    for value in ["off", "on"] {
+        staff
+            .submit_via(
+                &format!("/admin/users/1/active/?value={value}"),
+                "/admin/users/1/active/",
+                &[("value", value)],
+            )
+            .await
+            .assert_redirect("/admin/users/1/");
+        after.get("/api/v1/me").await.assert_problem(401);
+    }
 }
 
 async fn bad_bodies_and_fields_are_problems_and_change_nothing(app: TestApp) {
@@ -687,4 +693,51 @@ async fn the_openapi_document_and_docs_are_served(app: TestApp) {
     // The problem type of a validation error points at its explanation there.
     docs.assert_contains("id=\"validation\"");
     assert!(!docs.body.contains("<script"), "no script, nothing from a CDN");
+}
+
+/// Two instances on one PostgreSQL and one Redis, each with the token cached: revoking it
+/// through one instance's Settings ends it on the other within a round trip through Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_on_one_instance_stops_working_on_the_other() {
+    use folio_testkit::{Backend, Cache};
+    let Some(app) = TestApp::spawn_with_cache(Backend::Postgres, Cache::Redis, |_| {}).await else {
+        return;
+    };
+    let other = app.another_instance().await;
+    let (v, api) = person(&app, "a@example.org").await;
+    let there = Api::new(&other, &api.token);
+    for client in [&api, &there] {
+        assert_eq!(client.get("/api/v1/me").await.status, 200);
+        assert_eq!(
+            client.get("/api/v1/me").await.status,
+            200,
+            "served from the cache"
+        );
+    }
+    let id = folio_db::queries::api_tokens::list_for_user(app.db(), 1)
+        .await
+        .unwrap()[0]
+        .id;
+    v.submit_via(
+        "/settings/tokens/",
+        &format!("/settings/tokens/{id}/revoke/"),
+        &[],
+    )
+    .await
+    .assert_redirect("/settings/tokens/");
+    api.get("/api/v1/me").await.assert_problem(401);
+    let mut refused = false;
+    for _ in 0..50 {
+        if there.get("/api/v1/me").await.status == StatusCode::UNAUTHORIZED {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        refused,
+        "the other instance still accepts the revoked token after a second"
+    );
+    other.finish().await;
+    app.finish().await;
 }

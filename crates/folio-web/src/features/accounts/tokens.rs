@@ -187,6 +187,9 @@ pub async fn revoke(
     if !api_tokens::revoke(&ctx.state.db, user.id, id).await? {
         return Err(ctx.not_found().await);
     }
+    // Every instance drops its cached copy (this one included).
+    let revoked = crate::cluster::Event::TokensRevoked { user_id: user.id };
+    ctx.state.cluster.announce(revoked).await;
     ctx.flash("Token revoked: it no longer works.");
     Ok(Redirect::to("/settings/tokens/").into_response())
 }

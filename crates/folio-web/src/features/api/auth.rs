@@ -160,10 +160,7 @@ async fn token_caller(state: &AppState, authorization: &HeaderValue) -> ApiResul
     if !scheme.eq_ignore_ascii_case("bearer") || !token.starts_with(TOKEN_PREFIX) {
         return Err(ApiError::Unauthenticated { token_sent: true });
     }
-    let owner: TokenOwner = api_tokens::authenticate(&state.db, &tokens::digest(token))
-        .await?
-        .ok_or(ApiError::Unauthenticated { token_sent: true })?;
-    api_tokens::touch(&state.db, &owner).await?;
+    let owner = token_owner(state, &tokens::digest(token)).await?;
     Ok(ApiUser {
         id: owner.user_id,
         email: owner.email,
@@ -171,6 +168,33 @@ async fn token_caller(state: &AppState, authorization: &HeaderValue) -> ApiResul
         can_write: owner.can_write,
         credential: Credential::Token { id: owner.token_id },
     })
+}
+
+/// The owner of a usable token: from the cache, else from the database (then cached). Its
+/// last use is recorded at most once a minute; the entry that recorded it is dropped, so an
+/// entry of a token in use is read again from the database every minute or so.
+async fn token_owner(state: &AppState, digest: &str) -> ApiResult<TokenOwner> {
+    let cache = &state.api_tokens;
+    let generation = cache.generation();
+    let (mut owner, cached) = match cache.get(digest) {
+        Some(owner) => (owner, true),
+        None => {
+            let owner = api_tokens::authenticate(&state.db, digest)
+                .await?
+                .ok_or(ApiError::Unauthenticated { token_sent: true })?;
+            (owner, false)
+        }
+    };
+    let touched = api_tokens::touch(&state.db, &owner).await?;
+    if let Some(at) = touched {
+        owner.last_used_at = Some(at);
+    }
+    match (cached, touched) {
+        (true, Some(_)) => cache.remove(digest),
+        (false, _) => cache.put(digest, owner.clone(), generation),
+        (true, None) => {}
+    }
+    Ok(owner)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
