@@ -942,8 +942,8 @@ def commands_in_help(*args: str) -> list[str]:
 
 
 # Every table `folio backup` carries (crates/folio/tests/backup.rs fails when one is missing).
-TABLES = ["users", "pads", "notes", "sessions", "password_resets", "categories", "items", "images",
-          "subscribers", "deliveries", "contact_messages", "email_suppressions", "jobs", "audit_log"]
+TABLES = ["users", "pads", "notes", "sessions", "password_resets", "api_tokens", "categories", "items",
+          "images", "subscribers", "deliveries", "contact_messages", "email_suppressions", "jobs", "audit_log"]
 
 
 def psql(url: str, query: str) -> str:
