@@ -592,11 +592,14 @@ fn serve_and_worker_export_metrics_on_their_own_port() {
             assert_eq!(http_get(public, "/metrics/").0, 404, "never on the public port");
         }
         // The queue is counted as soon as the listener starts, in either process (by a task
-        // of its own, so the first scrape may come just before).
+        // of its own, so the first scrape may come just before, or between the gauges it sets
+        // one after the other: wait for the last of them).
         let mut scraped = (0, String::new());
         for _ in 0..50 {
             scraped = http_get(metrics, "/metrics");
-            if scraped.1.contains("folio_jobs{state=\"queued\"} 0") {
+            if scraped.1.contains("folio_jobs{state=\"queued\"} 0")
+                && scraped.1.contains("folio_jobs_oldest_queued_age_seconds ")
+            {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
