@@ -151,14 +151,12 @@ fn is_safe(method: &Method) -> bool {
 }
 
 async fn token_caller(state: &AppState, authorization: &HeaderValue) -> ApiResult<ApiUser> {
-    let refused = ApiError::Unauthenticated { token_sent: true };
-    let value = authorization
-        .to_str()
-        .map_err(|_| ApiError::Unauthenticated { token_sent: true })?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or(refused)?;
+    let invalid = || ApiError::Unauthenticated { token_sent: true };
+    let value = authorization.to_str().map_err(|_| invalid())?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(invalid)?;
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || !token.starts_with(TOKEN_PREFIX) {
-        return Err(ApiError::Unauthenticated { token_sent: true });
+        return Err(invalid());
     }
     let owner = token_owner(state, &tokens::digest(token)).await?;
     Ok(ApiUser {

@@ -72,7 +72,7 @@ pub fn etag_of(body: &[u8]) -> String {
 }
 
 /// The JSON of `value` and its ETag.
-pub fn versioned<T: Serialize>(value: &T) -> ApiResult<(Vec<u8>, String)> {
+fn versioned<T: Serialize>(value: &T) -> ApiResult<(Vec<u8>, String)> {
     let body = serde_json::to_vec(value).map_err(|err| AppError::Internal(err.into()))?;
     let etag = etag_of(&body);
     Ok((body, etag))
@@ -151,9 +151,21 @@ fn if_none_match_hits(headers: &HeaderMap, etag: &str) -> bool {
     })
 }
 
+/// Checks a write's `If-Match` against the resource as it is now, built by `current` only when
+/// the header was sent (the ETag is the digest of its JSON). Returns whether the write is
+/// conditional, so the caller can make its statement conditional too.
+pub fn check_version<T: Serialize>(headers: &HeaderMap, current: impl FnOnce() -> T) -> ApiResult<bool> {
+    if !headers.contains_key(header::IF_MATCH) {
+        return Ok(false);
+    }
+    let (_, etag) = versioned(&current())?;
+    check_if_match(headers, &etag)?;
+    Ok(true)
+}
+
 /// A write with `If-Match` goes ahead only when it names the current version (strong
 /// comparison: a weak tag never matches). Without the header, it goes ahead.
-pub fn check_if_match(headers: &HeaderMap, current_etag: &str) -> ApiResult<()> {
+fn check_if_match(headers: &HeaderMap, current_etag: &str) -> ApiResult<()> {
     match listed_tags(headers, header::IF_MATCH) {
         None => Ok(()),
         Some(tags) if tags.iter().any(|tag| tag == "*" || tag == current_etag) => Ok(()),

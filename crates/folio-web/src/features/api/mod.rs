@@ -12,9 +12,8 @@ mod paging;
 pub mod problem;
 mod text;
 
-use std::sync::Arc;
-
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -23,7 +22,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{CSRF_HEADER, TOKEN_PREFIX, identify, mint_token};
+pub use auth::{TOKEN_PREFIX, identify, mint_token};
 use problem::{ApiError, PROBLEM_JSON};
 
 use crate::state::AppState;
@@ -112,34 +111,26 @@ fn link_created_to_its_operations(openapi: &mut utoipa::openapi::OpenApi, path: 
     }
 }
 
-/// The OpenAPI document, as JSON (for tests and `folio openapi`).
-pub fn openapi_json() -> String {
-    registered().1.to_pretty_json().unwrap_or_default()
-}
-
 /// Every API route, the document and the docs page. The caller adds [`identify`] as a layer.
 pub fn router() -> Router<AppState> {
     let (api, openapi) = registered();
-    let json = Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    let json = openapi.to_pretty_json().unwrap_or_default();
     let spec: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    let docs = Arc::new(askama::Template::render(&docs::page(&spec)).unwrap_or_default());
+    // Rendered once; each answer shares the bytes instead of copying them.
+    let json = Bytes::from(json);
+    let docs = Bytes::from(askama::Template::render(&docs::page(&spec)).unwrap_or_default());
     api.route(
         "/api/openapi.json",
         get(move || {
             let json = json.clone();
-            async move {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    json.as_str().to_owned(),
-                )
-            }
+            async move { ([(header::CONTENT_TYPE, "application/json")], json) }
         }),
     )
     .route(
         "/api/docs",
         get(move || {
             let docs = docs.clone();
-            async move { Html(docs.as_str().to_owned()) }
+            async move { Html(docs) }
         }),
     )
     .route(

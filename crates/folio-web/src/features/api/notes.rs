@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
-use super::http::{
-    ApiJson, ApiQuery, check_if_match, no_content, read_response, versioned, written_response,
-};
+use super::http::{ApiJson, ApiQuery, check_version, no_content, read_response, written_response};
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
     ApiError, ApiResult, BodyProblems, CallerProblems, MissingProblems, Problem, StaleProblems, WriteProblems,
@@ -296,12 +294,9 @@ pub async fn update(
     .await?;
     // A body that can't be right is refused first (above), whatever version it was written
     // against; then the version.
-    let (_, etag) = versioned(&Note::from(current.clone()))?;
-    check_if_match(&headers, &etag)?;
+    let conditional = check_version(&headers, || Note::from(current.clone()))?;
     // With If-Match, the write itself checks nothing changed since the read above.
-    let unchanged_since = headers
-        .contains_key(axum::http::header::IF_MATCH)
-        .then_some(seen_at);
+    let unchanged_since = conditional.then_some(seen_at);
     if !notes::update(&state.db, caller.id, current.id, input(&valid), unchanged_since).await? {
         return Err(match unchanged_since {
             Some(_) => ApiError::PreconditionFailed,
@@ -333,8 +328,7 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let current = owned(&state, &caller, path_id(&id)?).await?;
-    let (_, etag) = versioned(&Note::from(current.clone()))?;
-    check_if_match(&headers, &etag)?;
+    check_version(&headers, || Note::from(current.clone()))?;
     if !notes::delete_owned(&state.db, caller.id, current.id).await? {
         return Err(ApiError::not_found());
     }

@@ -10,9 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
-use super::http::{
-    ApiJson, ApiQuery, check_if_match, no_content, read_response, versioned, written_response,
-};
+use super::http::{ApiJson, ApiQuery, check_version, no_content, read_response, written_response};
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
@@ -181,11 +179,8 @@ pub async fn update(
     let current = owned(&state, &caller, path_id(&id)?).await?;
     // A body that can't be right is refused first, whatever version it was written against.
     let name = valid_name(&fields)?;
-    let (_, etag) = versioned(&current)?;
-    check_if_match(&headers, &etag)?;
-    let expected = headers
-        .contains_key(axum::http::header::IF_MATCH)
-        .then_some(current.name.as_str());
+    let conditional = check_version(&headers, || current.clone())?;
+    let expected = conditional.then_some(current.name.as_str());
     if !pads::rename(&state.db, caller.id, current.id, name.as_str(), expected).await? {
         return Err(match expected {
             Some(_) => ApiError::PreconditionFailed,
@@ -217,8 +212,7 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let current = owned(&state, &caller, path_id(&id)?).await?;
-    let (_, etag) = versioned(&current)?;
-    check_if_match(&headers, &etag)?;
+    check_version(&headers, || current.clone())?;
     if !pads::delete_owned(&state.db, caller.id, current.id).await? {
         return Err(ApiError::not_found());
     }
