@@ -100,8 +100,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
             state.clone(),
             features::api::identify,
         ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The API sets its own body limits (4 MiB, and room for an image on image uploads).
         .layer(axum::middleware::map_response(features::api::explain_bare_errors));
     let uploads = features::admin::upload_router()
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))

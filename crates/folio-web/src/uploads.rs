@@ -79,20 +79,22 @@ where
     }
 }
 
-fn is_multipart(req: &Request) -> bool {
+pub fn is_multipart(req: &Request) -> bool {
     req.headers()
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("multipart/form-data"))
 }
 
-fn declared_length(req: &Request) -> Option<usize> {
+pub fn declared_length(req: &Request) -> Option<usize> {
     req.headers().get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// The text fields in order, and the file of [`FILE_FIELD`] when one was chosen (browsers send
 /// an empty part with an empty file name when none was).
-async fn read_parts(mut multipart: Multipart) -> Result<(Vec<(String, String)>, Option<Upload>), AppError> {
+pub async fn read_parts(
+    mut multipart: Multipart,
+) -> Result<(Vec<(String, String)>, Option<Upload>), AppError> {
     let mut fields = Vec::new();
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {

@@ -253,3 +253,41 @@ pub async fn sitemap_items(conn: &impl ConnectionTrait, limit: u64) -> Result<Ve
         .all(conn)
         .await
 }
+
+/// A page of the API's item list: the items whose status is one of `statuses` (the caller says
+/// which it may see), optionally of one category, newest first (by publication time, else
+/// creation time), and how many there are in all.
+pub async fn items_page(
+    conn: &impl ConnectionTrait,
+    statuses: &[&str],
+    category_id: Option<i64>,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<item::Model>, u64), DbErr> {
+    let mut select = item::Entity::find().filter(item::Column::Status.is_in(statuses.iter().copied()));
+    if let Some(category_id) = category_id {
+        select = select.filter(item::Column::CategoryId.eq(category_id));
+    }
+    let total = select.clone().count(conn).await?;
+    let newest = Expr::col(item::Column::PublishedAt).if_null(Expr::col(item::Column::CreatedAt));
+    let rows = select
+        .order_by(newest, sea_orm::Order::Desc)
+        .order_by_desc(item::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Item `id` if its status is one of `statuses`.
+pub async fn item_with_status(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    statuses: &[&str],
+) -> Result<Option<item::Model>, DbErr> {
+    item::Entity::find_by_id(id)
+        .filter(item::Column::Status.is_in(statuses.iter().copied()))
+        .one(conn)
+        .await
+}

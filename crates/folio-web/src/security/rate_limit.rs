@@ -53,7 +53,8 @@ pub struct RateLimits {
     pub subscribe: Limit,
     /// Contact messages per client address.
     pub contact: Limit,
-    /// API requests per token (or per signed-in browser session user).
+    /// API requests per token (or per signed-in browser session user, or per client address
+    /// for anonymous callers).
     pub api: Limit,
 }
 

@@ -19,6 +19,9 @@ backend_tests!(
     a_browser_session_works_with_a_csrf_header_on_writes,
     each_token_is_rate_limited,
     the_openapi_document_and_docs_are_served,
+    published_content_is_public_and_drafts_are_staff_only,
+    staff_change_content_with_the_admins_rules_audit_and_notifications,
+    images_are_uploaded_as_multipart_with_the_admins_checks,
 );
 
 /// An API client with a bearer token.
@@ -104,6 +107,22 @@ impl Api {
             request = request.header("if-match", etag);
         }
         self.send(request).await
+    }
+
+    /// An anonymous request: no token.
+    async fn get_anonymously(&self, path: &str, if_none_match: Option<&str>) -> Answer {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(etag) = if_none_match {
+            request = request.header("if-none-match", etag);
+        }
+        self.send(request).await
+    }
+
+    /// `bytes` as the `image` part of a multipart body.
+    async fn put_image(&self, path: &str, bytes: Vec<u8>) -> Answer {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("photo.png");
+        let form = reqwest::multipart::Form::new().part("image", part);
+        self.send(self.request(Method::PUT, path).multipart(form)).await
     }
 
     async fn delete(&self, path: &str, if_match: Option<&str>) -> Answer {
@@ -740,4 +759,242 @@ async fn a_token_revoked_on_one_instance_stops_working_on_the_other() {
     );
     other.finish().await;
     app.finish().await;
+}
+
+/// A staff member with a read and write token.
+async fn staff_person(app: &TestApp, email: &str) -> Api {
+    let v = app.staff_visitor(email).await;
+    Api::new(app, &make_token(&v, "publishing", "write", "30").await)
+}
+
+/// A category made through the API; its id.
+async fn new_category(staff: &Api, name: &str) -> i64 {
+    let made = staff.post("/api/v1/categories", json!({"name": name})).await;
+    assert_eq!(made.status, 201, "{}", made.json);
+    made.json["id"].as_i64().unwrap()
+}
+
+async fn new_item(staff: &Api, category: i64, title: &str, status: &str) -> Value {
+    let body = json!({"title": title, "category_id": category, "summary": "In brief", "body": "# Hello\n\nText.", "status": status});
+    let made = staff.post("/api/v1/items", body).await;
+    assert_eq!(made.status, 201, "{}", made.json);
+    made.json
+}
+
+async fn published_content_is_public_and_drafts_are_staff_only(app: TestApp) {
+    let staff = staff_person(&app, "editor@example.org").await;
+    let (_, reader) = person(&app, "reader@example.org").await;
+    let category = new_category(&staff, "Field notes").await;
+    let published = new_item(&staff, category, "Out now", "published").await;
+    let draft = new_item(&staff, category, "Not yet", "draft").await;
+    assert_eq!(published["status"], "published");
+    assert_eq!(published["url"], "/site/items/field-notes/out-now/");
+    assert!(
+        published["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<h1>Hello</h1>")
+    );
+
+    // Anyone: the published item only, cacheable by shared caches, with an ETag.
+    let list = reader.get_anonymously("/api/v1/items", None).await;
+    assert_eq!(list.status, 200, "{}", list.json);
+    assert_eq!(list.header("cache-control"), "public, max-age=60");
+    assert_eq!(list.json["total"], 1);
+    assert_eq!(list.json["data"][0]["title"], "Out now");
+    let etag = list.header("etag");
+    let again = reader.get_anonymously("/api/v1/items", Some(&etag)).await;
+    assert_eq!(again.status, 304);
+    let id = |item: &Value| item["id"].as_i64().unwrap();
+    let hidden = reader
+        .get_anonymously(&format!("/api/v1/items/{}", id(&draft)), None)
+        .await;
+    hidden.assert_problem(404);
+    let categories = reader.get_anonymously("/api/v1/categories", None).await;
+    assert_eq!(categories.json["data"][0]["item_count"], 1, "{}", categories.json);
+    assert_eq!(categories.json["data"][0]["url"], "/site/items/field-notes/");
+
+    // A signed-in reader who is not staff: the same, kept private; drafts stay hidden.
+    let theirs = reader.get("/api/v1/items?status=draft").await;
+    assert_eq!(
+        (theirs.status.as_u16(), theirs.json["total"].clone()),
+        (200, json!(0))
+    );
+    assert_eq!(theirs.header("cache-control"), "private, no-cache");
+    reader
+        .get(&format!("/api/v1/items/{}", id(&draft)))
+        .await
+        .assert_problem(404);
+
+    // Staff see drafts, and filter by status and category.
+    let drafts = staff
+        .get(&format!("/api/v1/items?status=draft&category={category}"))
+        .await;
+    assert_eq!(drafts.json["total"], 1, "{}", drafts.json);
+    assert_eq!(drafts.json["data"][0]["title"], "Not yet");
+    assert_eq!(staff.get("/api/v1/items?status=all").await.json["total"], 2);
+    assert_eq!(
+        staff.get(&format!("/api/v1/items/{}", id(&draft))).await.status,
+        200
+    );
+    reader
+        .get("/api/v1/items?status=secret")
+        .await
+        .assert_problem(400);
+    reader.get("/api/v1/items?category=x").await.assert_problem(400);
+
+    // Staff status is read from the database, not the token's cached owner: demoted, the
+    // drafts are gone on the next request.
+    app.set_staff("editor@example.org", false).await;
+    staff
+        .get(&format!("/api/v1/items/{}", id(&draft)))
+        .await
+        .assert_problem(404);
+}
+
+async fn staff_change_content_with_the_admins_rules_audit_and_notifications(app: TestApp) {
+    let staff = staff_person(&app, "editor@example.org").await;
+    let (_, reader) = person(&app, "reader@example.org").await;
+    app.seed_subscribers("fan", 2, true).await;
+
+    // Not staff, or a read-only staff token: refused, nothing written.
+    reader
+        .post("/api/v1/categories", json!({"name": "Mine"}))
+        .await
+        .assert_problem(403);
+    let staff_visitor_token = {
+        let v = app.visitor();
+        v.sign_in("editor@example.org", PASSWORD).await;
+        make_token(&v, "read only", "read", "30").await
+    };
+    Api::new(&app, &staff_visitor_token)
+        .post("/api/v1/categories", json!({"name": "Mine"}))
+        .await
+        .assert_problem(403);
+    assert_eq!(app.count("categories").await, 0);
+
+    // The admin's validation: a taken name, a bad slug, an unknown category, a past schedule.
+    let category = new_category(&staff, "Reviews").await;
+    let taken = staff.post("/api/v1/categories", json!({"name": "Reviews"})).await;
+    taken.assert_problem(422);
+    assert_eq!(taken.json["errors"][0]["field"], "name", "{}", taken.json);
+    let bad = staff
+        .post(
+            "/api/v1/items",
+            json!({"title": "T", "category_id": 999_999, "summary": "S", "status": "scheduled", "publish_at": "2001-01-01T00:00:00Z"}),
+        )
+        .await;
+    bad.assert_problem(422);
+    let fields: Vec<&str> = bad.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["category_id", "publish_at"], "{}", bad.json);
+    assert_eq!(app.count("items").await, 0);
+
+    // Created published: the audit log has the create and the publication, and the
+    // subscribers' notification is queued in the same transaction.
+    let audit_before = app.count("audit_log").await;
+    let jobs_before = app.pending_jobs().await;
+    let item = new_item(&staff, category, "A review", "published").await;
+    let path = format!("/api/v1/items/{}", item["id"]);
+    assert_eq!(app.count("audit_log").await, audit_before + 2);
+    assert_eq!(app.pending_jobs().await, jobs_before + 1);
+    app.run_jobs().await;
+    assert_eq!(app.count("deliveries").await, 2);
+
+    // Unpublish and publish again: audit entries, and a second notification as the admin's
+    // publish action makes.
+    let unpublished = staff.post(&format!("{path}/unpublish"), json!({})).await;
+    assert_eq!(unpublished.json["status"], "draft", "{}", unpublished.json);
+    assert_eq!(reader.get(&path).await.status, 404);
+    let republished = staff.post(&format!("{path}/publish"), json!({})).await;
+    assert_eq!(republished.json["status"], "published");
+    assert_eq!(app.count("audit_log").await, audit_before + 4);
+    assert_eq!(app.pending_jobs().await, jobs_before + 1);
+
+    // Conditional updates: the current ETag goes through, a stale one is 412.
+    let read = staff.get(&path).await;
+    let etag = read.header("etag");
+    let changed = staff
+        .patch(&path, json!({"title": "A better review"}), Some(&etag))
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.json);
+    assert_eq!(changed.json["url"], "/site/items/reviews/a-review/");
+    staff
+        .patch(&path, json!({"title": "Lost"}), Some(&etag))
+        .await
+        .assert_problem(412);
+    staff
+        .patch(&path, json!({"views": 5}), None)
+        .await
+        .assert_problem(400);
+
+    // A category with items can't go (409); its item can, then the category can.
+    let category_path = format!("/api/v1/categories/{category}");
+    staff.delete(&category_path, None).await.assert_problem(409);
+    assert_eq!(staff.delete(&path, None).await.status, 204);
+    assert_eq!(staff.delete(&category_path, None).await.status, 204);
+    assert_eq!(app.count("items").await, 0);
+    assert_eq!(app.count("categories").await, 0);
+    assert_eq!(app.count("audit_log").await, audit_before + 7);
+
+    // Demoted: refused at once, though the token's owner is cached.
+    app.set_staff("editor@example.org", false).await;
+    staff
+        .post("/api/v1/categories", json!({"name": "Later"}))
+        .await
+        .assert_problem(403);
+}
+
+async fn images_are_uploaded_as_multipart_with_the_admins_checks(app: TestApp) {
+    let staff = staff_person(&app, "editor@example.org").await;
+    let category = new_category(&staff, "Photos").await;
+    let item = new_item(&staff, category, "A photo", "published").await;
+    let image_path = format!("/api/v1/items/{}/image", item["id"]);
+
+    let uploaded = staff
+        .put_image(&image_path, folio_testkit::fixtures::png(640, 480))
+        .await;
+    assert_eq!(uploaded.status, 200, "{}", uploaded.json);
+    let image = &uploaded.json["image"];
+    assert_eq!(
+        (image["width"].as_u64(), image["height"].as_u64()),
+        (Some(640), Some(480))
+    );
+    assert_eq!(image["alt"], "A photo");
+    assert_eq!(app.count("images").await, 1);
+    let src = image["src"].as_str().unwrap().to_owned();
+    let fetched = reqwest::get(format!("{}{src}", app.base_url())).await.unwrap();
+    assert_eq!(fetched.status(), 200, "{src}");
+
+    // Not an image, not multipart, no file: refused, nothing changed.
+    let refused = staff.put_image(&image_path, b"not an image".to_vec()).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.json["errors"][0]["field"], "image");
+    let not_multipart = staff
+        .send(json_body(staff.request(Method::PUT, &image_path), &json!({})))
+        .await;
+    not_multipart.assert_problem(415);
+    let empty = reqwest::multipart::Form::new().text("alt", "nothing");
+    staff
+        .send(staff.request(Method::PUT, &image_path).multipart(empty))
+        .await
+        .assert_problem(422);
+    assert_eq!(
+        staff.get(&format!("/api/v1/items/{}", item["id"])).await.json["image"]["src"],
+        src
+    );
+
+    // A category's image, then removing both.
+    let category_image = format!("/api/v1/categories/{category}/image");
+    let tile = staff
+        .put_image(&category_image, folio_testkit::fixtures::jpeg(400, 400))
+        .await;
+    assert_eq!(tile.status, 200, "{}", tile.json);
+    assert!(tile.json["image"].is_object());
+    assert!(staff.delete(&image_path, None).await.json["image"].is_null());
+    assert!(staff.delete(&category_image, None).await.json["image"].is_null());
 }

@@ -6,7 +6,7 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::get;
 use folio_db::entities::category;
-use folio_db::queries::audit_entries::{self, Entry};
+use folio_db::queries::audit_entries::{self, Actor, Entry};
 use folio_db::queries::categories::{self, CategoryFields, CategorySort, DeleteError};
 use folio_db::queries::images::Owner;
 use folio_db::queries::items;
@@ -104,7 +104,7 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
 
 #[derive(Template)]
 #[template(path = "features/admin/templates/category_form.html")]
-struct FormPage {
+pub struct FormPage {
     page: PageContext,
     nav: AdminNav,
     heading: String,
@@ -143,7 +143,7 @@ pub struct CategoryForm {
 const SUMMARY_MAX_CHARS: usize = 2_000;
 
 impl CategoryForm {
-    fn of(model: &category::Model) -> Self {
+    pub fn of(model: &category::Model) -> Self {
         Self {
             name: model.name.clone(),
             slug: model.slug.clone(),
@@ -232,7 +232,7 @@ async fn show_add(staff: Staff) -> AppResult<Response> {
 }
 
 /// Categories as the toolkit handles them.
-struct Categories;
+pub struct Categories;
 
 impl Resource for Categories {
     type Row = category::Model;
@@ -258,7 +258,7 @@ impl ImageResource for Categories {
     }
 
     async fn validate(
-        ctx: &RequestContext,
+        state: &AppState,
         current: Option<&category::Model>,
         form: &CategoryForm,
         errors: &mut FieldErrors,
@@ -266,7 +266,7 @@ impl ImageResource for Categories {
         let fields = form.validate(errors);
         let (name, slug) = unique_candidates(&form.name, &form.slug);
         let except = current.map(|category| category.id);
-        let taken = categories::taken(&ctx.state.db, name, &slug, except).await?;
+        let taken = categories::taken(&state.db, name, &slug, except).await?;
         image_form::report_taken(errors, &taken, "name", "Category", !form.slug.trim().is_empty());
         Ok(fields)
     }
@@ -317,7 +317,7 @@ impl ImageResource for Categories {
 
     async fn record(
         txn: &DatabaseTransaction,
-        staff: &Staff,
+        actor: &Actor,
         saved: &category::Model,
         created: bool,
     ) -> AppResult<()> {
@@ -332,7 +332,7 @@ impl ImageResource for Categories {
             saved.id,
             format!("{verb} category “{}”", saved.name),
         );
-        audit_entries::record(txn, &staff.actor(), entry).await?;
+        audit_entries::record(txn, actor, entry).await?;
         Ok(())
     }
 

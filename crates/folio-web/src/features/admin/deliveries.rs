@@ -73,7 +73,7 @@ async fn resend(
         ids.len(),
         item.title
     );
-    commit_audited(txn, &staff, Entry::new("resend", "item", id, summary)).await?;
+    commit_audited(txn, &staff.actor(), Entry::new("resend", "item", id, summary)).await?;
     ctx.flash(format!(
         "{} notification {emails} queued to be sent again.",
         ids.len()

@@ -9,7 +9,7 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum::routing::{get, post};
 use folio_db::entities::{category, item};
-use folio_db::queries::audit_entries::{self, Entry};
+use folio_db::queries::audit_entries::{self, Actor, Entry};
 use folio_db::queries::categories;
 use folio_db::queries::deliveries;
 use folio_db::queries::images::Owner;
@@ -142,36 +142,36 @@ async fn list(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ItemForm {
     #[serde(default)]
-    title: String,
+    pub title: String,
     #[serde(default)]
-    slug: String,
+    pub slug: String,
     #[serde(default)]
-    category: String,
+    pub category: String,
     #[serde(default)]
-    summary: String,
+    pub summary: String,
     #[serde(default)]
-    body: String,
+    pub body: String,
     #[serde(default)]
-    status: String,
+    pub status: String,
     /// The image's description for people who can't see it.
     #[serde(default)]
-    image_alt: String,
+    pub image_alt: String,
     /// When a scheduled item goes live, as `<input type="datetime-local">` sends it, in UTC.
     #[serde(default)]
-    publish_at: String,
+    pub publish_at: String,
     /// The "remove the image" checkbox.
     #[serde(default)]
-    clear_image: String,
+    pub clear_image: String,
     /// The save button pressed: `list`, `edit` or `add`.
     #[serde(default)]
-    then: String,
+    pub then: String,
 }
 
 /// The longest Markdown body accepted (far more than any article; bounds one request's work).
 const BODY_MAX_CHARS: usize = 200_000;
 
 impl ItemForm {
-    fn of(model: &item::Model) -> Self {
+    pub fn of(model: &item::Model) -> Self {
         Self {
             title: model.title.clone(),
             slug: model.slug.clone(),
@@ -258,7 +258,7 @@ impl ItemForm {
 
 /// A scheduled time as a `datetime-local` input takes it: minutes, and seconds only when a
 /// time has them (so saving the form again keeps the time exactly).
-fn publish_at_input(at: DateTime<Utc>) -> String {
+pub fn publish_at_input(at: DateTime<Utc>) -> String {
     let format = if at.second() == 0 {
         "%Y-%m-%dT%H:%M"
     } else {
@@ -284,7 +284,7 @@ fn parse_publish_at(input: &str) -> Result<DateTime<Utc>, &'static str> {
 
 #[derive(Template)]
 #[template(path = "features/admin/templates/item_form.html")]
-struct FormPage {
+pub struct FormPage {
     page: PageContext,
     nav: AdminNav,
     heading: String,
@@ -409,7 +409,7 @@ async fn show_add(staff: Staff, RawQuery(raw): RawQuery) -> AppResult<Response> 
 }
 
 /// Items as the toolkit handles them.
-struct Items;
+pub struct Items;
 
 impl Resource for Items {
     type Row = item::Model;
@@ -436,12 +436,12 @@ impl ImageResource for Items {
     }
 
     async fn validate(
-        ctx: &RequestContext,
+        state: &AppState,
         current: Option<&item::Model>,
         form: &ItemForm,
         errors: &mut FieldErrors,
     ) -> AppResult<Option<ItemFields>> {
-        let db = &ctx.state.db;
+        let db = &state.db;
         let fields = form.validate(errors, &categories::all(db).await?);
         let (title, slug) = unique_candidates(&form.title, &form.slug);
         let taken = items::taken(db, title, &slug, current.map(|item| item.id)).await?;
@@ -498,7 +498,7 @@ impl ImageResource for Items {
 
     /// The audit row, and for an item this save published, its notification and a second
     /// audit row.
-    async fn record(txn: &DatabaseTransaction, staff: &Staff, saved: &Saved, created: bool) -> AppResult<()> {
+    async fn record(txn: &DatabaseTransaction, actor: &Actor, saved: &Saved, created: bool) -> AppResult<()> {
         let item = &saved.item;
         let (action, verb) = if created {
             ("create", "Created")
@@ -506,7 +506,7 @@ impl ImageResource for Items {
             ("update", "Changed")
         };
         let entry = Entry::new(action, "item", item.id, format!("{verb} item “{}”", item.title));
-        audit_entries::record(txn, &staff.actor(), entry).await?;
+        audit_entries::record(txn, actor, entry).await?;
         if saved.published_now {
             folio_jobs::enqueue(txn, &NotifySubscribers { item_id: item.id }).await?;
             let entry = Entry::new(
@@ -515,7 +515,7 @@ impl ImageResource for Items {
                 item.id,
                 format!("Published item “{}”", item.title),
             );
-            audit_entries::record(txn, &staff.actor(), entry).await?;
+            audit_entries::record(txn, actor, entry).await?;
         }
         if let Some(at) = saved.scheduled_for {
             folio_jobs::enqueue_at(txn, &PublishScheduled { item_id: item.id, at }, at).await?;
@@ -525,7 +525,7 @@ impl ImageResource for Items {
                 at.format("%Y-%m-%d %H:%M")
             );
             let entry = Entry::new("schedule", "item", item.id, summary);
-            audit_entries::record(txn, &staff.actor(), entry).await?;
+            audit_entries::record(txn, actor, entry).await?;
         }
         Ok(())
     }
@@ -641,7 +641,7 @@ impl Deletable for Items {
 
 /// A bulk action on items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
+pub enum Action {
     Publish,
     Unpublish,
     Delete,
@@ -722,26 +722,13 @@ impl BulkActions for Items {
         action: Action,
         chosen: &[item::Model],
     ) -> AppResult<Result<String, String>> {
-        let (name, _, past) = action.words();
+        let (_, _, past) = action.words();
         let txn = folio_db::begin_write(&ctx.state.db).await?;
         let mut changed = 0;
         for item in chosen {
-            let done = match action {
-                Action::Delete => matches!(Items::delete(&txn, item).await?, Deleted::Yes),
-                Action::Publish | Action::Unpublish => {
-                    items::set_status(&txn, item.id, action == Action::Publish).await?
-                }
-            };
-            if !done {
-                continue;
+            if apply_one(&txn, &staff.actor(), action, item).await? {
+                changed += 1;
             }
-            changed += 1;
-            if action == Action::Publish {
-                folio_jobs::enqueue(&txn, &NotifySubscribers { item_id: item.id }).await?;
-            }
-            let summary = format!("{} item “{}”", capitalized(past), item.title);
-            let entry = Entry::new(name, "item", item.id, summary);
-            audit_entries::record(&txn, &staff.actor(), entry).await?;
         }
         txn.commit().await?;
         if changed > 0 {
@@ -750,6 +737,54 @@ impl BulkActions for Items {
         let were = if changed == 1 { " was" } else { "s were" };
         Ok(Ok(format!("{changed} item{were} {past}.")))
     }
+}
+
+/// `action` on one item in the caller's transaction, with its audit row and, for a
+/// publication, its notification job; returns whether the item changed.
+async fn apply_one(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    action: Action,
+    item: &item::Model,
+) -> AppResult<bool> {
+    let done = match action {
+        Action::Delete => matches!(Items::delete(txn, item).await?, Deleted::Yes),
+        Action::Publish | Action::Unpublish => {
+            items::set_status(txn, item.id, action == Action::Publish).await?
+        }
+    };
+    if !done {
+        return Ok(false);
+    }
+    if action == Action::Publish {
+        folio_jobs::enqueue(txn, &NotifySubscribers { item_id: item.id }).await?;
+    }
+    let (name, _, past) = action.words();
+    let summary = format!("{} item “{}”", capitalized(past), item.title);
+    audit_entries::record(txn, actor, Entry::new(name, "item", item.id, summary)).await?;
+    Ok(true)
+}
+
+/// Publishes (`true`) or unpublishes `item` now, as the admin's bulk action does: the audit
+/// row, the subscribers' notification, the public cache. Returns whether it changed.
+pub async fn set_published(
+    state: &AppState,
+    actor: &Actor,
+    item: &item::Model,
+    publish: bool,
+) -> AppResult<bool> {
+    let action = if publish {
+        Action::Publish
+    } else {
+        Action::Unpublish
+    };
+    let txn = folio_db::begin_write(&state.db).await?;
+    let changed = apply_one(&txn, actor, action, item).await?;
+    txn.commit().await?;
+    if changed {
+        state.site_cache.content_changed().await;
+    }
+    Ok(changed)
 }
 
 /// `word` with its first letter upper-cased ("published" → "Published").

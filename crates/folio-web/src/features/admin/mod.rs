@@ -8,15 +8,15 @@
 //! [`toolkit`]; each resource module keeps its own fields, validation, columns and wording.
 
 mod audit_log;
-mod categories;
+pub(crate) mod categories;
 mod dashboard;
 mod deliveries;
-mod items;
+pub(crate) mod items;
 mod jobs;
 mod messages;
 mod staff;
 mod subscribers;
-mod toolkit;
+pub(crate) mod toolkit;
 mod users;
 
 use std::sync::LazyLock;

@@ -11,6 +11,7 @@ use folio_db::queries::api_tokens::{self, TokenOwner};
 
 use super::problem::{ApiError, ApiResult};
 use crate::error::{AppError, within_limit};
+use crate::security::client::{client_ip, peer_of};
 use crate::security::rate_limit::Usage;
 use crate::security::tokens;
 use crate::session::RequestContext;
@@ -78,7 +79,7 @@ pub fn mint_token() -> MintedToken {
 }
 
 /// The API's middleware: identifies the caller (when there is one), counts the request against
-/// the caller's rate limit, and says what is left of it in `RateLimit` headers. Handlers that
+/// the caller's rate limit (an anonymous caller's is per client address), and says what is left of it in `RateLimit` headers. Handlers that
 /// need a caller take [`ApiUser`]; the public ones don't.
 pub async fn identify(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
@@ -86,15 +87,25 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
-    let Some(caller) = caller else {
-        return next.run(Request::from_parts(parts, body)).await;
+    // Anonymous callers (public reads) are counted per client address.
+    let subject = match &caller {
+        Some(caller) => caller.rate_subject(),
+        None => {
+            let address = client_ip(&parts.headers, peer_of(&parts), state.settings.trusted_proxy_hops);
+            format!(
+                "client:{}",
+                address.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+            )
+        }
     };
     let limit = state.settings.rate_limits.api;
-    let usage = state.limiter.hit_with_usage(&limit, &caller.rate_subject()).await;
-    parts.extensions.insert(caller);
+    let usage = state.limiter.hit_with_usage(&limit, &subject).await;
+    if let Some(caller) = caller {
+        parts.extensions.insert(caller);
+    }
     let mut response = match within_limit(
         usage.verdict,
-        "Too many API requests for this token; wait for the time in Retry-After.",
+        "Too many API requests from this caller; wait for the time in Retry-After.",
     ) {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(limited) => ApiError::from(limited).into_response(),

@@ -88,6 +88,26 @@ pub fn read_response<T: Serialize>(request: &HeaderMap, value: &T) -> ApiResult<
     Ok(json_response(StatusCode::OK, body, &etag))
 }
 
+/// A read of public content: as [`read_response`], but an anonymous caller's answer may be
+/// kept by browsers and the CDN for a minute (what a signed-in caller reads may include
+/// drafts, so theirs stays private).
+pub fn public_read_response<T: Serialize>(
+    request: &HeaderMap,
+    value: &T,
+    anonymous: bool,
+) -> ApiResult<Response> {
+    let mut response = read_response(request, value)?;
+    if anonymous {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC_CACHE));
+    }
+    Ok(response)
+}
+
+/// How long shared caches may keep public content (the site's lists use the same).
+const PUBLIC_CACHE: &str = "public, max-age=60";
+
 /// A written resource: its JSON and ETag with `status` (200, or 201 with `location`).
 pub fn written_response<T: Serialize>(
     status: StatusCode,

@@ -3,8 +3,11 @@
 //! `routes!`), so neither can name an operation the other lacks.
 
 mod auth;
+mod categories;
+mod content;
 mod docs;
 mod http;
+mod items;
 mod me;
 mod notes;
 mod pads;
@@ -14,6 +17,7 @@ mod text;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -25,27 +29,35 @@ use utoipa_axum::routes;
 pub use auth::{TOKEN_PREFIX, identify, mint_token};
 use problem::{ApiError, PROBLEM_JSON};
 
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::app::MAX_BODY_BYTES;
 use crate::state::AppState;
+use crate::uploads::MAX_UPLOAD_BODY_BYTES;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Folio API",
         version = "1",
-        description = "Your notes and pads as JSON. Authenticate with a personal access token made in \
-                       Settings, sent as `Authorization: Bearer folio_pat_…`; a read-only token can't \
-                       change anything. Errors are RFC 9457 problem details. Lists are paged with \
+        description = "Your notes and pads, and the site's categories and items, as JSON. Authenticate \
+                       with a personal access token made in Settings, sent as `Authorization: Bearer \
+                       folio_pat_…`; a read-only token can't change anything. The site's published \
+                       content is public (no token needed); staff see drafts and change the content \
+                       with the admin panel's rules. Errors are RFC 9457 problem details. Lists are paged with \
                        `page` and `per_page` (at most 500) and carry `Link` and `X-Total-Count`. \
                        Reads carry an `ETag` (send it in `If-None-Match` for a 304); writes accept it \
                        in `If-Match` and answer 412 when the resource changed since.\n\nEach token \
                        (or browser session) may make a number of requests a minute: the `RateLimit` \
-                       header says how many are left, and a 429 carries `Retry-After`."
+                       header says how many are left, and a 429 carries `Retry-After`. Anonymous callers are counted \
+                       per client address."
     ),
     modifiers(&SecuritySchemes),
     tags(
         (name = "account", description = "Who is calling"),
         (name = "pads", description = "Your pads"),
         (name = "notes", description = "Your notes"),
+        (name = "site", description = "The site's categories and items: anyone reads what is published; staff see drafts and change them"),
     )
 )]
 struct ApiDoc;
@@ -74,17 +86,37 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// The API's routes and the OpenAPI document they make.
+/// The API's routes and the OpenAPI document they make. Every body is limited to 4 MiB but
+/// an image upload's, which has room for the largest image the admin panel takes.
 fn registered() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let json = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::show))
         .routes(routes!(pads::list, pads::create))
         .routes(routes!(pads::show, pads::update, pads::delete))
         .routes(routes!(notes::list, notes::create))
         .routes(routes!(notes::show, notes::update, notes::delete))
-        .split_for_parts();
-    link_created_to_its_operations(&mut openapi, "/api/v1/notes", "notes");
-    link_created_to_its_operations(&mut openapi, "/api/v1/pads", "pads");
+        .routes(routes!(categories::list, categories::create))
+        .routes(routes!(categories::show, categories::update, categories::delete))
+        .routes(routes!(items::list, items::create))
+        .routes(routes!(items::show, items::update, items::delete))
+        .routes(routes!(items::publish))
+        .routes(routes!(items::unpublish))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(categories::set_image, categories::remove_image))
+        .routes(routes!(items::set_image, items::remove_image))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES));
+    let (router, mut openapi) = json.merge(uploads).split_for_parts();
+    for (path, prefix) in [
+        ("/api/v1/notes", "notes"),
+        ("/api/v1/pads", "pads"),
+        ("/api/v1/categories", "categories"),
+        ("/api/v1/items", "items"),
+    ] {
+        link_created_to_its_operations(&mut openapi, path, prefix);
+    }
     (router, openapi)
 }
 

@@ -48,6 +48,10 @@ pub enum ApiError {
     BadRequest(String),
     /// `If-Match` names a version that is no longer the current one.
     PreconditionFailed,
+    /// A change to the site's content by someone who is not (or no longer) staff.
+    StaffOnly,
+    /// The resource's state forbids the change (a category that still has items).
+    Conflict(String),
     /// Anything the HTML side already knows how to refuse (404, 413, 415, 429, 503, 500).
     App(AppError),
 }
@@ -112,6 +116,8 @@ impl ApiError {
                 "If-Match does not name the current version: it changed since you read it. \
                  Read it again (its ETag), then retry.",
             ),
+            Self::StaffOnly => plain(StatusCode::FORBIDDEN, "Only staff may change the site's content."),
+            Self::Conflict(why) => plain(StatusCode::CONFLICT, why),
             Self::App(err) => {
                 let (status, _, message) = err.status_and_message();
                 plain(status, message)
@@ -201,6 +207,14 @@ pub enum BodyProblems {
     /// Invalid fields, listed in `errors`
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
+}
+
+/// What a change to the site's content may answer when the caller may not make it.
+#[derive(utoipa::IntoResponses)]
+pub enum StaffProblems {
+    /// Not staff, a read-only token, or a session write without X-CSRF-Token
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
 }
 
 /// What a delete may answer when the caller may not write.

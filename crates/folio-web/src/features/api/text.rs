@@ -65,6 +65,13 @@ pub fn optional_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
         .transpose()
 }
 
+/// A required whole number as JSON Schema's `integer` allows it, `5` or `5.0`.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    whole(&number).ok_or_else(|| D::Error::custom(format!("expected a whole number, found {number}")))
+}
+
 /// [`optional_id`] for a field that may be left out: `Some(None)` is an explicit null.
 pub fn present_optional_id<'de, D: serde::Deserializer<'de>>(
     deserializer: D,

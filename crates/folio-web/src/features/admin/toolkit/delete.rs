@@ -3,7 +3,9 @@
 //! through [`Deletable`] and routes both handlers for its type.
 
 use axum::response::Response;
-use folio_db::queries::audit_entries::Entry;
+use folio_db::queries::audit_entries::{Actor, Entry};
+
+use crate::state::AppState;
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::super::Staff;
@@ -80,8 +82,7 @@ pub async fn delete<R: Deletable>(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let row = found::<R>(&ctx, id).await?;
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    match R::delete(&txn, &row).await? {
+    match delete_audited::<R>(&ctx.state, &staff.actor(), &row).await? {
         Deleted::Yes => {}
         Deleted::Gone => return Err(ctx.not_found().await),
         Deleted::Refused(why) => {
@@ -89,13 +90,28 @@ pub async fn delete<R: Deletable>(
             return Ok(see_other(&format!("{}{id}/", R::LIST)));
         }
     }
-    let entry = Entry::new("delete", R::OBJECT_TYPE, id, R::summary(&row));
-    commit_audited(txn, &staff, entry).await?;
-    if R::ON_SITE {
-        ctx.state.site_cache.content_changed().await;
-    }
     ctx.flash(R::deleted(&row));
     Ok(see_other(R::LIST))
+}
+
+/// Deletes `row` with its audit entry in one transaction (the admin's delete and the API's),
+/// then clears the public cache when the site showed it. Nothing is written unless it went.
+pub async fn delete_audited<R: Deletable>(
+    state: &AppState,
+    actor: &Actor,
+    row: &R::Row,
+) -> AppResult<Deleted> {
+    let txn = folio_db::begin_write(&state.db).await?;
+    let deleted = R::delete(&txn, row).await?;
+    if !matches!(deleted, Deleted::Yes) {
+        return Ok(deleted);
+    }
+    let entry = Entry::new("delete", R::OBJECT_TYPE, R::id(row), R::summary(row));
+    commit_audited(txn, actor, entry).await?;
+    if R::ON_SITE {
+        state.site_cache.content_changed().await;
+    }
+    Ok(Deleted::Yes)
 }
 
 /// A delete that changed one row or none.

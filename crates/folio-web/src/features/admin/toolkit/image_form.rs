@@ -6,6 +6,7 @@
 
 use axum::response::Response;
 use folio_db::DatabaseTransaction;
+use folio_db::queries::audit_entries::Actor;
 use folio_db::queries::images::Owner;
 use folio_db::queries::write_error::{Taken, WriteError};
 use folio_jobs::image_replacement::{self, ImageChange, StoreError, UploadError};
@@ -43,7 +44,7 @@ pub trait ImageResource: Resource {
     /// Validates the form's fields (not the image), all of them at once, including a name or
     /// slug another object (not `current`) already has; `None` when `errors` has some.
     async fn validate(
-        ctx: &RequestContext,
+        state: &AppState,
         current: Option<&Self::Row>,
         form: &Self::Form,
         errors: &mut FieldErrors,
@@ -83,7 +84,7 @@ pub trait ImageResource: Resource {
     /// The audit rows (and any job) of the save, in its transaction.
     async fn record(
         txn: &DatabaseTransaction,
-        staff: &Staff,
+        actor: &Actor,
         saved: &Self::Saved,
         created: bool,
     ) -> AppResult<()>;
@@ -127,58 +128,76 @@ async fn submit<R: ImageResource>(
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let current = current.as_ref();
-    let fields = R::validate(&ctx, current, &form, &mut errors).await?;
-    let saved = save::<R>(
-        &staff,
-        &ctx,
+    let fields = R::validate(&ctx.state, current, &form, &mut errors).await?;
+    let remove_image = ticked(R::clear_image(&form));
+    let change = Change {
         current,
         fields,
-        file,
-        R::clear_image(&form),
-        &mut errors,
-    )
-    .await?;
-    match saved {
-        Some(saved) => Ok(see_other(&match R::then(&form) {
-            "list" => R::LIST.to_owned(),
-            "add" => format!("{}add/", R::LIST),
-            _ => format!("{}{}/", R::LIST, R::saved_id(&saved)),
-        })),
-        None => Ok(invalid(&R::page(&ctx, current, form, errors).await?)),
+        upload: file,
+        remove_image,
+    };
+    match save::<R>(&ctx.state, &staff.actor(), change, &mut errors).await? {
+        Saving::Saved(saved) => {
+            ctx.flash(R::done(&saved, current.is_none()));
+            Ok(see_other(&match R::then(&form) {
+                "list" => R::LIST.to_owned(),
+                "add" => format!("{}add/", R::LIST),
+                _ => format!("{}{}/", R::LIST, R::saved_id(&saved)),
+            }))
+        }
+        Saving::Refused => Ok(invalid(&R::page(&ctx, current, form, errors).await?)),
+        Saving::Gone => Err(ctx.not_found().await),
     }
 }
 
-/// Saves a form whose other fields were validated into `fields` (`None`: they had errors).
-/// `Ok(None)` means the form goes back with `errors`.
-async fn save<R: ImageResource>(
-    staff: &Staff,
-    ctx: &RequestContext,
-    current: Option<&R::Row>,
-    fields: Option<R::Fields>,
-    upload: Option<Upload>,
-    clear_image: &str,
+/// A create (`current` is `None`) or an update, its other fields validated into `fields`
+/// (`None`: they had errors), with the image to store or remove.
+pub struct Change<'a, R: ImageResource> {
+    pub current: Option<&'a R::Row>,
+    pub fields: Option<R::Fields>,
+    pub upload: Option<Upload>,
+    pub remove_image: bool,
+}
+
+/// What became of a save.
+pub enum Saving<S> {
+    Saved(S),
+    /// Refused: `errors` says why, and nothing was written.
+    Refused,
+    /// The row was deleted meanwhile.
+    Gone,
+}
+
+/// The save of a form with an image, for the admin's form and the API alike: checks the
+/// upload, then writes the row, its image change, its audit rows and any job in one
+/// transaction, and clears the public cache after the commit.
+pub async fn save<R: ImageResource>(
+    state: &AppState,
+    actor: &Actor,
+    change: Change<'_, R>,
     errors: &mut FieldErrors,
-) -> AppResult<Option<R::Saved>> {
-    let image = check(upload, errors).await?;
-    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
-        return Ok(None);
+) -> AppResult<Saving<R::Saved>> {
+    let image = check(change.upload, errors).await?;
+    let Some(fields) = change.fields.filter(|_| errors.is_empty()) else {
+        return Ok(Saving::Refused);
     };
-    let remove = ticked(clear_image);
-    let saved = image_replacement::save_with_image(&ctx.state.storage, image, remove, async |change| {
-        write::<R>(staff, ctx, current, &fields, change, errors)
-            .await
-            .map_err(SaveError::App)
-    })
-    .await;
+    let current = change.current;
+    let saved =
+        image_replacement::save_with_image(&state.storage, image, change.remove_image, async |image| {
+            write::<R>(state, actor, current, &fields, image, errors).await
+        })
+        .await;
     match saved {
-        Ok(saved) => Ok(saved),
+        Ok(Some(saved)) => Ok(Saving::Saved(saved)),
+        Ok(None) => Ok(Saving::Refused),
+        Err(SaveError::Gone) => Ok(Saving::Gone),
         Err(SaveError::App(err)) => Err(err),
         Err(SaveError::Store(err)) => {
             // The storage is down or refused the write: nothing was saved (the row is written
             // only after the image is stored), so the form goes back with its values.
             tracing::warn!(error = %err, "could not store an uploaded image");
             errors.add(FIELD, STORE_FAILED);
-            Ok(None)
+            Ok(Saving::Refused)
         }
     }
 }
@@ -187,10 +206,11 @@ async fn save<R: ImageResource>(
 const STORE_FAILED: &str = "The image could not be stored: the media storage did not answer. \
      Nothing was saved. Choose the image again and retry in a moment.";
 
-/// A save's failure: the image could not be stored (before anything was written), or the
-/// save itself failed.
+/// A save's failure: the image could not be stored (before anything was written), the row
+/// is gone, or the save itself failed.
 enum SaveError {
     Store(StoreError),
+    Gone,
     App(AppError),
 }
 
@@ -200,33 +220,43 @@ impl From<StoreError> for SaveError {
     }
 }
 
+impl From<AppError> for SaveError {
+    fn from(err: AppError) -> Self {
+        Self::App(err)
+    }
+}
+
+impl From<folio_db::DbErr> for SaveError {
+    fn from(err: folio_db::DbErr) -> Self {
+        Self::App(err.into())
+    }
+}
+
 /// The save's transaction.
 async fn write<R: ImageResource>(
-    staff: &Staff,
-    ctx: &RequestContext,
+    state: &AppState,
+    actor: &Actor,
     current: Option<&R::Row>,
     fields: &R::Fields,
     image: ImageChange,
     errors: &mut FieldErrors,
-) -> AppResult<Option<R::Saved>> {
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
+) -> Result<Option<R::Saved>, SaveError> {
+    let txn = folio_db::begin_write(&state.db).await?;
     let saved = match R::write(&txn, current, fields).await {
         Ok(saved) => saved,
-        Err(WriteError::Gone) => return Err(ctx.not_found().await),
+        Err(WriteError::Gone) => return Err(SaveError::Gone),
         Err(err) => match R::refusal(&err) {
             Some((field, message)) => {
                 errors.add(field, message);
                 return Ok(None);
             }
-            None => return Err(AppError::Internal(err.into())),
+            None => return Err(SaveError::App(AppError::Internal(err.into()))),
         },
     };
     image.apply(&txn, R::owner(&saved)).await?;
-    let created = current.is_none();
-    R::record(&txn, staff, &saved, created).await?;
+    R::record(&txn, actor, &saved, current.is_none()).await?;
     txn.commit().await?;
-    ctx.state.site_cache.content_changed().await;
-    ctx.flash(R::done(&saved, created));
+    state.site_cache.content_changed().await;
     Ok(Some(saved))
 }
 

@@ -16,7 +16,7 @@ pub mod image_form;
 pub mod list;
 
 use axum::response::{IntoResponse, Redirect, Response};
-use folio_db::queries::audit_entries::{self, Entry};
+use folio_db::queries::audit_entries::{self, Actor, Entry};
 use folio_db::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::Deserialize;
 
@@ -75,8 +75,8 @@ pub fn see_other(to: &str) -> Response {
 
 /// Writes the audit entry of a change into the change's transaction and commits both, so
 /// there is never a change without its entry nor an entry without its change.
-pub async fn commit_audited(txn: DatabaseTransaction, staff: &Staff, entry: Entry<'_>) -> AppResult<()> {
-    audit_entries::record(&txn, &staff.actor(), entry).await?;
+pub async fn commit_audited(txn: DatabaseTransaction, actor: &Actor, entry: Entry<'_>) -> AppResult<()> {
+    audit_entries::record(&txn, actor, entry).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -92,7 +92,7 @@ pub async fn change_audited(
     if !change(&txn).await? {
         return Ok(false);
     }
-    commit_audited(txn, staff, entry).await?;
+    commit_audited(txn, &staff.actor(), entry).await?;
     Ok(true)
 }
 
