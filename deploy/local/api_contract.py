@@ -3,10 +3,12 @@
 
     api_contract.py REPORT_DIR
 
-Two people sign up through the pages and each makes a read and write token in Settings, as a
-person would. Schemathesis then runs every phase (examples, coverage, fuzzing, stateful) with
-every check on /api/openapi.json, authenticated as the first; the second person's note must be
-untouched at the end (no request of the first reached it). Prints schemathesis' summary and
+Two people make a read and write token each in Settings, as a person would: a staff member
+(made by `folio admin create-user --staff`, as an operator does), so the site's staff operations
+are exercised too, and a person who signed up through the pages. Schemathesis then runs every
+phase (examples, coverage, fuzzing, stateful) with every check on /api/openapi.json,
+authenticated as the staff member; the second person's note must be untouched at the end (no
+request of the first reached it). Prints schemathesis' summary and
 exits with its status (non-zero on any failure).
 """
 
@@ -24,10 +26,24 @@ import traffic
 EXAMPLES = int(os.environ.get("API_CONTRACT_EXAMPLES", "40"))
 
 
-def person_with_token(settings: dict[str, str], tally: traffic.Tally, email: str) -> tuple[traffic.Client, str]:
+def create_staff(settings: dict[str, str], email: str) -> None:
+    """`folio admin create-user --staff` with the stack's configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
+    env.update(settings)
+    result = subprocess.run([settings["STACK_BIN"], "admin", "create-user", "--email", email, "--staff"],
+                            input=traffic.PASSWORD + "\n", env=env, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise SystemExit(f"folio admin create-user failed ({result.returncode}): {result.stderr[-2000:]}")
+
+
+def person_with_token(settings: dict[str, str], tally: traffic.Tally, email: str,
+                      staff: bool = False) -> tuple[traffic.Client, str]:
     client = traffic.Client(email, "127.0.0.1", settings, tally)
-    client.post_form("/signup/", {"email": email, "password": traffic.PASSWORD,
-                                  "repeat_password": traffic.PASSWORD}, (303,))
+    if staff:
+        create_staff(settings, email)
+    else:
+        client.post_form("/signup/", {"email": email, "password": traffic.PASSWORD,
+                                      "repeat_password": traffic.PASSWORD}, (303,))
     traffic.sign_in(client, email)
     _, _, page = client.post_form("/settings/tokens/", {"name": "api contract", "scope": "write", "expires": "7"},
                                   (201,), signed_in=True)
@@ -60,7 +76,7 @@ def api(settings: dict[str, str], token: str, method: str, path: str, body: dict
 def main(report_dir: str) -> int:
     settings = traffic.stack_settings()
     tally = traffic.Tally()
-    _, token = person_with_token(settings, tally, "fuzzer@example.org")
+    _, token = person_with_token(settings, tally, "fuzzer@example.org", staff=True)
     _, other_token = person_with_token(settings, tally, "bystander@example.org")
     status, other_note = api(settings, other_token, "POST", "/api/v1/notes",
                              {"name": "Not yours", "text": "Schemathesis must not reach this."})
@@ -70,6 +86,13 @@ def main(report_dir: str) -> int:
     status, pad = api(settings, token, "POST", "/api/v1/pads", {"name": "Fuzzed pad"})
     if status != 201:
         raise SystemExit(f"could not create a pad: {status} {pad}")
+    status, category = api(settings, token, "POST", "/api/v1/categories", {"name": "Fuzzed category"})
+    if status != 201:
+        raise SystemExit(f"could not create a category: {status} {category}")
+    status, item = api(settings, token, "POST", "/api/v1/items",
+                       {"title": "Fuzzed item", "category_id": category["id"], "summary": "To fuzz"})
+    if status != 201:
+        raise SystemExit(f"could not create an item: {status} {item}")
 
     reports = Path(report_dir)
     reports.mkdir(parents=True, exist_ok=True)

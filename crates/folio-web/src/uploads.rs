@@ -115,7 +115,7 @@ pub async fn read_parts(
     Ok((fields, file))
 }
 
-async fn read_file(mut field: Field<'_>) -> Result<Bytes, AppError> {
+pub async fn read_file(mut field: Field<'_>) -> Result<Bytes, AppError> {
     let mut bytes = BytesMut::new();
     while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
         if bytes.len() + chunk.len() > MAX_IMAGE_BYTES {
@@ -126,7 +126,7 @@ async fn read_file(mut field: Field<'_>) -> Result<Bytes, AppError> {
     Ok(bytes.freeze())
 }
 
-fn unreadable(err: MultipartError) -> AppError {
+pub fn unreadable(err: MultipartError) -> AppError {
     if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         AppError::ImageTooLarge
     } else {

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::content::{
     ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, image, pictures, replace,
-    save_resource,
+    save_resource, validated,
 };
 use super::http::{ApiJson, ApiQuery, check_version, no_content, public_read_response, written_response};
 use super::notes::path_id;
@@ -240,7 +240,8 @@ pub async fn create(
     ApiJson(new): ApiJson<NewCategory>,
 ) -> ApiResult<Response> {
     let form = CategoryPatch::from(new).form(None);
-    let saved = save(&state, &staff, None, &form, ImageEdit::Keep).await?;
+    let fields = validated::<Categories>(&state, None, &form, &[]).await?;
+    let saved = save_resource::<Categories>(&state, &staff, None, fields, ImageEdit::Keep, &[]).await?;
     let category = one(&state, saved.id).await?;
     let location = format!("/api/v1/categories/{}", category.id);
     written_response(StatusCode::CREATED, &category, Some(location))
@@ -269,9 +270,11 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let current = row(&state, &id).await?;
     let form = patch.form(Some(&current));
+    // A body that can't be right is refused first, whatever version it was written against.
+    let fields = validated::<Categories>(&state, Some(&current), &form, &[]).await?;
     let shown = one(&state, current.id).await?;
     check_version(&headers, || shown)?;
-    save(&state, &staff, Some(&current), &form, ImageEdit::Keep).await?;
+    save_resource::<Categories>(&state, &staff, Some(&current), fields, ImageEdit::Keep, &[]).await?;
     written_response(StatusCode::OK, &one(&state, current.id).await?, None)
 }
 
@@ -347,19 +350,7 @@ pub async fn remove_image(
 /// the image changes.
 async fn change_image(state: &AppState, staff: &ApiStaff, id: &str, image: ImageEdit) -> ApiResult<Response> {
     let current = row(state, id).await?;
-    let form = CategoryForm::of(&current);
-    save(state, staff, Some(&current), &form, image).await?;
+    let fields = validated::<Categories>(state, Some(&current), &CategoryForm::of(&current), &[]).await?;
+    save_resource::<Categories>(state, staff, Some(&current), fields, image, &[]).await?;
     written_response(StatusCode::OK, &one(state, current.id).await?, None)
-}
-
-/// The admin's save of `form` (a create when `current` is `None`): its validation, the image,
-/// the audit entry, the public cache. Refused fields are a 422 naming them.
-async fn save(
-    state: &AppState,
-    staff: &ApiStaff,
-    current: Option<&category::Model>,
-    form: &CategoryForm,
-    image: ImageEdit,
-) -> ApiResult<category::Model> {
-    save_resource::<Categories>(state, staff, current, form, image, &[]).await
 }

@@ -16,7 +16,9 @@ use crate::features::admin::toolkit::image_form::{self, Change, ImageResource, S
 use crate::features::media::{Pictures, Size};
 use crate::forms::FieldErrors;
 use crate::state::AppState;
-use crate::uploads::{MAX_UPLOAD_BODY_BYTES, Upload, declared_length, is_multipart, read_parts};
+use crate::uploads::{
+    FILE_FIELD, MAX_UPLOAD_BODY_BYTES, Upload, declared_length, is_multipart, read_file, unreadable,
+};
 
 /// The caller, if the request named one (public reads work without).
 pub struct MaybeCaller(pub Option<ApiUser>);
@@ -79,8 +81,10 @@ impl FromRequestParts<AppState> for ApiStaff {
     }
 }
 
-/// The body of an image upload: `multipart/form-data` with the file in the part named `image`.
+/// The body of an image upload: `multipart/form-data` with the file in the part named `image`,
+/// and no other part.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // Only describes the body in the OpenAPI document.
 pub struct ImageUploadForm {
     /// The image: JPEG, PNG, GIF or WebP, at most 16 MiB. It is checked and re-encoded as the
@@ -105,16 +109,29 @@ impl<S: Send + Sync> FromRequest<S> for ImageUpload {
         let multipart = Multipart::from_request(req, state)
             .await
             .map_err(|_| ApiError::BadRequest("The multipart body could not be read.".into()))?;
-        let (_, file) = read_parts(multipart).await?;
-        let mut errors = FieldErrors::default();
-        match file {
-            Some(upload) => Ok(Self(upload)),
-            None => {
+        match image_part(multipart).await? {
+            Some(bytes) if !bytes.is_empty() => Ok(Self(Upload { bytes })),
+            _ => {
+                let mut errors = FieldErrors::default();
                 errors.add("image", "Send the image in a part named `image`.");
                 Err(ApiError::Invalid(errors))
             }
         }
     }
+}
+
+/// The bytes of the part named `image`; any other part is refused, as the schema says.
+async fn image_part(mut multipart: Multipart) -> ApiResult<Option<bytes::Bytes>> {
+    let mut image = None;
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() != Some(FILE_FIELD) {
+            return Err(ApiError::BadRequest(
+                "The body has a part other than `image`; send the image alone.".into(),
+            ));
+        }
+        image = Some(read_file(field).await?);
+    }
+    Ok(image)
 }
 
 /// An image as the API shows it: its largest rendition for the use (or the original until
@@ -175,17 +192,31 @@ pub enum ImageEdit {
     Remove,
 }
 
-/// [`image_form::save`] for the API: `renames` maps the form's field names to the JSON's.
+/// The admin form's validation of `form` (changing `current`, or new): its fields, or a 422
+/// naming what was refused (`renames` maps the form's field names to the JSON's).
+pub async fn validated<R: ImageResource>(
+    state: &AppState,
+    current: Option<&R::Row>,
+    form: &R::Form,
+    renames: &[(&str, &'static str)],
+) -> ApiResult<R::Fields> {
+    let mut errors = FieldErrors::default();
+    match R::validate(state, current, form, &mut errors).await? {
+        Some(fields) if errors.is_empty() => Ok(fields),
+        _ => Err(ApiError::Invalid(renamed(errors, renames))),
+    }
+}
+
+/// [`image_form::save`] for the API, of fields [`validated`] already.
 pub async fn save_resource<R: ImageResource>(
     state: &AppState,
     staff: &ApiStaff,
     current: Option<&R::Row>,
-    form: &R::Form,
+    fields: R::Fields,
     image: ImageEdit,
     renames: &[(&str, &'static str)],
 ) -> ApiResult<R::Saved> {
     let mut errors = FieldErrors::default();
-    let fields = R::validate(state, current, form, &mut errors).await?;
     let (upload, remove_image) = match image {
         ImageEdit::Keep => (None, false),
         ImageEdit::Replace(upload) => (Some(upload), false),
@@ -193,7 +224,7 @@ pub async fn save_resource<R: ImageResource>(
     };
     let change = Change {
         current,
-        fields,
+        fields: Some(fields),
         upload,
         remove_image,
     };

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::content::{
     ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, image, pictures, replace,
-    save_resource,
+    save_resource, validated,
 };
 use super::http::{ApiJson, ApiQuery, check_version, no_content, public_read_response, written_response};
 use super::notes::path_id;
@@ -378,7 +378,8 @@ pub async fn create(
     ApiJson(new): ApiJson<NewItem>,
 ) -> ApiResult<Response> {
     let form = ItemPatch::from(new).form(None)?;
-    let saved = save_resource::<Items>(&state, &staff, None, &form, ImageEdit::Keep, RENAMED).await?;
+    let fields = validated::<Items>(&state, None, &form, RENAMED).await?;
+    let saved = save_resource::<Items>(&state, &staff, None, fields, ImageEdit::Keep, RENAMED).await?;
     let item = one(&state, saved.item).await?;
     let location = format!("/api/v1/items/{}", item.id);
     written_response(StatusCode::CREATED, &item, Some(location))
@@ -408,9 +409,11 @@ pub async fn update(
     let row = row(&state, &id).await?;
     let id = row.id;
     let form = patch.form(Some(&row))?;
+    // A body that can't be right is refused first, whatever version it was written against.
+    let fields = validated::<Items>(&state, Some(&row), &form, RENAMED).await?;
     let shown = one(&state, row.clone()).await?;
     check_version(&headers, || shown)?;
-    save_resource::<Items>(&state, &staff, Some(&row), &form, ImageEdit::Keep, RENAMED).await?;
+    save_resource::<Items>(&state, &staff, Some(&row), fields, ImageEdit::Keep, RENAMED).await?;
     written_response(StatusCode::OK, &current(&state, id).await?, None)
 }
 
@@ -524,7 +527,7 @@ pub async fn remove_image(
 /// image changes.
 async fn change_image(state: &AppState, staff: &ApiStaff, id: &str, image: ImageEdit) -> ApiResult<Response> {
     let row = row(state, id).await?;
-    let form = ItemForm::of(&row);
-    save_resource::<Items>(state, staff, Some(&row), &form, image, RENAMED).await?;
+    let fields = validated::<Items>(state, Some(&row), &ItemForm::of(&row), RENAMED).await?;
+    save_resource::<Items>(state, staff, Some(&row), fields, image, RENAMED).await?;
     written_response(StatusCode::OK, &current(state, row.id).await?, None)
 }

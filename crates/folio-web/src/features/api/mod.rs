@@ -109,20 +109,35 @@ fn registered() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES));
     let (router, mut openapi) = json.merge(uploads).split_for_parts();
-    for (path, prefix) in [
-        ("/api/v1/notes", "notes"),
-        ("/api/v1/pads", "pads"),
-        ("/api/v1/categories", "categories"),
-        ("/api/v1/items", "items"),
-    ] {
-        link_created_to_its_operations(&mut openapi, path, prefix);
-    }
+    const ONE: &[(&str, &str)] = &[("read", "show"), ("change", "update"), ("delete", "delete")];
+    const WITH_IMAGE: &[(&str, &str)] = &[("set_image", "image_set"), ("remove_image", "image_remove")];
+    const PUBLISHING: &[(&str, &str)] = &[("publish", "publish"), ("unpublish", "unpublish")];
+    link_created_to_its_operations(&mut openapi, "/api/v1/notes", "notes", &[ONE]);
+    link_created_to_its_operations(&mut openapi, "/api/v1/pads", "pads", &[ONE]);
+    link_created_to_its_operations(
+        &mut openapi,
+        "/api/v1/categories",
+        "categories",
+        &[ONE, WITH_IMAGE],
+    );
+    link_created_to_its_operations(
+        &mut openapi,
+        "/api/v1/items",
+        "items",
+        &[ONE, WITH_IMAGE, PUBLISHING],
+    );
     (router, openapi)
 }
 
-/// OpenAPI links from a create's 201 to reading, changing and deleting what it made, so a
-/// client (or a stateful fuzzer) knows where the new id goes.
-fn link_created_to_its_operations(openapi: &mut utoipa::openapi::OpenApi, path: &str, prefix: &str) {
+/// OpenAPI links from a create's 201 to the operations on what it made (`(link name,
+/// operation)` pairs, the operation id without its `prefix_`), so a client (or a stateful
+/// fuzzer) knows where the new id goes.
+fn link_created_to_its_operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+    path: &str,
+    prefix: &str,
+    operations: &[&[(&str, &str)]],
+) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::link::LinkBuilder;
     let created = openapi
@@ -134,12 +149,12 @@ fn link_created_to_its_operations(openapi: &mut utoipa::openapi::OpenApi, path: 
     let Some(RefOr::T(response)) = created else {
         return;
     };
-    for (name, operation) in [("read", "show"), ("change", "update"), ("delete", "delete")] {
+    for (name, operation) in operations.iter().flat_map(|set| set.iter()) {
         let link = LinkBuilder::new()
             .operation_id(format!("{prefix}_{operation}"))
             .parameter("id", "$response.body#/id")
             .build();
-        response.links.insert(name.to_owned(), RefOr::T(link));
+        response.links.insert((*name).to_owned(), RefOr::T(link));
     }
 }
 
