@@ -21,7 +21,8 @@ use super::http::{ApiJson, ApiQuery, check_version, no_content, public_read_resp
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
-    ApiError, ApiResult, BodyProblems, CallerProblems, MissingProblems, Problem, StaffProblems, StaleProblems,
+    ApiError, ApiResult, BodyProblems, CallerProblems, ContentMissingProblems, Problem, StaffProblems,
+    StaleProblems, UploadProblems,
 };
 use super::text::optional_id;
 use crate::features::admin::categories::{Categories, CategoryForm};
@@ -210,7 +211,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The category", body = Category, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        MissingProblems, CallerProblems,
+        ContentMissingProblems, CallerProblems,
     ),
     security((), ("token" = []), ("session" = []))
 )]
@@ -230,7 +231,7 @@ pub async fn show(
     request_body = NewCategory,
     responses(
         (status = 201, description = "Created", body = Category, headers(("Location" = String), ("ETag" = String))),
-        StaffProblems, BodyProblems, CallerProblems,
+        BodyProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -257,7 +258,7 @@ pub async fn create(
     request_body = CategoryPatch,
     responses(
         (status = 200, description = "The changed category", body = Category, headers(("ETag" = String))),
-        StaleProblems, MissingProblems, StaffProblems, BodyProblems, CallerProblems,
+        StaleProblems, ContentMissingProblems, BodyProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -288,7 +289,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "It still has items: move or delete them first", body = Problem, content_type = "application/problem+json"),
-        StaleProblems, MissingProblems, StaffProblems, CallerProblems,
+        StaleProblems, ContentMissingProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -315,7 +316,7 @@ pub async fn delete(
     request_body(content = ImageUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The category with its new image", body = Category, headers(("ETag" = String))),
-        MissingProblems, StaffProblems, BodyProblems, CallerProblems,
+        ContentMissingProblems, UploadProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -334,7 +335,7 @@ pub async fn set_image(
     params(("id" = i64, Path, description = "The category's id")),
     responses(
         (status = 200, description = "The category without an image", body = Category, headers(("ETag" = String))),
-        MissingProblems, StaffProblems, CallerProblems,
+        ContentMissingProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]

@@ -13,7 +13,8 @@ pub struct OperationView {
     pub summary: String,
     pub description: String,
     pub parameters: Vec<ParameterView>,
-    pub body: Option<String>,
+    /// The body's schema and its media type.
+    pub body: Option<(String, String)>,
     pub responses: Vec<(String, String)>,
 }
 
@@ -75,9 +76,8 @@ fn operation(path: &str, method: &str, op: &Value) -> OperationView {
     let body = op
         .pointer("/requestBody/content")
         .and_then(Value::as_object)
-        .and_then(|content| content.values().next())
-        .and_then(|media| media.get("schema"))
-        .map(schema_name);
+        .and_then(|content| content.iter().next())
+        .and_then(|(media_type, media)| Some((schema_name(media.get("schema")?), media_type.clone())));
     let responses = op
         .get("responses")
         .and_then(Value::as_object)

@@ -21,7 +21,8 @@ use super::http::{ApiJson, ApiQuery, check_version, no_content, public_read_resp
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
-    ApiError, ApiResult, BodyProblems, CallerProblems, MissingProblems, Problem, StaffProblems, StaleProblems,
+    ApiError, ApiResult, BodyProblems, CallerProblems, ContentMissingProblems, Problem, StaffProblems,
+    StaleProblems, UploadProblems,
 };
 use super::text::{optional_id, whole_number};
 use crate::features::admin::items::{ItemForm, Items, publish_at_input, set_published};
@@ -343,7 +344,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The item", body = Item, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        MissingProblems, CallerProblems,
+        ContentMissingProblems, CallerProblems,
     ),
     security((), ("token" = []), ("session" = []))
 )]
@@ -368,7 +369,7 @@ pub async fn show(
     responses(
         (status = 201, description = "Created (and, if published, subscribers are being notified)", body = Item,
          headers(("Location" = String), ("ETag" = String))),
-        StaffProblems, BodyProblems, CallerProblems,
+        BodyProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -395,7 +396,7 @@ pub async fn create(
     request_body = ItemPatch,
     responses(
         (status = 200, description = "The changed item", body = Item, headers(("ETag" = String))),
-        StaleProblems, MissingProblems, StaffProblems, BodyProblems, CallerProblems,
+        StaleProblems, ContentMissingProblems, BodyProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -426,7 +427,7 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted, with its image and delivery records"),
-        StaleProblems, MissingProblems, StaffProblems, CallerProblems,
+        StaleProblems, ContentMissingProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -452,7 +453,7 @@ pub async fn delete(
     params(("id" = i64, Path, description = "The item's id")),
     responses(
         (status = 200, description = "The item, published (already published: unchanged)", body = Item, headers(("ETag" = String))),
-        MissingProblems, StaffProblems, CallerProblems,
+        ContentMissingProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -466,7 +467,7 @@ pub async fn publish(state: State<AppState>, staff: ApiStaff, id: Path<String>) 
     params(("id" = i64, Path, description = "The item's id")),
     responses(
         (status = 200, description = "The item, a draft (already a draft: unchanged)", body = Item, headers(("ETag" = String))),
-        MissingProblems, StaffProblems, CallerProblems,
+        ContentMissingProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -492,7 +493,7 @@ async fn set_status(
     request_body(content = ImageUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The item with its new image", body = Item, headers(("ETag" = String))),
-        MissingProblems, StaffProblems, BodyProblems, CallerProblems,
+        ContentMissingProblems, UploadProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -511,7 +512,7 @@ pub async fn set_image(
     params(("id" = i64, Path, description = "The item's id")),
     responses(
         (status = 200, description = "The item without an image", body = Item, headers(("ETag" = String))),
-        MissingProblems, StaffProblems, CallerProblems,
+        ContentMissingProblems, StaffProblems, CallerProblems,
     ),
     security(("token" = []), ("session" = []))
 )]

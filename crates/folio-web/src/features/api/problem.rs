@@ -217,6 +217,31 @@ pub enum StaffProblems {
     Forbidden(Problem),
 }
 
+/// What an image upload may answer when the body is refused.
+#[derive(utoipa::IntoResponses)]
+pub enum UploadProblems {
+    /// The multipart body could not be read, or has a part other than `image`
+    #[response(status = 400, content_type = "application/problem+json")]
+    Unreadable(Problem),
+    /// The body is larger than the largest image (16 MiB)
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not multipart/form-data
+    #[response(status = 415, content_type = "application/problem+json")]
+    NotMultipart(Problem),
+    /// No image, or not an image the site takes (listed in `errors`, field `image`)
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// What an operation on one category or item may answer when there is none.
+#[derive(utoipa::IntoResponses)]
+pub enum ContentMissingProblems {
+    /// No such category or item (for anyone but staff, an item that is not published)
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
 /// What a delete may answer when the caller may not write.
 #[derive(utoipa::IntoResponses)]
 pub enum WriteProblems {
