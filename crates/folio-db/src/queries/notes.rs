@@ -232,14 +232,21 @@ pub async fn page(
     Ok((listing, total))
 }
 
-/// Deletes the note; false when it is not the user's.
-pub async fn delete_owned(db: &DatabaseConnection, user_id: i64, note_id: i64) -> Result<bool, DbErr> {
-    let result = note::Entity::delete_many()
+/// Deletes the note; false when it is not the user's, or when `unchanged_since` is given and
+/// the note was changed after that (the API's `If-Match`).
+pub async fn delete_owned(
+    db: &DatabaseConnection,
+    user_id: i64,
+    note_id: i64,
+    unchanged_since: Option<DateTime<Utc>>,
+) -> Result<bool, DbErr> {
+    let mut delete = note::Entity::delete_many()
         .filter(note::Column::Id.eq(note_id))
-        .filter(note::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+        .filter(note::Column::UserId.eq(user_id));
+    if let Some(seen) = unchanged_since {
+        delete = delete.filter(note::Column::UpdatedAt.eq(seen));
+    }
+    Ok(delete.exec(db).await?.rows_affected == 1)
 }
 
 #[cfg(test)]

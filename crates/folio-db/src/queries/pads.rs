@@ -78,10 +78,16 @@ pub async fn rename(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
-/// Deletes the pad and its notes in one transaction; false when it is not the user's.
+/// Deletes the pad and its notes in one transaction; false when it is not the user's, or when
+/// `expected_name` is given and the pad has another name now (the API's `If-Match`).
 /// The notes are deleted explicitly rather than left to `ON DELETE CASCADE`, so the outcome does
 /// not depend on a connection setting (SQLite enforces foreign keys only when asked).
-pub async fn delete_owned(db: &DatabaseConnection, user_id: i64, pad_id: i64) -> Result<bool, DbErr> {
+pub async fn delete_owned(
+    db: &DatabaseConnection,
+    user_id: i64,
+    pad_id: i64,
+    expected_name: Option<&str>,
+) -> Result<bool, DbErr> {
     let txn = crate::begin_write(db).await?;
     // Notes first: the pad row is their foreign-key parent.
     note::Entity::delete_many()
@@ -89,13 +95,16 @@ pub async fn delete_owned(db: &DatabaseConnection, user_id: i64, pad_id: i64) ->
         .filter(note::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
-    let deleted = pad::Entity::delete_many()
+    let mut delete = pad::Entity::delete_many()
         .filter(pad::Column::Id.eq(pad_id))
-        .filter(pad::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        == 1;
+        .filter(pad::Column::UserId.eq(user_id));
+    if let Some(name) = expected_name {
+        delete = delete.filter(pad::Column::Name.eq(name));
+    }
+    if delete.exec(&txn).await?.rows_affected != 1 {
+        // Gone, or renamed since it was read: the notes' delete is rolled back with it.
+        return Ok(false);
+    }
     txn.commit().await?;
-    Ok(deleted)
+    Ok(true)
 }

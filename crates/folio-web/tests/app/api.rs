@@ -611,7 +611,12 @@ async fn pads_round_trip_and_deleting_one_deletes_its_notes(app: TestApp) {
         .await
         .assert_problem(422);
     assert_eq!(api.get("/api/v1/pads").await.json["data"][0]["name"], "Office");
-    assert_eq!(api.delete(&path, None).await.status, 204);
+    // A stale delete changes nothing, notes included; the current version goes through (the
+    // statement itself is conditional on the name read).
+    api.delete(&path, Some(&etag)).await.assert_problem(412);
+    assert_eq!(app.count("notes").await, 3);
+    let current = api.get(&path).await.header("etag");
+    assert_eq!(api.delete(&path, Some(&current)).await.status, 204);
     assert_eq!(app.count("pads").await, 0);
     assert_eq!(app.count("notes").await, 1, "the pad's notes went with it");
 }

@@ -105,6 +105,16 @@ impl From<NoteView> for Note {
 }
 
 /// A path id that is not a positive number names nothing: 404, like a missing note.
+/// Why a write that found its row a moment ago changed nothing: with `If-Match`, the row
+/// changed (or went) in between; without, it went.
+pub fn gone_or_changed(conditional: bool) -> ApiError {
+    if conditional {
+        ApiError::PreconditionFailed
+    } else {
+        ApiError::not_found()
+    }
+}
+
 pub fn path_id(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>()
         .ok()
@@ -298,10 +308,7 @@ pub async fn update(
     // With If-Match, the write itself checks nothing changed since the read above.
     let unchanged_since = conditional.then_some(seen_at);
     if !notes::update(&state.db, caller.id, current.id, input(&valid), unchanged_since).await? {
-        return Err(match unchanged_since {
-            Some(_) => ApiError::PreconditionFailed,
-            None => ApiError::not_found(),
-        });
+        return Err(gone_or_changed(unchanged_since.is_some()));
     }
     let note = owned(&state, &caller, current.id).await?;
     written_response(StatusCode::OK, &Note::from(note), None)
@@ -328,9 +335,10 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let current = owned(&state, &caller, path_id(&id)?).await?;
-    check_version(&headers, || Note::from(current.clone()))?;
-    if !notes::delete_owned(&state.db, caller.id, current.id).await? {
-        return Err(ApiError::not_found());
+    let conditional = check_version(&headers, || Note::from(current.clone()))?;
+    let unchanged_since = conditional.then_some(current.updated_at);
+    if !notes::delete_owned(&state.db, caller.id, current.id, unchanged_since).await? {
+        return Err(gone_or_changed(unchanged_since.is_some()));
     }
     Ok(no_content())
 }

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::http::{ApiJson, ApiQuery, check_version, no_content, read_response, written_response};
-use super::notes::path_id;
+use super::notes::{gone_or_changed, path_id};
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
     ApiError, ApiResult, BodyProblems, CallerProblems, MissingProblems, Problem, StaleProblems, WriteProblems,
@@ -182,10 +182,7 @@ pub async fn update(
     let conditional = check_version(&headers, || current.clone())?;
     let expected = conditional.then_some(current.name.as_str());
     if !pads::rename(&state.db, caller.id, current.id, name.as_str(), expected).await? {
-        return Err(match expected {
-            Some(_) => ApiError::PreconditionFailed,
-            None => ApiError::not_found(),
-        });
+        return Err(gone_or_changed(conditional));
     }
     let pad = owned(&state, &caller, current.id).await?;
     written_response(StatusCode::OK, &pad, None)
@@ -212,9 +209,10 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let current = owned(&state, &caller, path_id(&id)?).await?;
-    check_version(&headers, || current.clone())?;
-    if !pads::delete_owned(&state.db, caller.id, current.id).await? {
-        return Err(ApiError::not_found());
+    let conditional = check_version(&headers, || current.clone())?;
+    let expected = conditional.then_some(current.name.as_str());
+    if !pads::delete_owned(&state.db, caller.id, current.id, expected).await? {
+        return Err(gone_or_changed(conditional));
     }
     Ok(no_content())
 }

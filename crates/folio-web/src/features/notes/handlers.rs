@@ -233,7 +233,7 @@ pub async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let note = owned_note(&ctx, user.id, id).await?;
-    if !notes::delete_owned(&ctx.state.db, user.id, note.id).await? {
+    if !notes::delete_owned(&ctx.state.db, user.id, note.id, None).await? {
         return Err(ctx.not_found().await);
     }
     ctx.flash("Note is successfully deleted");

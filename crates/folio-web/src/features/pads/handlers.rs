@@ -158,7 +158,7 @@ pub async fn delete(
     CsrfForm { ctx, .. }: CsrfForm<Confirm>,
 ) -> AppResult<Response> {
     let pad = owned_pad(&ctx, user.id, id).await?;
-    if !pads::delete_owned(&ctx.state.db, user.id, pad.id).await? {
+    if !pads::delete_owned(&ctx.state.db, user.id, pad.id, None).await? {
         return Err(ctx.not_found().await);
     }
     ctx.flash("Pad is successfully deleted");
