@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::content::{
-    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, image, pictures, replace,
-    save_resource, validated,
+    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, delete_content, image, pictures,
+    replace, save_resource, validated,
 };
-use super::http::{ApiJson, ApiQuery, check_version, no_content, public_read_response, written_response};
+use super::http::{ApiJson, ApiQuery, check_version, public_read_response, written_response};
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
@@ -26,7 +26,6 @@ use super::problem::{
 };
 use super::text::optional_id;
 use crate::features::admin::categories::{Categories, CategoryForm};
-use crate::features::admin::toolkit::delete::{Deleted, delete_audited};
 use crate::features::media::Size;
 use crate::state::AppState;
 
@@ -301,12 +300,7 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let current = row(&state, &id).await?;
     let shown = one(&state, current.id).await?;
-    check_version(&headers, || shown)?;
-    match delete_audited::<Categories>(&state, &staff.actor(), &current).await? {
-        Deleted::Yes => Ok(no_content()),
-        Deleted::Gone => Err(ApiError::not_found()),
-        Deleted::Refused(why) => Err(ApiError::Conflict(why)),
-    }
+    delete_content::<Categories>(&state, &staff, &headers, &current, shown).await
 }
 
 /// Set a category's image (staff)

@@ -3,15 +3,19 @@
 //! image uploads, and images as JSON.
 
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::response::Response;
 use folio_db::queries::audit_entries::Actor;
 use folio_db::queries::users;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
+use super::http::{check_version, no_content};
 use super::problem::{ApiError, ApiResult};
 use crate::error::AppError;
+use crate::features::admin::toolkit::delete::{Deletable, Deleted, delete_audited};
 use crate::features::admin::toolkit::image_form::{self, Change, ImageResource, Saving};
 use crate::features::media::{Pictures, Size};
 use crate::forms::FieldErrors;
@@ -232,5 +236,23 @@ pub async fn save_resource<R: ImageResource>(
         Saving::Saved(saved) => Ok(saved),
         Saving::Refused => Err(ApiError::Invalid(renamed(errors, renames))),
         Saving::Gone => Err(ApiError::not_found()),
+    }
+}
+
+/// Deletes `row` as the admin panel does (its own delete, audit entry and cache clearing),
+/// unless `If-Match` names another version than `shown`'s: 204, 404 when it went meanwhile,
+/// 409 when it can't go (a category with items).
+pub async fn delete_content<R: Deletable>(
+    state: &AppState,
+    staff: &ApiStaff,
+    headers: &HeaderMap,
+    row: &R::Row,
+    shown: impl Serialize,
+) -> ApiResult<Response> {
+    check_version(headers, || shown)?;
+    match delete_audited::<R>(state, &staff.actor(), row).await? {
+        Deleted::Yes => Ok(no_content()),
+        Deleted::Gone => Err(ApiError::not_found()),
+        Deleted::Refused(why) => Err(ApiError::Conflict(why)),
     }
 }

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::content::{
-    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, image, pictures, replace,
-    save_resource, validated,
+    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, delete_content, image, pictures,
+    replace, save_resource, validated,
 };
-use super::http::{ApiJson, ApiQuery, check_version, no_content, public_read_response, written_response};
+use super::http::{ApiJson, ApiQuery, check_version, public_read_response, written_response};
 use super::notes::path_id;
 use super::paging::{PageRequest, Paged, add_page_links};
 use super::problem::{
@@ -26,7 +26,6 @@ use super::problem::{
 };
 use super::text::{optional_id, whole_number};
 use crate::features::admin::items::{ItemForm, Items, publish_at_input, set_published};
-use crate::features::admin::toolkit::delete::{Deleted, delete_audited};
 use crate::features::media::Size;
 use crate::forms::FieldErrors;
 use crate::state::AppState;
@@ -439,12 +438,7 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let row = row(&state, &id).await?;
     let shown = one(&state, row.clone()).await?;
-    check_version(&headers, || shown)?;
-    match delete_audited::<Items>(&state, &staff.actor(), &row).await? {
-        Deleted::Yes => Ok(no_content()),
-        Deleted::Gone => Err(ApiError::not_found()),
-        Deleted::Refused(why) => Err(ApiError::Conflict(why)),
-    }
+    delete_content::<Items>(&state, &staff, &headers, &row, shown).await
 }
 
 /// Publish an item now (staff); subscribers are notified
