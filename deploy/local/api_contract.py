@@ -53,8 +53,17 @@ def person_with_token(settings: dict[str, str], tally: traffic.Tally, email: str
     return client, found.group(0)
 
 
-def api(settings: dict[str, str], token: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    """One API request with `token`, outside schemathesis: set-up and the final check."""
+def png(width: int, height: int) -> bytes:
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def api(settings: dict[str, str], token: str, method: str, path: str, body: dict | bytes | None = None) -> tuple[int, dict]:
+    """One API request with `token`, outside schemathesis: set-up and the final check. A bytes
+    body is sent as an image upload (multipart/form-data, part `image`)."""
     import http.client
     import ssl
     import urllib.parse
@@ -63,7 +72,12 @@ def api(settings: dict[str, str], token: str, method: str, path: str, body: dict
                                        context=ssl.create_default_context(cafile=settings["STACK_CA_FILE"]))
     headers = {"Authorization": f"Bearer {token}"}
     payload = None
-    if body is not None:
+    if isinstance(body, bytes):
+        boundary = "folio-contract-boundary"
+        payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
+                   "Content-Type: image/png\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    elif body is not None:
         payload = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     conn.request(method, path, body=payload, headers=headers)
@@ -93,6 +107,12 @@ def main(report_dir: str) -> int:
                        {"title": "Fuzzed item", "category_id": category["id"], "summary": "To fuzz"})
     if status != 201:
         raise SystemExit(f"could not create an item: {status} {item}")
+    # An image through the API into the stack's S3, as the admin panel stores one.
+    status, pictured = api(settings, token, "PUT", f"/api/v1/items/{item['id']}/image", png(320, 200))
+    if status != 200 or not pictured.get("image"):
+        raise SystemExit(f"could not upload an item's image: {status} {pictured}")
+    print(f"uploaded an item's image through the API: {pictured['image']['width']}x{pictured['image']['height']}",
+          flush=True)
 
     reports = Path(report_dir)
     reports.mkdir(parents=True, exist_ok=True)
