@@ -33,6 +33,25 @@ pub fn optional_line(raw: &str, max_chars: usize) -> Result<String, String> {
     }
 }
 
+/// A block of text that may be empty (a summary, a Markdown body): at most `max_chars`
+/// characters and no control characters but tab and line breaks. PostgreSQL text can't hold
+/// NUL, so without this a NUL would be a 500 there and stored elsewhere.
+pub fn text_block(raw: &str, max_chars: usize) -> Result<(), String> {
+    let count = raw.chars().count();
+    if count > max_chars {
+        return Err(format!(
+            "Ensure this value has at most {max_chars} characters (it has {count})."
+        ));
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err("This value can't contain control characters (other than tabs and line breaks).".into());
+    }
+    Ok(())
+}
+
 /// The longest image description (alt text) accepted; the column holds 300.
 pub const IMAGE_ALT_MAX_CHARS: usize = 300;
 
@@ -47,6 +66,15 @@ mod tests {
         assert!(line(&"x".repeat(201), 200).is_err());
         assert!(line(&"é".repeat(200), 200).is_ok());
         assert!(line("a\nb", 200).is_err());
+    }
+
+    #[test]
+    fn text_blocks_refuse_nul_and_control_characters() {
+        assert!(super::text_block("Two\r\nlines\tand a tab", 100).is_ok());
+        assert!(super::text_block("", 100).is_ok());
+        assert!(super::text_block("nul\0", 100).is_err());
+        assert!(super::text_block("bell\u{7}", 100).is_err());
+        assert!(super::text_block(&"x".repeat(101), 100).is_err());
     }
 
     #[test]

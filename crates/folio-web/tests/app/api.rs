@@ -883,6 +883,16 @@ async fn staff_change_content_with_the_admins_rules_audit_and_notifications(app:
     let taken = staff.post("/api/v1/categories", json!({"name": "Reviews"})).await;
     taken.assert_problem(422);
     assert_eq!(taken.json["errors"][0]["field"], "name", "{}", taken.json);
+    // NUL can't be stored by PostgreSQL: refused on every database, in both text blocks.
+    let nul = staff
+        .post("/api/v1/categories", json!({"name": "Nul", "summary": "a\0b"}))
+        .await;
+    nul.assert_problem(422);
+    assert_eq!(nul.json["errors"][0]["field"], "summary", "{}", nul.json);
+    let nul_body = json!({"title": "Nul", "category_id": category, "summary": "S", "body": "x\0"});
+    let refused = staff.post("/api/v1/items", nul_body).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.json["errors"][0]["field"], "body", "{}", refused.json);
     let bad = staff
         .post(
             "/api/v1/items",

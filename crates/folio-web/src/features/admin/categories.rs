@@ -23,7 +23,7 @@ use super::toolkit::list::{ListQuery, ListView};
 use super::toolkit::{Resource, admin_page};
 use super::{AdminNav, Staff};
 use crate::content::slug::Slug;
-use crate::content::{IMAGE_ALT_MAX_CHARS, line, optional_line};
+use crate::content::{IMAGE_ALT_MAX_CHARS, line, optional_line, text_block};
 use crate::error::AppResult;
 use crate::features::media::Picture;
 use crate::forms::FieldErrors;
@@ -160,13 +160,7 @@ impl CategoryForm {
             .check("slug", Slug::parse_or_derive(&self.slug, &self.name, "name"))
             .flatten();
         let summary = self.summary.trim();
-        let count = summary.chars().count();
-        if count > SUMMARY_MAX_CHARS {
-            errors.add(
-                "summary",
-                format!("Ensure this value has at most {SUMMARY_MAX_CHARS} characters (it has {count})."),
-            );
-        }
+        errors.check("summary", text_block(summary, SUMMARY_MAX_CHARS));
         let position = match self.position.trim() {
             "" => Some(0),
             raw => errors.check(

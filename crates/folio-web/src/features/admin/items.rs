@@ -29,7 +29,7 @@ use super::toolkit::list::{Filter, ListQuery, ListView};
 use super::toolkit::{Resource, admin_page, found};
 use super::{AdminNav, Staff};
 use crate::content::slug::Slug;
-use crate::content::{IMAGE_ALT_MAX_CHARS, line, markdown, optional_line};
+use crate::content::{IMAGE_ALT_MAX_CHARS, line, markdown, optional_line, text_block};
 use crate::error::AppResult;
 use crate::features::PathId;
 use crate::features::media::{Picture, Pictures, Size};
@@ -207,13 +207,7 @@ impl ItemForm {
             );
         }
         let summary = errors.check("summary", line(&self.summary, 200));
-        let count = self.body.chars().count();
-        if count > BODY_MAX_CHARS {
-            errors.add(
-                "body",
-                format!("Ensure this value has at most {BODY_MAX_CHARS} characters (it has {count})."),
-            );
-        }
+        errors.check("body", text_block(&self.body, BODY_MAX_CHARS));
         let image_alt = errors.check("image_alt", optional_line(&self.image_alt, IMAGE_ALT_MAX_CHARS));
         let publication = self.publication(errors, Utc::now());
         let fields = ItemFields {
