@@ -893,6 +893,13 @@ async fn staff_change_content_with_the_admins_rules_audit_and_notifications(app:
     let refused = staff.post("/api/v1/items", nul_body).await;
     refused.assert_problem(422);
     assert_eq!(refused.json["errors"][0]["field"], "body", "{}", refused.json);
+    // A NUL in a name never reaches the uniqueness query (PostgreSQL refused it with a 500).
+    let nul_title = json!({"title": "a\0", "category_id": category, "summary": "S"});
+    let refused = staff.post("/api/v1/items", nul_title).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.json["errors"][0]["field"], "title", "{}", refused.json);
+    let nul_name = staff.post("/api/v1/categories", json!({"name": "x\0", "slug": "x\0"})).await;
+    nul_name.assert_problem(422);
     let bad = staff
         .post(
             "/api/v1/items",

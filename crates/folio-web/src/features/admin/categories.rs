@@ -258,10 +258,11 @@ impl ImageResource for Categories {
         errors: &mut FieldErrors,
     ) -> AppResult<Option<CategoryFields>> {
         let fields = form.validate(errors);
-        let (name, slug) = unique_candidates(&form.name, &form.slug);
-        let except = current.map(|category| category.id);
-        let taken = categories::taken(&state.db, name, &slug, except).await?;
-        image_form::report_taken(errors, &taken, "name", "Category", !form.slug.trim().is_empty());
+        if let Some((name, slug)) = unique_candidates(&form.name, &form.slug) {
+            let except = current.map(|category| category.id);
+            let taken = categories::taken(&state.db, name, &slug, except).await?;
+            image_form::report_taken(errors, &taken, "name", "Category", !form.slug.trim().is_empty());
+        }
         Ok(fields)
     }
 

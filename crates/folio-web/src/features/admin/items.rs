@@ -437,9 +437,10 @@ impl ImageResource for Items {
     ) -> AppResult<Option<ItemFields>> {
         let db = &state.db;
         let fields = form.validate(errors, &categories::all(db).await?);
-        let (title, slug) = unique_candidates(&form.title, &form.slug);
-        let taken = items::taken(db, title, &slug, current.map(|item| item.id)).await?;
-        image_form::report_taken(errors, &taken, "title", "Item", !form.slug.trim().is_empty());
+        if let Some((title, slug)) = unique_candidates(&form.title, &form.slug) {
+            let taken = items::taken(db, title, &slug, current.map(|item| item.id)).await?;
+            image_form::report_taken(errors, &taken, "title", "Item", !form.slug.trim().is_empty());
+        }
         Ok(fields)
     }
 

@@ -297,13 +297,15 @@ pub fn report_taken(
 }
 
 /// The name and slug a form would save, as the uniqueness check compares them: the name
-/// trimmed, the slug as typed or else derived from the name.
-pub fn unique_candidates<'a>(name: &'a str, typed_slug: &str) -> (&'a str, String) {
+/// trimmed, the slug as typed or else derived from the name. `None` when either holds a NUL:
+/// PostgreSQL can't be sent one (the fields' own checks refuse it), so there is nothing to
+/// compare.
+pub fn unique_candidates<'a>(name: &'a str, typed_slug: &str) -> Option<(&'a str, String)> {
     let slug = match typed_slug.trim() {
         "" => slugify(name),
         typed => typed.to_owned(),
     };
-    (name.trim(), slug)
+    (!name.contains('\0') && !slug.contains('\0')).then(|| (name.trim(), slug))
 }
 
 /// Checks `upload` off the runtime; a refusal becomes the field's message.
