@@ -23,6 +23,7 @@
 #      and, on PostgreSQL, the public site (30 published items written with psql):
 #        GET /site/items/<category>/<item>/   anonymous (page cache + view counter)
 #        GET /site/items/<category>/          anonymous (page cache)
+#        GET /api/v1/items                    anonymous (the same items as JSON)
 #   5. reads the server's peak RSS (VmHWM) and stops it.
 # postgres-redis is postgres with FOLIO_CACHE_URL=redis://… (sessions in Redis, with the
 # in-process cache kept correct across instances); the summary puts its rows beside postgres's.
@@ -379,6 +380,8 @@ bench_folio() {
         seed_site "$database_url"
         bench "$backend" "GET /site/items/<category>/<item>/ (anonymous)" 200 "$base/site/items/bench/item-15/"
         bench "$backend" "GET /site/items/<category>/ (anonymous)" 200 "$base/site/items/bench/"
+        # The same items as JSON (no page cache: one page query, the categories, the images).
+        bench "$backend" "GET /api/v1/items (anonymous)" 200 "$base/api/v1/items"
     fi
     # Last, because it grows the list that GET / renders.
     BENCH_COOKIE="$SESSION_COOKIE" BENCH_CSRF="$SESSION_CSRF" BENCH_PAD="${PAD_IDS[0]}" \
