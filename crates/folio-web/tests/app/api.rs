@@ -898,7 +898,9 @@ async fn staff_change_content_with_the_admins_rules_audit_and_notifications(app:
     let refused = staff.post("/api/v1/items", nul_title).await;
     refused.assert_problem(422);
     assert_eq!(refused.json["errors"][0]["field"], "title", "{}", refused.json);
-    let nul_name = staff.post("/api/v1/categories", json!({"name": "x\0", "slug": "x\0"})).await;
+    let nul_name = staff
+        .post("/api/v1/categories", json!({"name": "x\0", "slug": "x\0"}))
+        .await;
     nul_name.assert_problem(422);
     let bad = staff
         .post(
