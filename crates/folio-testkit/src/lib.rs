@@ -97,6 +97,8 @@ pub fn test_config(
         cache_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
         rate_limits: test_rate_limits(),
         metrics_listen: None,
+        // The app's build is only served when a test builds one (none of these do).
+        web_dist: std::env::temp_dir().join("folio-test-no-web-dist"),
     }
 }
 

@@ -91,6 +91,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .merge(features::pads::router())
         .merge(features::site::router())
         .merge(features::ops::router())
+        .merge(features::app::router())
         .merge(features::media::router())
         .merge(features::hooks::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

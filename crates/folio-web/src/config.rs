@@ -93,6 +93,8 @@ pub struct AppConfig {
     /// Where Prometheus metrics are served (`FOLIO_METRICS_LISTEN`), apart from the public
     /// port; `None` (the default) serves none.
     pub metrics_listen: Option<SocketAddr>,
+    /// The browser app's build, served at `/app/` (`FOLIO_WEB_DIST`, default `web/dist`).
+    pub web_dist: std::path::PathBuf,
 }
 
 /// Where jobs run.
@@ -166,6 +168,7 @@ impl std::fmt::Debug for AppConfig {
             .field("cache_prefix", &self.cache_prefix)
             .field("rate_limits", &self.rate_limits)
             .field("metrics_listen", &self.metrics_listen)
+            .field("web_dist", &self.web_dist)
             .finish()
     }
 }
@@ -203,6 +206,7 @@ mod tests {
             cache_prefix: "folio".into(),
             rate_limits: crate::security::rate_limit::RateLimits::default(),
             metrics_listen: None,
+            web_dist: "web/dist".into(),
         };
         let printed = format!("{config:?}");
         assert!(

@@ -61,6 +61,8 @@ pub struct Settings {
     pub site: Arc<folio_jobs::SiteInfo>,
     /// The forms' rate limits.
     pub rate_limits: RateLimits,
+    /// The browser app's build (`FOLIO_WEB_DIST`).
+    pub web_dist: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for AppState {
@@ -99,6 +101,7 @@ impl AppState {
                 trusted_proxy_hops: config.trusted_proxy_hops,
                 site: Arc::new(config.site.clone()),
                 rate_limits: config.rate_limits,
+                web_dist: config.web_dist.clone(),
             }),
             site_cache: SiteCache::new(cluster.clone()),
             views: ViewCounter::default(),

@@ -223,6 +223,9 @@ pub struct Settings {
     /// `serve` and `worker`), e.g. 0.0.0.0:9464. Unset or empty: no metrics. Never the public port.
     #[arg(long, env = "FOLIO_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<String>,
+    /// The browser app's build (`cd web && npm ci && npm run build` makes it), served at /app/.
+    #[arg(long, env = "FOLIO_WEB_DIST", default_value = "web/dist", global = true)]
+    pub web_dist: String,
     /// Log filter, e.g. info or folio_web=debug,info.
     #[arg(long, env = "FOLIO_LOG", default_value = "info", global = true)]
     pub log: String,

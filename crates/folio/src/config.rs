@@ -315,6 +315,7 @@ impl Config {
                 rate_limits: folio_web::security::rate_limit::RateLimits::default()
                     .with_api_per_minute(number("FOLIO_API_RATE_LIMIT", &s.api_rate_limit, 1)?),
                 metrics_listen: metrics_listen(s.metrics_listen.as_deref(), listen)?,
+                web_dist: s.web_dist.trim().into(),
             };
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         // Checked without building anything: the mailer, storage and pool are built once, inside

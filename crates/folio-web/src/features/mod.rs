@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod api;
+pub mod app;
 pub mod hooks;
 pub mod media;
 pub mod notes;

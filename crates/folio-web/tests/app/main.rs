@@ -23,3 +23,4 @@ mod security;
 mod ses_hook;
 mod site;
 mod subscriptions;
+mod web_app;

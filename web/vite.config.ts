@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+
+// The app lives at /app/ on Folio's origin (served by the binary from web/dist, or in AWS by
+// CloudFront from its bucket). Hashed file names under /app/assets/ can be cached forever;
+// index.html is always revalidated.
+export default defineConfig({
+  base: "/app/",
+  oxc: {
+    jsx: { runtime: "automatic", importSource: "preact" },
+  },
+  build: {
+    outDir: "dist",
+    assetsDir: "assets",
+    // No source maps in the published bundle: the source is in the repository.
+    sourcemap: false,
+    target: "es2022",
+  },
+  test: {
+    environment: "happy-dom",
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+  },
+});
