@@ -198,4 +198,6 @@ module "deployer" {
   signing_key_secret_arn           = module.app.secret_key_secret_arn
   kms_key_arn                      = module.kms.key_arn
   wake_scalable_target_arns        = var.production || var.scale_down_schedule == null ? [] : module.app.scalable_target_arns
+  app_bucket_arn                   = module.edge.app_bucket_arn
+  distribution_arn                 = module.edge.distribution_arn
 }

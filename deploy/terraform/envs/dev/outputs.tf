@@ -79,7 +79,7 @@ output "dashboard_name" {
 }
 
 output "distribution_id" {
-  description = "CloudFront distribution."
+  description = "CloudFront distribution (GitHub environment variable DISTRIBUTION_ID)."
   value       = module.edge.distribution_id
 }
 
@@ -102,4 +102,9 @@ output "email" {
     hook              = module.email.hook_url
     subscription      = module.email.hook_subscription_arn
   }
+}
+
+output "app_bucket" {
+  description = "GitHub environment variable APP_BUCKET: where the pipeline publishes the browser app (deploy/ci/publish-app.sh)."
+  value       = module.edge.app_bucket_id
 }

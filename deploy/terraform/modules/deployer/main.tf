@@ -130,6 +130,27 @@ resource "aws_iam_role_policy" "this" {
         Action   = ["logs:GetLogEvents", "logs:FilterLogEvents"]
         Resource = "arn:aws:logs:${local.region}:${local.account}:log-group:${var.migrate_log_group_name}:*"
       },
+      {
+        # publish-app.sh: the browser app's files go under app/ of its bucket (never deleted:
+        # tabs opened before a deploy still load their hashed assets).
+        Sid      = "PublishBrowserApp"
+        Effect   = "Allow"
+        Action   = "s3:PutObject"
+        Resource = "${var.app_bucket_arn}/app/*"
+      },
+      {
+        Sid      = "ListBrowserApp"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = var.app_bucket_arn
+      },
+      {
+        # ...then the cached index.html is replaced.
+        Sid      = "InvalidateAppEntryPage"
+        Effect   = "Allow"
+        Action   = "cloudfront:CreateInvalidation"
+        Resource = var.distribution_arn
+      },
       ],
       # A deploy that lands while a non-production environment sleeps wakes web and worker (one
       # task each) and puts them back to min = max = 0 afterwards (ci/deploy.sh). Only those two

@@ -63,6 +63,16 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "app_bucket_arn" {
+  description = "The browser app's bucket (edge module), which the pipeline publishes to."
+  type        = string
+}
+
+variable "distribution_arn" {
+  description = "The CloudFront distribution whose cached index.html the pipeline invalidates."
+  type        = string
+}
+
 variable "wake_scalable_target_arns" {
   description = "Scalable targets (web, worker) the pipeline may wake from the night's zero and put back to sleep; empty where the environment never sleeps (production)."
   type        = list(string)

@@ -1,6 +1,6 @@
 # The front door: CloudFront for the site's domain, in front of the ALB (dynamic pages), the
-# media bucket (/media/*) and a static failover page, with the WAF web ACL, TLS certificates
-# and DNS records.
+# media bucket (/media/*), the browser app's bucket (/app/*) and a static failover page, with
+# the WAF web ACL, TLS certificates and DNS records.
 #
 # Failover: when the ALB answers 502/503/504 or cannot be reached, viewers get a 503: API
 # clients (paths under /api/) a JSON body, everyone else the failover page. CloudFront origin
@@ -175,6 +175,105 @@ resource "aws_s3_bucket_policy" "media" {
   })
 }
 
+# --- the browser app (/app/*) ---------------------------------------------------------------
+# The pipeline builds web/ once and syncs it under app/ (deploy/ci/publish-app.sh): hashed
+# assets with a year's caching, index.html revalidated. CloudFront reads it with the same
+# Origin Access Control as the other buckets; a viewer-request function sends every app route
+# to index.html (the app's router reads the path).
+
+resource "aws_s3_bucket" "app" {
+  # checkov:skip=CKV_AWS_18:Static files read only by CloudFront, whose access logs already record every request.
+  # checkov:skip=CKV_AWS_144:The files are built from the repository by the pipeline; any region gets them by a new deploy.
+  # checkov:skip=CKV_AWS_145:SSE-S3: public static files need no customer-managed key.
+  # checkov:skip=CKV2_AWS_62:Nothing consumes object events.
+  bucket        = "${var.name}-app-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "app" {
+  bucket                  = aws_s3_bucket.app.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "app" {
+  bucket = aws_s3_bucket.app.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "app" {
+  bucket = aws_s3_bucket.app.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "app" {
+  bucket = aws_s3_bucket.app.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+# A replaced index.html stays as a noncurrent version for a month (to roll back by copying it
+# back); old hashed assets stay current, since tabs opened before a deploy still load them.
+resource "aws_s3_bucket_lifecycle_configuration" "app" {
+  bucket = aws_s3_bucket.app.id
+  rule {
+    id     = "expire-old-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "app" {
+  bucket = aws_s3_bucket.app.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "CloudFrontReads"
+        Effect    = "Allow"
+        Principal = { Service = "cloudfront.amazonaws.com" }
+        Action    = "s3:GetObject"
+        Resource  = "${aws_s3_bucket.app.arn}/app/*"
+        Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.this.arn } }
+      },
+      {
+        Sid       = "TlsOnly"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.app.arn, "${aws_s3_bucket.app.arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.app]
+}
+
+resource "aws_cloudfront_function" "app_routes" {
+  count   = var.app_routes_function ? 1 : 0
+  name    = "${var.name}-app-routes"
+  runtime = "cloudfront-js-2.0"
+  comment = "Every /app/ route but the build's files is the app's index.html"
+  publish = true
+  code    = file("${path.module}/files/app-routes.js")
+}
+
 # --- failover responses by path (Lambda@Edge) -----------------------------------------------
 
 locals {
@@ -290,6 +389,12 @@ resource "aws_cloudfront_distribution" "this" {
     origin_access_control_id = var.origin_access_control_id
   }
 
+  origin {
+    origin_id                = "app"
+    domain_name              = aws_s3_bucket.app.bucket_regional_domain_name
+    origin_access_control_id = var.origin_access_control_id
+  }
+
   # Pages are private or carry CSRF tokens: never cached, every header and cookie forwarded.
   default_cache_behavior {
     target_origin_id         = "alb"
@@ -331,6 +436,25 @@ resource "aws_cloudfront_distribution" "this" {
           lambda_arn   = lambda_function_association.value
           include_body = false
         }
+      }
+    }
+  }
+
+  # The browser app from its bucket. The cache keeps what the files say: a year for the hashed
+  # assets, a revalidation for index.html (publish-app.sh sets both).
+  ordered_cache_behavior {
+    path_pattern           = "/app/*"
+    target_origin_id       = "app"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = local.caching_optimized
+    compress               = true
+    dynamic "function_association" {
+      for_each = aws_cloudfront_function.app_routes[*].arn
+      content {
+        event_type   = "viewer-request"
+        function_arn = function_association.value
       }
     }
   }

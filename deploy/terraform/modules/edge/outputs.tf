@@ -13,6 +13,21 @@ output "alb_certificate_arn" {
   value       = aws_acm_certificate_validation.alb.certificate_arn
 }
 
+output "app_bucket_id" {
+  description = "Bucket the pipeline publishes the browser app to (under app/; deploy/ci/publish-app.sh)."
+  value       = aws_s3_bucket.app.id
+}
+
+output "app_bucket_arn" {
+  description = "ARN of the browser app's bucket (the deployer role writes to it)."
+  value       = aws_s3_bucket.app.arn
+}
+
+output "distribution_arn" {
+  description = "ARN of the CloudFront distribution (the deployer role invalidates its index.html)."
+  value       = aws_cloudfront_distribution.this.arn
+}
+
 output "failover_bucket_id" {
   description = "Bucket with the failover page."
   value       = aws_s3_bucket.failover.id

@@ -68,6 +68,12 @@ variable "price_class" {
   default     = "PriceClass_100"
 }
 
+variable "app_routes_function" {
+  description = "Route /app/* through the CloudFront Function that answers the app's routes with its index.html. Off only where the CloudFront Functions API is missing (the moto emulator, tests/emulator): /app/ itself still works there."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroying the non-empty failover bucket (throw-away environments only)."
   type        = bool

@@ -47,6 +47,12 @@ mock_resource "aws_iam_role" {
   }
 }
 
+mock_resource "aws_cloudfront_function" {
+  defaults = {
+    arn = "arn:aws:cloudfront::123456789012:function/mock"
+  }
+}
+
 mock_resource "aws_iam_openid_connect_provider" {
   defaults = {
     arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"

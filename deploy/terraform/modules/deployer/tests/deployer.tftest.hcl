@@ -16,6 +16,8 @@ variables {
   migrate_log_group_name           = "/folio/folio-prod/migrate"
   signing_key_secret_arn           = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:folio-prod/secret-key-AbCdEf"
   kms_key_arn                      = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+  app_bucket_arn                   = "arn:aws:s3:::folio-prod-app-123456789012"
+  distribution_arn                 = "arn:aws:cloudfront::123456789012:distribution/E2DIST"
 }
 
 # Issue 13: the pipeline gives the signing key its first value (Terraform never holds it); it
@@ -100,5 +102,22 @@ run "production_cannot_wake" {
   assert {
     condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "WakeSleepingServices"]) == 0 && !output.wakes_sleeping_services
     error_message = "Without scalable targets (production) the pipeline's role has no Application Auto Scaling permission."
+  }
+}
+
+# Issue 19: the pipeline publishes the browser app: it writes under app/ of that bucket and
+# invalidates that distribution, and may delete nothing.
+run "publishes_the_browser_app_and_deletes_nothing" {
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "PublishBrowserApp"]) == "arn:aws:s3:::folio-prod-app-123456789012/app/*"
+    error_message = "Writes go under app/ of the app's bucket only."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "InvalidateAppEntryPage"]) == "arn:aws:cloudfront::123456789012:distribution/E2DIST"
+    error_message = "Invalidations on this distribution only."
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.this.policy, "s3:DeleteObject")
+    error_message = "The pipeline never deletes the app's files."
   }
 }

@@ -157,3 +157,34 @@ run "failover_by_path" {
     error_message = "The function writes only its own (per-region) log groups."
   }
 }
+
+run "browser_app" {
+  assert {
+    condition     = one([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.target_origin_id if b.path_pattern == "/app/*"]) == "app"
+    error_message = "/app/* comes from the app's bucket."
+  }
+  assert {
+    condition     = one([for o in aws_cloudfront_distribution.this.origin : o.domain_name if o.origin_id == "app"]) == aws_s3_bucket.app.bucket_regional_domain_name && one([for o in aws_cloudfront_distribution.this.origin : o.origin_access_control_id if o.origin_id == "app"]) == var.origin_access_control_id
+    error_message = "CloudFront reads the app's bucket through Origin Access Control."
+  }
+  assert {
+    condition     = one(flatten([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : [for f in b.function_association : f.event_type] if b.path_pattern == "/app/*"])) == "viewer-request"
+    error_message = "The SPA fallback runs on viewer requests, before the cache lookup."
+  }
+  assert {
+    condition     = aws_cloudfront_function.app_routes[0].runtime == "cloudfront-js-2.0" && strcontains(aws_cloudfront_function.app_routes[0].code, "/app/index.html")
+    error_message = "The function rewrites app routes to the entry page."
+  }
+  assert {
+    condition     = one([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.allowed_methods if b.path_pattern == "/app/*"]) == toset(["GET", "HEAD"])
+    error_message = "The app's files are read only."
+  }
+  assert {
+    condition     = aws_s3_bucket_public_access_block.app.block_public_policy && aws_s3_bucket_public_access_block.app.restrict_public_buckets
+    error_message = "The app's bucket is private; only the distribution reads it."
+  }
+  assert {
+    condition     = jsondecode(aws_s3_bucket_policy.app.policy).Statement[0].Resource == "${aws_s3_bucket.app.arn}/app/*" && jsondecode(aws_s3_bucket_policy.app.policy).Statement[0].Condition.StringEquals["AWS:SourceArn"] == aws_cloudfront_distribution.this.arn
+    error_message = "Only this distribution may read, and only the app's files."
+  }
+}
