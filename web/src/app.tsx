@@ -180,6 +180,8 @@ function Notes({ api, me }: { api: Api; me: Me }) {
   }, [api, outbox, storageKey]);
 
   useEffect(() => {
+    // Changes left waiting by an earlier visit (kept in localStorage) go first.
+    void outbox.flush();
     refresh().catch((err) => say(`Could not load your notes: ${err instanceof Error ? err.message : err}`, true));
     const online = () => {
       void outbox.flush();
