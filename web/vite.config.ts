@@ -8,6 +8,10 @@ export default defineConfig({
   oxc: {
     jsx: { runtime: "automatic", importSource: "preact" },
   },
+  // The app bundles Folio's stylesheet from the server's crate (one design, one file).
+  server: {
+    fs: { allow: [".", "../crates/folio-web/src/layout"] },
+  },
   build: {
     outDir: "dist",
     assetsDir: "assets",

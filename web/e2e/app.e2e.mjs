@@ -103,6 +103,7 @@ try {
   await a.page.getByLabel("New pad").fill("Work");
   await a.page.getByRole("button", { name: "Add" }).click();
   await a.page.getByRole("heading", { name: /^Work/ }).waitFor();
+  await a.page.waitForURL(/\/app\/pads\/\d+\//, { timeout: 5000 }).catch(() => {});
   check(a.page.url().includes("/app/pads/"), "a new pad opens at its own address");
   await a.page.getByRole("button", { name: "New note" }).click();
   await a.page.getByLabel("Name").fill("Quarterly plan");
@@ -124,6 +125,7 @@ try {
   // --- The same sorting as the pages.
   await a.page.getByLabel("Sort").selectOption("name");
   check((await noteLinks(a.page).allInnerTexts()).join("|") === "Groceries|Quarterly plan", "sorted by name, A to Z");
+  await a.page.waitForURL(/order=name/, { timeout: 5000 }).catch(() => {});
   check(a.page.url().includes("order=name"), "the order is in the address");
   await a.page.getByLabel("Sort").selectOption("-name");
   check((await noteLinks(a.page).allInnerTexts()).join("|") === "Quarterly plan|Groceries", "sorted by name, Z to A");
@@ -176,7 +178,9 @@ try {
   // --- Offline, then online: changes wait, survive a reload's worth of state, and go.
   await a.page.keyboard.press("Escape");
   await a.context.setOffline(true);
+  await a.page.waitForFunction(() => !navigator.onLine);
   await a.page.getByRole("link", { name: "Groceries" }).click();
+  await a.page.waitForFunction(() => document.querySelector("#note-text")?.value?.startsWith("milk, eggs"));
   await a.page.getByLabel("Text").fill("milk, eggs, coffee (offline)");
   await a.page.getByRole("button", { name: "Save" }).click();
   await a.page.keyboard.press("Escape");
@@ -184,8 +188,11 @@ try {
   await a.page.getByLabel("Name").fill("Written offline");
   await a.page.getByLabel("Text").fill("on the train");
   await a.page.getByRole("button", { name: "Create note" }).click();
-  await a.page.locator(".sync-offline").waitFor();
-  check(/Offline: 2 changes waiting/.test(await status(a.page)), `offline, the badge counts the waiting changes (${await status(a.page)})`);
+  await a.page
+    .waitForFunction(() => /Offline: 2 changes waiting/.test(document.querySelector(".sync")?.textContent ?? ""), null, { timeout: 10_000 })
+    .catch(() => {});
+  const queued = await a.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("folio.outbox")).map((k) => localStorage.getItem(k)).join());
+  check(/Offline: 2 changes waiting/.test(await status(a.page)), `offline, the badge counts the waiting changes (${await status(a.page)}; queue ${queued})`);
   check((await noteLinks(a.page).allInnerTexts()).includes("Written offline"), "a note made offline is listed at once");
   await a.page.screenshot({ path: join(shots, "app-offline.png") });
   await a.context.setOffline(false);

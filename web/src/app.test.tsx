@@ -40,7 +40,7 @@ describe("the app", () => {
   it("asks a signed-out visitor to sign in, and comes back after", async () => {
     render(<App api={api({ "GET /api/v1/me": { status: 401, body: { title: "Unauthorized", status: 401, detail: "x" } } })} />, root);
     await settle();
-    const link = root.querySelector<HTMLAnchorElement>("a.btn");
+    const link = root.querySelector<HTMLAnchorElement>("a.button");
     expect(root.textContent).toContain("Sign in to see your notes");
     expect(link?.getAttribute("href")).toBe("/signin/?next=%2Fapp%2F");
   });

@@ -69,7 +69,7 @@ export function App(props: { api?: Api }) {
         <div class="card card-narrow" role="alert">
           <h1>Notes are unavailable</h1>
           <p>{load.message}</p>
-          <button type="button" class="btn" onClick={() => location.reload()}>Try again</button>
+          <button type="button" class="button" onClick={() => location.reload()}>Try again</button>
         </div>
       </Frame>
     );
@@ -80,7 +80,7 @@ export function App(props: { api?: Api }) {
 function Frame({ email, sync, children }: { email?: string; sync?: JSX.Element; children: preact.ComponentChildren }) {
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip-link" href="#main">Skip to content</a>
       <header class="topbar">
         <div class="wrap topbar-inner">
           <span class="brand-group">
@@ -110,7 +110,7 @@ function SignedOut() {
       <div class="card card-narrow">
         <h1>Sign in to see your notes</h1>
         <p>The app uses your Folio account: sign in on the site, and you come back here.</p>
-        <p><a class="btn" href={`/signin/?next=${next}`}>Sign in</a></p>
+        <p><a class="button" href={`/signin/?next=${next}`}>Sign in</a></p>
         <p class="muted">No account yet? <a href="/signup/">Sign up</a>.</p>
       </div>
     </Frame>
@@ -128,8 +128,6 @@ function Notes({ api, me }: { api: Api; me: Me }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const [, bump] = useReducer((n: number) => n + 1, 0);
   const rerender = useCallback(() => bump(0), []);
-  const notesRef = useRef(notes);
-  notesRef.current = notes;
 
   const say = useCallback((text: string, error = false) => setMessage({ text, error }), []);
 
@@ -166,14 +164,17 @@ function Notes({ api, me }: { api: Api; me: Me }) {
     try {
       const [padList, list] = await Promise.all([api.pads(), api.notes("-updated_at", null)]);
       setPads(padList);
-      setNotes(merged(list, outbox.ops, notesRef.current));
+      // From the state as it is when React applies this (a note read meanwhile keeps its text).
+      setNotes((current) => merged(list, outbox.ops, current));
       setListState("ready");
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err;
       const snapshot = loadSnapshot(localStorage, storageKey);
-      if (snapshot && notesRef.current.size === 0) {
-        setPads(snapshot.pads);
-        setNotes(merged(snapshot.notes, outbox.ops, new Map(snapshot.notes.map((n) => [n.id, n]))));
+      if (snapshot) {
+        setPads((current) => (current.length > 0 ? current : snapshot.pads));
+        setNotes((current) =>
+          current.size > 0 ? current : merged(snapshot.notes, outbox.ops, new Map(snapshot.notes.map((n) => [n.id, n]))),
+        );
       }
       setListState("offline");
     }
@@ -300,9 +301,17 @@ function Notes({ api, me }: { api: Api; me: Me }) {
     }
   };
 
-  // Keyboard: n new note, j/k move, Enter/o open, Escape close, ? help.
+  // Keyboard: n new note, j/k move, o open, Escape close, ? help. One listener for the page's
+  // life reading the current state from a ref (set on every render): a listener re-added by an
+  // effect would lag behind renders, and fast key presses would see an old cursor.
+  const live = useRef({ shown, cursor, route, helpOpen });
+  live.current = { shown, cursor, route, helpOpen };
+  const actions = useRef({ openNote, go });
+  actions.current = { openNote, go };
   useEffect(() => {
     const keydown = (event: KeyboardEvent) => {
+      const { shown, cursor, route, helpOpen } = live.current;
+      const { openNote, go } = actions.current;
       if (event.key === "Escape") {
         if (helpOpen) setHelpOpen(false);
         else if (route.note !== null) {
@@ -317,6 +326,7 @@ function Notes({ api, me }: { api: Api; me: Me }) {
       const move = (to: number) => {
         const target = shown[Math.max(0, Math.min(shown.length - 1, to))];
         if (!target) return;
+        live.current = { ...live.current, cursor: target.id };
         setCursor(target.id);
         document.getElementById(`note-${target.id}`)?.focus();
       };
@@ -341,7 +351,7 @@ function Notes({ api, me }: { api: Api; me: Me }) {
     };
     window.addEventListener("keydown", keydown);
     return () => window.removeEventListener("keydown", keydown);
-  });
+  }, []);
 
   const sync = <SyncBadge state={listState === "offline" && outbox.state === "synced" ? "offline" : outbox.state} waiting={outbox.ops.length} />;
   const conflicts = outbox.conflicts.length;
@@ -378,14 +388,14 @@ function Notes({ api, me }: { api: Api; me: Me }) {
             <h1 id="list-heading">
               {pad ? pad.name : "All notes"} <span class="count">({shown.length})</span>
             </h1>
-            <div class="actions">
+            <div class="list-actions">
               <span class="sort">
                 <label for="sort">Sort</label>
                 <select id="sort" value={route.order} onChange={(e) => go({ order: (e.currentTarget.value as Order) })}>
                   {ORDERS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
                 </select>
               </span>
-              <button type="button" class="btn" onClick={() => go({ note: 0 })} aria-keyshortcuts="n">
+              <button type="button" class="button" onClick={() => go({ note: 0 })} aria-keyshortcuts="n">
                 New note
               </button>
             </div>
@@ -485,8 +495,8 @@ function PadsSidebar(props: {
         }}
       >
         <label for="new-pad">New pad</label>
-        <input id="new-pad" value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} placeholder="Name" />
-        <button type="submit" class="btn btn-small">Add</button>
+        <input type="text" id="new-pad" value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} placeholder="Name" />
+        <button type="submit" class="button-small">Add</button>
       </form>
     </nav>
   );
@@ -500,9 +510,9 @@ function PadTools({ pad, onRename, onDelete }: { pad: Pad; onRename(name: string
     return (
       <form class="pad-tools" onSubmit={(e) => { e.preventDefault(); if (name.trim()) { onRename(name.trim()); setEditing(false); } }}>
         <label for="pad-name">Pad name</label>
-        <input id="pad-name" value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} autoFocus />
-        <button type="submit" class="btn btn-small">Rename</button>
-        <button type="button" class="btn btn-small btn-secondary" onClick={() => setEditing(false)}>Cancel</button>
+        <input type="text" id="pad-name" value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} autoFocus />
+        <button type="submit" class="button-small">Rename</button>
+        <button type="button" class="button-small button-secondary" onClick={() => setEditing(false)}>Cancel</button>
       </form>
     );
   }
@@ -510,8 +520,8 @@ function PadTools({ pad, onRename, onDelete }: { pad: Pad; onRename(name: string
     return (
       <div class="pad-tools" role="alertdialog" aria-labelledby="delete-pad-question">
         <span id="delete-pad-question">Delete the pad “{pad.name}” and every note in it?</span>
-        <button type="button" class="btn btn-small btn-danger" onClick={onDelete} autoFocus>Delete pad and notes</button>
-        <button type="button" class="btn btn-small btn-secondary" onClick={() => setConfirming(false)}>Keep it</button>
+        <button type="button" class="button-small button-danger" onClick={onDelete} autoFocus>Delete pad and notes</button>
+        <button type="button" class="button-small button-secondary" onClick={() => setConfirming(false)}>Keep it</button>
       </div>
     );
   }
@@ -556,7 +566,7 @@ function NoteList(props: {
             onClick={(e) => { e.preventDefault(); props.onOpen(note.id); }}
           >
             <span class="note-name">{note.name}</span>
-            <span class="note-meta">
+            <span class="note-info">
               {padName(note.pad_id) && <span class="tag">{padName(note.pad_id)}</span>}
               {props.conflicted(note.id) ? <span class="tag tag-danger">conflict</span> : props.pending(note.id) && <span class="tag tag-pending">waiting to save</span>}
               <time dateTime={note.updated_at}>{when(note.updated_at)}</time>

@@ -1,7 +1,7 @@
 // One note, open beside the list: a new one, or an existing one with its waiting change or its
 // conflict (both versions side by side, and the choice of which to keep).
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 import type { NoteFields, Pad } from "./api";
 import type { LocalNote } from "./notes";
@@ -54,13 +54,14 @@ export function Editor(props: Props) {
     }
   }, [note?.name, note?.text, note?.pad_id]);
 
-  useEffect(() => nameField.current?.focus(), []);
+  // Focus moves with the render, before the next key press or click can land elsewhere.
+  useLayoutEffect(() => nameField.current?.focus(), []);
 
   if (props.missing) {
     return (
       <section class="editor card-inset" aria-label="Note">
         <p>This note is not here: it may have been deleted.</p>
-        <button type="button" class="btn btn-secondary" onClick={props.onClose}>Close</button>
+        <button type="button" class="button-secondary" onClick={props.onClose}>Close</button>
       </section>
     );
   }
@@ -102,6 +103,7 @@ export function Editor(props: Props) {
         <div class="field">
           <label for="note-name">Name</label>
           <input
+            type="text"
             id="note-name"
             ref={nameField}
             value={name}
@@ -134,16 +136,16 @@ export function Editor(props: Props) {
           {shown.text && <p class="field-error" id="note-text-error">{shown.text}</p>}
         </div>
         <div class="form-actions">
-          <button type="submit" class="btn" aria-keyshortcuts="Control+S">{note ? "Save" : "Create note"}</button>
-          <button type="button" class="btn btn-secondary" onClick={props.onClose} aria-keyshortcuts="Escape">Close</button>
+          <button type="submit" class="button" aria-keyshortcuts="Control+S">{note ? "Save" : "Create note"}</button>
+          <button type="button" class="button-secondary" onClick={props.onClose} aria-keyshortcuts="Escape">Close</button>
           {note && !confirmDelete && (
             <button type="button" class="link-button danger" onClick={() => setConfirmDelete(true)}>Delete</button>
           )}
           {note && confirmDelete && (
             <span class="confirm" role="alertdialog" aria-label="Confirm the delete">
               Delete “{note.name}”?{" "}
-              <button type="button" class="btn btn-small btn-danger" onClick={() => props.onDelete(note.id)} autoFocus>Delete note</button>{" "}
-              <button type="button" class="btn btn-small btn-secondary" onClick={() => setConfirmDelete(false)}>Keep it</button>
+              <button type="button" class="button-small button-danger" onClick={() => props.onDelete(note.id)} autoFocus>Delete note</button>{" "}
+              <button type="button" class="button-small button-secondary" onClick={() => setConfirmDelete(false)}>Keep it</button>
             </span>
           )}
         </div>
@@ -154,7 +156,7 @@ export function Editor(props: Props) {
 
 function ConflictView({ note, conflict, onResolve }: { note: LocalNote; conflict: Conflict; onResolve(id: number, keep: "mine" | "theirs"): void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  useLayoutEffect(() => heading.current?.focus(), []);
   const mineName = conflict.mine.name ?? note.name;
   const mineText = conflict.mine.text ?? note.text ?? "";
   return (
@@ -169,7 +171,7 @@ function ConflictView({ note, conflict, onResolve }: { note: LocalNote; conflict
         <article class="version" aria-labelledby="mine-heading">
           <h3 id="mine-heading">Your version</h3>
           {conflict.deleted ? <p class="muted">Deleted.</p> : <><p class="version-name">{mineName}</p><pre class="version-text">{mineText}</pre></>}
-          <button type="button" class="btn" onClick={() => onResolve(note.id, "mine")}>
+          <button type="button" class="button" onClick={() => onResolve(note.id, "mine")}>
             {conflict.deleted ? "Delete it anyway" : "Keep mine"}
           </button>
         </article>
@@ -177,7 +179,7 @@ function ConflictView({ note, conflict, onResolve }: { note: LocalNote; conflict
           <h3 id="theirs-heading">Their version <span class="muted">({new Date(conflict.theirs.updated_at).toLocaleString()})</span></h3>
           <p class="version-name">{conflict.theirs.name}</p>
           <pre class="version-text">{conflict.theirs.text}</pre>
-          <button type="button" class="btn btn-secondary" onClick={() => onResolve(note.id, "theirs")}>Keep theirs</button>
+          <button type="button" class="button-secondary" onClick={() => onResolve(note.id, "theirs")}>Keep theirs</button>
         </article>
       </div>
     </section>

@@ -1,6 +1,6 @@
 // The keyboard shortcuts, and the dialog that lists them (press ?).
 
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 export const SHORTCUTS: [string, string][] = [
   ["n", "New note"],
@@ -20,7 +20,7 @@ export function isTyping(event: KeyboardEvent): boolean {
 
 export function Shortcuts({ onClose }: { onClose(): void }) {
   const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     close.current?.focus();
     return () => before?.focus();
@@ -39,7 +39,7 @@ export function Shortcuts({ onClose }: { onClose(): void }) {
             ))}
           </tbody>
         </table>
-        <button type="button" class="btn" ref={close} onClick={onClose}>Close</button>
+        <button type="button" class="button" ref={close} onClick={onClose}>Close</button>
       </div>
     </div>
   );
