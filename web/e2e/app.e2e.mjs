@@ -77,7 +77,7 @@ try {
   await a.page.goto("/app/");
   await a.page.getByRole("heading", { name: "Sign in to see your notes" }).waitFor();
   check(true, "signed out, /app/ asks to sign in");
-  await a.page.screenshot({ path: join(shots, "app-signed-out.png") });
+  await a.page.screenshot({ path: join(shots, "app-signed-out.png"), fullPage: true });
   await a.page.goto("/signup/");
   await a.page.getByLabel("Email").fill(email);
   await a.page.getByLabel("Password", { exact: true }).fill(password);
@@ -97,7 +97,7 @@ try {
   });
   console.log(`time to interactive (navigation to a usable list): ${tti} ms; DOMContentLoaded ${navigation.domContentLoaded} ms, load ${navigation.load} ms`);
   check(tti < 5000, `the app is usable within 5 s of navigation (${tti} ms)`);
-  await a.page.screenshot({ path: join(shots, "app-empty.png") });
+  await a.page.screenshot({ path: join(shots, "app-empty.png"), fullPage: true });
 
   // --- A pad, then notes: one by the button, one by the keyboard.
   await a.page.getByLabel("New pad").fill("Work");
@@ -145,7 +145,7 @@ try {
   await a.page.getByLabel("Text").fill("Hire two people. Open an office.");
   await a.page.keyboard.press("Control+Enter");
   await waitSaved(a.page);
-  await a.page.screenshot({ path: join(shots, "app-editor.png") });
+  await a.page.screenshot({ path: join(shots, "app-editor.png"), fullPage: true });
   await a.page.keyboard.press("Escape");
   check(await a.page.locator("#note-text").count() === 0, "Escape closes the editor");
 
@@ -167,7 +167,7 @@ try {
     versions.includes("milk, eggs (from the laptop)") && versions.includes("milk, bread (from the phone)"),
     "a conflicting edit shows both versions",
   );
-  await a.page.screenshot({ path: join(shots, "app-conflict.png") });
+  await a.page.screenshot({ path: join(shots, "app-conflict.png"), fullPage: true });
   await a.page.getByRole("button", { name: "Keep mine" }).click();
   await waitSaved(a.page);
   await b.page.reload();
@@ -194,7 +194,7 @@ try {
   const queued = await a.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("folio.outbox")).map((k) => localStorage.getItem(k)).join());
   check(/Offline: 2 changes waiting/.test(await status(a.page)), `offline, the badge counts the waiting changes (${await status(a.page)}; queue ${queued})`);
   check((await noteLinks(a.page).allInnerTexts()).includes("Written offline"), "a note made offline is listed at once");
-  await a.page.screenshot({ path: join(shots, "app-offline.png") });
+  await a.page.screenshot({ path: join(shots, "app-offline.png"), fullPage: true });
   await a.context.setOffline(false);
   await waitSaved(a.page);
   await b.page.reload();
