@@ -69,6 +69,38 @@ describe("the app", () => {
     expect(root.querySelector("label[for='new-pad']")).not.toBeNull();
   });
 
+  it("takes a refused new note off the list and says why", async () => {
+    const me = { id: 2, email: "b@example.org", csrf_token: "t" };
+    const refusal = { title: "Invalid fields", status: 422, detail: "Some fields were refused; nothing was changed." };
+    render(
+      <App
+        api={api({
+          "GET /api/v1/me": { status: 200, body: me },
+          "GET /api/v1/pads": { status: 200, body: { data: [] } },
+          "GET /api/v1/notes": { status: 200, body: { data: [] } },
+          "POST /api/v1/notes": { status: 422, body: refusal },
+        })}
+      />,
+      root,
+    );
+    await settle();
+    const button = (label: string) => [...root.querySelectorAll("button")].find((b) => b.textContent === label);
+    await act(() => button("New note")?.click());
+    const type = (selector: string, value: string) => {
+      const field = root.querySelector<HTMLInputElement | HTMLTextAreaElement>(selector)!;
+      field.value = value;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    await act(() => {
+      type("#note-name", "Doomed");
+      type("#note-text", "text");
+    });
+    await act(() => button("Create note")?.click());
+    await settle();
+    expect([...root.querySelectorAll(".note-name")].map((el) => el.textContent)).toEqual([]);
+    expect(root.querySelector(".flash-error")?.textContent).toContain("refused: Some fields were refused");
+  });
+
   it("says so when the server can't be reached at all", async () => {
     render(<App api={new Api(async () => { throw new TypeError("offline"); })} />, root);
     await settle();

@@ -153,13 +153,26 @@ function Notes({ api, me }: { api: Api; me: Me }) {
             setCursor((c) => (c === localId ? note.id : c));
           }
         },
-        refused: (_id, why) => say(`A change to a note was refused: ${why}`, true),
+        refused: (id, why) => {
+          say(`A change to a note was refused: ${why}`, true);
+          // What the server refused leaves the screen: a note that was never made goes, and
+          // the list is read again for the others.
+          if (id < 0) {
+            setNotes((current) => {
+              const next = new Map(current);
+              next.delete(id);
+              return next;
+            });
+          }
+          void refreshRef.current();
+        },
       }),
     // One outbox per signed-in person for the page's life.
     [api, me.id],
   );
 
   /** Reads pads and notes from the server, keeping what waits in the outbox on top. */
+  const refreshRef = useRef(async () => {});
   const refresh = useCallback(async () => {
     try {
       const [padList, list] = await Promise.all([api.pads(), api.notes("-updated_at", null)]);
@@ -179,6 +192,7 @@ function Notes({ api, me }: { api: Api; me: Me }) {
       setListState("offline");
     }
   }, [api, outbox, storageKey]);
+  refreshRef.current = refresh;
 
   useEffect(() => {
     // Changes left waiting by an earlier visit (kept in localStorage) go first.
