@@ -51,10 +51,11 @@ install_tools() {
 }
 
 unit_tests_and_build() {
+  # Plain text in logs (Vitest and Vite colour their output otherwise).
   say "Vitest (npm test)"
-  (cd "$web" && npm test)
+  (cd "$web" && NO_COLOR=1 npm test -- --reporter=verbose)
   say "type check and production build (npm run build)"
-  (cd "$web" && npm run build)
+  (cd "$web" && NO_COLOR=1 npm run build)
   say "bundle sizes (what a browser downloads, gzip -9)"
   local file total=0 size
   for file in "$web"/dist/index.html "$web"/dist/assets/*; do
