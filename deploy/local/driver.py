@@ -516,9 +516,20 @@ def step_admin_images() -> None:
         kind = "webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "jpeg" if data[:2] == b"\xff\xd8" else "?"
         check(kind == name.rsplit(".", 1)[1].replace("jpg", "jpeg"), f"{name} is not a {name.rsplit('.', 1)[1]}: {data[:12]!r}")
         info(f"s3://{STACK['STACK_BUCKET']}/media/images/{image_id}/{name}: {len(data):>7} bytes, {kind}")
-    jobs = [line for line in json_lines("worker") if line.get("message") == "job done"]
-    check(any(line.get("kind") == "make_renditions" for line in jobs),
-          f"the worker log has no rendition job: {[line.get('kind') for line in jobs]}")
+    # The job writes the objects, then commits and logs "job done": the line may come a moment
+    # after the objects (a busy machine once showed the objects before the line).
+    def finished_jobs() -> list[dict]:
+        return [line for line in json_lines("worker") if line.get("message") == "job done"]
+
+    def rendition_logged() -> list[dict] | None:
+        jobs = finished_jobs()
+        return jobs if any(line.get("kind") == "make_renditions" for line in jobs) else None
+
+    try:
+        jobs = eventually("the worker's rendition job in its log", rendition_logged, timeout=30)
+    except Failed:
+        jobs = finished_jobs()
+        check(False, f"the worker log has no rendition job: {[line.get('kind') for line in jobs]}")
     info("made by the worker process (its log: " + ", ".join(sorted({str(line.get('kind')) for line in jobs})) + ")")
 
     # A reader's view: the public page links the WebP rendition through a presigned S3 URL,
