@@ -1035,9 +1035,9 @@ BAD_VALUES = {
     "FOLIO_DATABASE_AUTH": ["kerberos", "IAM "],
     "FOLIO_EMAIL_URL": ["gopher://127.0.0.1", "smtp://", "smtp://127.0.0.1:notaport", "smtps://:465"],
     "FOLIO_STORAGE_URL": ["ftp://bucket/media", "s3://", "media"],
-    "FOLIO_BASE_URL": ["127.0.0.1:47443", "https://", "ftp://example.org"],
+    "FOLIO_BASE_URL": ["127.0.0.1:61443", "https://", "ftp://example.org"],
     "FOLIO_MEDIA_BASE_URL": ["cdn.example.org/media", "https://cdn.example.org/media?v=1"],
-    "FOLIO_CACHE_URL": ["memcached://127.0.0.1", "redis://", "redis://127.0.0.1:47479/not-a-number"],
+    "FOLIO_CACHE_URL": ["memcached://127.0.0.1", "redis://", "redis://127.0.0.1:61479/not-a-number"],
     "FOLIO_CACHE_PREFIX": ["folio prod", ""],
 }
 

@@ -20,7 +20,7 @@ touches nothing else on the machine.
             (their fate unknown) are listed on the item's admin page, and staff resend them on
             purpose, after which every subscriber has the email.
 
-Settings: STACK_* as for stack.sh (STACK_BIN, STACK_DIR, ports); FAULTS_PG_PORT (47432).
+Settings: STACK_* as for stack.sh (STACK_BIN, STACK_DIR, ports); FAULTS_PG_PORT (61432).
 Exits 1 on the first failed check, after stopping everything it started.
 """
 
@@ -50,7 +50,7 @@ import traffic  # noqa: E402  (the drills' traffic and HTTP client)
 ROOT = Path(__file__).resolve().parents[2]
 STACK_SH = str(ROOT / "deploy" / "local" / "stack.sh")
 STACK_DIR = traffic.STACK_DIR
-PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "47432"))
+PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "61432"))
 STAFF = "staff@faults.test"
 STAFF_PASSWORD = "faults-" + os.urandom(8).hex()
 SUBSCRIBERS = 10_000

@@ -6,7 +6,7 @@ Like a real MTA's delivery it adds Return-Path and Delivered-To headers from the
 so a test can check who a message was delivered to, not only what its To: says. Prints one JSON
 line per message. Runs until SIGTERM/SIGINT, then exits 0.
 
-    smtp_server.py --port 47425 --maildir target/local-stack/mail
+    smtp_server.py --port 61425 --maildir target/local-stack/mail
 
 Needs aiosmtpd (PyPI); deploy/local/stack.sh installs it into a venv.
 """

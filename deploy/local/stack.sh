@@ -62,21 +62,23 @@ STACK_MAIL=${STACK_MAIL:-smtp}
 # FOLIO_EMAIL_FROM in every mode; its domain is the SES sending identity with STACK_MAIL=ses.
 STACK_EMAIL_FROM=${STACK_EMAIL_FROM:-Folio <folio@folio.test>}
 STACK_PG_URL=${STACK_PG_URL:-postgres://postgres@127.0.0.1:5432}
-# Fixed ports in an unusual range, so the stack never meets a developer's own servers.
-STACK_HTTPS_PORT=${STACK_HTTPS_PORT:-47443}
-STACK_WEB1_PORT=${STACK_WEB1_PORT:-47401}
-STACK_WEB2_PORT=${STACK_WEB2_PORT:-47402}
-STACK_WEB3_PORT=${STACK_WEB3_PORT:-47403}
-STACK_WEB4_PORT=${STACK_WEB4_PORT:-47404}
+# Fixed ports in an unusual range, so the stack never meets a developer's own servers, and
+# above the kernel's ephemeral range (32768-60999), so no outgoing connection holds one (once,
+# RabbitMQ's link to epmd sat on 47404 and a drill's green web4 could not start).
+STACK_HTTPS_PORT=${STACK_HTTPS_PORT:-61443}
+STACK_WEB1_PORT=${STACK_WEB1_PORT:-61401}
+STACK_WEB2_PORT=${STACK_WEB2_PORT:-61402}
+STACK_WEB3_PORT=${STACK_WEB3_PORT:-61403}
+STACK_WEB4_PORT=${STACK_WEB4_PORT:-61404}
 # haproxy's runtime API (admin level, loopback only): how a deploy enables and drains servers.
-STACK_PROXY_ADMIN_PORT=${STACK_PROXY_ADMIN_PORT:-47490}
-STACK_SMTP_PORT=${STACK_SMTP_PORT:-47425}
-STACK_SES_PORT=${STACK_SES_PORT:-47446}
+STACK_PROXY_ADMIN_PORT=${STACK_PROXY_ADMIN_PORT:-61490}
+STACK_SMTP_PORT=${STACK_SMTP_PORT:-61425}
+STACK_SES_PORT=${STACK_SES_PORT:-61446}
 # Not a stack process: the test's SNS stand-in (driver.py) serves its signing certificate here;
 # the app may fetch SNS certificates from this host only (FOLIO_SNS_CERT_HOST).
-STACK_SNS_PORT=${STACK_SNS_PORT:-47480}
-STACK_S3_PORT=${STACK_S3_PORT:-47414}
-STACK_REDIS_PORT=${STACK_REDIS_PORT:-47479}
+STACK_SNS_PORT=${STACK_SNS_PORT:-61480}
+STACK_S3_PORT=${STACK_S3_PORT:-61414}
+STACK_REDIS_PORT=${STACK_REDIS_PORT:-61479}
 # FOLIO_SHUTDOWN_GRACE_SECS: small, so a stop is quick; folio must exit within it.
 STACK_GRACE_SECS=${STACK_GRACE_SECS:-5}
 # FOLIO_DRAIN_SECS: longer than haproxy takes to see a failing /readyz (2 checks 1 s apart),
@@ -131,7 +133,7 @@ alive() { # alive NAME: its process runs (and is the one we started, not a reuse
   pid=$(pid_of "$1")
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
   program=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n1)
-  # redis-server rewrites its title ("redis-server 127.0.0.1:47479"): compare the program only.
+  # redis-server rewrites its title ("redis-server 127.0.0.1:61479"): compare the program only.
   [ "${program%% *}" = "$(cat "$run/$1.cmd")" ]
 }
 
