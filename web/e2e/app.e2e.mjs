@@ -177,6 +177,9 @@ try {
 
   // --- Offline, then online: changes wait, survive a reload's worth of state, and go.
   await a.page.keyboard.press("Escape");
+  // The browser goes offline (its events and navigator.onLine), and every API request fails at
+  // once: Chromium's offline emulation alone let a request through now and then.
+  await a.page.route("**/api/v1/**", (route) => route.abort("internetdisconnected"));
   await a.context.setOffline(true);
   await a.page.waitForFunction(() => !navigator.onLine);
   await a.page.getByRole("link", { name: "Groceries" }).click();
@@ -195,6 +198,7 @@ try {
   check(/Offline: 2 changes waiting/.test(await status(a.page)), `offline, the badge counts the waiting changes (${await status(a.page)}; queue ${queued})`);
   check((await noteLinks(a.page).allInnerTexts()).includes("Written offline"), "a note made offline is listed at once");
   await a.page.screenshot({ path: join(shots, "app-offline.png"), fullPage: true });
+  await a.page.unroute("**/api/v1/**");
   await a.context.setOffline(false);
   await waitSaved(a.page);
   await b.page.reload();

@@ -344,9 +344,10 @@ function Notes({ api, me }: { api: Api; me: Me }) {
         setCursor(target.id);
         document.getElementById(`note-${target.id}`)?.focus();
       };
+      // A shortcut's key is not also typed: the field it focuses would otherwise receive it.
+      if (["n", "j", "k", "o", "?"].includes(event.key)) event.preventDefault();
       switch (event.key) {
         case "n":
-          event.preventDefault();
           go({ note: 0 });
           break;
         case "j":

@@ -45,9 +45,14 @@ export function Editor(props: Props) {
   const loaded = note?.text !== undefined;
 
   // The text arrives after the note opens (it is read then): fill it in unless typing began.
-  const [touched, setTouched] = useState(false);
+  // A ref, not state: this effect runs after paint, and typing may come first; the value it
+  // sees must be the one typing set, not the one of the render that scheduled it.
+  const touched = useRef(false);
+  const touch = () => {
+    touched.current = true;
+  };
   useEffect(() => {
-    if (note && !touched) {
+    if (note && !touched.current) {
       setName(note.name);
       setText(note.text ?? "");
       setPad(note.pad_id);
@@ -83,7 +88,7 @@ export function Editor(props: Props) {
     }
     if (note) {
       props.onSave(note.id, fields());
-      setTouched(false);
+      touched.current = false;
     } else {
       props.onCreate(fields());
     }
@@ -110,13 +115,13 @@ export function Editor(props: Props) {
             maxLength={100}
             aria-invalid={shown.name ? "true" : undefined}
             aria-describedby={shown.name ? "note-name-error" : undefined}
-            onInput={(e) => { setName(e.currentTarget.value); setTouched(true); }}
+            onInput={(e) => { setName(e.currentTarget.value); touch(); }}
           />
           {shown.name && <p class="field-error" id="note-name-error">{shown.name}</p>}
         </div>
         <div class="field">
           <label for="note-pad">Pad</label>
-          <select id="note-pad" value={pad === null ? "" : String(pad)} onChange={(e) => { setPad(e.currentTarget.value ? Number(e.currentTarget.value) : null); setTouched(true); }}>
+          <select id="note-pad" value={pad === null ? "" : String(pad)} onChange={(e) => { setPad(e.currentTarget.value ? Number(e.currentTarget.value) : null); touch(); }}>
             <option value="">No pad</option>
             {props.pads.map((p) => <option key={p.id} value={String(p.id)}>{p.name}</option>)}
           </select>
@@ -131,7 +136,7 @@ export function Editor(props: Props) {
             placeholder={note !== null && !loaded ? "Loading the text…" : undefined}
             aria-invalid={shown.text ? "true" : undefined}
             aria-describedby={shown.text ? "note-text-error" : undefined}
-            onInput={(e) => { setText(e.currentTarget.value); setTouched(true); }}
+            onInput={(e) => { setText(e.currentTarget.value); touch(); }}
           />
           {shown.text && <p class="field-error" id="note-text-error">{shown.text}</p>}
         </div>

@@ -10,6 +10,8 @@ class FakeServer {
   notes = new Map<number, Note>();
   versions = new Map<number, number>();
   offline = false;
+  /** While set, requests wait for it: a change can be made while another is on its way. */
+  gate: Promise<void> | null = null;
   requests: string[] = [];
   private nextId = 1;
 
@@ -26,6 +28,7 @@ class FakeServer {
   fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     const method = init?.method ?? "GET";
     if (this.offline) throw new TypeError("Failed to fetch");
+    if (this.gate) await this.gate;
     // Only the requests that reached the server.
     this.requests.push(`${method} ${url}`);
     const ifMatch = new Headers(init?.headers).get("if-match");
@@ -194,6 +197,27 @@ describe("the outbox", () => {
     await box.flush();
     expect(server.notes.has(9)).toBe(false);
     expect(server.requests.filter((r) => r.startsWith("POST"))).toHaveLength(0);
+  });
+
+  it("never folds a change into one already on its way", async () => {
+    const server = new FakeServer();
+    server.put({ id: 4, name: "N", text: "one", pad_id: null });
+    let open = () => {};
+    server.gate = new Promise((resolve) => (open = resolve));
+    const { box } = outbox(server);
+    box.update(4, { text: "two" }, server.etag(4));
+    const sending = box.flush();
+    // The first PATCH is out; this edit must go in a second one, not into the first.
+    box.update(4, { text: "three" }, server.etag(4));
+    const local = box.create({ name: "Made", text: "x", pad_id: null });
+    box.delete(local, null);
+    server.gate = null;
+    open();
+    await sending;
+    await box.flush();
+    expect(server.notes.get(4)?.text).toBe("three");
+    expect(server.requests.filter((r) => r.startsWith("PATCH"))).toHaveLength(2);
+    expect(box.ops).toHaveLength(0);
   });
 
   it("reports a refusal (422) and moves on", async () => {

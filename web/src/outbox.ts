@@ -55,6 +55,8 @@ export class Outbox {
   conflicts: Conflict[] = [];
   state: SyncState = "synced";
   private nextLocalId = -1;
+  /** The change being sent: it is never merged into or removed (its request is already out). */
+  private inFlight: Op | null = null;
   private flushing: Promise<void> | null = null;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -77,7 +79,7 @@ export class Outbox {
 
   /** Queues a change of note `id`, read at version `base`. */
   update(id: number, fields: Partial<NoteFields>, base: string | null): void {
-    const queuedCreate = this.ops.find((op) => op.kind === "create" && op.id === id);
+    const queuedCreate = this.ops.find((op) => op.kind === "create" && op.id === id && op !== this.inFlight);
     if (queuedCreate && queuedCreate.kind === "create") {
       // Not on the server yet: the create carries the change.
       queuedCreate.fields = { ...queuedCreate.fields, ...fields };
@@ -85,7 +87,7 @@ export class Outbox {
       return;
     }
     const last = this.ops[this.ops.length - 1];
-    if (last && last.kind === "update" && last.id === id) {
+    if (last && last !== this.inFlight && last.kind === "update" && last.id === id) {
       // Typing in bursts: one PATCH for consecutive changes of the same note.
       last.fields = { ...last.fields, ...fields };
       this.save();
@@ -96,8 +98,10 @@ export class Outbox {
 
   /** Queues the delete of note `id`, read at version `base`. */
   delete(id: number, base: string | null): void {
-    const hadCreate = this.ops.some((op) => op.kind === "create" && op.id === id);
-    this.ops = this.ops.filter((op) => op.id !== id);
+    const waiting = (op: Op) => op.id === id && op !== this.inFlight;
+    const hadCreate = this.ops.some((op) => op.kind === "create" && waiting(op));
+    this.ops = this.ops.filter((op) => !waiting(op));
+    // A create already on its way gets its delete after it (with the id the server gives).
     if (!hadCreate) this.ops.push({ kind: "delete", id, base });
     this.save();
     this.kick();
@@ -164,6 +168,8 @@ export class Outbox {
     while (this.ops.length > 0) {
       this.setState("syncing");
       const op = this.ops[0];
+      this.foldFollowing(op);
+      this.inFlight = op;
       try {
         await this.send(op);
         this.failures = 0;
@@ -173,6 +179,8 @@ export class Outbox {
           return;
         }
         this.settleRefusal(op, err);
+      } finally {
+        this.inFlight = null;
       }
       this.save();
     }
@@ -183,7 +191,7 @@ export class Outbox {
     switch (op.kind) {
       case "create": {
         const { value, etag } = await this.api.createNote(op.fields);
-        this.ops.shift();
+        this.remove(op);
         // Later changes of this note name it by its new id.
         for (const later of this.ops) {
           if (later.id === op.id) later.id = value.id;
@@ -194,7 +202,7 @@ export class Outbox {
       }
       case "update": {
         const { value, etag } = await this.api.updateNote(op.id, op.fields, op.base);
-        this.ops.shift();
+        this.remove(op);
         for (const later of this.ops) {
           if (later.kind !== "create" && later.id === op.id) later.base = etag;
         }
@@ -208,7 +216,7 @@ export class Outbox {
           // Already gone: what the delete wanted.
           if (!(err instanceof ApiError && err.status === 404)) throw err;
         }
-        this.ops.shift();
+        this.remove(op);
         this.events.saved({ localId: op.id, note: null, etag: null });
         return;
       }
@@ -217,7 +225,7 @@ export class Outbox {
 
   /** A change the server answered with an error: a conflict to settle, or a refusal. */
   private settleRefusal(op: Op, err: unknown): void {
-    this.ops.shift();
+    this.remove(op);
     if (err instanceof ApiError && err.status === 412 && op.kind !== "create") {
       // Held until the conflict is fetched and settled; later changes of the note wait too.
       const later = this.ops.filter((o) => o.id === op.id);
@@ -248,6 +256,25 @@ export class Outbox {
     }
     this.save();
     this.events.changed();
+  }
+
+  /**
+   * Folds the changes of the same note queued right after `op` into it, just before it is sent:
+   * edits made while an earlier attempt was on its way go out as one request.
+   */
+  private foldFollowing(op: Op): void {
+    if (op.kind === "delete") return;
+    while (this.ops.length > 1) {
+      const next = this.ops[1];
+      if (next.kind !== "update" || next.id !== op.id) return;
+      op.fields = { ...op.fields, ...next.fields };
+      this.ops.splice(1, 1);
+    }
+  }
+
+  /** Takes `op` off the queue, wherever it stands now. */
+  private remove(op: Op): void {
+    this.ops = this.ops.filter((o) => o !== op);
   }
 
   private scheduleRetry(): void {
