@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::content::{
-    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, delete_content, image, pictures,
-    replace, save_resource, validated,
+    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, delete_content, image, replace,
+    save_resource, validated,
 };
 use super::http::{ApiJson, ApiQuery, check_version, public_read_response, written_response};
 use super::notes::path_id;
@@ -26,7 +26,7 @@ use super::problem::{
 };
 use super::text::optional_id;
 use crate::features::admin::categories::{Categories, CategoryForm};
-use crate::features::media::Size;
+use crate::features::media::{Pictures, Size};
 use crate::state::AppState;
 
 /// A category of the site.
@@ -123,7 +123,7 @@ pub struct CategoriesQuery {
 /// The JSON of `cards`, with their images.
 async fn represent(state: &AppState, cards: Vec<CategoryCard>) -> ApiResult<Vec<Category>> {
     let keys: Vec<Option<String>> = cards.iter().map(|card| card.category.image_key.clone()).collect();
-    let pictures = pictures(state, &keys, Size::Tile).await?;
+    let pictures = Pictures::load(state, &keys, Size::Tile).await?;
     Ok(cards
         .into_iter()
         .map(|CategoryCard { category, item_count }| Category {

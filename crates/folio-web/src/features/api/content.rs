@@ -17,7 +17,7 @@ use super::problem::{ApiError, ApiResult};
 use crate::error::AppError;
 use crate::features::admin::toolkit::delete::{Deletable, Deleted, delete_audited};
 use crate::features::admin::toolkit::image_form::{self, Change, ImageResource, Saving};
-use crate::features::media::{Pictures, Size};
+use crate::features::media::Pictures;
 use crate::forms::FieldErrors;
 use crate::state::AppState;
 use crate::uploads::{
@@ -148,15 +148,6 @@ pub struct Image {
     pub height: u32,
     /// The description for people who can't see it.
     pub alt: String,
-}
-
-/// The images of `keys` at `size`, to look up by key.
-pub async fn pictures<'a>(
-    state: &AppState,
-    keys: impl IntoIterator<Item = &'a Option<String>>,
-    size: Size,
-) -> ApiResult<Pictures> {
-    Ok(Pictures::load(state, keys, size).await?)
 }
 
 /// The image of `key` among `pictures`, with its description (`alt`, else `fallback`).

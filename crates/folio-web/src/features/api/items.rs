@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::content::{
-    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, delete_content, image, pictures,
-    replace, save_resource, validated,
+    ApiStaff, Image, ImageEdit, ImageUpload, ImageUploadForm, MaybeCaller, delete_content, image, replace,
+    save_resource, validated,
 };
 use super::http::{ApiJson, ApiQuery, check_version, public_read_response, written_response};
 use super::notes::path_id;
@@ -26,7 +26,7 @@ use super::problem::{
 };
 use super::text::{optional_id, whole_number};
 use crate::features::admin::items::{ItemForm, Items, publish_at_input, set_published};
-use crate::features::media::Size;
+use crate::features::media::{Pictures, Size};
 use crate::forms::FieldErrors;
 use crate::state::AppState;
 
@@ -232,7 +232,7 @@ async fn visible(state: &AppState, caller: &MaybeCaller) -> ApiResult<&'static [
 /// The JSON of `rows`, with their images and site addresses.
 async fn represent(state: &AppState, rows: Vec<item_row::Model>) -> ApiResult<Vec<Item>> {
     let keys: Vec<Option<String>> = rows.iter().map(|row| row.image_key.clone()).collect();
-    let pictures = pictures(state, &keys, Size::Display).await?;
+    let pictures = Pictures::load(state, &keys, Size::Display).await?;
     // A site has tens of categories: their slugs in one query.
     let categories = categories::all(&state.db).await?;
     let slug_of = |id: i64| {
