@@ -52,6 +52,19 @@ async function session(viewport = { width: 1280, height: 860 }) {
     }
   });
   page.on("pageerror", (error) => problems.push(String(error)));
+  // The API traffic with times, printed when a check fails (what the outbox sent, and when).
+  const t0 = Date.now();
+  const traffic = [];
+  const stamp = () => `${String(Date.now() - t0).padStart(6)} ms`;
+  page.on("requestfailed", (r) => r.url().includes("/api/") && traffic.push(`${stamp()} ${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`));
+  page.on("requestfinished", async (r) => {
+    if (!r.url().includes("/api/")) return;
+    const response = await r.response().catch(() => null);
+    traffic.push(`${stamp()} ${r.method()} ${r.url()} ${response?.status() ?? "?"}`);
+  });
+  page.on("console", (m) => traffic.push(`${stamp()} console.${m.type()}: ${m.text()}`));
+  page.traffic = traffic;
+  page.mark = (what) => traffic.push(`${stamp()} ---- ${what}`);
   return { context, page, problems };
 }
 
@@ -180,6 +193,7 @@ try {
   // The browser goes offline (its events and navigator.onLine), and every API request fails at
   // once: Chromium's offline emulation alone let a request through now and then.
   await a.page.route("**/api/v1/**", (route) => route.abort("internetdisconnected"));
+  a.page.mark("offline");
   await a.context.setOffline(true);
   await a.page.waitForFunction(() => !navigator.onLine);
   await a.page.getByRole("link", { name: "Groceries" }).click();
@@ -198,8 +212,10 @@ try {
   check(/Offline: 2 changes waiting/.test(await status(a.page)), `offline, the badge counts the waiting changes (${await status(a.page)}; queue ${queued})`);
   check((await noteLinks(a.page).allInnerTexts()).includes("Written offline"), "a note made offline is listed at once");
   await a.page.screenshot({ path: join(shots, "app-offline.png"), fullPage: true });
+  a.page.mark("online");
   await a.page.unroute("**/api/v1/**");
   await a.context.setOffline(false);
+  a.page.mark("online, network emulation off");
   await waitSaved(a.page);
   await b.page.reload();
   await b.page.getByRole("link", { name: "Written offline" }).waitFor();
@@ -237,6 +253,7 @@ try {
   for (const [i, page] of sessions.entries()) {
     await page.screenshot({ path: join(shots, `failure-session-${i + 1}.png`), fullPage: true }).catch(() => {});
     console.error(`--- session ${i + 1} at ${page.url()}:\n${await page.locator("body").innerText().catch(() => "?")}`);
+    console.error(`--- session ${i + 1}'s API requests, last 40:\n${page.traffic.slice(-40).join("\n")}`);
   }
   throw err;
 } finally {

@@ -1,7 +1,8 @@
 // The JSON API as the app uses it: the browser's session (same origin, its cookie) and the
 // session's CSRF token in X-CSRF-Token on writes. Every answer that is not a success becomes an
 // ApiError carrying the RFC 9457 problem; a request that never got an answer (offline, a
-// dropped connection) becomes a NetworkError, which the outbox retries.
+// dropped connection, no answer within the time limit) becomes a NetworkError, which the outbox
+// retries.
 
 export type Order = "name" | "-name" | "updated_at" | "-updated_at";
 
@@ -63,10 +64,19 @@ type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 const BASE = "/api/v1";
 
+/**
+ * How long a request may go unanswered. On a flaky connection a request can hang instead of
+ * failing; without a limit the outbox would wait on it forever and send nothing else.
+ */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
 export class Api {
   private csrf: string | null = null;
 
-  constructor(private readonly fetcher: Fetch = (input, init) => fetch(input, init)) {}
+  constructor(
+    private readonly fetcher: Fetch = (input, init) => fetch(input, init),
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {}
 
   /** Who is signed in; 401 (an ApiError) when nobody is. Keeps the CSRF token for writes. */
   async me(): Promise<Me> {
@@ -121,7 +131,7 @@ export class Api {
     let next: string | null = `${BASE}${path}`;
     while (next) {
       const response = await this.raw("GET", next);
-      const page = (await response.json()) as { data: T[] };
+      const page = await bodyOf<{ data: T[] }>(response);
       items.push(...page.data);
       next = nextLink(response.headers.get("link"));
     }
@@ -131,7 +141,7 @@ export class Api {
   private async send<T>(method: string, path: string, body?: unknown, ifMatch?: string | null): Promise<Versioned<T>> {
     const response = await this.raw(method, `${BASE}${path}`, body, ifMatch);
     const etag = response.headers.get("etag") ?? "";
-    const value = response.status === 204 ? null : await response.json();
+    const value = response.status === 204 ? null : await bodyOf<T>(response);
     return { value: value as T, etag };
   }
 
@@ -148,12 +158,25 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
         cache: "no-store",
+        // Also bounds reading the body.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
       throw new NetworkError(err instanceof Error ? err.message : String(err));
     }
     if (!response.ok) throw new ApiError(await problemOf(response));
     return response;
+  }
+}
+
+/** The answer's JSON; a body cut off (connection lost, time limit) is a NetworkError too. */
+async function bodyOf<T>(response: Response): Promise<T> {
+  try {
+    return (await response.json()) as T;
+  } catch (err) {
+    // A SyntaxError is a body that arrived and is not JSON: not something a retry mends.
+    if (err instanceof SyntaxError) throw err;
+    throw new NetworkError(err instanceof Error ? err.message : String(err));
   }
 }
 

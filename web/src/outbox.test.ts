@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 
-import { Api, nextLink } from "./api";
+import { Api, NetworkError, nextLink } from "./api";
 import type { Note } from "./api";
 import { Outbox } from "./outbox";
 import type { Saved } from "./outbox";
@@ -228,6 +228,17 @@ describe("the outbox", () => {
     await box.flush();
     expect(refused).toEqual(["problem 404"]);
     expect(server.notes.size).toBe(1);
+  });
+});
+
+describe("requests", () => {
+  it("give up after the time limit, so a hung connection is retried like a lost one", async () => {
+    const hangs = (_url: string, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+      });
+    // Without the limit this never settles (and the test times out).
+    await expect(new Api(hangs, 50).note(1)).rejects.toBeInstanceOf(NetworkError);
   });
 });
 
