@@ -5,6 +5,7 @@ use folio_testkit::{Backend, TestApp, backend_tests, test_config};
 backend_tests!(
     health_and_readiness,
     paths_without_a_trailing_slash_redirect,
+    the_slash_redirect_never_leaves_the_site,
     unknown_pages_are_a_real_404,
     malformed_and_oversized_requests_are_clear_4xx,
     the_stylesheet_is_served_and_cached,
@@ -70,6 +71,39 @@ async fn paths_without_a_trailing_slash_redirect(app: TestApp) {
     let post = v.post("/signin", &[("email", "x")]).await;
     assert_eq!(post.status, 308, "a POST keeps its method and body");
     assert_eq!(post.location(), Some("/signin/"));
+}
+
+/// `//evil.com` and `/\evil.com` once answered `308 Location: //evil.com/`, which a browser
+/// follows to another host (with the method and body, for a 308).
+async fn the_slash_redirect_never_leaves_the_site(app: TestApp) {
+    for target in [
+        "//evil.com",
+        "//evil.com/x",
+        "/\\evil.com",
+        "/\\/evil.com",
+        "/a\\b",
+    ] {
+        for method in ["GET", "POST"] {
+            let head = format!(
+                "{method} {target} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            let answer = raw_exchange(app.base_url(), &head).await;
+            let (head, _) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+            assert!(
+                head.starts_with("HTTP/1.1 404") || head.starts_with("HTTP/1.1 400"),
+                "{method} {target}: {head}"
+            );
+            assert!(
+                !head.to_ascii_lowercase().contains("\r\nlocation:"),
+                "{method} {target}: {head}"
+            );
+        }
+    }
+    // A path on this site that only lacks its slash is still redirected.
+    app.visitor()
+        .get("/signin//x")
+        .await
+        .assert_redirect("/signin//x/");
 }
 
 async fn unknown_pages_are_a_real_404(app: TestApp) {

@@ -137,7 +137,7 @@ impl RequestContext {
 /// the 404 page.
 pub async fn fallback(uri: Uri, ctx: Result<RequestContext, AppError>) -> Result<Response, AppError> {
     let path = uri.path();
-    if !path.ends_with('/') && !path.starts_with("/static/") {
+    if !path.ends_with('/') && !path.starts_with("/static/") && stays_on_this_site(path) {
         let target = match uri.query() {
             Some(query) => format!("{path}/?{query}"),
             None => format!("{path}/"),
@@ -151,4 +151,11 @@ pub async fn fallback(uri: Uri, ctx: Result<RequestContext, AppError>) -> Result
         Ok(ctx) => ctx.not_found().await,
         Err(_) => AppError::NotFound,
     })
+}
+
+/// Whether `path`, sent back as a `Location`, is read by browsers as a path on this site. A
+/// leading `//` names another host (`//evil.com/`), and browsers read `\` as `/`, so `/\evil.com`
+/// does too: such a path gets the 404 page, never a redirect.
+fn stays_on_this_site(path: &str) -> bool {
+    path.starts_with('/') && !path[1..].starts_with('/') && !path.contains('\\')
 }
