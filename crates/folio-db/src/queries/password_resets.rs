@@ -25,6 +25,18 @@ pub async fn create(
     Ok(())
 }
 
+/// Ends every unused link of a user: once the password is new, a link asked for before has
+/// nothing left to reset (and whoever asked for it may not be the owner).
+pub async fn end_all_for_user(db: &impl sea_orm::ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The user a link belongs to, while it is unused and unexpired.
 pub async fn find_usable(db: &DatabaseConnection, token_hash: &str) -> Result<Option<i64>, DbErr> {
     let row = password_reset::Entity::find()
@@ -37,8 +49,8 @@ pub async fn find_usable(db: &DatabaseConnection, token_hash: &str) -> Result<Op
 }
 
 /// Uses a link: in one transaction, marks it used (only if it still is usable, so two
-/// concurrent submissions can't both succeed), sets the new password and ends all of the
-/// user's sessions. Returns the user id, or `None` when the link was no longer usable.
+/// concurrent submissions can't both succeed), sets the new password (which ends the user's
+/// other links) and ends all of the user's sessions. Returns the user id, or `None` when the link was no longer usable.
 pub async fn redeem(
     db: &DatabaseConnection,
     token_hash: &str,

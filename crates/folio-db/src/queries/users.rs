@@ -143,6 +143,9 @@ pub async fn set_password_hash(
         .await?;
     // A new password ends every API token too: whoever knew the old one may have made some.
     super::api_tokens::revoke_all_for_user(db, id).await?;
+    // And every reset link still out: the newest one redeemed, or a change in Settings, leaves
+    // none of the others working.
+    super::password_resets::end_all_for_user(db, id).await?;
     Ok(())
 }
 

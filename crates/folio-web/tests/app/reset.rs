@@ -12,6 +12,7 @@ backend_tests!(
     reset_link_expires_after_an_hour,
     reset_validates_the_new_password,
     reset_ends_every_session,
+    a_new_password_ends_every_outstanding_link,
     garbage_reset_tokens_are_404,
 );
 
@@ -158,6 +159,60 @@ async fn reset_ends_every_session(app: TestApp) {
     .assert_redirect("/signin/");
     signed_in.get("/").await.assert_redirect("/signin/?next=/");
     assert_eq!(app.count("sessions").await, 0);
+}
+
+/// Two links asked for and the newer one redeemed: the older one once still set a password and
+/// signed in. A link asked for before a password change in Settings worked too.
+async fn a_new_password_ends_every_outstanding_link(app: TestApp) {
+    app.visitor().sign_up("una@example.org", PASSWORD).await;
+    let older = request_link(&app, &app.visitor(), "una@example.org").await;
+    let newer = request_link(&app, &app.visitor(), "una@example.org").await;
+    let fresh = [
+        ("new_password1", "fresh-password"),
+        ("new_password2", "fresh-password"),
+    ];
+    app.visitor()
+        .submit(&newer, &fresh)
+        .await
+        .assert_redirect("/signin/");
+    let stranger = app.visitor();
+    assert_eq!(stranger.get(&older).await.status, 404);
+    let theirs = [
+        ("new_password1", "strangers-password"),
+        ("new_password2", "strangers-password"),
+    ];
+    assert_eq!(
+        stranger
+            .submit_via("/forgot-password/", &older, &theirs)
+            .await
+            .status,
+        404
+    );
+
+    let before_change = request_link(&app, &app.visitor(), "una@example.org").await;
+    let owner = app.visitor();
+    owner
+        .sign_in("una@example.org", "fresh-password")
+        .await
+        .assert_redirect("/");
+    let change = [
+        ("old_password", "fresh-password"),
+        ("new_password1", "settings-password"),
+        ("new_password2", "settings-password"),
+    ];
+    owner.submit("/settings/", &change).await.assert_redirect("/");
+    assert_eq!(stranger.get(&before_change).await.status, 404);
+    assert_eq!(
+        stranger
+            .submit_via("/forgot-password/", &before_change, &theirs)
+            .await
+            .status,
+        404
+    );
+    app.visitor()
+        .sign_in("una@example.org", "settings-password")
+        .await
+        .assert_redirect("/");
 }
 
 async fn garbage_reset_tokens_are_404(app: TestApp) {
