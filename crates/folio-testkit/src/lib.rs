@@ -82,6 +82,7 @@ pub fn test_config(
         shutdown_grace: Duration::from_secs(5),
         drain: Duration::ZERO,
         request_timeout: Duration::from_secs(30),
+        connections: folio_web::connections::ConnectionLimits::default(),
         database_auth: folio_db::DatabaseAuth::Url,
         database_max_connections: 5,
         // Tests run jobs themselves (`TestApp::run_jobs`), so each one sees a settled queue.

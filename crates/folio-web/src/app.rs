@@ -182,6 +182,7 @@ pub struct App {
     router: Router,
     shutdown_grace: Duration,
     drain: Duration,
+    connections: crate::connections::ConnectionLimits,
     /// Runs inside `run_until` when `FOLIO_WORKER=embedded`.
     embedded_worker: Option<Worker>,
     /// The state the handlers share, so callers (tests) can reach the same database, caches
@@ -234,6 +235,7 @@ impl App {
             router,
             shutdown_grace: config.shutdown_grace,
             drain: config.drain,
+            connections: config.connections,
             embedded_worker,
             state,
             db,
@@ -261,9 +263,8 @@ impl App {
             .embedded_worker
             .map(|worker| tokio::spawn(worker.run(worker_stopping)));
         let flusher = tokio::spawn(self.state.views.clone().flush_periodically(self.db.clone()));
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let (draining, drain) = (self.state.draining.clone(), self.drain);
-        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
+        let server = crate::connections::serve(self.listener, self.router, self.connections, async move {
             shutdown.await;
             let _ = stop_worker.send(true);
             if !drain.is_zero() {
@@ -277,9 +278,9 @@ impl App {
             let _ = signalled_tx.send(());
         });
         let grace = self.shutdown_grace;
-        let mut server = std::pin::pin!(server.into_future());
+        let mut server = std::pin::pin!(server);
         tokio::select! {
-            result = &mut server => result.context("server error")?,
+            () = &mut server => {}
             _ = async {
                 if signalled_rx.await.is_ok() {
                     tokio::time::sleep(grace).await;

@@ -64,6 +64,8 @@ pub struct AppConfig {
     pub drain: Duration,
     /// A request that takes longer than this is answered with 408.
     pub request_timeout: Duration,
+    /// Idle and header-read timeouts and the connection cap (`crate::connections`).
+    pub connections: crate::connections::ConnectionLimits,
     /// Connection pool size.
     pub database_max_connections: u32,
     /// Whether `serve` also runs the job worker (`FOLIO_WORKER`).
@@ -156,6 +158,7 @@ impl std::fmt::Debug for AppConfig {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("drain", &self.drain)
             .field("request_timeout", &self.request_timeout)
+            .field("connections", &self.connections)
             .field("database_max_connections", &self.database_max_connections)
             .field("worker", &self.worker)
             .field("worker_concurrency", &self.worker_concurrency)
@@ -194,6 +197,7 @@ mod tests {
             shutdown_grace: Duration::from_secs(1),
             drain: Duration::ZERO,
             request_timeout: Duration::from_secs(1),
+            connections: crate::connections::ConnectionLimits::default(),
             database_max_connections: 1,
             worker: WorkerMode::Off,
             worker_concurrency: 1,

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cluster;
 pub mod config;
+pub mod connections;
 pub mod content;
 pub mod dates;
 pub mod domain;

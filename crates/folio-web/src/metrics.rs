@@ -34,6 +34,9 @@ pub const HTTP_DURATION: &str = "folio_http_request_duration_seconds";
 /// anyone create label values without bound.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// Connections refused because the server was at `FOLIO_MAX_CONNECTIONS` (answered 503).
+pub const CONNECTIONS_REFUSED: &str = "folio_connections_refused_total";
+
 /// A page or a form post takes milliseconds; the request timeout is 30 s by default.
 const HTTP_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -79,7 +82,13 @@ fn install() -> Result<PrometheusHandle, metrics_exporter_prometheus::BuildError
     for result in ["hit", "miss"] {
         metrics::counter!("folio_page_cache_total", "result" => result).increment(0);
     }
+    metrics::counter!(CONNECTIONS_REFUSED).increment(0);
     Ok(handle)
+}
+
+/// Counts a connection refused at the connection cap.
+pub fn connection_refused() {
+    metrics::counter!(CONNECTIONS_REFUSED).increment(1);
 }
 
 /// Axum middleware recording every response in [`HTTP_REQUESTS`] and [`HTTP_DURATION`]. Added

@@ -148,6 +148,22 @@ pub struct Settings {
     /// Seconds a request may take before it is answered with 408.
     #[arg(long, env = "FOLIO_REQUEST_TIMEOUT_SECS", default_value = "30", global = true)]
     pub request_timeout_secs: String,
+    /// Seconds a connection may wait for its next request (new, or kept alive after a
+    /// response) before it is closed. Behind a load balancer, longer than the balancer's idle
+    /// timeout (60 s on an ALB).
+    #[arg(long, env = "FOLIO_IDLE_TIMEOUT_SECS", default_value = "75", global = true)]
+    pub idle_timeout_secs: String,
+    /// Seconds a request's head (request line and headers) may take to arrive once it started.
+    #[arg(
+        long,
+        env = "FOLIO_HEADER_READ_TIMEOUT_SECS",
+        default_value = "10",
+        global = true
+    )]
+    pub header_read_timeout_secs: String,
+    /// Connections open at once, at most; one more is answered 503 and closed.
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value = "10000", global = true)]
+    pub max_connections: String,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "FOLIO_SHUTDOWN_GRACE_SECS", default_value = "20", global = true)]
     pub shutdown_grace_secs: String,

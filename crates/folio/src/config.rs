@@ -9,6 +9,7 @@ use std::time::Duration;
 use folio_db::{Backend, DatabaseAuth};
 use folio_web::cluster::CacheUrl;
 use folio_web::config::redact_url;
+use folio_web::connections::ConnectionLimits;
 use folio_web::domain::{Email, NewPassword};
 use folio_web::{AppConfig, SecretKey, WorkerMode};
 
@@ -48,6 +49,20 @@ where
         return Err(invalid(variable, value, format!("must be at least {min}")));
     }
     Ok(parsed)
+}
+
+/// `FOLIO_MAX_CONNECTIONS`: at least 1, at most a million (each is a file descriptor).
+fn max_connections(value: &str) -> Result<usize, String> {
+    const MOST: usize = 1_000_000;
+    let max = number("FOLIO_MAX_CONNECTIONS", value, 1)?;
+    if max > MOST {
+        return Err(invalid(
+            "FOLIO_MAX_CONNECTIONS",
+            value,
+            format!("must be at most {MOST}"),
+        ));
+    }
+    Ok(max)
 }
 
 /// A short name of letters, digits, `-` and `_`: it starts every Redis key.
@@ -295,6 +310,19 @@ impl Config {
                     &s.request_timeout_secs,
                     1,
                 )?),
+                connections: ConnectionLimits {
+                    idle_timeout: Duration::from_secs(number(
+                        "FOLIO_IDLE_TIMEOUT_SECS",
+                        &s.idle_timeout_secs,
+                        1,
+                    )?),
+                    header_read_timeout: Duration::from_secs(number(
+                        "FOLIO_HEADER_READ_TIMEOUT_SECS",
+                        &s.header_read_timeout_secs,
+                        1,
+                    )?),
+                    max_connections: max_connections(&s.max_connections)?,
+                },
                 shutdown_grace: Duration::from_secs(number(
                     "FOLIO_SHUTDOWN_GRACE_SECS",
                     &s.shutdown_grace_secs,

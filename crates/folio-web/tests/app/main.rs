@@ -10,6 +10,7 @@ mod admin_people;
 mod api;
 mod concurrency;
 mod concurrency_admin;
+mod connections;
 mod contact;
 mod instances;
 mod limits;

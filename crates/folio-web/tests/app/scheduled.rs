@@ -142,7 +142,9 @@ async fn a_scheduled_item_goes_live_and_notifies_once_at_its_time(app: TestApp) 
 
 async fn moving_or_cancelling_a_schedule_leaves_the_old_job_harmless(app: TestApp) {
     let (staff, category) = newsroom(&app, 2).await;
-    let soon = (Utc::now() + chrono::Duration::seconds(1)).trunc_subsecs(0);
+    // Seconds ahead, not one: a busy CI machine once took longer than that to post the form,
+    // and the form rightly refused a time already past.
+    let soon = (Utc::now() + chrono::Duration::seconds(4)).trunc_subsecs(0);
     let id = add(&staff, &category, "scheduled", &input(soon)).await;
     let path = format!("/admin/items/{id}/");
 
@@ -159,7 +161,9 @@ async fn moving_or_cancelling_a_schedule_leaves_the_old_job_harmless(app: TestAp
         .await
         .assert_redirect(&path);
     assert_eq!(scheduled_jobs(&app).await, 2);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Until the first time has passed, so its job is due.
+    let until_due = (soon - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(until_due + Duration::from_millis(300)).await;
     app.run_jobs().await;
     let stored = app.item(id).await;
     assert_eq!(stored.status, item::SCHEDULED, "the old time's job did nothing");

@@ -532,7 +532,9 @@ resource "aws_lb" "this" {
   subnets                    = var.public_subnet_ids
   drop_invalid_header_fields = true
   enable_deletion_protection = var.alb_deletion_protection
-  idle_timeout               = 60
+  # The app closes idle connections after FOLIO_IDLE_TIMEOUT_SECS (75 by default): keep that
+  # above this, so the balancer never sends a request into a connection the app is closing.
+  idle_timeout = 60
   access_logs {
     bucket  = var.logs_bucket_id
     prefix  = "alb"

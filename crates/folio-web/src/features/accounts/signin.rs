@@ -69,7 +69,16 @@ async fn refuse_while_limited(ctx: &RequestContext, email: &Email, client: Optio
     Ok(())
 }
 
-async fn count_failure(ctx: &RequestContext, email: &Email, client: Option<IpAddr>) {
+/// Counts a failed sign-in against the account and the client, and logs it: the address and
+/// a digest of the email (enough to see one account guessed at, or one client guessing many,
+/// without putting people's emails in the logs).
+async fn count_failure(ctx: &RequestContext, email: &Email, client: Option<IpAddr>, account_exists: bool) {
+    tracing::warn!(
+        client = client.map(|ip| ip.to_string()),
+        account = &crate::security::tokens::digest(email.as_str())[..12],
+        account_exists,
+        "sign-in failed"
+    );
     let limits = &ctx.state.settings.rate_limits;
     let limiter = &ctx.state.limiter;
     limiter.hit(&limits.sign_in_account, email.as_str()).await;
@@ -104,7 +113,7 @@ pub async fn submit(
                 return Ok(Redirect::to(target).into_response());
             }
             _ => {
-                count_failure(&ctx, &email, client).await;
+                count_failure(&ctx, &email, client, user.is_some()).await;
                 failed = true;
             }
         }
