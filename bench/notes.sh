@@ -342,7 +342,7 @@ bench_folio() {
         FOLIO_DATABASE_URL="$database_url" FOLIO_EMAIL_URL="file://$WORK/mail" FOLIO_LOG=warn \
         FOLIO_LOG_FORMAT=json FOLIO_SHUTDOWN_GRACE_SECS=2 FOLIO_CACHE_URL=memory:// \
         FOLIO_CACHE_PREFIX="bench$$" FOLIO_METRICS_LISTEN="127.0.0.1:$METRICS_PORT" \
-        FOLIO_API_RATE_LIMIT=1000000000
+        FOLIO_API_RATE_LIMIT=1000000000 FOLIO_WRITE_RATE_LIMIT=1000000000
     if [[ $backend == postgres-redis ]]; then export FOLIO_CACHE_URL=$REDIS_URL; fi
     FOLIO_SECRET_KEY=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
     export FOLIO_SECRET_KEY

@@ -47,7 +47,7 @@
 # STACK_MAIL (smtp; ses: the SES v2 API on moto's server; file: the app writes .eml files itself,
 # no mail server), STACK_EMAIL_FROM, STACK_PG_URL, STACK_HTTPS_PORT, STACK_WEB1_PORT,
 # STACK_WEB2_PORT, STACK_WEB3_PORT, STACK_WEB4_PORT, STACK_PROXY_ADMIN_PORT, STACK_SMTP_PORT, STACK_SES_PORT, STACK_SNS_PORT, STACK_S3_PORT,
-# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_DRAIN_SECS, STACK_API_RATE_LIMIT, STACK_LOG.
+# STACK_REDIS_PORT, STACK_GRACE_SECS, STACK_DRAIN_SECS, STACK_API_RATE_LIMIT, STACK_WRITE_RATE_LIMIT, STACK_LOG.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -89,6 +89,10 @@ STACK_LOG=${STACK_LOG:-info,tower_http=debug}
 # Requests a minute per API token (FOLIO_API_RATE_LIMIT): production's default unless a run that
 # sends thousands on purpose (the API contract run) raises it.
 STACK_API_RATE_LIMIT=${STACK_API_RATE_LIMIT:-600}
+# Note and pad writes a minute per account (FOLIO_WRITE_RATE_LIMIT, 120 in production): the
+# drills' and load tests' synthetic people write several times a second each, far beyond a
+# person, so the stack lifts it; its own test is tests/app/quotas.rs.
+STACK_WRITE_RATE_LIMIT=${STACK_WRITE_RATE_LIMIT:-1000000}
 STACK_BUCKET=folio-media
 # The SES side: the configuration set the app sends with, and the SNS topic SES would publish
 # bounces and complaints to (the only topic /hooks/ses accepts).
@@ -358,6 +362,7 @@ write_env() { # the app's configuration, as the deployment gives it (task defini
         FOLIO_SHUTDOWN_GRACE_SECS "$STACK_GRACE_SECS" \
         FOLIO_DRAIN_SECS "$STACK_DRAIN_SECS" \
         FOLIO_API_RATE_LIMIT "$STACK_API_RATE_LIMIT" \
+        FOLIO_WRITE_RATE_LIMIT "$STACK_WRITE_RATE_LIMIT" \
         FOLIO_LOG_FORMAT json \
         FOLIO_LOG "$STACK_LOG" \
         STACK_DIR "$STACK_DIR" \

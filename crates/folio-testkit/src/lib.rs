@@ -97,6 +97,7 @@ pub fn test_config(
         // Tests share one Redis: each app (and its second instances) keeps to its own keys.
         cache_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
         rate_limits: test_rate_limits(),
+        quotas: folio_web::security::quotas::Quotas::default(),
         metrics_listen: None,
         // The app's build is only served when a test builds one (none of these do).
         web_dist: std::env::temp_dir().join("folio-test-no-web-dist"),

@@ -92,6 +92,8 @@ pub struct AppConfig {
     pub cache_prefix: String,
     /// The rate limits of the forms.
     pub rate_limits: crate::security::rate_limit::RateLimits,
+    /// What one account may store (`FOLIO_QUOTA_*`).
+    pub quotas: crate::security::quotas::Quotas,
     /// Where Prometheus metrics are served (`FOLIO_METRICS_LISTEN`), apart from the public
     /// port; `None` (the default) serves none.
     pub metrics_listen: Option<SocketAddr>,
@@ -170,6 +172,7 @@ impl std::fmt::Debug for AppConfig {
             .field("cache_url", &self.cache_url)
             .field("cache_prefix", &self.cache_prefix)
             .field("rate_limits", &self.rate_limits)
+            .field("quotas", &self.quotas)
             .field("metrics_listen", &self.metrics_listen)
             .field("web_dist", &self.web_dist)
             .finish()
@@ -209,6 +212,7 @@ mod tests {
             cache_url: crate::cluster::CacheUrl::parse("redis://:cache-secret@cache:6379").unwrap(),
             cache_prefix: "folio".into(),
             rate_limits: crate::security::rate_limit::RateLimits::default(),
+            quotas: crate::security::quotas::Quotas::default(),
             metrics_listen: None,
             web_dist: "web/dist".into(),
         };

@@ -61,6 +61,8 @@ pub struct Settings {
     pub site: Arc<folio_jobs::SiteInfo>,
     /// The forms' rate limits.
     pub rate_limits: RateLimits,
+    /// What one account may store.
+    pub quotas: crate::security::quotas::Quotas,
     /// The browser app's build (`FOLIO_WEB_DIST`).
     pub web_dist: std::path::PathBuf,
 }
@@ -101,6 +103,7 @@ impl AppState {
                 trusted_proxy_hops: config.trusted_proxy_hops,
                 site: Arc::new(config.site.clone()),
                 rate_limits: config.rate_limits,
+                quotas: config.quotas,
                 web_dist: config.web_dist.clone(),
             }),
             site_cache: SiteCache::new(cluster.clone()),

@@ -175,6 +175,18 @@ pub struct Settings {
     /// Requests per minute one API token (or one signed-in browser) may make to /api/v1.
     #[arg(long, env = "FOLIO_API_RATE_LIMIT", default_value = "600", global = true)]
     pub api_rate_limit: String,
+    /// Note and pad writes per minute one account may make, from the pages and the API.
+    #[arg(long, env = "FOLIO_WRITE_RATE_LIMIT", default_value = "120", global = true)]
+    pub write_rate_limit: String,
+    /// Notes one account may keep.
+    #[arg(long, env = "FOLIO_QUOTA_NOTES", default_value = "10000", global = true)]
+    pub quota_notes: String,
+    /// Pads one account may keep.
+    #[arg(long, env = "FOLIO_QUOTA_PADS", default_value = "1000", global = true)]
+    pub quota_pads: String,
+    /// Megabytes of note text one account may keep, all notes together.
+    #[arg(long, env = "FOLIO_QUOTA_TEXT_MB", default_value = "100", global = true)]
+    pub quota_text_mb: String,
     /// What the web instances share: memory:// (one process: sessions in the database, caches
     /// and rate limits in process), or redis://host:6379 / rediss://user@host:6379 (several
     /// instances: sessions, cache invalidation and rate limits through Redis).

@@ -285,66 +285,72 @@ impl Config {
             backend,
         )?;
         let log = log_config(s)?;
-        let app =
-            AppConfig {
-                listen,
-                base_url: base_url(s.base_url.trim())?,
-                database_url,
-                database_auth,
-                database_max_connections: number(
-                    "FOLIO_DATABASE_MAX_CONNECTIONS",
-                    &s.database_max_connections,
-                    1,
-                )?,
-                secret_key: secret_key(s.secret_key.as_deref())?,
-                email_url: email_url(s.email_url.trim())?,
-                email_from: s.email_from.clone(),
-                storage_url: s.storage_url.trim().to_owned(),
-                media_base_url: media_base_url(s.media_base_url.as_deref())?,
-                privacy_mode: boolean("FOLIO_PRIVACY_MODE", &s.privacy_mode)?,
-                // The embedded database migrates itself; a shared one is migrated by `folio migrate`
-                // as a deploy step, so two releases never race to change it.
-                auto_migrate: backend == Backend::Sqlite,
-                request_timeout: Duration::from_secs(number(
-                    "FOLIO_REQUEST_TIMEOUT_SECS",
-                    &s.request_timeout_secs,
+        let app = AppConfig {
+            listen,
+            base_url: base_url(s.base_url.trim())?,
+            database_url,
+            database_auth,
+            database_max_connections: number(
+                "FOLIO_DATABASE_MAX_CONNECTIONS",
+                &s.database_max_connections,
+                1,
+            )?,
+            secret_key: secret_key(s.secret_key.as_deref())?,
+            email_url: email_url(s.email_url.trim())?,
+            email_from: s.email_from.clone(),
+            storage_url: s.storage_url.trim().to_owned(),
+            media_base_url: media_base_url(s.media_base_url.as_deref())?,
+            privacy_mode: boolean("FOLIO_PRIVACY_MODE", &s.privacy_mode)?,
+            // The embedded database migrates itself; a shared one is migrated by `folio migrate`
+            // as a deploy step, so two releases never race to change it.
+            auto_migrate: backend == Backend::Sqlite,
+            request_timeout: Duration::from_secs(number(
+                "FOLIO_REQUEST_TIMEOUT_SECS",
+                &s.request_timeout_secs,
+                1,
+            )?),
+            connections: ConnectionLimits {
+                idle_timeout: Duration::from_secs(number(
+                    "FOLIO_IDLE_TIMEOUT_SECS",
+                    &s.idle_timeout_secs,
                     1,
                 )?),
-                connections: ConnectionLimits {
-                    idle_timeout: Duration::from_secs(number(
-                        "FOLIO_IDLE_TIMEOUT_SECS",
-                        &s.idle_timeout_secs,
-                        1,
-                    )?),
-                    header_read_timeout: Duration::from_secs(number(
-                        "FOLIO_HEADER_READ_TIMEOUT_SECS",
-                        &s.header_read_timeout_secs,
-                        1,
-                    )?),
-                    max_connections: max_connections(&s.max_connections)?,
-                },
-                shutdown_grace: Duration::from_secs(number(
-                    "FOLIO_SHUTDOWN_GRACE_SECS",
-                    &s.shutdown_grace_secs,
-                    0,
+                header_read_timeout: Duration::from_secs(number(
+                    "FOLIO_HEADER_READ_TIMEOUT_SECS",
+                    &s.header_read_timeout_secs,
+                    1,
                 )?),
-                drain: Duration::from_secs(number("FOLIO_DRAIN_SECS", &s.drain_secs, 0)?),
-                worker: worker_mode(&s.worker)?,
-                worker_concurrency: number("FOLIO_WORKER_CONCURRENCY", &s.worker_concurrency, 1)?,
-                email_rate: Some(number::<u32>("FOLIO_EMAIL_RATE", &s.email_rate, 0)?)
-                    .filter(|rate| *rate > 0),
-                trusted_proxy_hops: number("FOLIO_TRUSTED_PROXY_HOPS", &s.trusted_proxy_hops, 0)?,
-                ses_topic_arns: ses_topic_arns(s.ses_topic_arn.as_deref())?,
-                sns_cert_host: sns_cert_host(s.sns_cert_host.as_deref())?,
-                site: folio_jobs::SiteInfo::parse(&s.site_name, &s.site_description)?,
-                cache_url: CacheUrl::parse(&s.cache_url)
-                    .map_err(|why| invalid("FOLIO_CACHE_URL", &redact_url(&s.cache_url), why))?,
-                cache_prefix: cache_prefix(&s.cache_prefix)?,
-                rate_limits: folio_web::security::rate_limit::RateLimits::default()
-                    .with_api_per_minute(number("FOLIO_API_RATE_LIMIT", &s.api_rate_limit, 1)?),
-                metrics_listen: metrics_listen(s.metrics_listen.as_deref(), listen)?,
-                web_dist: s.web_dist.trim().into(),
-            };
+                max_connections: max_connections(&s.max_connections)?,
+            },
+            shutdown_grace: Duration::from_secs(number(
+                "FOLIO_SHUTDOWN_GRACE_SECS",
+                &s.shutdown_grace_secs,
+                0,
+            )?),
+            drain: Duration::from_secs(number("FOLIO_DRAIN_SECS", &s.drain_secs, 0)?),
+            worker: worker_mode(&s.worker)?,
+            worker_concurrency: number("FOLIO_WORKER_CONCURRENCY", &s.worker_concurrency, 1)?,
+            email_rate: Some(number::<u32>("FOLIO_EMAIL_RATE", &s.email_rate, 0)?).filter(|rate| *rate > 0),
+            trusted_proxy_hops: number("FOLIO_TRUSTED_PROXY_HOPS", &s.trusted_proxy_hops, 0)?,
+            ses_topic_arns: ses_topic_arns(s.ses_topic_arn.as_deref())?,
+            sns_cert_host: sns_cert_host(s.sns_cert_host.as_deref())?,
+            site: folio_jobs::SiteInfo::parse(&s.site_name, &s.site_description)?,
+            cache_url: CacheUrl::parse(&s.cache_url)
+                .map_err(|why| invalid("FOLIO_CACHE_URL", &redact_url(&s.cache_url), why))?,
+            cache_prefix: cache_prefix(&s.cache_prefix)?,
+            rate_limits: folio_web::security::rate_limit::RateLimits::default()
+                .with_api_per_minute(number("FOLIO_API_RATE_LIMIT", &s.api_rate_limit, 1)?)
+                .with_writes_per_minute(number("FOLIO_WRITE_RATE_LIMIT", &s.write_rate_limit, 1)?),
+            quotas: folio_web::security::quotas::Quotas {
+                notes: number("FOLIO_QUOTA_NOTES", &s.quota_notes, 1)?,
+                pads: number("FOLIO_QUOTA_PADS", &s.quota_pads, 1)?,
+                text_bytes: number::<u64>("FOLIO_QUOTA_TEXT_MB", &s.quota_text_mb, 1)?
+                    .checked_mul(1024 * 1024)
+                    .ok_or_else(|| invalid("FOLIO_QUOTA_TEXT_MB", &s.quota_text_mb, "too large"))?,
+            },
+            metrics_listen: metrics_listen(s.metrics_listen.as_deref(), listen)?,
+            web_dist: s.web_dist.trim().into(),
+        };
         let bootstrap_admin = bootstrap_admin(s.admin_email.as_deref(), s.admin_password.as_deref())?;
         // Checked without building anything: the mailer, storage and pool are built once, inside
         // the runtime, by the command that needs them.

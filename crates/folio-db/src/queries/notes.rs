@@ -134,6 +134,41 @@ pub struct NoteInput<'a> {
     pub pad_id: Option<i64>,
 }
 
+/// What a user's notes take up: how many, and their text in bytes (the account's quotas).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoteUsage {
+    pub notes: u64,
+    pub text_bytes: u64,
+}
+
+/// Counts the user's notes and the bytes of their text, in one statement on the user's index.
+/// PostgreSQL reads a long text's size from its header without fetching the text.
+pub async fn usage(db: &DatabaseConnection, user_id: i64) -> Result<NoteUsage, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        notes: i64,
+        text_bytes: i64,
+    }
+    let text_bytes = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "COALESCE(SUM(OCTET_LENGTH(text)), 0)",
+        // SUM is a DECIMAL in MySQL.
+        sea_orm::DbBackend::MySql => "CAST(COALESCE(SUM(OCTET_LENGTH(text)), 0) AS SIGNED)",
+        _ => "COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0)",
+    };
+    let row = note::Entity::find()
+        .select_only()
+        .column_as(note::Column::Id.count(), "notes")
+        .column_as(Expr::cust(text_bytes), "text_bytes")
+        .filter(note::Column::UserId.eq(user_id))
+        .into_model::<Row>()
+        .one(db)
+        .await?;
+    Ok(row.map_or_else(NoteUsage::default, |row| NoteUsage {
+        notes: u64::try_from(row.notes).unwrap_or(0),
+        text_bytes: u64::try_from(row.text_bytes).unwrap_or(0),
+    }))
+}
+
 pub async fn create(
     db: &DatabaseConnection,
     user_id: i64,

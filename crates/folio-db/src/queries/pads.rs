@@ -48,6 +48,15 @@ pub async fn find_owned(
         .await
 }
 
+/// How many pads the user has (the account's quota).
+pub async fn count_for_user(db: &DatabaseConnection, user_id: i64) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    pad::Entity::find()
+        .filter(pad::Column::UserId.eq(user_id))
+        .count(db)
+        .await
+}
+
 pub async fn create(db: &DatabaseConnection, user_id: i64, name: &str) -> Result<pad::Model, DbErr> {
     pad::ActiveModel {
         user_id: Set(user_id),

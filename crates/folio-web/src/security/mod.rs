@@ -5,6 +5,7 @@ pub mod client;
 pub mod csrf;
 pub mod headers;
 pub mod password;
+pub mod quotas;
 pub mod rate_limit;
 pub mod token_cache;
 pub mod tokens;

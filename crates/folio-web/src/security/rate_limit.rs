@@ -53,6 +53,8 @@ pub struct RateLimits {
     pub subscribe: Limit,
     /// Contact messages per client address.
     pub contact: Limit,
+    /// Note and pad writes per account, from the pages and the API (`FOLIO_WRITE_RATE_LIMIT`).
+    pub writes: Limit,
     /// API requests per token (or per signed-in browser session user, or per client address
     /// for anonymous callers).
     pub api: Limit,
@@ -69,6 +71,7 @@ impl Default for RateLimits {
             subscribe: Limit::new("subscribe", 5, HOUR),
             contact: Limit::new("contact", 5, HOUR),
             api: Limit::new("api", 600, MINUTE),
+            writes: Limit::new("writes", 120, MINUTE),
         }
     }
 }
@@ -90,6 +93,16 @@ impl RateLimits {
             subscribe: scale(d.subscribe),
             contact: scale(d.contact),
             api: scale(d.api),
+            writes: scale(d.writes),
+        }
+    }
+
+    /// The write limit set to `max` note and pad writes a minute per account
+    /// (`FOLIO_WRITE_RATE_LIMIT`).
+    pub fn with_writes_per_minute(self, max: u32) -> Self {
+        Self {
+            writes: Limit::new("writes", max, MINUTE),
+            ..self
         }
     }
 

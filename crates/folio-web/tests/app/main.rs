@@ -18,6 +18,7 @@ mod media;
 mod notes;
 mod ops;
 mod pads;
+mod quotas;
 mod reset;
 mod scheduled;
 mod security;

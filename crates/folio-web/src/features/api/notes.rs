@@ -19,6 +19,7 @@ use super::problem::{
 use super::text::{NameText, NoteBody, optional_id, present_optional_id};
 use crate::features::notes::form::{NoteForm, ValidNote};
 use crate::forms::FieldErrors;
+use crate::security::quotas::{self, NoteWrite};
 use crate::state::AppState;
 
 /// A note as the list shows it (the text is left out: read the note for it).
@@ -239,6 +240,14 @@ async fn validate(
     })
 }
 
+/// The account's write rate and quotas (`crate::security::quotas`): a 429, or a 422 naming
+/// the field over its quota.
+async fn within_quota(state: &AppState, caller: &ApiUser, write: NoteWrite) -> ApiResult<()> {
+    quotas::check_note_write(state, caller.id, write)
+        .await?
+        .map_err(ApiError::Invalid)
+}
+
 fn input(valid: &ValidNote) -> NoteInput<'_> {
     NoteInput {
         name: valid.name.as_str(),
@@ -264,6 +273,10 @@ pub async fn create(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let valid = validate(&state, &caller, &new.name.0, &new.text.0, new.pad_id).await?;
+    let write = NoteWrite::Create {
+        text_bytes: valid.text.as_str().len(),
+    };
+    within_quota(&state, &caller, write).await?;
     let created = notes::create(&state.db, caller.id, input(&valid)).await?;
     let note = owned(&state, &caller, created.id).await?;
     let location = format!("/api/v1/notes/{}", note.id);
@@ -305,6 +318,11 @@ pub async fn update(
     // A body that can't be right is refused first (above), whatever version it was written
     // against; then the version.
     let conditional = check_version(&headers, || Note::from(current.clone()))?;
+    let write = NoteWrite::Update {
+        old_text_bytes: current.text.len(),
+        text_bytes: valid.text.as_str().len(),
+    };
+    within_quota(&state, &caller, write).await?;
     // With If-Match, the write itself checks nothing changed since the read above.
     let unchanged_since = conditional.then_some(seen_at);
     if !notes::update(&state.db, caller.id, current.id, input(&valid), unchanged_since).await? {

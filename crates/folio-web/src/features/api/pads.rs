@@ -149,6 +149,9 @@ pub async fn create(
 ) -> ApiResult<Response> {
     caller.require_write()?;
     let name = valid_name(&fields)?;
+    crate::security::quotas::check_new_pad(&state, caller.id)
+        .await?
+        .map_err(ApiError::Invalid)?;
     let pad = Pad::from(pads::create(&state.db, caller.id, name.as_str()).await?);
     let location = format!("/api/v1/pads/{}", pad.id);
     written_response(StatusCode::CREATED, &pad, Some(location))
@@ -180,6 +183,7 @@ pub async fn update(
     // A body that can't be right is refused first, whatever version it was written against.
     let name = valid_name(&fields)?;
     let conditional = check_version(&headers, || current.clone())?;
+    crate::security::quotas::count_write(&state, caller.id).await?;
     let expected = conditional.then_some(current.name.as_str());
     if !pads::rename(&state.db, caller.id, current.id, name.as_str(), expected).await? {
         return Err(gone_or_changed(conditional));

@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::features::PathId;
 use crate::forms::{Confirm, CsrfForm, FieldErrors};
 use crate::layout::{PageContext, invalid, ok};
+use crate::security::quotas::{self, NoteWrite};
 use crate::session::{RequestContext, SignedIn};
 
 #[derive(Template)]
@@ -172,6 +173,13 @@ pub async fn create(
 ) -> AppResult<Response> {
     match form.validate(&ctx.state.db, user.id).await? {
         Ok(valid) => {
+            let write = NoteWrite::Create {
+                text_bytes: valid.text.as_str().len(),
+            };
+            if let Err(errors) = quotas::check_note_write(&ctx.state, user.id, write).await? {
+                let page = form_page(&ctx, user.id, FormMode::Create, form, errors);
+                return Ok(invalid(&page.await?));
+            }
             notes::create(&ctx.state.db, user.id, input(&valid)).await?;
             ctx.flash("Note is successfully created");
             Ok(after_change(valid.pad_id))
@@ -208,6 +216,14 @@ pub async fn edit(
     let note = owned_note(&ctx, user.id, id).await?;
     match form.validate(&ctx.state.db, user.id).await? {
         Ok(valid) => {
+            let write = NoteWrite::Update {
+                old_text_bytes: note.text.len(),
+                text_bytes: valid.text.as_str().len(),
+            };
+            if let Err(errors) = quotas::check_note_write(&ctx.state, user.id, write).await? {
+                let page = form_page(&ctx, user.id, FormMode::Edit(note.id), form, errors);
+                return Ok(invalid(&page.await?));
+            }
             if !notes::update(&ctx.state.db, user.id, note.id, input(&valid), None).await? {
                 return Err(ctx.not_found().await);
             }

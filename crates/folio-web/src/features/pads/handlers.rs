@@ -87,6 +87,9 @@ pub async fn create(
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     if let Some(name) = errors.check("name", Name::parse(&form.name)) {
+        if let Err(over) = crate::security::quotas::check_new_pad(&ctx.state, user.id).await? {
+            return Ok(invalid(&form_page(&ctx, user.id, None, form.name, over).await?));
+        }
         let pad = pads::create(&ctx.state.db, user.id, name.as_str()).await?;
         ctx.flash("Pad is successfully created");
         return Ok(Redirect::to(&format!("/pads/{}/", pad.id)).into_response());
@@ -134,6 +137,7 @@ pub async fn edit(
     let pad = owned_pad(&ctx, user.id, id).await?;
     let mut errors = FieldErrors::default();
     if let Some(name) = errors.check("name", Name::parse(&form.name)) {
+        crate::security::quotas::count_write(&ctx.state, user.id).await?;
         if !pads::rename(&ctx.state.db, user.id, pad.id, name.as_str(), None).await? {
             return Err(ctx.not_found().await);
         }
