@@ -219,9 +219,7 @@ impl App {
         let mut state = AppState::new(config, db.clone(), mailer, storage.clone(), cluster);
         state.media_origin = media_origin(&storage).await;
         state.sns = ses_hook_verifier(config);
-        if state.sessions.in_database() {
-            spawn_session_sweeper(db.clone());
-        }
+        spawn_sweeper(db.clone(), state.sessions.in_database());
         let router = router(state.clone(), config)?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -305,19 +303,32 @@ impl App {
     }
 }
 
-/// Deletes expired sessions every hour, so the table does not grow without bound.
-fn spawn_session_sweeper(db: DatabaseConnection) {
+/// Every hour, deletes what can no longer be used, so no table grows without bound: expired
+/// sessions (when the database holds them), and reset links used or expired over a day ago.
+fn spawn_sweeper(db: DatabaseConnection, sessions_in_database: bool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match folio_db::queries::sessions::delete_expired(&db).await {
-                Ok(0) => {}
-                Ok(swept) => tracing::info!(swept, "expired sessions removed"),
-                Err(err) => tracing::warn!(error = %err, "could not remove expired sessions"),
+            if sessions_in_database {
+                swept(
+                    "expired sessions",
+                    folio_db::queries::sessions::delete_expired(&db).await,
+                );
             }
+            let a_day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+            let resets = folio_db::queries::password_resets::delete_stale(&db, a_day_ago).await;
+            swept("stale reset links", resets);
         }
     });
+}
+
+fn swept(what: &'static str, result: Result<u64, folio_db::DbErr>) {
+    match result {
+        Ok(0) => {}
+        Ok(swept) => tracing::info!(swept, what, "removed"),
+        Err(err) => tracing::warn!(error = %err, what, "could not remove"),
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,39 @@ pub async fn end_all_for_user(db: &impl sea_orm::ConnectionTrait, user_id: i64) 
     Ok(())
 }
 
+/// Whether the user has a usable link made after `since`: the forgot-password form sends no
+/// other while one is on its way, so asking again and again mails one link, not thousands.
+pub async fn has_recent_usable(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+    since: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let recent = password_reset::Entity::find()
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::ExpiresAt.gt(Utc::now()))
+        .filter(password_reset::Column::CreatedAt.gt(since))
+        .count(db)
+        .await?;
+    Ok(recent > 0)
+}
+
+/// Deletes links that can no longer be used (used, or expired) and are older than `before`:
+/// they are kept a while for the record, then swept. Returns how many went.
+pub async fn delete_stale(db: &DatabaseConnection, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let deleted = password_reset::Entity::delete_many()
+        .filter(password_reset::Column::CreatedAt.lt(before))
+        .filter(
+            sea_orm::Condition::any()
+                .add(password_reset::Column::UsedAt.is_not_null())
+                .add(password_reset::Column::ExpiresAt.lt(Utc::now())),
+        )
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 /// The user a link belongs to, while it is unused and unexpired.
 pub async fn find_usable(db: &DatabaseConnection, token_hash: &str) -> Result<Option<i64>, DbErr> {
     let row = password_reset::Entity::find()

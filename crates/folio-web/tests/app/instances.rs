@@ -168,12 +168,9 @@ async fn reset_links_are_limited_per_account(app: TestApp) {
         .submit("/forgot-password/", &[("email", "ada@example.org")])
         .await;
     assert_eq!(refused.status, 429);
-    let resets = app.mails().await.len();
-    assert_eq!(
-        resets,
-        usize::try_from(limit.max).unwrap(),
-        "no more links were mailed"
-    );
+    // Each request counts against the limit, and one link is mailed: while it is on its way,
+    // asking again sends no other.
+    assert_eq!(app.mails().await.len(), 1, "one link was mailed");
 }
 
 async fn subscriptions_are_limited_per_client(app: TestApp) {

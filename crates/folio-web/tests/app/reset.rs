@@ -12,6 +12,8 @@ backend_tests!(
     reset_link_expires_after_an_hour,
     reset_validates_the_new_password,
     reset_ends_every_session,
+    asking_again_sends_no_second_link_while_one_is_on_its_way,
+    used_and_expired_links_are_swept_after_a_day,
     a_new_password_ends_every_outstanding_link,
     garbage_reset_tokens_are_404,
 );
@@ -166,6 +168,7 @@ async fn reset_ends_every_session(app: TestApp) {
 async fn a_new_password_ends_every_outstanding_link(app: TestApp) {
     app.visitor().sign_up("una@example.org", PASSWORD).await;
     let older = request_link(&app, &app.visitor(), "una@example.org").await;
+    age_links(&app, Duration::minutes(11)).await;
     let newer = request_link(&app, &app.visitor(), "una@example.org").await;
     let fresh = [
         ("new_password1", "fresh-password"),
@@ -213,6 +216,57 @@ async fn a_new_password_ends_every_outstanding_link(app: TestApp) {
         .sign_in("una@example.org", "settings-password")
         .await
         .assert_redirect("/");
+}
+
+/// Moves every link's creation `by` into the past, as time passing would.
+async fn age_links(app: &TestApp, by: Duration) {
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::CreatedAt, Expr::value(Utc::now() - by))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+/// 12,083 requests for one address once made 12,390 live links and about 12,000 emails.
+async fn asking_again_sends_no_second_link_while_one_is_on_its_way(app: TestApp) {
+    app.visitor().sign_up("vic@example.org", PASSWORD).await;
+    let v = app.visitor();
+    request_link(&app, &v, "vic@example.org").await;
+    for _ in 0..3 {
+        v.submit("/forgot-password/", &[("email", "vic@example.org")])
+            .await
+            .assert_redirect("/signin/");
+    }
+    assert_eq!(app.mails().await.len(), 1, "one email for four requests");
+    assert_eq!(app.count("password_resets").await, 1);
+    // Ten minutes on, the person may really need another.
+    age_links(&app, Duration::minutes(11)).await;
+    request_link(&app, &v, "vic@example.org").await;
+    assert_eq!(app.mails().await.len(), 2);
+    // Both links work until one is used.
+    assert_eq!(app.count("password_resets").await, 2);
+}
+
+async fn used_and_expired_links_are_swept_after_a_day(app: TestApp) {
+    use folio_db::queries::password_resets::delete_stale;
+    app.visitor().sign_up("wyn@example.org", PASSWORD).await;
+    let v = app.visitor();
+    let used = request_link(&app, &v, "wyn@example.org").await;
+    let fields = [
+        ("new_password1", "fresh-password"),
+        ("new_password2", "fresh-password"),
+    ];
+    v.submit(&used, &fields).await.assert_redirect("/signin/");
+    age_links(&app, Duration::minutes(11)).await;
+    let live = request_link(&app, &v, "wyn@example.org").await;
+    // Nothing is a day old yet.
+    let a_day_ago = Utc::now() - Duration::days(1);
+    assert_eq!(delete_stale(app.db(), a_day_ago).await.unwrap(), 0);
+    age_links(&app, Duration::days(2)).await;
+    // The used link goes; the live one (usable still, as its expiry says) stays.
+    assert_eq!(delete_stale(app.db(), a_day_ago).await.unwrap(), 1);
+    assert_eq!(app.count("password_resets").await, 1);
+    assert_eq!(v.get(&live).await.status, 200);
 }
 
 async fn garbage_reset_tokens_are_404(app: TestApp) {

@@ -27,6 +27,9 @@ use crate::session::RequestContext;
 
 /// How long a reset link works.
 pub const LINK_LIFETIME: Duration = Duration::hours(1);
+/// While a link made this recently is still usable, asking again sends no other: the first
+/// is on its way (and the answer is the same, so it tells nobody anything).
+pub const RESEND_AFTER: Duration = Duration::minutes(10);
 
 const SENT: &str = "New password is sent in your email inbox";
 
@@ -97,7 +100,7 @@ pub async fn submit_request(
         )?;
         match users::find_by_email(&ctx.state.db, email.as_str()).await? {
             Some(user) => {
-                send_link(&ctx, user.id, &user.email).await?;
+                send_link_unless_recent(&ctx, user.id, &user.email).await?;
                 ctx.flash(SENT);
                 return Ok(Redirect::to("/signin/").into_response());
             }
@@ -114,6 +117,15 @@ pub async fn submit_request(
         email: form.email,
         errors,
     }))
+}
+
+/// Stores a link and queues its email, unless one made within [`RESEND_AFTER`] is still usable.
+async fn send_link_unless_recent(ctx: &RequestContext, user_id: i64, email: &str) -> AppResult<()> {
+    let since = Utc::now() - RESEND_AFTER;
+    if password_resets::has_recent_usable(&ctx.state.db, user_id, since).await? {
+        return Ok(());
+    }
+    send_link(ctx, user_id, email).await
 }
 
 /// Stores the link and queues its email in one transaction: the mail goes out if and only if
