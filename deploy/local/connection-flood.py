@@ -26,12 +26,13 @@ import asyncio
 import collections
 import os
 import resource
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlite_server import fail, serving  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("FLOOD_BIN", str(ROOT / "target" / "release" / "folio"))
@@ -43,15 +44,6 @@ HALF = int(os.environ.get("FLOOD_HALF", "200"))
 MARGIN = 10
 
 
-def fail(message: str) -> None:
-    print(f"FAILED: {message}", flush=True)
-    raise SystemExit(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def raise_open_file_limit() -> int:
@@ -176,34 +168,8 @@ async def run(port: int, server: subprocess.Popen, log: Path) -> None:
 
 
 def main() -> None:
-    if not os.access(BIN, os.X_OK):
-        fail(f"{BIN} is missing: cargo build --release --locked --features aws -p folio")
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="folio-flood-") as tmp:
-        env = {
-            **os.environ,
-            "FOLIO_LISTEN": f"127.0.0.1:{port}",
-            "FOLIO_BASE_URL": f"http://127.0.0.1:{port}",
-            "FOLIO_DATABASE_URL": f"sqlite://{tmp}/folio.db?mode=rwc",
-            "FOLIO_SECRET_KEY": os.urandom(64).hex(),
-            "FOLIO_EMAIL_URL": f"file://{tmp}/mail",
-            "FOLIO_STORAGE_URL": f"file://{tmp}/media",
-            "FOLIO_LOG": "info",
-        }
-        log = Path(tmp) / "serve.log"
-        with open(log, "w") as out:
-            server = subprocess.Popen([BIN, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(100):
-                if asyncio.run(health(port)).startswith("HTTP/1.1 200"):
-                    break
-                time.sleep(0.1)
-            else:
-                fail("the server did not start: " + log.read_text()[-500:])
-            asyncio.run(run(port, server, log))
-        finally:
-            server.terminate()
-            server.wait(30)
+    with serving(BIN, log_level="info") as server:
+        asyncio.run(run(server.port, server.process, server.log))
 
 
 if __name__ == "__main__":

@@ -20,15 +20,15 @@ import html
 import http.client
 import os
 import re
-import socket
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlite_server import fail, serving  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("FILL_BIN", str(ROOT / "target" / "release" / "folio"))
@@ -38,10 +38,6 @@ WRITE_RATE = int(os.environ.get("FOLIO_WRITE_RATE_LIMIT", "120"))
 TEXT = "x" * 262_144  # NoteText::MAX_CHARS
 PASSWORD = "a long enough password"
 
-
-def fail(message: str) -> None:
-    print(f"FAILED: {message}", flush=True)
-    raise SystemExit(1)
 
 
 class Browser:
@@ -84,11 +80,6 @@ class Browser:
         return self.send("POST", path, {"csrf_token": self.token(path), **fields})[0]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def fill(port: int, cookies: dict[str, str], token: str, until: float, answers: collections.Counter,
          lock: threading.Lock) -> None:
@@ -110,69 +101,39 @@ def size(path: Path) -> int:
 
 
 def main() -> None:
-    if not os.access(BIN, os.X_OK):
-        fail(f"{BIN} is missing: cargo build --release --locked --features aws -p folio")
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="folio-fill-") as tmp:
-        database = Path(tmp) / "folio.db"
-        env = {
-            **os.environ,
-            "FOLIO_LISTEN": f"127.0.0.1:{port}",
-            "FOLIO_BASE_URL": f"http://127.0.0.1:{port}",
-            "FOLIO_DATABASE_URL": f"sqlite://{database}?mode=rwc",
-            "FOLIO_SECRET_KEY": os.urandom(64).hex(),
-            "FOLIO_EMAIL_URL": f"file://{tmp}/mail",
-            "FOLIO_STORAGE_URL": f"file://{tmp}/media",
-            "FOLIO_LOG": "warn",
-        }
-        server = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(100):
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.1)
-            else:
-                fail("the server did not start")
-            visitor = Browser(port, {})
-            email = "filler@example.org"
-            status = visitor.post("/signup/", {"email": email, "password": PASSWORD, "repeat_password": PASSWORD})
-            if status != 303:
-                fail(f"sign-up answered {status}")
-            if visitor.post("/signin/", {"email": email, "password": PASSWORD, "next": ""}) != 303:
-                fail("sign-in failed")
-            token = visitor.token("/notes/create/")
-            before = size(database)
-            answers: collections.Counter = collections.Counter()
-            lock = threading.Lock()
-            until = time.monotonic() + SECONDS
-            threads = [threading.Thread(target=fill, args=(port, visitor.cookies, token, until, answers, lock))
-                       for _ in range(CONNECTIONS)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            with sqlite3.connect(database) as db:
-                stored = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM notes").fetchone()
-            grown = size(database) - before
-            print(f"{CONNECTIONS} connections posting {len(TEXT):,}-character notes for {SECONDS:.0f} s: "
-                  f"answers {dict(answers)}", flush=True)
-            print(f"stored: {stored[0]} notes, {stored[1] / 1e6:.1f} MB of text; the database grew "
-                  f"{grown / 1e6:.1f} MB (file and WAL)", flush=True)
-            if any(isinstance(s, int) and s >= 500 for s in answers):
-                fail("an answer was a 5xx")
-            allowed = WRITE_RATE * (int(SECONDS // 60) + 2)
-            if stored[0] > allowed:
-                fail(f"{stored[0]} notes stored, over the {allowed} the write rate allows")
-            print("disk fill: passed", flush=True)
-        finally:
-            server.terminate()
-            server.wait(30)
-
+    with serving(BIN) as server:
+        port, database = server.port, server.database
+        visitor = Browser(port, {})
+        email = "filler@example.org"
+        status = visitor.post("/signup/", {"email": email, "password": PASSWORD, "repeat_password": PASSWORD})
+        if status != 303:
+            fail(f"sign-up answered {status}")
+        if visitor.post("/signin/", {"email": email, "password": PASSWORD, "next": ""}) != 303:
+            fail("sign-in failed")
+        token = visitor.token("/notes/create/")
+        before = size(database)
+        answers: collections.Counter = collections.Counter()
+        lock = threading.Lock()
+        until = time.monotonic() + SECONDS
+        threads = [threading.Thread(target=fill, args=(port, visitor.cookies, token, until, answers, lock))
+                   for _ in range(CONNECTIONS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with sqlite3.connect(database) as db:
+            stored = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM notes").fetchone()
+        grown = size(database) - before
+        print(f"{CONNECTIONS} connections posting {len(TEXT):,}-character notes for {SECONDS:.0f} s: "
+              f"answers {dict(answers)}", flush=True)
+        print(f"stored: {stored[0]} notes, {stored[1] / 1e6:.1f} MB of text; the database grew "
+              f"{grown / 1e6:.1f} MB (file and WAL)", flush=True)
+        if any(isinstance(s, int) and s >= 500 for s in answers):
+            fail("an answer was a 5xx")
+        allowed = WRITE_RATE * (int(SECONDS // 60) + 2)
+        if stored[0] > allowed:
+            fail(f"{stored[0]} notes stored, over the {allowed} the write rate allows")
+        print("disk fill: passed", flush=True)
 
 if __name__ == "__main__":
     sys.exit(main())
