@@ -115,6 +115,7 @@ pub fn router(state: AppState, config: &AppConfig) -> anyhow::Result<Router> {
         .layer(sessions)
         .layer(axum::middleware::map_response(explain_session_store_failure))
         .layer(cross_origin)
+        .layer(axum::middleware::from_fn(crate::security::nul::refuse_in_address))
         // No response compression here: pages carry CSRF tokens next to reflected input, and
         // compressing both together is what BREACH exploits. The CDN compresses static files.
         .layer(axum::middleware::map_response(explain_too_large));

@@ -66,6 +66,9 @@ where
         let token: TokenField = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| AppError::BadRequest("The form could not be read."))?;
         ctx.verify_csrf(&token.csrf_token).await?;
+        if crate::security::nul::in_form(&bytes) {
+            return Err(AppError::BadRequest(crate::security::nul::IN_FORM));
+        }
         let data = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| AppError::BadRequest("The form could not be read."))?;
         Ok(CsrfForm { ctx, data })

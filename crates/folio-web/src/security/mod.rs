@@ -4,6 +4,7 @@
 pub mod client;
 pub mod csrf;
 pub mod headers;
+pub mod nul;
 pub mod password;
 pub mod quotas;
 pub mod rate_limit;

@@ -9,6 +9,7 @@ backend_tests!(
     an_anonymous_page_view_stores_nothing,
     cookies_are_http_only_and_same_site,
     every_response_has_security_headers,
+    nul_characters_are_refused_at_the_edge,
 );
 
 async fn post_without_a_valid_token_is_403_and_changes_nothing(app: TestApp) {
@@ -197,4 +198,60 @@ async fn https_sites_get_hsts_and_secure_cookies() {
         .unwrap();
     assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
     app.finish().await;
+}
+
+/// A NUL anywhere a visitor can put one: once a 500 on PostgreSQL (a slug in a public URL, an
+/// admin search, the contact form), stored on SQLite. Now a clear 400 on every backend, and
+/// nothing is written.
+async fn nul_characters_are_refused_at_the_edge(app: TestApp) {
+    let staff = app.staff_visitor("nul-staff@example.org").await;
+    let category = app.create_category(&staff, "News").await;
+    app.create_item(&staff, category, "First", true).await;
+    let anonymous = app.visitor();
+    for path in [
+        "/site/items/ne%00ws/",
+        "/site/items/news/fir%00st/",
+        "/?order=%00",
+        "/notes/%00/edit/",
+    ] {
+        let page = anonymous.get(path).await;
+        assert_eq!(page.status, 400, "{path}: {}", page.body);
+        page.assert_contains("NUL character");
+    }
+    // The API reads its parameters into types that refuse NUL, with its documented statuses.
+    let api = anonymous.get("/api/v1/items?status=a%00").await;
+    assert_eq!(api.status, 400);
+    assert_eq!(anonymous.get("/api/v1/items/%00").await.status, 404);
+    for path in [
+        "/admin/items/?q=a%00b",
+        "/admin/subscribers/?q=%00",
+        "/admin/users/?q=%00",
+        "/admin/audit-log/?q=%00",
+        "/admin/audit-log/?action=drop&object_type=%00",
+    ] {
+        assert_eq!(staff.get(path).await.status, 400, "{path}");
+    }
+
+    let contact = [
+        ("name", "Nul"),
+        ("email", "nul@example.org"),
+        ("subject", "Hello"),
+        ("message", "a\0b"),
+    ];
+    let page = anonymous.submit("/site/contact/", &contact).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    page.assert_contains("NUL character");
+    assert_eq!(app.count("contact_messages").await, 0);
+
+    let v = app.visitor();
+    v.register("nul@example.org").await;
+    for (path, fields) in [
+        ("/notes/create/", vec![("name", "a\0"), ("text", "t")]),
+        ("/notes/create/", vec![("name", "n"), ("text", "\0")]),
+        ("/pads/create/", vec![("name", "p\0")]),
+    ] {
+        assert_eq!(v.submit(path, &fields).await.status, 400, "{path} {fields:?}");
+    }
+    assert_eq!(app.count("notes").await, 0);
+    assert_eq!(app.count("pads").await, 0);
 }
