@@ -28,12 +28,12 @@ pub enum UploadError {
     Stopped(String),
 }
 
-/// Cleans an upload off the runtime: decoding and re-encoding take tens of milliseconds per
-/// megapixel.
+/// Cleans an upload off the runtime (decoding and re-encoding take tens of milliseconds per
+/// megapixel), a few at a time ([`crate::image_work`]).
 pub async fn clean(upload: Bytes) -> Result<CleanImage, UploadError> {
-    tokio::task::spawn_blocking(move || clean_upload(&upload, &Limits::default()))
+    crate::image_work::run(move || clean_upload(&upload, &Limits::default()))
         .await
-        .map_err(|err| UploadError::Stopped(err.to_string()))?
+        .map_err(UploadError::Stopped)?
         .map_err(UploadError::Refused)
 }
 

@@ -9,6 +9,7 @@
 pub mod context;
 pub mod email;
 pub mod image_replacement;
+pub mod image_work;
 pub mod jobs;
 pub mod mailer;
 pub mod metrics;

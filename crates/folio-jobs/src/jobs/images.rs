@@ -131,9 +131,10 @@ impl Job for MakeRenditions {
 }
 
 /// Decoding and resizing take tens of milliseconds per megapixel: on the blocking pool, so the
-/// runtime's threads keep serving requests and other jobs meanwhile.
+/// runtime's threads keep serving requests and other jobs meanwhile, a few at a time
+/// ([`crate::image_work`]).
 async fn render(original: Bytes) -> Result<Vec<Rendition>, JobError> {
-    tokio::task::spawn_blocking(move || make_renditions(&original, &Limits::default()))
+    crate::image_work::run(move || make_renditions(&original, &Limits::default()))
         .await
         .map_err(|err| JobError::Retry(format!("rendering stopped: {err}")))?
         // The original passed the same checks at upload, so a failure here will not go away.

@@ -17,7 +17,9 @@ impl Default for Limits {
             max_width: 12_000,
             max_height: 12_000,
             max_pixels: 64_000_000,
-            max_alloc: 512 * 1024 * 1024,
+            // The largest image allowed, decoded as 8-bit RGBA (64 M pixels x 4 bytes), and no
+            // more: 512 MiB once let one hostile PNG take a process past a gigabyte.
+            max_alloc: 256 * 1024 * 1024,
         }
     }
 }
