@@ -123,18 +123,29 @@ pub async fn submit(
         ctx.state.limiter.hit_client(limit, client).await,
         super::contact::FORMS_LIMITED,
     )?;
-    let txn = folio_db::begin_write(&ctx.state.db).await?;
-    match subscribers::subscribe(&txn, email.as_str(), &random_token(), None, false).await? {
-        Subscribed::New(row) | Subscribed::Existing(row) if !row.confirmed => {
-            let message = confirmation_email(&ctx, &row.email, &row.token)?;
-            folio_jobs::enqueue(&txn, &SendEmail { email: message }).await?;
-        }
-        // Already confirmed: nothing to send, and the same answer.
-        _ => {}
-    }
-    txn.commit().await?;
+    subscribe_pending_confirmation(&ctx, email.as_str(), None).await?;
     ctx.flash(CHECK_INBOX);
     Ok(Redirect::to("/site/subscribe/").into_response())
+}
+
+/// Records the subscription unconfirmed and mails its confirmation link, in one transaction;
+/// true when the address was already confirmed (nothing is sent then).
+async fn subscribe_pending_confirmation(
+    ctx: &RequestContext,
+    email: &str,
+    user_id: Option<i64>,
+) -> AppResult<bool> {
+    let txn = folio_db::begin_write(&ctx.state.db).await?;
+    let confirmed = match subscribers::subscribe(&txn, email, &random_token(), user_id, false).await? {
+        Subscribed::New(row) | Subscribed::Existing(row) if !row.confirmed => {
+            let message = confirmation_email(ctx, &row.email, &row.token)?;
+            folio_jobs::enqueue(&txn, &SendEmail { email: message }).await?;
+            false
+        }
+        _ => true,
+    };
+    txn.commit().await?;
+    Ok(confirmed)
 }
 
 fn confirmation_email(ctx: &RequestContext, to: &str, token: &str) -> AppResult<OutgoingEmail> {
@@ -290,21 +301,23 @@ pub struct OwnSubscriptionForm {
 }
 
 /// The one-click subscribe / unsubscribe of a signed-in user's own email (settings page).
+/// Settings' one-click subscribe. Accounts' addresses are never verified (anyone can sign up
+/// as someone else), so it takes the same double opt-in as the public form: the address's
+/// owner confirms by the emailed link. Once, one click subscribed a stranger's address.
 pub async fn own_subscription(
+    ClientIp(client): ClientIp,
     SignedIn { user, .. }: SignedIn,
     CsrfForm { ctx, data: form }: CsrfForm<OwnSubscriptionForm>,
 ) -> AppResult<Response> {
     match form.action.as_str() {
         "subscribe" => {
-            let db = &ctx.state.db;
-            match subscribers::subscribe(db, &user.email, &random_token(), Some(user.id), true).await? {
-                Subscribed::Existing(row) if !row.confirmed => {
-                    // Pending from the public form: the account proves the address.
-                    subscribers::confirm(db, &row.token).await?;
-                }
-                _ => {}
-            }
-            ctx.flash(CONFIRMED);
+            let limit = &ctx.state.settings.rate_limits.subscribe;
+            within_limit(
+                ctx.state.limiter.hit_client(limit, client).await,
+                super::contact::FORMS_LIMITED,
+            )?;
+            let confirmed = subscribe_pending_confirmation(&ctx, &user.email, Some(user.id)).await?;
+            ctx.flash(if confirmed { CONFIRMED } else { CHECK_INBOX });
         }
         "unsubscribe" => {
             subscribers::unsubscribe_email(&ctx.state.db, &user.email).await?;
