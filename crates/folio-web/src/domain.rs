@@ -35,7 +35,7 @@ impl Email {
                 }
                 None => false,
             };
-        if valid {
+        if valid && folio_jobs::mailer::deliverable(&email) {
             Ok(Self(email))
         } else {
             Err(INVALID_EMAIL.into())
@@ -183,8 +183,15 @@ mod tests {
             "a@.org",
             "a@example..org",
             "a@example.org.",
+            // Addresses no email can be sent to (lettre refuses them), once accepted.
+            "a<b>@example.org",
+            "a,b@example.org",
+            "a;b@example.org",
         ] {
             assert_eq!(Email::parse(bad).unwrap_err(), INVALID_EMAIL, "{bad}");
+        }
+        for good in ["a.b+tag@example.org", "o'neil@example.org", "é@exämple.org"] {
+            assert!(Email::parse(good).is_ok(), "{good}");
         }
         let long = format!("{}@example.org", "a".repeat(250));
         assert_eq!(Email::parse(&long).unwrap_err(), INVALID_EMAIL);

@@ -143,11 +143,16 @@ pub fn query_escape(value: &str) -> String {
     out
 }
 
+/// The longest `next` kept.
+pub const MAX_NEXT_BYTES: usize = 2_048;
+
 /// `next` when it is a path on this site, else `None`. Refuses `//host`, `/\host`, schemes
 /// and control characters, which browsers would treat as another site.
 pub fn local_path(next: &str) -> Option<&str> {
     let mut chars = next.chars();
-    let local = chars.next() == Some('/')
+    // Longer than any page address of ours: dropped rather than sent back in a `Location`.
+    let local = next.len() <= MAX_NEXT_BYTES
+        && chars.next() == Some('/')
         && !matches!(chars.next(), Some('/' | '\\'))
         && !next.chars().any(|c| c.is_control() || c == '\\');
     local.then_some(next)
@@ -172,6 +177,9 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
+        let long = format!("/{}", "a".repeat(MAX_NEXT_BYTES));
+        assert_eq!(local_path(&long), None);
+        assert!(local_path(&long[..MAX_NEXT_BYTES]).is_some());
     }
 
     #[test]

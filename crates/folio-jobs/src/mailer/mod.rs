@@ -79,6 +79,13 @@ enum Transport {
     Ses(ses::SesTransport),
 }
 
+/// Whether the mailer could send to `address` at all (lettre's own parse): the sign-up and
+/// subscription forms refuse the others (`a<b>@example.org`, `a,b@example.org`), so no account
+/// or subscriber is made that no email can reach.
+pub fn deliverable(address: &str) -> bool {
+    address.parse::<lettre::Address>().is_ok()
+}
+
 /// The configured way out for email, with the sender address.
 #[derive(Clone)]
 pub struct Mailer {

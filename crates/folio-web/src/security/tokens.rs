@@ -16,6 +16,21 @@ pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// `path` as logs may show it: a segment that looks like a token (32 or more hex digits: reset,
+/// confirmation and unsubscribe links carry theirs in the path) becomes `[token]`, so no log
+/// line hands out a working link.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let is_token = |segment: &str| segment.len() >= 32 && segment.bytes().all(|b| b.is_ascii_hexdigit());
+    if !path.split('/').any(is_token) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let parts: Vec<&str> = path
+        .split('/')
+        .map(|segment| if is_token(segment) { "[token]" } else { segment })
+        .collect();
+    std::borrow::Cow::Owned(parts.join("/"))
+}
+
 /// Compares two strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -24,6 +39,21 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_paths_carry_no_tokens() {
+        let token = random_token();
+        assert_eq!(
+            loggable_path(&format!("/forgot-password/{token}/")),
+            "/forgot-password/[token]/"
+        );
+        assert_eq!(
+            loggable_path(&format!("/site/unsubscribe/{token}/")),
+            "/site/unsubscribe/[token]/"
+        );
+        assert_eq!(loggable_path("/notes/12/edit/"), "/notes/12/edit/");
+        assert_eq!(loggable_path("/site/items/cafe/"), "/site/items/cafe/");
+    }
 
     #[test]
     fn tokens_are_random_hex() {

@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use tower_cookies::{Cookie, Cookies, Key};
 
 pub const COOKIE: &str = "folio_flash";
+/// At most this many messages wait, the newest kept, each at most [`MAX_CHARS`] long: the
+/// cookie stays well under the 4 KB browsers keep (a larger one is silently dropped), however
+/// many messages a run of requests queues or however long a name one repeats.
+pub const MAX_QUEUED: usize = 3;
+pub const MAX_CHARS: usize = 300;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,7 +44,12 @@ impl Flash {
 pub fn push(cookies: &Cookies, key: &Key, secure: bool, flash: Flash) {
     let signed = cookies.signed(key);
     let mut queued = read(cookies, key);
-    queued.push(flash);
+    queued.push(Flash {
+        message: shortened(flash.message),
+        ..flash
+    });
+    let excess = queued.len().saturating_sub(MAX_QUEUED);
+    queued.drain(..excess);
     let Ok(json) = serde_json::to_vec(&queued) else {
         return;
     };
@@ -49,6 +59,14 @@ pub fn push(cookies: &Cookies, key: &Key, secure: bool, flash: Flash) {
     cookie.set_secure(secure);
     cookie.set_same_site(tower_cookies::cookie::SameSite::Lax);
     signed.add(cookie);
+}
+
+/// `message`, cut to [`MAX_CHARS`] characters with an ellipsis when longer.
+fn shortened(message: String) -> String {
+    match message.char_indices().nth(MAX_CHARS - 1) {
+        Some((cut, _)) if message.chars().count() > MAX_CHARS => format!("{}…", &message[..cut]),
+        _ => message,
+    }
 }
 
 fn read(cookies: &Cookies, key: &Key) -> Vec<Flash> {
@@ -70,4 +88,19 @@ pub fn take(cookies: &Cookies, key: &Key) -> Vec<Flash> {
     removal.set_path("/");
     cookies.remove(removal);
     flashes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_CHARS, shortened};
+
+    #[test]
+    fn long_messages_are_cut_with_an_ellipsis() {
+        assert_eq!(shortened("short".into()), "short");
+        let exact = "é".repeat(MAX_CHARS);
+        assert_eq!(shortened(exact.clone()), exact);
+        let long = shortened("é".repeat(MAX_CHARS + 50));
+        assert_eq!(long.chars().count(), MAX_CHARS);
+        assert!(long.ends_with('…'));
+    }
 }
