@@ -260,6 +260,20 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind(app: TestApp) {
     assert_eq!(page.status, 422);
     assert!(app.media_files().is_empty(), "{:?}", app.media_files());
     assert_eq!(app.count("images").await, 0);
+
+    // With a field refused, the upload is not even decoded (decoding is the costly part): a
+    // decompression bomb beside an empty title gets the title's error, not the image's.
+    let page = staff
+        .submit_file(
+            "/admin/items/add/",
+            "/admin/items/add/",
+            &fields,
+            Some(("bomb.png", fixtures::png_bomb(50_000, 50_000))),
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("This field is required.");
+    assert!(!page.body.contains("50000"), "the image was decoded");
 }
 
 /// Sends `head` (request line and headers, without the blank line) and `body` over a raw

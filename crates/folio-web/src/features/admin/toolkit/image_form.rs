@@ -177,6 +177,12 @@ pub async fn save<R: ImageResource>(
     change: Change<'_, R>,
     errors: &mut FieldErrors,
 ) -> AppResult<Saving<R::Saved>> {
+    if change.fields.is_none() || !errors.is_empty() {
+        // The other fields are refused: the upload is not decoded at all. Decoding is the
+        // costly part (a hostile image takes a gigabyte for a moment), and a re-shown form
+        // can't keep the file anyway: it is chosen again with the corrections.
+        return Ok(Saving::Refused);
+    }
     let image = check(change.upload, errors).await?;
     let Some(fields) = change.fields.filter(|_| errors.is_empty()) else {
         return Ok(Saving::Refused);
