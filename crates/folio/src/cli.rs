@@ -142,7 +142,8 @@ pub struct Settings {
     /// and no CDN, pages link to presigned URLs.
     #[arg(long, env = "FOLIO_MEDIA_BASE_URL", global = true)]
     pub media_base_url: Option<String>,
-    /// Answer the forgot-password form the same whether or not the email has an account.
+    /// Answer the forgot-password and sign-up forms the same whether or not the email has an
+    /// account.
     #[arg(long, env = "FOLIO_PRIVACY_MODE", default_value = "false", global = true)]
     pub privacy_mode: String,
     /// Seconds a request may take before it is answered with 408.

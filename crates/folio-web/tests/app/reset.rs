@@ -299,6 +299,42 @@ async fn privacy_mode_answers_the_same_for_unknown_emails() {
     app.finish().await;
 }
 
+/// Privacy mode covers sign-up too: signing up with a taken email answers as a new account
+/// does, and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_mode_hides_which_emails_have_accounts_at_sign_up() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.privacy_mode = true)
+        .await
+        .unwrap();
+    let first = app.visitor();
+    first
+        .sign_up("taken@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
+    let second = app.visitor();
+    second
+        .sign_up("taken@example.org", "another long password")
+        .await
+        .assert_redirect("/signin/");
+    second
+        .get("/signin/")
+        .await
+        .assert_contains("Account is created. Now you can sign in.");
+    assert_eq!(app.count("users").await, 1);
+    app.visitor()
+        .sign_in("taken@example.org", PASSWORD)
+        .await
+        .assert_redirect("/");
+    assert_eq!(
+        app.visitor()
+            .sign_in("taken@example.org", "another long password")
+            .await
+            .status,
+        422
+    );
+    app.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_mail_goes_out_over_smtp() {
     let sink = SmtpSink::start().await;

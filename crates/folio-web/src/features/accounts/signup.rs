@@ -38,6 +38,11 @@ pub async fn show(ctx: RequestContext) -> AppResult<Response> {
     }))
 }
 
+fn created(ctx: &RequestContext) -> Response {
+    ctx.flash("Account is created. Now you can sign in.");
+    Redirect::to("/signin/").into_response()
+}
+
 pub async fn submit(
     ClientIp(client): ClientIp,
     CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>,
@@ -57,9 +62,13 @@ pub async fn submit(
         )?;
         let hash = password::hash(password.into_inner()).await?;
         match users::create(&ctx.state.db, email.as_str(), &hash, false).await {
-            Ok(_) => {
-                ctx.flash("Account is created. Now you can sign in.");
-                return Ok(Redirect::to("/signin/").into_response());
+            Ok(_) => return Ok(created(&ctx)),
+            // In privacy mode the answer tells nothing about which emails have accounts: the
+            // same as a new account's (the password was hashed either way, so it takes as
+            // long), and nothing is changed.
+            Err(CreateUserError::EmailTaken) if ctx.state.settings.privacy_mode => {
+                tracing::info!("sign-up for an existing account's email, answered as a new one");
+                return Ok(created(&ctx));
             }
             Err(CreateUserError::EmailTaken) => {
                 errors.add("email", "User with this email is already signed up")
