@@ -936,8 +936,8 @@ def step_shared_sessions() -> None:
         statuses = {port: direct_home_status(port, cookie) for port in ports}
         check(set(statuses.values()) == {200}, f"the session is not known to every web process: {statuses}")
     info(f"one session, signed in on web {ports[0]} and {ports[1]} alike")
-    # The header's "Sign out" link.
-    response = bea.request("GET", "/signout/")
+    # The header's "Sign out" button: a POST with the page's form token.
+    response = bea.post("/signout/", {}, csrf_from="/")
     check(response.status in (302, 303), f"sign out: {response}")
     started = time.monotonic()
     eventually("both web processes refuse the ended session",

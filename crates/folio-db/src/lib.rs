@@ -10,6 +10,7 @@ pub mod connect;
 pub mod entities;
 #[cfg(feature = "aws")]
 pub mod iam_auth;
+pub mod lookalike;
 pub mod migrations;
 pub mod queries;
 

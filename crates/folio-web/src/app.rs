@@ -330,6 +330,12 @@ fn spawn_sweeper(db: DatabaseConnection, sessions_in_database: bool) {
             let a_day_ago = chrono::Utc::now() - chrono::Duration::days(1);
             let resets = folio_db::queries::password_resets::delete_stale(&db, a_day_ago).await;
             swept("stale reset links", resets);
+            // Rows written without a look-alike key (the release before, during a deploy).
+            match folio_db::queries::users::fill_lookalike_keys(&db).await {
+                Ok(0) => {}
+                Ok(filled) => tracing::info!(filled, "filled in look-alike keys of user emails"),
+                Err(err) => tracing::warn!(error = %err, "could not fill in look-alike keys"),
+            }
         }
     });
 }

@@ -1,10 +1,12 @@
 //! Input parsed at the edge into types that can't be invalid. Each parser returns the message
 //! the form shows next to the field.
 
+use unicode_normalization::UnicodeNormalization;
+
 /// The message of an empty required field.
 pub const REQUIRED: &str = "This field is required.";
 
-/// A normalised (trimmed, lower-cased) email address.
+/// A normalised (trimmed, NFKC, lower-cased) email address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -12,9 +14,17 @@ pub const INVALID_EMAIL: &str = "Enter a valid email address.";
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        // Lower-cased first, so the limits apply to what is stored: some capitals lower to
-        // two characters ('İ' to "i̇"), and the column holds 254.
-        let email = raw.trim().to_lowercase();
+        // Normalised first, so the limits apply to what is stored: some capitals lower to
+        // two characters ('İ' to "i̇"), and the column holds 254. NFKC makes the full-width
+        // `ａｄａ＠ｅｘａｍｐｌｅ．ｏｒｇ` and other compatibility spellings the plain address;
+        // it runs again after lower-casing, which can undo it.
+        let email: String = raw
+            .trim()
+            .nfkc()
+            .collect::<String>()
+            .to_lowercase()
+            .nfkc()
+            .collect();
         if email.is_empty() {
             return Err(REQUIRED.into());
         }
@@ -161,6 +171,18 @@ pub fn entered_password(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compatibility_spellings_become_the_plain_address() {
+        let full_width =
+            "\u{ff21}\u{ff24}\u{ff21}\u{ff20}\u{ff45}\u{ff58}\u{ff41}\u{ff4d}\u{ff50}\u{ff4c}\u{ff45}.org";
+        assert_eq!(Email::parse(full_width).unwrap().as_str(), "ada@example.org");
+        // U+210C (black-letter H) is "H" under NFKC, which lower-casing then turns into "h".
+        assert_eq!(
+            Email::parse("\u{210c}al@example.org").unwrap().as_str(),
+            "hal@example.org"
+        );
+    }
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {

@@ -188,6 +188,9 @@ pub struct Settings {
     /// Megabytes of note text one account may keep, all notes together.
     #[arg(long, env = "FOLIO_QUOTA_TEXT_MB", default_value = "100", global = true)]
     pub quota_text_mb: String,
+    /// Signed-in sessions one account may keep; signing in once more ends the oldest.
+    #[arg(long, env = "FOLIO_QUOTA_SESSIONS", default_value = "20", global = true)]
+    pub quota_sessions: String,
     /// What the web instances share: memory:// (one process: sessions in the database, caches
     /// and rate limits in process), or redis://host:6379 / rediss://user@host:6379 (several
     /// instances: sessions, cache invalidation and rate limits through Redis).

@@ -65,6 +65,9 @@ async fn bootstrap_admin(db: &DatabaseConnection, email: Email, password: NewPas
         }
         // Another task created it at the same moment.
         Err(CreateUserError::EmailTaken) => Ok(()),
+        Err(CreateUserError::LooksLikeAnother) => {
+            anyhow::bail!("FOLIO_ADMIN_EMAIL looks the same as another user's email; choose another")
+        }
         Err(CreateUserError::Db(err)) => Err(err.into()),
     }
 }
@@ -186,6 +189,10 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
             Ok(())
         }
         Err(CreateUserError::EmailTaken) => bail!("a user with the email {} already exists", email.as_str()),
+        Err(CreateUserError::LooksLikeAnother) => bail!(
+            "another user's email looks the same as {} (letters that can't be told apart)",
+            email.as_str()
+        ),
         Err(CreateUserError::Db(err)) => Err(err.into()),
     }
 }

@@ -347,6 +347,7 @@ impl Config {
                 text_bytes: number::<u64>("FOLIO_QUOTA_TEXT_MB", &s.quota_text_mb, 1)?
                     .checked_mul(1024 * 1024)
                     .ok_or_else(|| invalid("FOLIO_QUOTA_TEXT_MB", &s.quota_text_mb, "too large"))?,
+                sessions: number("FOLIO_QUOTA_SESSIONS", &s.quota_sessions, 1)?,
             },
             metrics_listen: metrics_listen(s.metrics_listen.as_deref(), listen)?,
             web_dist: s.web_dist.trim().into(),

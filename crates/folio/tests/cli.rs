@@ -58,6 +58,7 @@ fn bad_configuration_is_one_line_naming_the_variable() {
         ("FOLIO_HEADER_READ_TIMEOUT_SECS", "ten"),
         ("FOLIO_MAX_CONNECTIONS", "0"),
         ("FOLIO_QUOTA_NOTES", "-1"),
+        ("FOLIO_QUOTA_SESSIONS", "0"),
         ("FOLIO_QUOTA_TEXT_MB", "99999999999999999"),
         ("FOLIO_WRITE_RATE_LIMIT", "0"),
         ("FOLIO_MAX_CONNECTIONS", "5000000000"),

@@ -8,6 +8,10 @@ pub struct Model {
     /// Stored lower-cased, so uniqueness is case-insensitive on every backend.
     #[sea_orm(unique)]
     pub email: String,
+    /// [`crate::lookalike::lookalike_key`] of the email: finds addresses that read the same.
+    /// Empty in rows written by a release from before it was kept (the migration fills it).
+    #[serde(default)]
+    pub email_lookalike_key: Option<String>,
     /// An argon2id PHC string; never leaves the server.
     pub password_hash: String,
     pub is_staff: bool,

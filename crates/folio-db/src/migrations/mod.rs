@@ -13,6 +13,7 @@ mod m0006_jobs_kept;
 mod m0007_rendition_widths;
 mod m0008_delivery_states;
 mod m0009_api_tokens;
+mod m0010_email_lookalike_keys;
 mod types;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_rendition_widths::Migration),
             Box::new(m0008_delivery_states::Migration),
             Box::new(m0009_api_tokens::Migration),
+            Box::new(m0010_email_lookalike_keys::Migration),
         ]
     }
 }

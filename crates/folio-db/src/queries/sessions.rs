@@ -69,6 +69,15 @@ pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// The sessions of a user that have not expired, in no particular order.
+pub async fn list_for_user(db: &DatabaseConnection, user_id: i64) -> Result<Vec<session::Model>, DbErr> {
+    session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .all(db)
+        .await
+}
+
 /// Ends every session of a user except `keep` (the one making the request, if any).
 pub async fn delete_for_user(
     db: &DatabaseConnection,

@@ -7,6 +7,7 @@ use sea_orm::{
 
 use super::list::{self, ListRequest, Page, sort_columns};
 use crate::entities::user;
+use crate::lookalike::lookalike_key;
 
 sort_columns! {
     /// The columns the admin's user list sorts by.
@@ -92,19 +93,40 @@ pub enum CreateUserError {
     /// duplicate sign-up is detected, so two simultaneous sign-ups can't both succeed.
     #[error("a user with this email already exists")]
     EmailTaken,
+    /// Another account's address reads the same ([`crate::lookalike`]).
+    #[error("a user with an email that looks the same already exists")]
+    LooksLikeAnother,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
 
-/// Inserts a user. `email` must already be normalised (lower-cased) by the caller's domain type.
+/// Inserts a user. `email` must already be normalised (NFKC, lower-cased) by the caller's
+/// domain type. An address that reads the same as another account's is refused; two such
+/// sign-ups at the same moment can both pass the check (the key is not unique, as rows from
+/// before it was kept may already share one), which is rare and harmless beside the email's
+/// own unique index.
 pub async fn create(
     db: &DatabaseConnection,
     email: &str,
     password_hash: &str,
     is_staff: bool,
 ) -> Result<user::Model, CreateUserError> {
+    let key = lookalike_key(email);
+    let lookalike = user::Entity::find()
+        .select_only()
+        .column(user::Column::Email)
+        .filter(user::Column::EmailLookalikeKey.eq(key.as_str()))
+        .into_tuple::<String>()
+        .one(db)
+        .await?;
+    match lookalike {
+        Some(existing) if existing == email => return Err(CreateUserError::EmailTaken),
+        Some(_) => return Err(CreateUserError::LooksLikeAnother),
+        None => {}
+    }
     let row = user::ActiveModel {
         email: Set(email.to_owned()),
+        email_lookalike_key: Set(Some(key)),
         password_hash: Set(password_hash.to_owned()),
         is_staff: Set(is_staff),
         is_active: Set(true),
@@ -115,6 +137,26 @@ pub async fn create(
         Some(SqlErr::UniqueConstraintViolation(_)) => CreateUserError::EmailTaken,
         _ => CreateUserError::Db(err),
     })
+}
+
+/// Fills the look-alike key of rows that have none (written before it was kept, or by the
+/// release before during a deploy); returns how many were filled.
+pub async fn fill_lookalike_keys(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let missing: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Email])
+        .filter(user::Column::EmailLookalikeKey.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, email) in &missing {
+        user::Entity::update_many()
+            .col_expr(user::Column::EmailLookalikeKey, Expr::value(lookalike_key(email)))
+            .filter(user::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(u64::try_from(missing.len()).unwrap_or(u64::MAX))
 }
 
 pub async fn find_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>, DbErr> {

@@ -3,11 +3,13 @@
 //! `body.txt`, `body.html`) into an [`Email`]. The jobs and folio-web's handlers only fill in
 //! the struct, so what a person receives is read and reviewed here.
 
+pub mod account_exists;
 pub mod contact_received;
 pub mod notification;
 pub mod password_reset;
 pub mod subscription_confirm;
 
+pub use account_exists::AccountExists;
 pub use contact_received::ContactReceived;
 pub use notification::Notification;
 pub use password_reset::PasswordReset;

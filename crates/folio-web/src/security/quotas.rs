@@ -23,6 +23,8 @@ pub struct Quotas {
     pub pads: u64,
     /// The text of all the account's notes together, in bytes.
     pub text_bytes: u64,
+    /// Signed-in sessions: a sign-in beyond this ends the account's oldest session.
+    pub sessions: u64,
 }
 
 impl Default for Quotas {
@@ -31,6 +33,7 @@ impl Default for Quotas {
             notes: 10_000,
             pads: 1_000,
             text_bytes: 100 * 1024 * 1024,
+            sessions: 20,
         }
     }
 }

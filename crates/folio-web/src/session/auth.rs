@@ -10,7 +10,7 @@ use tower_cookies::Cookies;
 use tower_sessions::Session;
 
 use super::flash::{self, Flash};
-use super::store::USER_KEY;
+use super::store::{DEVICE_KEY, USER_KEY};
 use crate::error::AppError;
 use crate::security::csrf;
 use crate::state::AppState;
@@ -34,11 +34,36 @@ pub struct RequestContext {
     pub cookies: Cookies,
     pub user: Option<SessionUser>,
     pub state: AppState,
+    /// The browser's `User-Agent`, cut to [`USER_AGENT_CHARS`]: kept with a new sign-in so the
+    /// sessions list can say which browser each session is.
+    pub user_agent: Option<String>,
+}
+
+/// What a session keeps about the sign-in that made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInDevice {
+    /// Unix milliseconds: sign-ins a moment apart must still sort, to end the oldest.
+    pub signed_in_at: i64,
+    pub user_agent: Option<String>,
+}
+
+/// Enough of a `User-Agent` to tell browsers apart, and no more.
+const USER_AGENT_CHARS: usize = 200;
+
+fn user_agent(parts: &Parts) -> Option<String> {
+    let agent = parts.headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    let agent: String = agent.trim().chars().take(USER_AGENT_CHARS).collect();
+    (!agent.is_empty()).then_some(agent)
 }
 
 impl RequestContext {
     /// Reads the signed-in user from the session (memory, usually) and assembles the context.
-    async fn load(session: Session, cookies: Cookies, state: AppState) -> Result<Self, AppError> {
+    async fn load(
+        session: Session,
+        cookies: Cookies,
+        state: AppState,
+        user_agent: Option<String>,
+    ) -> Result<Self, AppError> {
         let user = session
             .get::<SessionUser>(USER_KEY)
             .await
@@ -48,6 +73,7 @@ impl RequestContext {
             cookies,
             user,
             state,
+            user_agent,
         })
     }
 
@@ -98,10 +124,33 @@ impl RequestContext {
         flash::take(&self.cookies, &self.state.cookie_key)
     }
 
-    /// Signs `user` in: a new session id (against fixation), the user, and a fresh CSRF token.
+    /// Signs `user` in: a new session id (against fixation), the user, when and from what
+    /// browser, and a fresh CSRF token. An account keeps at most `FOLIO_QUOTA_SESSIONS`
+    /// sessions: this one ends the oldest beyond that.
     pub async fn sign_in(&self, user: SessionUser) -> Result<(), AppError> {
+        let most = usize::try_from(self.state.settings.quotas.sessions).unwrap_or(usize::MAX);
+        let ended = self
+            .state
+            .sessions
+            .keep_newest(user.id, most.saturating_sub(1))
+            .await?;
+        if ended > 0 {
+            tracing::info!(
+                user_id = user.id,
+                ended,
+                "sign-in ended the account's oldest sessions"
+            );
+        }
         self.session.cycle_id().await.map_err(session_error)?;
+        let device = SignedInDevice {
+            signed_in_at: chrono::Utc::now().timestamp_millis(),
+            user_agent: self.user_agent.clone(),
+        };
         self.session.insert(USER_KEY, user).await.map_err(session_error)?;
+        self.session
+            .insert(DEVICE_KEY, device)
+            .await
+            .map_err(session_error)?;
         self.session
             .insert(CSRF_KEY, crate::security::tokens::random_token())
             .await
@@ -155,7 +204,8 @@ where
             .get::<Cookies>()
             .cloned()
             .ok_or_else(|| missing("cookie"))?;
-        let ctx = RequestContext::load(session, cookies, AppState::from_ref(state)).await?;
+        let ctx =
+            RequestContext::load(session, cookies, AppState::from_ref(state), user_agent(parts)).await?;
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
     }

@@ -95,6 +95,41 @@ pub(super) async fn delete(link: &RedisLink, id: &Id) -> RedisResult<()> {
         .map(drop)
 }
 
+/// The live sessions in a user's list. Ids whose session has expired or was deleted are taken
+/// off the list on the way.
+pub(super) async fn list_for_user(link: &RedisLink, user_id: i64) -> RedisResult<Vec<Record>> {
+    let mut connection = link.connection();
+    let list = user_key(link, user_id);
+    let ids: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(&list)
+        .query_async(&mut connection)
+        .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = ids.iter().map(|id| link.key(&format!("session:{id}"))).collect();
+    let found: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query_async(&mut connection).await?;
+    let mut records = Vec::new();
+    let mut gone = Vec::new();
+    for (id, json) in ids.into_iter().zip(found) {
+        let record = json
+            .and_then(|json| serde_json::from_str::<Record>(&json).ok())
+            .filter(|record| user_id_of(record) == Some(user_id));
+        match record {
+            Some(record) => records.push(record),
+            None => gone.push(id),
+        }
+    }
+    if !gone.is_empty() {
+        redis::cmd("SREM")
+            .arg(&list)
+            .arg(gone)
+            .query_async::<i64>(&mut connection)
+            .await?;
+    }
+    Ok(records)
+}
+
 /// Ends every session of `user_id` except `keep`; returns how many ended.
 pub(super) async fn end_for_user(link: &RedisLink, user_id: i64, keep: Option<Id>) -> RedisResult<u64> {
     let mut connection = link.connection();

@@ -31,6 +31,10 @@ pub const CACHE_TTL: Duration = Duration::from_secs(30);
 /// The key under which the signed-in user's id is kept, copied to `sessions.user_id`.
 pub const USER_KEY: &str = "user";
 
+/// The key under which a session keeps when and from what browser it signed in (the sessions
+/// list in Settings shows it).
+pub const DEVICE_KEY: &str = "device";
+
 /// Where sessions are kept.
 #[derive(Clone)]
 enum Backend {
@@ -127,6 +131,41 @@ impl Sessions {
         Ok(ended)
     }
 
+    /// The live sessions of `user_id`, newest sign-in first.
+    pub async fn list_for_user(&self, user_id: i64) -> Result<Vec<Record>, AppError> {
+        let mut records = match &self.backend {
+            Backend::Database(db) => {
+                let rows = sessions::list_for_user(db, user_id).await?;
+                rows.into_iter()
+                    .filter_map(|row| record_of(row).ok())
+                    .collect::<Vec<_>>()
+            }
+            Backend::Redis(link) => redis_sessions::list_for_user(link, user_id)
+                .await
+                .map_err(|err| AppError::Unavailable(format!("listing sessions: {err}")))?,
+        };
+        records.sort_by_key(|record| std::cmp::Reverse(signed_in_at(record)));
+        Ok(records)
+    }
+
+    /// Ends one session, in the store and in every instance's cache.
+    pub async fn end(&self, id: &Id) -> Result<(), AppError> {
+        self.delete(id)
+            .await
+            .map_err(|err| AppError::Unavailable(format!("ending a session: {err}")))
+    }
+
+    /// Ends the oldest sessions of `user_id` until at most `keep` remain; returns how many ended.
+    /// Called before a sign-in adds one, so that one account can't pile up sessions without end.
+    pub async fn keep_newest(&self, user_id: i64, keep: usize) -> Result<usize, AppError> {
+        let sessions = self.list_for_user(user_id).await?;
+        let oldest = sessions.get(keep..).unwrap_or_default();
+        for record in oldest {
+            self.end(&record.id).await?;
+        }
+        Ok(oldest.len())
+    }
+
     async fn write(&self, record: &Record, fresh: bool) -> session_store::Result<bool> {
         let written = match &self.backend {
             Backend::Database(db) => write_row(db, record, fresh).await?,
@@ -194,12 +233,28 @@ async fn read_row(db: &DatabaseConnection, id: &Id) -> session_store::Result<Opt
     let Some(row) = sessions::load(db, &id.to_string()).await.map_err(backend_error)? else {
         return Ok(None);
     };
+    record_of(row).map(Some)
+}
+
+fn record_of(row: folio_db::entities::session::Model) -> session_store::Result<Record> {
+    let id = row.id.parse::<Id>().map_err(backend_error)?;
     let data: HashMap<String, serde_json::Value> = serde_json::from_str(&row.data).map_err(backend_error)?;
-    Ok(Some(Record {
-        id: *id,
+    Ok(Record {
+        id,
         data,
         expiry_date: to_time(row.expires_at),
-    }))
+    })
+}
+
+/// When the session's user signed in (unix milliseconds; 0 for a session from before this was
+/// kept).
+pub fn signed_in_at(record: &Record) -> i64 {
+    record
+        .data
+        .get(DEVICE_KEY)
+        .and_then(|device| device.get("signed_in_at"))
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0)
 }
 
 #[async_trait]

@@ -7,9 +7,11 @@ backend_tests!(
     sign_up_requires_every_field_and_keeps_the_email,
     sign_up_rejects_invalid_email_short_and_mismatched_passwords,
     sign_up_refuses_a_taken_email_whatever_its_case,
+    sign_up_refuses_a_look_alike_of_an_existing_email,
     sign_in_with_wrong_password_or_unknown_email_fails,
     sign_in_follows_a_local_next_only,
     sign_out_ends_the_session,
+    sign_out_takes_a_post_with_the_form_token,
     sign_in_rotates_the_session_id,
     header_shows_who_is_signed_in,
     settings_change_the_password_for_real,
@@ -114,6 +116,60 @@ async fn sign_up_refuses_a_taken_email_whatever_its_case(app: TestApp) {
     v.sign_in("Bob@EXAMPLE.org", PASSWORD).await.assert_redirect("/");
 }
 
+/// `pаypal@…` with a Cyrillic `а`, or `rnary@…` beside `mary@…`, reads as the existing
+/// account's address: refused, so no one can pose as another account to staff or to the
+/// people they share with. A full-width spelling is the same address after NFKC.
+async fn sign_up_refuses_a_look_alike_of_an_existing_email(app: TestApp) {
+    let v = app.visitor();
+    v.sign_up("paypal@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
+    v.sign_up("mary@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
+    for look_alike in [
+        "p\u{430}ypal@example.org",
+        "rnary@example.org",
+        "PAYPAL@EXAMPLE.0RG",
+    ] {
+        let page = v.sign_up(look_alike, PASSWORD).await;
+        assert_eq!(page.status, 422, "{look_alike}: {}", page.body);
+        page.assert_contains("looks the same as the address of an account already signed up");
+    }
+    let full_width = v
+        .sign_up(
+            "\u{ff50}\u{ff41}\u{ff59}\u{ff50}\u{ff41}\u{ff4c}@example.org",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(full_width.status, 422);
+    full_width.assert_contains("User with this email is already signed up");
+    assert_eq!(app.count("users").await, 2);
+    // An address that merely resembles one is fine.
+    v.sign_up("paypals@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
+    assert_eq!(app.count("users").await, 3);
+
+    // Rows written without a key (by the release before this one) get it from the sweep.
+    use sea_orm::ConnectionTrait;
+    app.db()
+        .execute_unprepared("UPDATE users SET email_lookalike_key = NULL")
+        .await
+        .unwrap();
+    assert_eq!(
+        v.sign_up("rnary@example.org", PASSWORD).await.status,
+        303,
+        "unchecked without keys"
+    );
+    let filled = folio_db::queries::users::fill_lookalike_keys(app.db())
+        .await
+        .unwrap();
+    assert_eq!(filled, 3, "the three rows from before; the new one has its key");
+    let page = v.sign_up("p\u{430}ypals@example.org", PASSWORD).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+}
+
 async fn sign_in_with_wrong_password_or_unknown_email_fails(app: TestApp) {
     let v = app.visitor();
     v.sign_up("carol@example.org", PASSWORD).await;
@@ -171,13 +227,39 @@ async fn sign_in_follows_a_local_next_only(app: TestApp) {
 async fn sign_out_ends_the_session(app: TestApp) {
     let v = app.visitor();
     v.register("erin@example.org").await;
-    v.get("/signout/").await.assert_redirect("/");
+    // The header's button posts the page's form token.
+    let home = v.get("/").await;
+    assert!(
+        home.body
+            .contains(r#"<form class="signout" method="post" action="/signout/">"#),
+        "{}",
+        home.body
+    );
+    v.submit_via("/", "/signout/", &[]).await.assert_redirect("/");
     v.get("/").await.assert_redirect("/signin/?next=/");
     assert_eq!(app.count("sessions").await, 0);
+    // Signed out, the address just goes home.
+    v.get("/signout/").await.assert_redirect("/");
+}
 
-    // POST works too.
-    v.sign_in("erin@example.org", PASSWORD).await.assert_redirect("/");
-    v.post("/signout/", &[]).await.assert_redirect("/");
+/// `GET /signout/` changes nothing: a prefetcher, a scanner or an `<img src="/signout/">` on
+/// someone's page can't end a session. Its page's button does, and a POST without the form
+/// token is refused.
+async fn sign_out_takes_a_post_with_the_form_token(app: TestApp) {
+    let v = app.visitor();
+    v.register("ezra@example.org").await;
+    let page = v.get("/signout/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Sign out?"), "{}", page.body);
+    assert_eq!(v.get("/").await.status, 200);
+    assert_eq!(v.post("/signout/", &[]).await.status, 403);
+    assert_eq!(v.post("/signout/", &[("csrf_token", "forged")]).await.status, 403);
+    assert_eq!(
+        v.get("/").await.status,
+        200,
+        "a refused sign-out leaves the session"
+    );
+    v.submit("/signout/", &[]).await.assert_redirect("/");
     v.get("/").await.assert_redirect("/signin/?next=/");
 }
 

@@ -658,7 +658,7 @@ async fn a_browser_session_works_with_a_csrf_header_on_writes(app: TestApp) {
         .await;
     assert_eq!(with.status, 201, "{}", with.body);
     // Signed out, the session is no credential.
-    v.get("/signout/").await;
+    v.submit("/signout/", &[]).await.assert_redirect("/");
     assert_eq!(v.get("/api/v1/me").await.status, 401);
 }
 

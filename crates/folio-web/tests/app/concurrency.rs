@@ -153,7 +153,7 @@ async fn note_writer(app: TestApp, n: usize) -> Vec<(String, u16)> {
     statuses.push(("pad edit".to_owned(), renamed.status.as_u16()));
     let pad_deleted = v.submit(&format!("/pads/{pad}/delete/"), &[]).await;
     statuses.push(("pad delete".to_owned(), pad_deleted.status.as_u16()));
-    let out = v.post("/signout/", &[]).await;
+    let out = v.submit("/signout/", &[]).await;
     statuses.push(("sign out".to_owned(), out.status.as_u16()));
     statuses
 }

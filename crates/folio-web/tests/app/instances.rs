@@ -40,7 +40,7 @@ async fn signing_out_ends_the_session_everywhere(app: TestApp) {
     v.register("ada@example.org").await;
     let stolen = v.copy();
     assert!(signed_in(&stolen).await, "the copied cookie works");
-    v.post("/signout/", &[]).await.assert_redirect("/");
+    v.submit("/signout/", &[]).await.assert_redirect("/");
     assert!(!signed_in(&v).await);
     assert!(!signed_in(&stolen).await, "a copy of an ended session is refused");
 }
@@ -229,7 +229,7 @@ async fn two_instances_behave_as_one() {
     assert!(signed_in(&on_b).await, "and now serves it from its memory");
 
     // Signing out on A: B's copy goes.
-    on_a.post("/signout/", &[]).await.assert_redirect("/");
+    on_a.submit("/signout/", &[]).await.assert_redirect("/");
     let took = time_until("sign-out on A reaching B", PROPAGATION_BOUND, || async {
         !signed_in(&on_b).await
     })

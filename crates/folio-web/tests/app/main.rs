@@ -23,6 +23,7 @@ mod reset;
 mod scheduled;
 mod security;
 mod ses_hook;
+mod sessions;
 mod site;
 mod subscriptions;
 mod web_app;

@@ -12,6 +12,7 @@ const SMALL: Quotas = Quotas {
     notes: 3,
     pads: 2,
     text_bytes: 1_000,
+    sessions: 3,
 };
 
 async fn each_backend(test: impl AsyncFn(TestApp)) {

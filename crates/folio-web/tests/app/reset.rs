@@ -16,6 +16,7 @@ backend_tests!(
     used_and_expired_links_are_swept_after_a_day,
     a_new_password_ends_every_outstanding_link,
     garbage_reset_tokens_are_404,
+    a_link_submitted_many_times_at_once_is_used_once,
 );
 
 /// Requests a reset for `email` and returns the link path from the mail.
@@ -332,6 +333,56 @@ async fn privacy_mode_hides_which_emails_have_accounts_at_sign_up() {
             .status,
         422
     );
+    // The one person who may ask is told by email, where nobody else can read it.
+    let mails = app.mails().await;
+    assert_eq!(mails.len(), 1, "one email to the owner");
+    assert_eq!(mails[0].to, "taken@example.org");
+    assert_eq!(mails[0].subject, "You already have a Folio account");
+    assert!(
+        mails[0].link_containing("/signin/").is_some(),
+        "{}",
+        mails[0].decoded
+    );
+    assert!(mails[0].link_containing("/forgot-password/").is_some());
+    // A look-alike of the address is answered the same way, and mails no one.
+    app.visitor()
+        .sign_up("t\u{430}ken@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(app.mails().await.len(), 1);
+    app.finish().await;
+}
+
+/// The owner's email can't be used to flood a mailbox: as many as reset links for the address
+/// (3 an hour with production limits), and past that the page still answers the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_mode_sign_ups_mail_the_owner_a_few_times_at_most() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.privacy_mode = true;
+        config.rate_limits = Default::default();
+        // Each sign-up from its own client, so the per-client sign-up limit never answers first.
+        config.trusted_proxy_hops = 1;
+    })
+    .await
+    .unwrap();
+    app.visitor()
+        .sign_up("flood@example.org", PASSWORD)
+        .await
+        .assert_redirect("/signin/");
+    for n in 0..6 {
+        let v = app.visitor_from(std::net::IpAddr::from([198, 51, 100, n]));
+        v.sign_up("flood@example.org", PASSWORD)
+            .await
+            .assert_redirect("/signin/");
+    }
+    let to_owner = app
+        .mails()
+        .await
+        .iter()
+        .filter(|mail| mail.to == "flood@example.org")
+        .count();
+    assert_eq!(to_owner, 3);
     app.finish().await;
 }
 
@@ -356,4 +407,53 @@ async fn reset_mail_goes_out_over_smtp() {
     assert!(decoded.contains("To: oz@example.org"), "{decoded}");
     assert!(decoded.contains("/forgot-password/"), "{decoded}");
     app.finish().await;
+}
+
+/// Eight submissions of one link at the same moment (a double click, a retrying client): one
+/// sets the password, the others find the link used. On SQLite this was a `database is locked`
+/// 500 for the losers, logged with the link's token.
+async fn a_link_submitted_many_times_at_once_is_used_once(app: TestApp) {
+    let v = app.visitor();
+    v.sign_up("rae@example.org", PASSWORD).await;
+    let link = request_link(&app, &v, "rae@example.org").await;
+    // Each opens the form first, so that all eight post with the link still unused.
+    let mut visitors = Vec::new();
+    for _ in 0..8 {
+        let visitor = app.visitor();
+        let form = visitor.get(&link).await;
+        let token = folio_testkit::csrf_token(&form.body).expect("the reset form");
+        visitors.push((visitor, token));
+    }
+    let submissions = visitors.iter().enumerate().map(|(n, (visitor, token))| {
+        let link = link.clone();
+        async move {
+            let password = format!("password-number-{n}");
+            let fields = [
+                ("new_password1", password.as_str()),
+                ("new_password2", password.as_str()),
+                ("csrf_token", token.as_str()),
+            ];
+            (password.clone(), visitor.post(&link, &fields).await)
+        }
+    });
+    let answers = futures_util::future::join_all(submissions).await;
+    let statuses: Vec<u16> = answers.iter().map(|(_, page)| page.status.as_u16()).collect();
+    let winners: Vec<&String> = answers
+        .iter()
+        .filter(|(_, page)| page.status == 303)
+        .map(|(password, _)| password)
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one submission sets the password: {statuses:?}"
+    );
+    for (_, page) in answers.iter().filter(|(_, page)| page.status != 303) {
+        assert_eq!(page.status, 404, "{statuses:?}: {}", page.body);
+        page.assert_contains("This link no longer works");
+    }
+    app.visitor()
+        .sign_in("rae@example.org", winners[0])
+        .await
+        .assert_redirect("/");
 }

@@ -1,6 +1,7 @@
 //! Accounts: sign up, sign in, sign out, password change and password reset by emailed link.
 
 pub(crate) mod reset;
+mod sessions;
 mod settings;
 mod signin;
 mod signup;
@@ -16,9 +17,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/signup/", get(signup::show).post(signup::submit))
         .route("/signin/", get(signin::show).post(signin::submit))
-        .route("/signout/", get(signin::sign_out).post(signin::sign_out))
+        .route("/signout/", get(signin::confirm_sign_out).post(signin::sign_out))
         .route("/settings/", get(settings::show).post(settings::submit))
         .route("/settings/tokens/", get(tokens::show).post(tokens::create))
+        .route("/settings/sessions/", get(sessions::show))
+        .route("/settings/sessions/end/", axum::routing::post(sessions::end))
+        .route(
+            "/settings/sessions/end-others/",
+            axum::routing::post(sessions::end_others),
+        )
         .route(
             "/settings/tokens/{id}/revoke/",
             axum::routing::post(tokens::revoke),

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use crate::domain::{Email, entered_password};
 use std::net::IpAddr;
 
-use crate::error::{AppResult, within_limit};
-use crate::forms::{CsrfForm, FieldErrors, local_path, query_param};
+use crate::error::{AppError, AppResult, within_limit};
+use crate::forms::{Confirm, CsrfForm, FieldErrors, local_path, query_param};
 use crate::layout::{PageContext, invalid, ok};
 use crate::security::client::ClientIp;
 use crate::security::password;
@@ -128,7 +128,30 @@ pub async fn submit(
     }))
 }
 
-pub async fn sign_out(ctx: RequestContext) -> AppResult<Response> {
-    ctx.sign_out().await?;
+#[derive(Template)]
+#[template(path = "features/accounts/templates/signout.html")]
+struct SignOutPage {
+    page: PageContext,
+}
+
+/// `GET /signout/` changes nothing (a link prefetcher, a mail scanner or an `<img>` on a page
+/// could follow it): a signed-in visitor gets a page whose button signs out; anyone else goes
+/// home, as Notejam's link did.
+pub async fn confirm_sign_out(ctx: RequestContext) -> AppResult<Response> {
+    if ctx.user.is_none() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(ok(&SignOutPage {
+        page: ctx.page("Sign out").await?,
+    }))
+}
+
+/// `POST /signout/` with the visitor's form token ends the session. Without a session there
+/// is nothing to end, so a signed-out visitor is sent home whatever the form holds.
+pub async fn sign_out(ctx: RequestContext, form: Result<CsrfForm<Confirm>, AppError>) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        form?;
+        ctx.sign_out().await?;
+    }
     Ok(Redirect::to("/").into_response())
 }

@@ -3,12 +3,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use folio_db::queries::users::{self, CreateUserError};
 use serde::Deserialize;
 
+use folio_jobs::email::AccountExists;
+use folio_jobs::jobs::SendEmail;
+use folio_jobs::site_urls;
+
 use crate::domain::Email;
 use crate::error::{AppResult, within_limit};
 use crate::forms::{CsrfForm, FieldErrors, new_password_pair};
 use crate::layout::{PageContext, invalid, ok};
 use crate::security::client::ClientIp;
 use crate::security::password;
+use crate::security::rate_limit::Verdict;
 use crate::session::RequestContext;
 
 #[derive(Template)]
@@ -43,6 +48,31 @@ fn created(ctx: &RequestContext) -> Response {
     Redirect::to("/signin/").into_response()
 }
 
+/// In privacy mode a sign-up with a taken address is answered as a new account; the address's
+/// owner, who may simply have forgotten the account, is told by email where to sign in. As
+/// often as reset links for the address at most (they share the per-address limit's numbers),
+/// so the form can't be used to flood a mailbox; over it, nothing is sent and the page is the
+/// same.
+async fn tell_the_owner(ctx: &RequestContext, email: &Email) -> AppResult<()> {
+    let limit = &ctx.state.settings.rate_limits.forgot_password_account;
+    let subject = format!("sign-up {}", email.as_str());
+    if ctx.state.limiter.hit(limit, &subject).await != Verdict::Allowed {
+        return Ok(());
+    }
+    let base = &ctx.state.settings.base_url;
+    let message = AccountExists {
+        sign_in: &site_urls::absolute(base, "/signin/"),
+        forgot_password: &site_urls::absolute(base, "/forgot-password/"),
+    }
+    .render(email.as_str())
+    .map_err(|err| anyhow::anyhow!("email template: {err}"))?;
+    folio_jobs::enqueue(&ctx.state.db, &SendEmail { email: message }).await?;
+    Ok(())
+}
+
+/// Why an address that reads the same as an account's is refused, without naming that account.
+const LOOKS_LIKE_ANOTHER: &str = "This address looks the same as the address of an account already signed up (some letters can't be told apart from others). If that account is yours, sign in; otherwise use another address.";
+
 pub async fn submit(
     ClientIp(client): ClientIp,
     CsrfForm { ctx, data: form }: CsrfForm<SignUpForm>,
@@ -68,11 +98,17 @@ pub async fn submit(
             // long), and nothing is changed.
             Err(CreateUserError::EmailTaken) if ctx.state.settings.privacy_mode => {
                 tracing::info!("sign-up for an existing account's email, answered as a new one");
+                tell_the_owner(&ctx, email).await?;
+                return Ok(created(&ctx));
+            }
+            Err(CreateUserError::LooksLikeAnother) if ctx.state.settings.privacy_mode => {
+                tracing::info!("sign-up for a look-alike of an account's email, answered as a new one");
                 return Ok(created(&ctx));
             }
             Err(CreateUserError::EmailTaken) => {
                 errors.add("email", "User with this email is already signed up")
             }
+            Err(CreateUserError::LooksLikeAnother) => errors.add("email", LOOKS_LIKE_ANOTHER),
             Err(CreateUserError::Db(err)) => return Err(err.into()),
         }
     }

@@ -417,6 +417,10 @@ async fn add(staff: Staff, CsrfForm { ctx, data: form }: CsrfForm<AddForm>) -> A
             Err(users::CreateUserError::EmailTaken) => {
                 errors.add("email", "A user with this email already exists.")
             }
+            Err(users::CreateUserError::LooksLikeAnother) => errors.add(
+                "email",
+                "Another user's email looks the same as this one (some letters can't be told apart); search the users for it.",
+            ),
             Err(users::CreateUserError::Db(err)) => return Err(err.into()),
         }
     }
