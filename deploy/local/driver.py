@@ -943,6 +943,26 @@ def step_shared_sessions() -> None:
     eventually("both web processes refuse the ended session",
                lambda: all(direct_home_status(port, cookie) == 302 for port in ports), timeout=1.0, interval=0.01)
     info(f"signed out through haproxy; both web processes refused the old cookie after {(time.monotonic() - started) * 1000:.0f} ms")
+    # Settings -> Sessions: a laptop ends the phone's session by its handle (a digest of the
+    # cookie, never the cookie), and both web processes refuse the phone at once.
+    laptop, phone = Browser("bea's laptop"), Browser("bea's phone")
+    laptop.sign_in(BEA, ADA_PASSWORD)
+    phone.sign_in(BEA, ADA_PASSWORD)
+    phone_cookie = next(c.value for c in phone.jar if c.name == "folio_session")
+    listed = laptop.get("/settings/sessions/").text
+    handles = re.findall(r'name="session" value="([0-9a-f]{16})"', listed)
+    check(len(handles) == 2, f"the sessions page lists {len(handles)} sessions, expected 2")
+    check(phone_cookie not in listed, "the sessions page shows a session cookie")
+    phone_handle = hashlib.sha256(phone_cookie.encode()).hexdigest()[:16]
+    check(phone_handle in handles, "the phone's session is not on the laptop's list")
+    response = laptop.post("/settings/sessions/end/", {"session": phone_handle}, csrf_from="/settings/sessions/")
+    redirected(response, "/settings/sessions/", "end the phone's session")
+    eventually("both web processes refuse the phone's ended session",
+               lambda: all(direct_home_status(port, phone_cookie) == 302 for port in ports), timeout=1.0, interval=0.01)
+    laptop_cookie = next(c.value for c in laptop.jar if c.name == "folio_session")
+    check(all(direct_home_status(port, laptop_cookie) == 200 for port in ports),
+          "ending the phone's session signed the laptop out")
+    info("Settings -> Sessions listed 2 browsers; ending the phone's refused it on both web processes")
 
 
 def commands_in_help(*args: str) -> list[str]:
@@ -1072,7 +1092,7 @@ STEPS = [
     ("scheduled publishing: the worker publishes and notifies at the set time, not before", step_scheduled),
     ("SES bounce through SNS: forged ones refused, a signed one suppresses the address", step_ses_bounce),
     ("client address through the proxy; both web instances served; limits shared", step_client_address),
-    ("one session on both web processes (Redis); a sign-out ends it on both within 1 s", step_shared_sessions),
+    ("one session on both web processes (Redis); a sign-out, or ending it from Settings -> Sessions, ends it on both within 1 s", step_shared_sessions),
     ("folio backup of the running stack, restored into a new database and an empty S3 prefix", step_backup_restore),
     ("every command of the binary ran in this configuration", step_every_command),
     ("bad *_URL values: one 'error: VARIABLE' line and exit 2, never a panic", step_bad_values),

@@ -291,6 +291,17 @@ impl Visitor {
         .await
     }
 
+    /// Whether this visitor is signed in: the notes home answers 200, or sends to the sign-in
+    /// page (anything else is a failure of the test).
+    pub async fn is_signed_in(&self) -> bool {
+        let page = self.get("/").await;
+        match page.status.as_u16() {
+            200 => true,
+            302 => false,
+            other => panic!("GET / answered {other}: {}", page.body),
+        }
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
         self.submit("/signin/", &[("email", email), ("password", password)])
             .await

@@ -25,24 +25,17 @@ const NEW_PASSWORD: [(&str, &str); 3] = [
     ("new_password2", "brand-new-secret"),
 ];
 
-/// Whether `visitor` is signed in: the notes home answers 200, or sends to the sign-in page.
-async fn signed_in(visitor: &Visitor) -> bool {
-    let page = visitor.get("/").await;
-    match page.status.as_u16() {
-        200 => true,
-        302 => false,
-        other => panic!("GET / answered {other}: {}", page.body),
-    }
-}
-
 async fn signing_out_ends_the_session_everywhere(app: TestApp) {
     let v = app.visitor();
     v.register("ada@example.org").await;
     let stolen = v.copy();
-    assert!(signed_in(&stolen).await, "the copied cookie works");
+    assert!(stolen.is_signed_in().await, "the copied cookie works");
     v.submit("/signout/", &[]).await.assert_redirect("/");
-    assert!(!signed_in(&v).await);
-    assert!(!signed_in(&stolen).await, "a copy of an ended session is refused");
+    assert!(!v.is_signed_in().await);
+    assert!(
+        !stolen.is_signed_in().await,
+        "a copy of an ended session is refused"
+    );
 }
 
 async fn a_password_change_ends_the_other_sessions(app: TestApp) {
@@ -53,13 +46,13 @@ async fn a_password_change_ends_the_other_sessions(app: TestApp) {
         .sign_in("ada@example.org", PASSWORD)
         .await
         .assert_redirect("/");
-    assert!(signed_in(&phone).await);
+    assert!(phone.is_signed_in().await);
     laptop
         .submit("/settings/", &NEW_PASSWORD)
         .await
         .assert_redirect("/");
-    assert!(signed_in(&laptop).await, "the session that changed it stays");
-    assert!(!signed_in(&phone).await, "every other session ends");
+    assert!(laptop.is_signed_in().await, "the session that changed it stays");
+    assert!(!phone.is_signed_in().await, "every other session ends");
 }
 
 async fn a_content_change_refreshes_cached_pages(app: TestApp) {
@@ -107,7 +100,7 @@ async fn failed_sign_ins_are_limited_per_account(app: TestApp) {
         (1..=limit.window.as_secs()).contains(&retry_after),
         "{retry_after}"
     );
-    assert!(!signed_in(&attacker).await);
+    assert!(!attacker.is_signed_in().await);
     // Another account from the same client is not affected (that limit is higher).
     owner
         .sign_up("bob@example.org", PASSWORD)
@@ -225,13 +218,13 @@ async fn two_instances_behave_as_one() {
     let on_a = a.visitor();
     on_a.register("ada@example.org").await;
     let on_b = on_a.via(b.base_url());
-    assert!(signed_in(&on_b).await, "B knows A's session");
-    assert!(signed_in(&on_b).await, "and now serves it from its memory");
+    assert!(on_b.is_signed_in().await, "B knows A's session");
+    assert!(on_b.is_signed_in().await, "and now serves it from its memory");
 
     // Signing out on A: B's copy goes.
     on_a.submit("/signout/", &[]).await.assert_redirect("/");
     let took = time_until("sign-out on A reaching B", PROPAGATION_BOUND, || async {
-        !signed_in(&on_b).await
+        !on_b.is_signed_in().await
     })
     .await;
     figures.push(("sign-out on A refused on B", took));
@@ -247,18 +240,18 @@ async fn two_instances_behave_as_one() {
         .sign_in("ada@example.org", PASSWORD)
         .await
         .assert_redirect("/");
-    assert!(signed_in(&phone).await);
+    assert!(phone.is_signed_in().await);
     laptop
         .submit("/settings/", &NEW_PASSWORD)
         .await
         .assert_redirect("/");
     let took = time_until("password change on A reaching B", PROPAGATION_BOUND, || async {
-        !signed_in(&phone).await
+        !phone.is_signed_in().await
     })
     .await;
     figures.push(("password change on A ends session on B", took));
     assert!(
-        signed_in(&laptop.via(b.base_url())).await,
+        laptop.via(b.base_url()).is_signed_in().await,
         "the changer's own session stays"
     );
 
@@ -266,7 +259,7 @@ async fn two_instances_behave_as_one() {
     let staff = a.staff_visitor("editor@example.org").await;
     let user = b.visitor();
     user.register("bob@example.org").await;
-    assert!(signed_in(&user).await);
+    assert!(user.is_signed_in().await);
     let bob = folio_db::queries::users::find_by_email(a.db(), "bob@example.org")
         .await
         .unwrap()
@@ -280,7 +273,7 @@ async fn two_instances_behave_as_one() {
         )
         .await;
     let took = time_until("deactivation on A reaching B", PROPAGATION_BOUND, || async {
-        !signed_in(&user).await
+        !user.is_signed_in().await
     })
     .await;
     figures.push(("deactivation on A ends session on B", took));

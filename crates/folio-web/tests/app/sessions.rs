@@ -10,16 +10,6 @@ cache_tests!(
     signing_out_the_others_keeps_this_browser,
 );
 
-/// Whether `visitor` is signed in: the notes home answers 200, or sends to the sign-in page.
-async fn signed_in(visitor: &Visitor) -> bool {
-    let page = visitor.get("/").await;
-    match page.status.as_u16() {
-        200 => true,
-        302 => false,
-        other => panic!("GET / answered {other}: {}", page.body),
-    }
-}
-
 /// How the sessions page names `visitor`'s session: a digest of the cookie, never the cookie.
 fn handle_of(visitor: &Visitor) -> String {
     let cookie = visitor.cookie("folio_session").expect("a session cookie");
@@ -57,7 +47,7 @@ async fn each_browser_is_listed_and_can_be_signed_out(app: TestApp) {
         )
         .await;
     assert_eq!(refused.status, 404);
-    assert!(signed_in(&stranger).await);
+    assert!(stranger.is_signed_in().await);
 
     let ended = laptop
         .submit_via(
@@ -67,8 +57,8 @@ async fn each_browser_is_listed_and_can_be_signed_out(app: TestApp) {
         )
         .await;
     ended.assert_redirect("/settings/sessions/");
-    assert!(!signed_in(&phone).await, "the phone's session was ended");
-    assert!(signed_in(&laptop).await);
+    assert!(!phone.is_signed_in().await, "the phone's session was ended");
+    assert!(laptop.is_signed_in().await);
     let page = laptop.get("/settings/sessions/").await;
     assert_eq!(page.body.matches(r#"name="session""#).count(), 1, "{}", page.body);
 
@@ -82,7 +72,7 @@ async fn each_browser_is_listed_and_can_be_signed_out(app: TestApp) {
         )
         .await
         .assert_redirect("/");
-    assert!(!signed_in(&laptop).await);
+    assert!(!laptop.is_signed_in().await);
 }
 
 async fn signing_out_the_others_keeps_this_browser(app: TestApp) {
@@ -106,9 +96,9 @@ async fn signing_out_the_others_keeps_this_browser(app: TestApp) {
             .contains("Signed out 2 other sessions.")
     );
     for other in &others {
-        assert!(!signed_in(other).await, "another session survived");
+        assert!(!other.is_signed_in().await, "another session survived");
     }
-    assert!(signed_in(&here).await);
+    assert!(here.is_signed_in().await);
 }
 
 /// Signing in once more than `FOLIO_QUOTA_SESSIONS` allows ends the oldest session, so a
@@ -130,11 +120,11 @@ async fn an_account_keeps_at_most_its_quota_of_sessions() {
             later.push(v);
         }
         assert!(
-            !signed_in(&first).await,
+            !first.is_signed_in().await,
             "the oldest session was ended ({cache:?})"
         );
         for v in &later {
-            assert!(signed_in(v).await, "a newer session was ended ({cache:?})");
+            assert!(v.is_signed_in().await, "a newer session was ended ({cache:?})");
         }
         let listed = later[0].get("/settings/sessions/").await;
         assert_eq!(
