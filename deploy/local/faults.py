@@ -372,6 +372,17 @@ def delivery_states(item: str) -> dict[str, int]:
     return {state: int(n) for state, n in (line.split("|") for line in rows.splitlines() if line)}
 
 
+def settled_states(item: str) -> dict[str, int] | None:
+    """The item's delivery states once no job is queued or running and none is pending; else
+    None. The jobs are asked first: a delivery changes state only inside a running job, so states
+    read after the jobs were seen idle are final. (Read the other way round, a job could finish
+    between the two reads, and deliveries it had in flight would still be counted as sending.)"""
+    if sql("select count(*) from jobs where state in ('queued', 'running')") != "0":
+        return None
+    states = delivery_states(item)
+    return states if states.get("pending", 0) == 0 else None
+
+
 def wait_for(what: str, probe, timeout: float, interval: float = 0.5):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -402,10 +413,7 @@ def fault_worker(category: str) -> None:
     say(f"  SIGKILL to the worker (pid {pid}) at {clock(killed)}: deliveries {at_kill}")
     stack("run", "worker")
     say("  worker started again; the killed worker's jobs come back when their lease (60 s) runs out")
-    finished = wait_for("every delivery settled (none pending)",
-                        lambda: (lambda s: s if s.get("pending", 0) == 0 and sql(
-                            "select count(*) from jobs where state in ('queued', 'running')") == "0" else None)(
-                            delivery_states(item)), 300, 1)
+    finished = wait_for("every delivery settled (none pending)", lambda: settled_states(item), 300, 1)
     took = time.time() - killed
     received = smtp_messages(subject)
     duplicates = {address: n for address, n in received.items() if n > 1}
@@ -419,7 +427,10 @@ def fault_worker(category: str) -> None:
           "what the SMTP server received is what was marked sent, plus some of those in doubt")
     staff = staff_client()
     page = staff_page(staff, f"/admin/items/{item}/")
-    check(f"sending: {sending}" in page, f"the item's admin page shows {sending} deliveries left sending")
+    shown = re.findall(r"<li>([a-z]+: \d+)</li>", page)
+    check(f"sending: {sending}" in page,
+          f"the item's admin page shows {sending} deliveries left sending (it lists {shown}; "
+          f"the database now has {delivery_states(item)})")
     if sending == 0:
         say("  (the kill fell between two sends: no delivery was left in doubt this time)")
         return
