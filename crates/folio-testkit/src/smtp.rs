@@ -54,12 +54,19 @@ async fn serve(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<String>>>) ->
         } else if command.starts_with("DATA") {
             write.write_all(b"354 end with .\r\n").await?;
             let mut message = String::new();
+            let mut ended = false;
             while let Some(data) = lines.next_line().await? {
                 if data == "." {
+                    ended = true;
                     break;
                 }
                 message.push_str(data.strip_prefix('.').unwrap_or(&data));
                 message.push_str("\r\n");
+            }
+            // A client gone before the final "." sent no message: a real server discards what
+            // it got (a worker killed mid-send left a headless fragment counted as a mail).
+            if !ended {
+                return Ok(());
             }
             store.lock().unwrap().push(message);
             write.write_all(b"250 queued\r\n").await?;
