@@ -14,7 +14,7 @@ use crate::error::AppResult;
 use crate::forms::{Confirm, CsrfForm};
 use crate::layout::{PageContext, ok};
 use crate::session::auth::SignedInDevice;
-use crate::session::store::{DEVICE_KEY, signed_in_at};
+use crate::session::store::DEVICE_KEY;
 use crate::session::{RequestContext, SignedIn};
 
 #[derive(Template)]
@@ -51,8 +51,9 @@ fn row(record: &Record, current: Option<tower_sessions::session::Id>) -> Session
         .get(DEVICE_KEY)
         .and_then(|value| serde_json::from_value::<SignedInDevice>(value.clone()).ok());
     let agent = device.as_ref().and_then(|device| device.user_agent.as_deref());
-    let signed_in = DateTime::<Utc>::from_timestamp_millis(signed_in_at(record))
-        .filter(|_| device.is_some())
+    let signed_in = device
+        .as_ref()
+        .and_then(|device| DateTime::<Utc>::from_timestamp_millis(device.signed_in_at))
         .map(|at| smart_date(at, Utc::now()));
     SessionRow {
         handle: handle(record),
